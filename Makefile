@@ -1,0 +1,51 @@
+# PostCash — everyday commands. `make run` and `make test` work from a fresh clone.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 5000
+export FLASK_APP := wsgi.py
+
+.PHONY: run test lint format worker serve bench migrate seed clean ci
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+migrate: $(STAMP)
+	@mkdir -p instance
+	$(BIN)/alembic upgrade head
+
+seed: migrate
+	$(BIN)/flask seed
+
+run: seed
+	REDIS_URL= $(BIN)/flask run --host 0.0.0.0 --port $(PORT)
+
+test: $(STAMP)
+	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+worker: $(STAMP)
+	$(BIN)/python -m workers
+
+serve: migrate
+	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) instance/*.db instance/*.db-* .pytest_cache .ruff_cache

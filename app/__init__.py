@@ -1,0 +1,103 @@
+"""PostCash: the application factory reads like a table of contents."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Flask, g, request
+
+from app.config import INSTANCE_DIR, Config
+from app.db import Database
+from app.jobs import JobQueue
+from app.observability import configure_logging, new_request_id, reset_request_id, set_request_id
+from app.runtime import Runtime
+
+
+def create_app(config: Config | None = None) -> Flask:
+    config = config or Config.from_env()
+    config.validate()
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app.config.from_mapping(config.as_flask_mapping())
+    app.config["RESTX_MASK_SWAGGER"] = False
+    app.config["ERROR_INCLUDE_MESSAGE"] = False
+    register_logging(app, config)
+    register_runtime(app, config)
+    register_extensions(app, config)
+    register_request_hooks(app)
+    register_api(app)
+    register_channels(app, config)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_logging(app: Flask, config: Config) -> None:
+    if not config.TESTING:
+        configure_logging(config.LOG_LEVEL, config.LOG_JSON)
+
+
+def register_runtime(app: Flask, config: Config) -> None:
+    from workers.outbox import run_in_process
+
+    database = Database()
+    queue = JobQueue(config.REDIS_URL)
+    queue.runner = run_in_process
+    runtime = Runtime(config=config, database=database, queue=queue)
+    database.configure(config.DATABASE_URL, info={"runtime": runtime})
+    app.extensions["postcash"] = runtime
+
+
+def register_extensions(app: Flask, config: Config) -> None:
+    from app.extensions import limiter
+
+    app.config["RATELIMIT_ENABLED"] = config.RATELIMIT_ENABLED
+    app.config["RATELIMIT_STORAGE_URI"] = config.REDIS_URL or "memory://"
+    app.config["RATELIMIT_HEADERS_ENABLED"] = True
+    app.config["RATELIMIT_SWALLOW_ERRORS"] = True
+    limiter.init_app(app)
+
+
+def register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def _request_id() -> None:
+        incoming = request.headers.get("X-Request-ID", "")
+        rid = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else new_request_id()
+        g.request_id = rid
+        g.request_id_token = set_request_id(rid)
+
+    @app.after_request
+    def _echo_request_id(response):  # type: ignore[no-untyped-def]
+        response.headers["X-Request-ID"] = g.get("request_id") or uuid.uuid4().hex[:16]
+        return response
+
+    @app.teardown_request
+    def _reset(_exc: BaseException | None) -> None:
+        token = g.pop("request_id_token", None)
+        if token is not None:
+            reset_request_id(token)
+
+
+def register_api(app: Flask) -> None:
+    from app.api import register_api as _register
+
+    _register(app)
+
+
+def register_channels(app: Flask, config: Config) -> None:
+    from app.health import blueprint as health
+
+    app.register_blueprint(health)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from app.api.problem import problem_response
+
+    @app.errorhandler(Exception)
+    def _any(exc: Exception):  # type: ignore[no-untyped-def]
+        return problem_response(exc)
+
+
+def register_commands(app: Flask) -> None:
+    from app.commands import register
+
+    register(app)

@@ -1,0 +1,47 @@
+"""The REST channel: flask-restx under /api/v1 with Swagger UI at /api/v1/docs.
+
+Each namespace module is thin: load input with a marshmallow schema, call one
+domain function inside a unit of work, dump the result. Errors never return
+from here as anything but problem+json (``problem.py``).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+from flask_restx import Api
+
+from app.api.problem import problem_response
+
+
+class PostCashApi(Api):
+    def handle_error(self, e: Exception):  # type: ignore[override]
+        return problem_response(e)
+
+
+authorizations = {
+    "bearer": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": "Bearer <access_token>",
+    },
+    "apikey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+}
+
+
+def register_api(app: Flask) -> None:
+    blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
+    api = PostCashApi(
+        blueprint,
+        version="1",
+        title="PostCash API",
+        description="Mobile money and remittances of the national postal operator (XAF).",
+        doc="/docs",
+        authorizations=authorizations,
+    )
+    from app.api import namespaces
+
+    for namespace in namespaces.ALL:
+        api.add_namespace(namespace)
+    app.register_blueprint(blueprint)
+    app.extensions["restx_api"] = api

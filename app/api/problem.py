@@ -1,0 +1,72 @@
+"""The one place where exceptions become HTTP answers (application/problem+json).
+
+Domain errors keep their status and stable code. HTTP errors raised by Flask or
+its extensions get a code too. Anything else is a bug: it is logged with its
+stack trace and answered with a bare 500 problem that reveals nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from flask import Response
+from werkzeug.exceptions import HTTPException
+
+from app.errors import DomainError
+
+log = logging.getLogger("app.api")
+
+PROBLEM_JSON = "application/problem+json"
+
+_HTTP_CODES = {
+    400: "validation_error",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
+
+
+def problem_body(exc: BaseException) -> tuple[dict[str, Any], int, dict[str, str]]:
+    headers: dict[str, str] = {}
+    if isinstance(exc, DomainError):
+        return exc.to_problem(), exc.status, headers
+    if isinstance(exc, HTTPException) and exc.code and exc.code < 500:
+        code = _HTTP_CODES.get(exc.code, "http_error")
+        body: dict[str, Any] = {
+            "type": f"https://postcash.cg/problems/{code.replace('_', '-')}",
+            "title": exc.name,
+            "status": exc.code,
+            "code": code,
+            "detail": exc.description if exc.code != 429 else "Too many requests; retry later.",
+        }
+        if code == "validation_error":
+            body["errors"] = {}
+        if exc.code == 405 and exc.valid_methods:  # type: ignore[attr-defined]
+            headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
+        if exc.code == 429:
+            headers["Retry-After"] = "60"
+        return body, exc.code, headers
+    log.error("unhandled %s", exc.__class__.__name__, exc_info=exc)
+    body = {
+        "type": "https://postcash.cg/problems/internal-error",
+        "title": "Internal error",
+        "status": 500,
+        "code": "internal_error",
+        "detail": "An unexpected error occurred; it has been logged.",
+    }
+    return body, 500, headers
+
+
+def problem_response(exc: BaseException) -> Response:
+    body, status, headers = problem_body(exc)
+    response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_JSON)
+    response.headers.update(headers)
+    return response

@@ -1,0 +1,50 @@
+"""The double-entry ledger: the only way money moves in PostCash.
+
+Domain packages call the functions re-exported here; they never touch the
+ledger tables directly. See ``models.py`` for the design and DESIGN.md for the
+chart of accounts and the postings of each operation.
+"""
+
+from app.ledger.accounts import find_account, get_account, open_account, set_status
+from app.ledger.balances import Balance, Page, StatementLine, balance, statement, trial_balance
+from app.ledger.checks import CheckResult, register, run_checks
+from app.ledger.models import Account, Entry, Posting
+from app.ledger.posting import (
+    Leg,
+    PostedEntry,
+    credit,
+    debit,
+    hold_entry,
+    post_entry,
+    post_pending,
+    reverse_entry,
+    void_pending,
+)
+
+__all__ = [
+    "Account",
+    "Balance",
+    "CheckResult",
+    "Entry",
+    "Leg",
+    "Page",
+    "PostedEntry",
+    "Posting",
+    "StatementLine",
+    "balance",
+    "credit",
+    "debit",
+    "find_account",
+    "get_account",
+    "hold_entry",
+    "open_account",
+    "post_entry",
+    "post_pending",
+    "register",
+    "reverse_entry",
+    "run_checks",
+    "set_status",
+    "statement",
+    "trial_balance",
+    "void_pending",
+]

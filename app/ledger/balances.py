@@ -1,0 +1,160 @@
+"""Reading the ledger: balances, statements with running balance, trial balance."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from app.errors import ValidationFailed
+from app.ledger.accounts import get_account
+from app.ledger.models import Account, Entry, Posting
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    posted: int
+    pending: int
+    available: int
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class StatementLine:
+    entry_id: int
+    kind: str
+    reference: str | None
+    amount: int  # signed: positive raises the balance
+    balance_after: int
+    posted_at: datetime
+    meta: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[Any]
+    next_cursor: str | None
+
+
+def balance(session: Session, code: str) -> Balance:
+    account = get_account(session, code)
+    session.refresh(account)
+    pending = account.debits_pending if account.normal == "credit" else account.credits_pending
+    return Balance(account.posted_balance, pending, account.available_balance, account.currency)
+
+
+def _signed(account: Account) -> Any:
+    sign_debit = 1 if account.normal == "debit" else -1
+    return func.sum(
+        case(
+            (Posting.side == "debit", Posting.amount * sign_debit),
+            else_=Posting.amount * -sign_debit,
+        )
+    )
+
+
+def encode_cursor(posted_at: datetime, entry_id: int) -> str:
+    return base64.urlsafe_b64encode(f"{posted_at.isoformat()}|{entry_id}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor.encode()).decode()
+        when, entry_id = raw.split("|")
+        return datetime.fromisoformat(when), int(entry_id)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise ValidationFailed({"cursor": ["Invalid cursor."]}) from exc
+
+
+def statement(session: Session, code: str, *, limit: int = 20, cursor: str | None = None) -> Page:
+    """Posted lines of an account, newest first, each with the balance after it.
+
+    A line is one entry's net effect on the account. The running balance of the
+    page's first line is the sum of every line up to it, so a page is consistent
+    with itself whatever was posted meanwhile.
+    """
+    account = get_account(session, code)
+    signed = _signed(account)
+    base = (
+        select(
+            Entry.id,
+            Entry.kind,
+            Entry.reference,
+            Entry.posted_at,
+            Entry.meta,
+            signed.label("amount"),
+        )
+        .join(Posting, Posting.entry_id == Entry.id)
+        .where(Posting.account_id == account.id, Entry.status == "posted")
+        .group_by(Entry.id, Entry.kind, Entry.reference, Entry.posted_at, Entry.meta)
+    )
+    position = None
+    if cursor:
+        position = decode_cursor(cursor)
+        before, before_id = position
+        base = base.where(
+            or_(Entry.posted_at < before, and_(Entry.posted_at == before, Entry.id < before_id))
+        )
+    rows = session.execute(
+        base.order_by(Entry.posted_at.desc(), Entry.id.desc()).limit(limit + 1)
+    ).all()
+    page, more = rows[:limit], len(rows) > limit
+    if not page:
+        return Page([], None)
+    first = page[0]
+    upto = (
+        select(signed)
+        .select_from(Posting)
+        .join(Entry, Posting.entry_id == Entry.id)
+        .where(
+            Posting.account_id == account.id,
+            Entry.status == "posted",
+            or_(
+                Entry.posted_at < first.posted_at,
+                and_(Entry.posted_at == first.posted_at, Entry.id <= first.id),
+            ),
+        )
+    )
+    running = session.scalar(upto) or 0
+    lines = []
+    for row in page:
+        lines.append(
+            StatementLine(
+                row.id, row.kind, row.reference, int(row.amount), running, row.posted_at, row.meta
+            )
+        )
+        running -= int(row.amount)
+    last = page[-1]
+    return Page(lines, encode_cursor(last.posted_at, last.id) if more else None)
+
+
+@dataclass(frozen=True, slots=True)
+class TrialBalanceRow:
+    type: str
+    currency: str
+    debits: int
+    credits: int
+
+
+def trial_balance(session: Session) -> tuple[list[TrialBalanceRow], bool]:
+    """Posted debits and credits per account type and currency; balanced when they net to 0."""
+    rows = session.execute(
+        select(
+            Account.type,
+            Account.currency,
+            func.coalesce(func.sum(Account.debits_posted), 0),
+            func.coalesce(func.sum(Account.credits_posted), 0),
+        )
+        .group_by(Account.type, Account.currency)
+        .order_by(Account.currency, Account.type)
+    ).all()
+    result = [TrialBalanceRow(t, c, int(d), int(cr)) for t, c, d, cr in rows]
+    per_currency: dict[str, int] = {}
+    for row in result:
+        per_currency[row.currency] = per_currency.get(row.currency, 0) + row.debits - row.credits
+    return result, all(v == 0 for v in per_currency.values())

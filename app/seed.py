@@ -1,0 +1,25 @@
+"""Seeding: the chart of accounts always, demo data in development only.
+
+Every step is idempotent (find-or-create), so ``make run`` twice changes nothing.
+Domain packages add their demo steps to ``DEMO_STEPS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from app.ledger.chart import ensure_chart
+from app.runtime import settings
+
+DEMO_STEPS: list[Callable[[Session], None]] = []
+
+
+def seed(session: Session, *, demo: bool) -> None:
+    ensure_chart(session, settings(session).CURRENCY)
+    if demo:
+        if settings(session).is_production:
+            raise RuntimeError("demo data is never seeded in production")
+        for step in DEMO_STEPS:
+            step(session)
