@@ -18,10 +18,14 @@ class DomainError(Exception):
     status = 422
     title = "Request refused"
 
-    def __init__(self, detail: str | None = None, **extra: Any) -> None:
+    def __init__(self, detail: str | None = None, *, commit: bool = False, **extra: Any) -> None:
         super().__init__(detail or self.title)
         self.detail = detail or self.title
         self.extra = extra
+        # True when the state changed before the refusal must be kept: a wrong PIN
+        # or OTP counts as an attempt, a third miss fails the payment. The edge
+        # (``app.runtime.transaction``) commits before reporting such an error.
+        self.commit = commit
 
     def to_problem(self) -> dict[str, Any]:
         body: dict[str, Any] = {

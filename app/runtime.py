@@ -7,6 +7,8 @@ Flask or reaching for globals.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.config import Config
 from app.db import Database, UnitOfWork
+from app.errors import DomainError
 
 if TYPE_CHECKING:
     from app.jobs import JobQueue
@@ -52,3 +55,22 @@ def current_runtime() -> Runtime:
 def unit_of_work() -> UnitOfWork:
     """A unit of work on the application in context (channels and workers only)."""
     return current_runtime().unit_of_work()
+
+
+@contextmanager
+def transaction(runtime: Runtime | None = None) -> Iterator[Session]:
+    """The edge's unit of work: commit on success, roll back on error.
+
+    A domain error raised with ``commit=True`` (a counted wrong PIN, a payment
+    failed after the last OTP attempt) keeps the state it changed: the
+    transaction commits, then the error goes on to the channel that reports it.
+    """
+    rt = runtime or current_runtime()
+    with rt.unit_of_work() as uow:
+        try:
+            yield uow.session
+        except DomainError as exc:
+            if exc.commit:
+                uow.commit()
+            raise
+        uow.commit()

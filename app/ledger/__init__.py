@@ -6,7 +6,15 @@ chart of accounts and the postings of each operation.
 """
 
 from app.ledger.accounts import find_account, get_account, open_account, set_status
-from app.ledger.balances import Balance, Page, StatementLine, balance, statement, trial_balance
+from app.ledger.balances import (
+    Balance,
+    Page,
+    StatementLine,
+    balance,
+    outflow,
+    statement,
+    trial_balance,
+)
 from app.ledger.checks import CheckResult, register, run_checks
 from app.ledger.models import Account, Entry, Posting
 from app.ledger.posting import (
@@ -38,6 +46,7 @@ __all__ = [
     "get_account",
     "hold_entry",
     "open_account",
+    "outflow",
     "post_entry",
     "post_pending",
     "register",

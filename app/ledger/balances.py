@@ -158,3 +158,42 @@ def trial_balance(session: Session) -> tuple[list[TrialBalanceRow], bool]:
     for row in result:
         per_currency[row.currency] = per_currency.get(row.currency, 0) + row.debits - row.credits
     return result, all(v == 0 for v in per_currency.values())
+
+
+def outflow(
+    session: Session,
+    code: str,
+    since: datetime,
+    *,
+    exclude_kinds: tuple[str, ...] = ("reversal",),
+) -> int:
+    """Debits (net of credits in the same entries) on an account since ``since``,
+    counting pending reservations and posted entries, not voided ones.
+
+    This is what KYC daily and monthly limits measure.
+    """
+    account = get_account(session, code)
+    debit_sign = 1 if account.normal == "credit" else -1
+    per_entry = (
+        select(
+            func.sum(
+                case(
+                    (Posting.side == "debit", Posting.amount * debit_sign),
+                    else_=-Posting.amount * debit_sign,
+                )
+            ).label("net")
+        )
+        .join(Entry, Entry.id == Posting.entry_id)
+        .where(
+            Posting.account_id == account.id,
+            Entry.status.in_(("pending", "posted")),
+            Entry.created_at >= since,
+            Entry.kind.not_in(exclude_kinds),
+        )
+        .group_by(Entry.id)
+        .subquery()
+    )
+    total = session.scalar(
+        select(func.coalesce(func.sum(per_entry.c.net), 0)).where(per_entry.c.net > 0)
+    )
+    return int(total or 0)
