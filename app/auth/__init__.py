@@ -1,0 +1,1 @@
+"""Who is calling: tokens for customers and staff, API keys for organisations."""
