@@ -12,6 +12,7 @@ from app.ledger.balances import (
     StatementLine,
     balance,
     outflow,
+    posted_balance_at,
     statement,
     trial_balance,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "outflow",
     "post_entry",
     "post_pending",
+    "posted_balance_at",
     "register",
     "reverse_entry",
     "run_checks",

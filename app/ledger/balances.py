@@ -197,3 +197,22 @@ def outflow(
         select(func.coalesce(func.sum(per_entry.c.net), 0)).where(per_entry.c.net > 0)
     )
     return int(total or 0)
+
+
+def posted_balance_at(session: Session, code: str, at: datetime) -> int:
+    """The account's posted balance as it stood at instant ``at`` (entries posted before it).
+
+    What a post-office teller needs for the opening and closing float of a day.
+    """
+    account = get_account(session, code)
+    total = session.scalar(
+        select(func.coalesce(_signed(account), 0))
+        .select_from(Posting)
+        .join(Entry, Entry.id == Posting.entry_id)
+        .where(
+            Posting.account_id == account.id,
+            Entry.status == "posted",
+            Entry.posted_at < at,
+        )
+    )
+    return int(total or 0)
