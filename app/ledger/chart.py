@@ -9,12 +9,17 @@ from app.ledger.accounts import open_account
 TRUST_BANK = "trust:bank"
 REMIT_PAYABLE = "remit:payable"
 COMMISSION_AGENTS = "commission:agents"
+# Reserves a customer's cash-out until an agent pays it: the paying counter is
+# not known when the code is issued, so the hold is against this clearing
+# account and is swapped for the real entry (wallet → float) at the counter.
+CLEARING_WITHDRAWALS = "clearing:withdrawals"
 FEE_KINDS = ("p2p", "cashout", "remit", "bill", "merchant", "fx")
 
 SYSTEM_ACCOUNTS: list[tuple[str, str, str]] = [
     (TRUST_BANK, "asset", "Compte de cantonnement (banque)"),
     (REMIT_PAYABLE, "liability", "Mandats à payer"),
     (COMMISSION_AGENTS, "expense", "Commissions des agents"),
+    (CLEARING_WITHDRAWALS, "liability", "Retraits en attente au guichet"),
     *[(f"fees:{kind}", "income", f"Frais {kind}") for kind in FEE_KINDS],
 ]
 
