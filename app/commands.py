@@ -51,8 +51,10 @@ def seed_command(demo: bool | None) -> None:
 
 
 def register(app: Flask) -> None:
+    from app.audit.commands import audit_cli
     from app.ledger.commands import ledger_cli
 
     app.cli.add_command(ledger_cli)
+    app.cli.add_command(audit_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(seed_command)

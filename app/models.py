@@ -3,8 +3,9 @@
 Add a line here when a package gains tables.
 """
 
+from app.audit.models import AuditChainHead, AuditEvent
 from app.db import Base
 from app.jobs import OutboxJob
 from app.ledger.models import Account, Entry, Posting
 
-__all__ = ["Account", "Base", "Entry", "OutboxJob", "Posting"]
+__all__ = ["Account", "AuditChainHead", "AuditEvent", "Base", "Entry", "OutboxJob", "Posting"]

@@ -45,6 +45,9 @@ def need_env(name: str) -> str:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "ledger_broken: the test breaks the ledger on purpose")
+    config.addinivalue_line(
+        "markers", "audit_tampered: the test edits the audit trail around its guards on purpose"
+    )
     config.addinivalue_line("markers", "sqlite_only: behaviour specific to SQLite")
 
 
@@ -178,6 +181,12 @@ def app(config: Config, request: pytest.FixtureRequest):  # type: ignore[no-unty
             with runtime.unit_of_work() as uow:
                 failed = [r for r in run_checks(uow.session) if not r.ok]
             assert not failed, f"ledger invariants broken after the test: {failed}"
+        if not request.node.get_closest_marker("audit_tampered"):
+            from app.audit import verify_chain
+
+            with runtime.unit_of_work() as uow:
+                broken = verify_chain(uow.session)
+            assert not broken, f"audit chain broken after the test: {broken}"
     runtime.database.dispose()
 
 
