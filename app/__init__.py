@@ -24,6 +24,8 @@ def create_app(config: Config | None = None) -> Flask:
     register_runtime(app, config)
     register_extensions(app, config)
     register_request_hooks(app)
+    register_instrumentation(app)
+    register_proxy_fix(app, config)
     register_api(app)
     register_channels(app, config)
     register_errorhandlers(app)
@@ -75,6 +77,21 @@ def register_request_hooks(app: Flask) -> None:
         token = g.pop("request_id_token", None)
         if token is not None:
             reset_request_id(token)
+
+
+def register_instrumentation(app: Flask) -> None:
+    from app.instrumentation import register_instrumentation as _register
+
+    _register(app)
+
+
+def register_proxy_fix(app: Flask, config: Config) -> None:
+    """Behind a load balancer, take the client address from the proxies we trust only."""
+    if config.TRUSTED_PROXIES:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = config.TRUSTED_PROXIES
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def register_api(app: Flask) -> None:

@@ -140,6 +140,9 @@ class Config:
 
     MERCHANT_REQUEST_TTL: int = 10 * 60
     ONCALL_WEBHOOK_URL: str | None = None
+    # Reverse proxies (load balancers) in front of the app whose X-Forwarded-For and
+    # X-Forwarded-Proto are trusted: the client address audited and rate-limited.
+    TRUSTED_PROXIES: int = 0
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Config:
@@ -158,6 +161,7 @@ class Config:
             "AT_USERNAME": _env("AT_USERNAME", "sandbox"),
             "AT_API_KEY": _env("AT_API_KEY"),
             "ONCALL_WEBHOOK_URL": _env("ONCALL_WEBHOOK_URL"),
+            "TRUSTED_PROXIES": _env_int("TRUSTED_PROXIES", 0),
             "KYC_TIERS": _env_json("KYC_TIERS", DEFAULT_KYC_TIERS),
             "TARIFFS": _env_json("TARIFFS", DEFAULT_TARIFFS),
             "COMMISSIONS": _env_json("COMMISSIONS", DEFAULT_COMMISSIONS),
@@ -190,13 +194,22 @@ class Config:
         if self.is_production:
             if self.DEBUG:
                 problems.append("debug must be off in production")
-            if self.DATABASE_URL.startswith("sqlite"):
+            if not self.DATABASE_URL.startswith("postgresql"):
                 problems.append("DATABASE_URL must point at PostgreSQL in production")
+            if self.TESTING:
+                problems.append("TESTING must be off in production")
+            if not weak_key and len(self.SECRET_KEY) < 32:
+                problems.append("SECRET_KEY must be at least 32 characters in production")
             if not self.REDIS_URL:
                 problems.append("REDIS_URL is required in production")
-            if self.SMS_BACKEND != "africastalking" or not self.AT_API_KEY:
+            if (
+                self.SMS_BACKEND != "africastalking"
+                or not self.AT_API_KEY
+                or self.AT_USERNAME in ("", "sandbox")
+            ):
                 problems.append(
-                    "SMS_BACKEND=africastalking and AT_API_KEY are required in production"
+                    "SMS_BACKEND=africastalking, AT_USERNAME (not sandbox) and AT_API_KEY "
+                    "are required in production"
                 )
         if problems:
             raise RuntimeError("Refusing to start: " + "; ".join(problems))

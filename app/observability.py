@@ -19,9 +19,17 @@ from typing import Any
 
 _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
-# +242061234567 / 242061234567 / 061234567: keep the country code and last 2 digits.
-_MSISDN = re.compile(r"(?<!\d)(\+?242)?(0\d)(\d{5})(\d{2})(?!\d)")
+# +242061234567 / 242061234567 / 061234567 / "06 123 4567" / "+242 06-123-45-67":
+# keep the country code, the operator prefix and the last 2 digits.
+_MSISDN = re.compile(r"(?<![\d+])(?P<cc>\+?242[\s.-]?)?(?P<local>0\d(?:[\s.-]?\d){7})(?!\d)")
 _SECRET_KEYS = re.compile(r"(pin|otp|code|token|password|secret|api_key|totp)", re.I)
+# "pin=1234", "'otp': '123456'", "api_key: abc" inside a message: keep the name, hide the value.
+_SECRET_ASSIGNMENT = re.compile(
+    r"(?P<name>\b[\w-]*(?:pin|otp|code|token|password|secret|api_?key|totp)[\w-]*)"
+    r"(?P<sep>[\"']?\s*[:=]\s*[\"']?)(?P<value>[^\s\"',&;}\]]+)",
+    re.I,
+)
+_BEARER = re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+", re.I)
 
 
 def current_request_id() -> str | None:
@@ -41,12 +49,35 @@ def new_request_id() -> str:
 
 
 def mask_msisdn(text: str) -> str:
-    """'+242061234567' → '+24206*****67' wherever a Congo number appears."""
-    return _MSISDN.sub(lambda m: f"{m.group(1) or ''}{m.group(2)}*****{m.group(4)}", text)
+    """'+242061234567' → '+24206*****67' wherever a Congo number appears, however spaced."""
+
+    def masked(match: re.Match[str]) -> str:
+        country = re.sub(r"[\s.-]", "", match.group("cc") or "")
+        local = re.sub(r"[\s.-]", "", match.group("local"))
+        return f"{country}{local[:2]}*****{local[-2:]}"
+
+    return _MSISDN.sub(masked, text)
+
+
+def mask_secrets(text: str) -> str:
+    """Hide the values of secret-looking assignments and of Authorization credentials."""
+    text = _BEARER.sub(lambda m: f"{m.group(1)} ***", text)
+    return _SECRET_ASSIGNMENT.sub(lambda m: f"{m.group('name')}{m.group('sep')}***", text)
+
+
+def mask_text(text: str) -> str:
+    """What every log line goes through: secrets hidden, phone numbers masked."""
+    return mask_msisdn(mask_secrets(text))
 
 
 def mask_fields(data: dict[str, Any]) -> dict[str, Any]:
     return {k: ("***" if _SECRET_KEYS.search(k) else v) for k, v in data.items()}
+
+
+def _field_value(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return mask_text(str(value))
 
 
 class JsonFormatter(logging.Formatter):
@@ -55,22 +86,22 @@ class JsonFormatter(logging.Formatter):
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "msg": mask_msisdn(record.getMessage()),
+            "msg": mask_text(record.getMessage()),
         }
         request_id = getattr(record, "request_id", None) or current_request_id()
         if request_id:
             payload["request_id"] = request_id
         extra = getattr(record, "fields", None)
         if isinstance(extra, dict):
-            payload.update({k: mask_msisdn(str(v)) for k, v in mask_fields(extra).items()})
+            payload.update({k: _field_value(v) for k, v in mask_fields(extra).items()})
         if record.exc_info:
-            payload["exc"] = mask_msisdn(self.formatException(record.exc_info))
+            payload["exc"] = mask_text(self.formatException(record.exc_info))
         return json.dumps(payload, ensure_ascii=False)
 
 
 class PlainFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        return mask_msisdn(super().format(record))
+        return mask_text(super().format(record))
 
 
 def configure_logging(level: str = "INFO", json_lines: bool = True) -> None:

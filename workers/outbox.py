@@ -11,6 +11,7 @@ from typing import Any
 
 from app.clock import clock
 from app.jobs import OutboxJob, pending_jobs
+from app.metrics import JOB_FAILURES
 from app.observability import reset_request_id, set_request_id
 from app.runtime import Runtime, current_runtime
 
@@ -52,6 +53,7 @@ def run(outbox_id: int, runtime: Runtime | None = None) -> None:
     try:
         resolve(name)(**kwargs)
     except Exception as exc:
+        JOB_FAILURES.labels(job=name).inc()
         last = _is_last_attempt()
         log.exception("job %s (%s) failed%s", outbox_id, name, "" if last else ", will retry")
         with rt.unit_of_work() as uow:
