@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -134,8 +134,8 @@ class _Default(Collector):
         yield from REGISTRY.collect()
 
 
-def exposition(runtime: Runtime) -> tuple[bytes, str]:
-    """The text exposition of every metric, summed over processes in multiprocess mode."""
+def scrape_registry(runtime: Runtime) -> CollectorRegistry:
+    """Every metric of this process (or of all processes, in multiprocess mode) and the queues."""
     registry = CollectorRegistry(auto_describe=False)
     path = multiprocess_dir()
     if path:
@@ -145,4 +145,23 @@ def exposition(runtime: Runtime) -> tuple[bytes, str]:
     else:
         registry.register(_Default())
     registry.register(QueueDepth(runtime))
-    return generate_latest(registry), CONTENT_TYPE_LATEST
+    return registry
+
+
+def exposition(runtime: Runtime) -> tuple[bytes, str]:
+    """The text exposition served at ``GET /metrics``."""
+    return generate_latest(scrape_registry(runtime)), CONTENT_TYPE_LATEST
+
+
+def start_exporter(runtime: Runtime, port: int, addr: str = "0.0.0.0") -> Any:
+    """Serve the metrics of a process that has no HTTP side (an rq worker) on ``port``.
+
+    Job failures and SMS counts are incremented in the worker process; without
+    this (or a ``PROMETHEUS_MULTIPROC_DIR`` shared with a web node on the same
+    host) nobody would ever scrape them. Returns the HTTP server (``shutdown()``).
+    """
+    from prometheus_client import start_http_server
+
+    server, _thread = start_http_server(port, addr=addr, registry=scrape_registry(runtime))
+    log.info("metrics exporter listening on %s:%s", addr, port)
+    return server

@@ -6,12 +6,13 @@ import socket
 import uuid
 
 import pytest
+import requests
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
 from app import create_app
 from app.jobs import enqueue
-from app.metrics import JOB_FAILURES, OTP_FAILURES, SMS, TRANSFERS
+from app.metrics import JOB_FAILURES, OTP_FAILURES, SMS, TRANSFERS, start_exporter
 from tests.conftest import make_config, need_env
 
 
@@ -29,7 +30,8 @@ def scraped(client) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:  # 
     }
 
 
-def closed_port() -> int:
+def free_port() -> int:
+    """A local port nothing listens on (bound, then released)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -106,7 +108,7 @@ def test_a_job_that_raises_is_counted_by_name(runtime, monkeypatch):
 
 
 def test_jobs_waiting_in_the_outbox_while_redis_is_down_show_in_the_queue_depth(db_url):
-    app = create_app(make_config(db_url, REDIS_URL=f"redis://127.0.0.1:{closed_port()}/0"))
+    app = create_app(make_config(db_url, REDIS_URL=f"redis://127.0.0.1:{free_port()}/0"))
     runtime = app.extensions["postcash"]
     try:
         with app.app_context(), runtime.unit_of_work() as uow:
@@ -139,3 +141,16 @@ def test_jobs_waiting_in_rq_show_in_the_queue_depth(db_url):
         runtime.database.dispose()
     assert metrics[("postcash_queue_depth", (("queue", f"rq:{runtime.queue.queue_name}"),))] == 1
     assert metrics[("postcash_queue_depth", (("queue", "outbox"),))] == 1
+
+
+def test_a_worker_process_serves_its_own_metrics_on_a_port(runtime):
+    JOB_FAILURES.labels(job="workers.sms.send_message").inc()
+    port = free_port()
+    server = start_exporter(runtime, port, addr="127.0.0.1")
+    try:
+        text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert 'postcash_job_failures_total{job="workers.sms.send_message"}' in text
+    assert 'postcash_queue_depth{queue="outbox"} 0.0' in text
