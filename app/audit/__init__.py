@@ -10,7 +10,7 @@ verify`` detects a row edited or deleted around the application.
 from app.audit.chain import chain_summary, verify_chain
 from app.audit.models import AuditChainHead, AuditEvent
 from app.audit.queries import EventPage, list_events
-from app.audit.recording import record, scrub
+from app.audit.service import record, scrub
 
 __all__ = [
     "AuditChainHead",
