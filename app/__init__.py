@@ -47,6 +47,13 @@ def register_runtime(app: Flask, config: Config) -> None:
     runtime = Runtime(config=config, database=database, queue=queue)
     database.configure(config.DATABASE_URL, info={"runtime": runtime})
     app.extensions["postcash"] = runtime
+    register_sms_gateway(runtime, config)
+
+
+def register_sms_gateway(runtime: Runtime, config: Config) -> None:
+    from app.sms.gateways import SERVICE_NAME, build_gateway
+
+    runtime.services[SERVICE_NAME] = build_gateway(config)
 
 
 def register_extensions(app: Flask, config: Config) -> None:
@@ -102,8 +109,10 @@ def register_api(app: Flask) -> None:
 
 def register_channels(app: Flask, config: Config) -> None:
     from app.health import blueprint as health
+    from app.sms.routes import blueprint as sms_outbound
 
     app.register_blueprint(health)
+    app.register_blueprint(sms_outbound)
 
 
 def register_errorhandlers(app: Flask) -> None:

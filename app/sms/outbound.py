@@ -1,0 +1,224 @@
+"""Sending SMS: record in the caller's transaction, deliver from a job after commit.
+
+``send_sms`` renders the text in the customer's language, transliterates it to
+GSM-7, refuses a text that would not fit one SMS, stores it (any code masked
+in ``body``, the code itself encrypted) and enqueues ``workers.sms.deliver``.
+The job (``deliver_message``) renders again with the code, hands the text to
+the gateway and records its verdict; it does nothing for a message that is no
+longer ``queued``, so a retried or duplicated job never sends twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app import jobs
+from app.clock import clock
+from app.i18n import normalize_language, translate
+from app.runtime import settings
+from app.secretbox import seal, unseal
+from app.sms.gateways import GatewayUnavailable, OutgoingSms, SendResult, SmsGateway
+from app.sms.gsm import SINGLE_PART, sms_length, to_gsm7
+from app.sms.models import FINAL_STATUSES, SmsMessage
+
+log = logging.getLogger(__name__)
+
+SECRET_MASK = "******"
+SECRET_PURPOSE = "sms-secret"
+DELIVER_JOB = "workers.sms.deliver"
+
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+
+# Africa's Talking delivery-report statuses → ours. Intermediate ones only move
+# a queued message to sent; a final status is never overwritten (reports can
+# arrive out of order).
+REPORT_STATUSES = {
+    "Success": "delivered",
+    "Failed": "failed",
+    "Rejected": "rejected",
+    "AbsentSubscriber": "failed",
+    "Expired": "failed",
+    "Sent": "sent",
+    "Submitted": "sent",
+    "Buffered": "sent",
+}
+
+
+def render(template: str, language: str, params: dict[str, Any], code: str | None) -> str:
+    """The GSM-7 text of ``template``; ``code`` fills ``{code}`` when the message has one."""
+    values = dict(params)
+    if code is not None:
+        values["code"] = code
+    return to_gsm7(translate(template, language, **values))
+
+
+def send_sms(
+    session: Session,
+    *,
+    to: str,
+    template: str,
+    language: str,
+    params: dict[str, Any],
+    secret: str | None = None,
+    purpose: str = "notification",
+    dedupe_key: str | None = None,
+    expires_at: datetime | None = None,
+) -> SmsMessage:
+    """Record an SMS to ``to`` (E.164) and have it delivered after commit.
+
+    ``secret`` (an OTP or a code) is the only way to put a code in a text: it
+    fills ``{code}`` at delivery and is never stored in clear. With a
+    ``dedupe_key`` already used, the first message is returned and nothing new
+    is sent (one receipt per movement, however often a job runs). A message
+    with ``expires_at`` is dropped, not sent, once that moment has passed.
+    """
+    if dedupe_key is not None:
+        existing = _by_dedupe_key(session, dedupe_key)
+        if existing is not None:
+            return existing
+    if not _E164.match(to):
+        raise ValueError("SMS recipient must be an E.164 number")
+    if "code" in params:
+        raise ValueError("codes go in secret=, never in params (they would be stored in clear)")
+    config = settings(session)
+    language = normalize_language(language)
+    length = sms_length(render(template, language, params, secret))
+    if length > SINGLE_PART:
+        if not config.is_production:
+            raise ValueError(f"{template} ({language}) is {length} GSM-7 characters, over 160")
+        log.error("%s (%s) is %d characters: sent as several parts", template, language, length)
+    message = SmsMessage(
+        to_msisdn=to,
+        template=template,
+        language=language,
+        params=params,
+        body=render(template, language, params, SECRET_MASK if secret is not None else None),
+        secret_encrypted=seal(config.SECRET_KEY, SECRET_PURPOSE, secret)
+        if secret is not None
+        else None,
+        purpose=purpose,
+        dedupe_key=dedupe_key,
+        status="queued",
+        attempts=0,
+        expires_at=expires_at,
+        created_at=clock.now(),
+    )
+    if dedupe_key is None:
+        session.add(message)
+        session.flush()
+    else:
+        try:
+            with session.begin_nested():
+                session.add(message)
+                session.flush()
+        except IntegrityError:
+            existing = _by_dedupe_key(session, dedupe_key)
+            if existing is None:
+                raise
+            return existing
+    jobs.enqueue(session, DELIVER_JOB, message_id=message.id)
+    log.info("sms %s queued (%s, %s)", message.id, template, purpose)
+    return message
+
+
+def _by_dedupe_key(session: Session, dedupe_key: str) -> SmsMessage | None:
+    return session.scalar(select(SmsMessage).where(SmsMessage.dedupe_key == dedupe_key))
+
+
+def deliver_message(session: Session, message_id: str, gateway: SmsGateway) -> SmsMessage | None:
+    """Send one queued message through ``gateway`` and record the verdict.
+
+    The message row stays locked while the gateway is called, so two copies of
+    the job cannot both send it. ``GatewayUnavailable`` propagates after the
+    attempt is counted; the caller commits that and lets the job retry.
+    """
+    message = session.get(SmsMessage, message_id, with_for_update=True, populate_existing=True)
+    if message is None:
+        log.warning("sms %s: no such message", message_id)
+        return None
+    if message.status != "queued":
+        return message
+    now = clock.now()
+    if message.expires_at is not None and now >= message.expires_at:
+        message.status = "failed"
+        message.failure_reason = "expired before it could be sent"
+        message.secret_encrypted = None
+        log.info("sms %s dropped: its code expired before sending", message.id)
+        return message
+    code = None
+    if message.secret_encrypted is not None:
+        code = unseal(settings(session).SECRET_KEY, SECRET_PURPOSE, message.secret_encrypted)
+    text = render(message.template, message.language, message.params, code)
+    message.attempts += 1
+    try:
+        result = gateway.send(OutgoingSms(message.id, message.to_msisdn, text, message.body))
+    except GatewayUnavailable as exc:
+        message.failure_reason = str(exc)[:200]
+        log.warning("sms %s not sent (attempt %d): %s", message.id, message.attempts, exc)
+        raise
+    _record_result(message, result, now)
+    return message
+
+
+def _record_result(message: SmsMessage, result: SendResult, now: datetime) -> None:
+    message.provider_message_id = result.provider_message_id
+    message.cost = result.cost
+    # The gateway has the text now, or never will: the code is not needed any more.
+    message.secret_encrypted = None
+    if result.status == "sent":
+        message.status = "sent"
+        message.sent_at = now
+        message.failure_reason = None
+        log.info("sms %s sent via provider id %s", message.id, result.provider_message_id)
+    else:
+        message.status = "failed"
+        message.failure_reason = (result.failure_reason or "refused by the provider")[:200]
+        log.warning("sms %s refused for good: %s", message.id, message.failure_reason)
+
+
+def record_delivery_report(
+    session: Session,
+    *,
+    provider_message_id: str,
+    status: str,
+    failure_reason: str | None = None,
+) -> SmsMessage | None:
+    """Apply a provider's delivery report; unknown ids and statuses are ignored."""
+    if not provider_message_id:
+        return None
+    message = session.scalar(
+        select(SmsMessage)
+        .where(SmsMessage.provider_message_id == provider_message_id)
+        .with_for_update()
+    )
+    if message is None:
+        log.info("delivery report for unknown provider id %s", provider_message_id[:100])
+        return None
+    new_status = REPORT_STATUSES.get(status)
+    if new_status is None:
+        log.warning("sms %s: unknown delivery status %r", message.id, status[:40])
+        return message
+    if message.status in FINAL_STATUSES:
+        return message
+    now = clock.now()
+    if new_status == "sent":
+        if message.status == "queued":
+            message.status = "sent"
+            message.sent_at = message.sent_at or now
+        return message
+    message.status = new_status
+    message.secret_encrypted = None
+    if new_status == "delivered":
+        message.delivered_at = now
+        message.failure_reason = None
+    else:
+        message.failure_reason = (failure_reason or status)[:200]
+    log.info("sms %s %s by delivery report", message.id, new_status)
+    return message
