@@ -51,10 +51,14 @@ def seed_command(demo: bool | None) -> None:
 
 
 def register(app: Flask) -> None:
+    from app.agents.commands import users_cli
     from app.audit.commands import audit_cli
+    from app.auth.commands import partners_cli
     from app.ledger.commands import ledger_cli
 
     app.cli.add_command(ledger_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(partners_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(seed_command)

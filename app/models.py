@@ -3,8 +3,12 @@
 Add a line here when a package gains tables.
 """
 
+from app.agents.models import StaffUser
 from app.api.idempotency import IdempotencyRecord
 from app.audit.models import AuditChainHead, AuditEvent
+from app.auth.api_keys import ApiClient
+from app.auth.tokens import AuthToken
+from app.customers.models import Customer
 from app.db import Base
 from app.jobs import OutboxJob
 from app.ledger.models import Account, Entry, Posting
@@ -13,14 +17,18 @@ from app.sms.models import SmsMessage
 
 __all__ = [
     "Account",
+    "ApiClient",
     "AuditChainHead",
     "AuditEvent",
+    "AuthToken",
     "Base",
     "Challenge",
+    "Customer",
     "Entry",
     "IdempotencyRecord",
     "OtpSecret",
     "OutboxJob",
     "Posting",
     "SmsMessage",
+    "StaffUser",
 ]

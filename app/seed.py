@@ -10,10 +10,12 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
+from app.auth.demo import seed_demo_identities
 from app.ledger.chart import ensure_chart
 from app.runtime import settings
 
 DEMO_STEPS: list[Callable[[Session], None]] = []
+DEMO_STEPS.append(seed_demo_identities)  # admin, Poto-Poto agent, customers: docs/DEMO.md
 
 
 def seed(session: Session, *, demo: bool) -> None:

@@ -4,4 +4,6 @@ from __future__ import annotations
 
 from flask_restx import Namespace
 
-ALL: list[Namespace] = []
+from app.api import admin, auth, customers
+
+ALL: list[Namespace] = [auth.ns, customers.ns, customers.me_ns, admin.ns]

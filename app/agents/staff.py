@@ -1,0 +1,222 @@
+"""Creating and authenticating staff (agents and admins).
+
+Sign-in needs three things: the username, the argon2-checked password and a
+TOTP code from the authenticator enrolled at creation. Any failure is the same
+``Unauthorized`` with the same words, so a guesser never learns which factor
+was wrong or whether the username exists.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app import ledger
+from app.agents import totp
+from app.agents.models import StaffUser, new_id
+from app.audit import record
+from app.auth.hashing import hash_secret, verify_secret
+from app.auth.principal import Principal
+from app.clock import clock
+from app.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from app.ledger import chart
+from app.runtime import settings
+
+log = logging.getLogger(__name__)
+
+PASSWORD_MIN_LENGTH = 10
+PASSWORD_MAX_LENGTH = 128
+_USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
+_POST_OFFICE_CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{1,19}")
+_REFUSED = "Invalid username, password or code."
+
+
+def _validate(
+    username: object,
+    password: object,
+    post_office: object = None,
+    post_office_code: object = None,
+    *,
+    agent: bool,
+) -> dict[str, str]:
+    errors: dict[str, list[str]] = {}
+    values: dict[str, str] = {}
+    name = username.strip().lower() if isinstance(username, str) else ""
+    if not _USERNAME.fullmatch(name):
+        errors["username"] = ["3 to 64 lowercase letters, digits, '.', '_' or '-'."]
+    values["username"] = name
+    if not isinstance(password, str) or not (
+        PASSWORD_MIN_LENGTH <= len(password) <= PASSWORD_MAX_LENGTH
+    ):
+        errors["password"] = [
+            f"Between {PASSWORD_MIN_LENGTH} and {PASSWORD_MAX_LENGTH} characters."
+        ]
+    if agent:
+        office = " ".join(post_office.split()) if isinstance(post_office, str) else ""
+        if not 2 <= len(office) <= 120:
+            errors["post_office"] = ["The post office name, 2 to 120 characters."]
+        code = post_office_code.strip().upper() if isinstance(post_office_code, str) else ""
+        if not _POST_OFFICE_CODE.fullmatch(code):
+            errors["post_office_code"] = ["2 to 20 letters, digits or '-' (e.g. BZV-PP)."]
+        values.update(post_office=office, post_office_code=code)
+    if errors:
+        raise ValidationFailed(errors)
+    return values
+
+
+def _create(
+    session: Session,
+    *,
+    role: str,
+    password: str,
+    values: dict[str, str],
+    totp_secret: str | None,
+    by: Principal | None,
+) -> tuple[StaffUser, str]:
+    config = settings(session)
+    if session.scalar(select(StaffUser.id).where(StaffUser.username == values["username"])):
+        raise Conflict("This username is taken.")
+    secret = totp_secret or totp.new_secret()
+    staff = StaffUser(
+        id=new_id(),
+        username=values["username"],
+        role=role,
+        password_hash=hash_secret(password, fast=config.TESTING),
+        totp_secret_encrypted=totp.encrypt_secret(config.SECRET_KEY, secret),
+        last_totp_step=None,
+        post_office=values.get("post_office"),
+        post_office_code=values.get("post_office_code"),
+        status="active",
+        created_at=clock.now(),
+    )
+    try:
+        with session.begin_nested():
+            session.add(staff)
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict("This username is taken.") from exc
+    record(
+        session,
+        actor_role=by.role if by else "cli",
+        actor_id=by.id if by else None,
+        action=f"{role}.create",
+        target_type="staff",
+        target_id=staff.id,
+        after={
+            "username": staff.username,
+            "role": role,
+            "post_office": staff.post_office,
+            "post_office_code": staff.post_office_code,
+        },
+    )
+    return staff, totp.provisioning_uri(secret, staff.username)
+
+
+def create_agent(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    post_office: str,
+    post_office_code: str,
+    totp_secret: str | None = None,
+    by: Principal | None = None,
+) -> tuple[StaffUser, str]:
+    """A post-office agent with their float account (empty, never overdrawn).
+
+    Returns the agent and the ``otpauth://`` URI, which is shown once and never
+    stored in clear. ``totp_secret`` is for the documented demo agent and tests;
+    ``by`` is the admin who did it (None from the command line), for the audit trail.
+    """
+    values = _validate(username, password, post_office, post_office_code, agent=True)
+    staff, uri = _create(
+        session, role="agent", password=password, values=values, totp_secret=totp_secret, by=by
+    )
+    ledger.open_account(
+        session,
+        chart.float_account(staff.id),
+        "liability",
+        settings(session).CURRENCY,
+        allow_overdraft=False,
+        name=f"Float {staff.post_office_code} {staff.username}",
+    )
+    log.info("agent %s created at %s", staff.id, staff.post_office_code)
+    return staff, uri
+
+
+def create_admin(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    totp_secret: str | None = None,
+    by: Principal | None = None,
+) -> tuple[StaffUser, str]:
+    """An administrator; returns it and the ``otpauth://`` URI, shown once."""
+    values = _validate(username, password, agent=False)
+    staff, uri = _create(
+        session, role="admin", password=password, values=values, totp_secret=totp_secret, by=by
+    )
+    log.info("admin %s created", staff.id)
+    return staff, uri
+
+
+def get_staff(session: Session, staff_id: str, role: str | None = None) -> StaffUser:
+    staff = session.get(StaffUser, staff_id) if isinstance(staff_id, str) else None
+    if staff is None or (role is not None and staff.role != role):
+        raise NotFound("No such staff member.")
+    return staff
+
+
+def get_agent(session: Session, agent_id: str) -> StaffUser:
+    return get_staff(session, agent_id, role="agent")
+
+
+def find_staff(session: Session, username: str) -> StaffUser | None:
+    if not isinstance(username, str):
+        return None
+    return session.scalar(select(StaffUser).where(StaffUser.username == username.strip().lower()))
+
+
+def authenticate_staff(session: Session, username: str, password: str, totp_code: str) -> StaffUser:
+    """The active staff member with this password and a fresh TOTP code, or Unauthorized.
+
+    The accepted time step is recorded with a guarded UPDATE (only if it is
+    later than the stored one), so the same code cannot sign in twice, even by
+    two requests racing each other.
+    """
+    staff = find_staff(session, username)
+    password_ok = verify_secret(staff.password_hash if staff else None, password)
+    if staff is None or not password_ok or staff.status != "active":
+        raise Unauthorized(_REFUSED)
+    secret = totp.decrypt_secret(settings(session).SECRET_KEY, staff.totp_secret_encrypted)
+    step = totp.matching_step(secret, totp_code, clock.now())
+    if step is None:
+        raise Unauthorized(_REFUSED)
+    claimed = session.execute(
+        update(StaffUser)
+        .where(
+            StaffUser.id == staff.id,
+            or_(StaffUser.last_totp_step.is_(None), StaffUser.last_totp_step < step),
+        )
+        .values(last_totp_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    if not claimed.rowcount:  # type: ignore[attr-defined]
+        log.warning("staff %s: replayed TOTP code refused", staff.id)
+        raise Unauthorized(_REFUSED)
+    session.refresh(staff)
+    record(
+        session,
+        actor_role=staff.role,
+        actor_id=staff.id,
+        action="staff.login",
+        target_type="staff",
+        target_id=staff.id,
+    )
+    log.info("staff %s signed in", staff.id)
+    return staff

@@ -1,0 +1,110 @@
+"""/auth: sign in (customers with number + PIN, staff with password + TOTP) and out."""
+
+from __future__ import annotations
+
+from flask_restx import Namespace, Resource, fields
+from marshmallow import Schema, validate
+from marshmallow import fields as mf
+
+from app.api.ratelimit import limit_by_msisdn_and_ip, limit_by_username_and_ip
+from app.api.validation import load
+from app.auth import login
+from app.auth.decorators import require
+from app.auth.principal import current_principal
+from app.auth.tokens import revoke_token
+from app.runtime import transaction
+
+ns = Namespace("auth", path="/auth", description="Sign in and out")
+
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+class CustomerLoginSchema(Schema):
+    msisdn = mf.String(required=True, validate=validate.Length(min=1, max=32))
+    pin = mf.String(
+        required=True,
+        validate=validate.Regexp(r"^[0-9]{4}$", error="A PIN is exactly 4 digits."),
+    )
+
+
+class StaffLoginSchema(Schema):
+    username = mf.String(required=True, validate=validate.Length(min=1, max=64))
+    password = mf.String(required=True, validate=validate.Length(min=1, max=128))
+    totp = mf.String(
+        required=True,
+        validate=validate.Regexp(r"^[0-9]{6}$", error="The code is 6 digits."),
+    )
+
+
+customer_login_model = ns.model(
+    "CustomerLogin",
+    {
+        "msisdn": fields.String(required=True, example="+242061234567"),
+        "pin": fields.String(required=True, example="2580", description="4 digits"),
+    },
+)
+staff_login_model = ns.model(
+    "StaffLogin",
+    {
+        "username": fields.String(required=True, example="agent.potopoto"),
+        "password": fields.String(required=True),
+        "totp": fields.String(required=True, example="123456", description="6-digit TOTP"),
+    },
+)
+token_model = ns.model(
+    "AccessToken",
+    {
+        "access_token": fields.String(required=True),
+        "expires_in": fields.Integer(required=True, description="seconds"),
+        "role": fields.String(required=True, enum=["customer", "agent", "admin"]),
+    },
+)
+
+
+def _token_body(issued: login.IssuedToken) -> dict[str, object]:
+    return {
+        "access_token": issued.access_token,
+        "expires_in": issued.expires_in,
+        "role": issued.role,
+    }
+
+
+@ns.route("/login")
+class CustomerLogin(Resource):
+    @ns.expect(customer_login_model, validate=False)
+    @ns.response(200, "Signed in", token_model)
+    @ns.response(401, "unauthorized: unknown number")
+    @ns.response(422, "invalid_pin (with attempts_left) or account_locked")
+    @limit_by_msisdn_and_ip("RATELIMIT_LOGIN")
+    def post(self):  # type: ignore[no-untyped-def]
+        """A customer signs in with number and PIN. Three wrong PINs lock the account."""
+        data = load(CustomerLoginSchema())
+        with transaction() as session:
+            issued = login.login_customer(session, msisdn=data["msisdn"], pin=data["pin"])
+        return _token_body(issued), 200, NO_STORE
+
+
+@ns.route("/agent/login")
+class StaffLogin(Resource):
+    @ns.expect(staff_login_model, validate=False)
+    @ns.response(200, "Signed in", token_model)
+    @ns.response(401, "unauthorized: wrong username, password or code (never says which)")
+    @limit_by_username_and_ip("RATELIMIT_LOGIN", "RATELIMIT_LOGIN:staff")
+    def post(self):  # type: ignore[no-untyped-def]
+        """An agent or admin signs in with password and a 30-second TOTP code (single use)."""
+        data = load(StaffLoginSchema())
+        with transaction() as session:
+            issued = login.login_staff(session, **data)
+        return _token_body(issued), 200, NO_STORE
+
+
+@ns.route("/logout")
+class Logout(Resource):
+    @ns.response(204, "Token revoked")
+    @require("customer", "agent", "admin")
+    def post(self):  # type: ignore[no-untyped-def]
+        """Revoke the token this request was made with."""
+        principal = current_principal()
+        with transaction() as session:
+            revoke_token(session, principal.token_id or "")
+        return "", 204

@@ -1,0 +1,226 @@
+"""/customers (registration, KYC, unlock) and /me (the signed-in customer's own data).
+
+A customer only ever reaches their own data: every /me route reads the id from
+the token, never from the request. Agents and admins act on a customer by id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_restx import Namespace, Resource, fields
+from marshmallow import Schema, validate
+from marshmallow import fields as mf
+
+from app.api.ratelimit import limit_by_msisdn_and_ip
+from app.api.validation import load
+from app.auth.decorators import require
+from app.auth.principal import current_principal
+from app.customers import limits, service
+from app.customers.models import ID_TYPES, KYC_TIERS, LANGUAGES, NAME_MAX_LENGTH, Customer
+from app.runtime import transaction
+
+ns = Namespace("customers", path="/customers", description="Registration, KYC and unlock")
+me_ns = Namespace("me", path="/me", description="The signed-in customer")
+
+_PIN = validate.Regexp(r"^[0-9]{4}$", error="A PIN is exactly 4 digits.")
+
+
+class RegistrationSchema(Schema):
+    msisdn = mf.String(required=True, validate=validate.Length(min=1, max=32))
+    first_name = mf.String(required=True, validate=validate.Length(min=1, max=NAME_MAX_LENGTH))
+    last_name = mf.String(required=True, validate=validate.Length(min=1, max=NAME_MAX_LENGTH))
+    pin = mf.String(required=True, validate=_PIN)
+    language = mf.String(load_default="fr", validate=validate.OneOf(LANGUAGES))
+
+
+class KycSchema(Schema):
+    tier = mf.String(required=True, validate=validate.OneOf(KYC_TIERS))
+    id_type = mf.String(required=True, validate=validate.OneOf(ID_TYPES))
+    id_number = mf.String(required=True, validate=validate.Length(min=3, max=40))
+
+
+class PinChangeSchema(Schema):
+    old_pin = mf.String(required=True, validate=_PIN)
+    new_pin = mf.String(required=True, validate=_PIN)
+
+
+class CustomerSchema(Schema):
+    id = mf.String()
+    msisdn = mf.String()
+    first_name = mf.String()
+    last_name = mf.String()
+    display_name = mf.String()
+    language = mf.String()
+    kyc_tier = mf.String()
+    status = mf.String()
+    created_at = mf.AwareDateTime()
+
+
+class BalanceSchema(Schema):
+    available = mf.Integer()
+    pending = mf.Integer()
+    posted = mf.Integer()
+    currency = mf.String()
+
+
+customer_fields = {
+    "id": fields.String(example="6f1c2a7e-0d0b-4f0e-9a55-3d1f0c2b9e11"),
+    "msisdn": fields.String(example="+242061234567"),
+    "first_name": fields.String(example="Awa"),
+    "last_name": fields.String(example="Mabiala"),
+    "display_name": fields.String(example="Awa M."),
+    "language": fields.String(enum=list(LANGUAGES)),
+    "kyc_tier": fields.String(enum=list(KYC_TIERS)),
+    "status": fields.String(enum=["active", "locked", "frozen"]),
+    "created_at": fields.DateTime(),
+}
+customer_model = ns.model("Customer", customer_fields)
+balance_model = ns.model(
+    "Balance",
+    {
+        "available": fields.Integer(description="posted minus reserved"),
+        "pending": fields.Integer(description="reserved by payments awaiting confirmation"),
+        "posted": fields.Integer(),
+        "currency": fields.String(example="XAF"),
+    },
+)
+registered_model = ns.model(
+    "RegisteredCustomer",
+    {**customer_fields, "wallet": fields.Nested(balance_model)},
+)
+registration_model = ns.model(
+    "Registration",
+    {
+        "msisdn": fields.String(
+            required=True,
+            example="06 123 4567",
+            description="+242061234567, 242061234567, 061234567 or 06 123 4567",
+        ),
+        "first_name": fields.String(required=True, example="Awa"),
+        "last_name": fields.String(required=True, example="Mabiala"),
+        "pin": fields.String(required=True, example="2580", description="4 digits, not trivial"),
+        "language": fields.String(enum=list(LANGUAGES), default="fr"),
+    },
+)
+kyc_model = ns.model(
+    "KycUpgrade",
+    {
+        "tier": fields.String(required=True, enum=list(KYC_TIERS)),
+        "id_type": fields.String(required=True, enum=list(ID_TYPES)),
+        "id_number": fields.String(required=True, example="CG-1234567"),
+    },
+)
+limits_model = me_ns.model(
+    "Limits",
+    {
+        "tier": fields.String(enum=list(KYC_TIERS)),
+        "currency": fields.String(example="XAF"),
+        "balance": fields.Integer(description="wallet balance cap"),
+        "single": fields.Integer(description="one outgoing payment"),
+        "daily": fields.Integer(),
+        "monthly": fields.Integer(),
+        "daily_used": fields.Integer(),
+        "monthly_used": fields.Integer(),
+        "daily_remaining": fields.Integer(),
+        "monthly_remaining": fields.Integer(),
+    },
+)
+profile_model = me_ns.model("Profile", {**customer_fields, "limits": fields.Nested(limits_model)})
+pin_change_model = me_ns.model(
+    "PinChange",
+    {"old_pin": fields.String(required=True), "new_pin": fields.String(required=True)},
+)
+
+
+def _customer(customer: Customer, **extra: Any) -> dict[str, Any]:
+    return {**CustomerSchema().dump(customer), **extra}
+
+
+@ns.route("")
+class Registration(Resource):
+    @ns.expect(registration_model, validate=False)
+    @ns.response(201, "Registered, wallet opened", registered_model)
+    @ns.response(400, "validation_error")
+    @ns.response(409, "conflict: number already registered")
+    @limit_by_msisdn_and_ip("RATELIMIT_REGISTER")
+    def post(self):  # type: ignore[no-untyped-def]
+        """Register a customer (tier basic) and open their wallet."""
+        data = load(RegistrationSchema())
+        with transaction() as session:
+            customer = service.register_customer(session, **data)
+            wallet = service.wallet_balance(session, customer)
+        return _customer(customer, wallet=BalanceSchema().dump(wallet)), 201
+
+
+@ns.route("/<string:customer_id>/kyc")
+@ns.param("customer_id", "The customer's id")
+class KycUpgrade(Resource):
+    @ns.expect(kyc_model, validate=False)
+    @ns.response(200, "Tier raised", customer_model)
+    @ns.response(404, "not_found")
+    @ns.response(409, "conflict: the document is registered to another customer")
+    @ns.response(422, "invalid_state: already at this tier or higher")
+    @require("agent")
+    def post(self, customer_id: str):  # type: ignore[no-untyped-def]
+        """An agent raises a customer's KYC tier after checking an identity document."""
+        data = load(KycSchema())
+        with transaction() as session:
+            customer = service.upgrade_kyc(session, customer_id, by=current_principal(), **data)
+        return _customer(customer)
+
+
+@ns.route("/<string:customer_id>/unlock")
+@ns.param("customer_id", "The customer's id")
+class Unlock(Resource):
+    @ns.response(200, "Unlocked", customer_model)
+    @ns.response(404, "not_found")
+    @ns.response(422, "invalid_state: the account is frozen")
+    @require("agent", "admin")
+    def post(self, customer_id: str):  # type: ignore[no-untyped-def]
+        """Lift the lock put by three wrong PINs."""
+        with transaction() as session:
+            customer = service.unlock_customer(session, customer_id, by=current_principal())
+        return _customer(customer)
+
+
+@me_ns.route("")
+class Me(Resource):
+    @me_ns.response(200, "Profile, KYC tier and limits", profile_model)
+    @require("customer")
+    def get(self):  # type: ignore[no-untyped-def]
+        """The signed-in customer's profile, KYC tier and limits with today's usage."""
+        with transaction() as session:
+            customer = service.get_customer(session, current_principal().id)
+            caps = limits.limits_for(session, customer)
+        return _customer(customer, limits=caps)
+
+
+@me_ns.route("/balance")
+class MyBalance(Resource):
+    @me_ns.response(200, "Wallet balance", balance_model)
+    @require("customer")
+    def get(self):  # type: ignore[no-untyped-def]
+        """Available, reserved and posted balance of the wallet."""
+        with transaction() as session:
+            customer = service.get_customer(session, current_principal().id)
+            wallet = service.wallet_balance(session, customer)
+        return BalanceSchema().dump(wallet)
+
+
+@me_ns.route("/pin")
+class MyPin(Resource):
+    @me_ns.expect(pin_change_model, validate=False)
+    @me_ns.response(204, "PIN changed; every other session signed out")
+    @me_ns.response(400, "validation_error: the new PIN is malformed or trivial")
+    @me_ns.response(422, "invalid_pin (old PIN wrong) or account_locked")
+    @require("customer")
+    @limit_by_msisdn_and_ip("RATELIMIT_LOGIN", "RATELIMIT_LOGIN:pin")
+    def post(self):  # type: ignore[no-untyped-def]
+        """Change the PIN; the old one is checked like at sign-in."""
+        principal = current_principal()
+        data = load(PinChangeSchema())
+        with transaction() as session:
+            customer = service.get_customer(session, principal.id)
+            service.change_pin(session, customer, keep_token_id=principal.token_id, **data)
+        return "", 204

@@ -1,0 +1,82 @@
+"""Demo identities for development (``make run``): an admin, the Poto-Poto agent
+with float, and three customers with balances. Credentials are in docs/DEMO.md.
+
+Find-or-create throughout, and ledger entries with fixed idempotency keys, so
+seeding twice changes nothing. ``app.seed`` refuses to run this in production;
+the TOTP secrets below are public on purpose and must never protect real money.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from app import ledger
+from app.agents.staff import create_admin, create_agent, find_staff
+from app.customers.service import find_by_msisdn, register_customer
+from app.ledger import chart
+
+ADMIN = {
+    "username": "admin",
+    "password": "admin-demo-2026",
+    "totp_secret": "POSTCASHDEMOADMINBRAZZAVILLEAAAA",
+}
+AGENT = {
+    "username": "agent.potopoto",
+    "password": "agent-demo-2026",
+    "post_office": "Bureau de poste de Poto-Poto",
+    "post_office_code": "BZV-PP",
+    "totp_secret": "POSTCASHDEMOPOTOPOTOAGENTBZVPPAA",
+}
+AGENT_FLOAT = 1_000_000
+
+
+@dataclass(frozen=True)
+class DemoCustomer:
+    msisdn: str
+    first_name: str
+    last_name: str
+    pin: str
+    language: str
+    balance: int
+
+
+CUSTOMERS = [
+    DemoCustomer("+242061234567", "Awa", "Mabiala", "2580", "fr", 150_000),
+    DemoCustomer("+242051234567", "Bruno", "Ngoma", "1470", "ln", 50_000),
+    DemoCustomer("+242041234567", "Chantal", "Okemba", "3690", "fr", 0),
+]
+
+
+def seed_demo_identities(session: Session) -> None:
+    if find_staff(session, ADMIN["username"]) is None:
+        create_admin(session, **ADMIN)
+    agent = find_staff(session, AGENT["username"])
+    if agent is None:
+        agent, _uri = create_agent(session, **AGENT)
+    _fund(session, f"demo:float:{agent.username}", chart.float_account(agent.id), AGENT_FLOAT)
+    for person in CUSTOMERS:
+        customer = find_by_msisdn(session, person.msisdn) or register_customer(
+            session,
+            msisdn=person.msisdn,
+            first_name=person.first_name,
+            last_name=person.last_name,
+            pin=person.pin,
+            language=person.language,
+        )
+        if person.balance:
+            _fund(
+                session, f"demo:fund:{customer.msisdn}", chart.wallet(customer.id), person.balance
+            )
+
+
+def _fund(session: Session, key: str, account: str, amount: int) -> None:
+    """Money in from the trust bank, once per key."""
+    ledger.post_entry(
+        session,
+        key=key,
+        kind="opening_balance",
+        legs=[ledger.debit(chart.TRUST_BANK, amount), ledger.credit(account, amount)],
+        reference="DEMO",
+    )

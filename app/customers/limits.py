@@ -1,0 +1,110 @@
+"""KYC limits: what a customer's tier lets their wallet hold and send.
+
+Tiers come from config ``KYC_TIERS`` (XAF): ``balance`` caps the wallet,
+``single`` one outgoing payment, ``daily`` and ``monthly`` the outgoing totals
+of the calendar day and month in Brazzaville time. Totals are read from the
+ledger (``ledger.outflow``: posted and still-reserved debits, not voided ones),
+so every channel and every payment type counts against the same numbers.
+
+Payments call ``check_outgoing`` with what will leave the wallet (amount plus
+fee) before reserving funds, and ``check_incoming`` for the receiving wallet.
+Both run inside the payment's unit of work, after its ledger rows are locked,
+so two payments cannot both slip under a cap.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from app import ledger
+from app.clock import clock, local_day_bounds
+from app.customers.models import Customer
+from app.errors import LimitExceeded
+from app.ledger import chart
+from app.runtime import settings
+
+
+def tier_limits(session: Session, tier: str) -> dict[str, int]:
+    return dict(settings(session).KYC_TIERS[tier])
+
+
+def _window_starts(session: Session) -> tuple[datetime, datetime]:
+    tz = ZoneInfo(settings(session).TIMEZONE)
+    local_now = clock.now().astimezone(tz)
+    day_start, _ = local_day_bounds(local_now.date(), tz)
+    month_start, _ = local_day_bounds(local_now.date().replace(day=1), tz)
+    return day_start, month_start
+
+
+def usage(session: Session, customer: Customer) -> dict[str, int]:
+    """Outgoing totals of today and this month (Brazzaville time)."""
+    day_start, month_start = _window_starts(session)
+    code = chart.wallet(customer.id)
+    return {
+        "daily": ledger.outflow(session, code, day_start),
+        "monthly": ledger.outflow(session, code, month_start),
+    }
+
+
+def limits_for(session: Session, customer: Customer) -> dict[str, Any]:
+    """The tier's caps, what was used today and this month, and what remains."""
+    caps = tier_limits(session, customer.kyc_tier)
+    used = usage(session, customer)
+    return {
+        "tier": customer.kyc_tier,
+        "currency": settings(session).CURRENCY,
+        "balance": caps["balance"],
+        "single": caps["single"],
+        "daily": caps["daily"],
+        "monthly": caps["monthly"],
+        "daily_used": used["daily"],
+        "monthly_used": used["monthly"],
+        "daily_remaining": max(caps["daily"] - used["daily"], 0),
+        "monthly_remaining": max(caps["monthly"] - used["monthly"], 0),
+    }
+
+
+def check_outgoing(session: Session, customer: Customer, amount: int) -> None:
+    """Refuse ``amount`` leaving the wallet if it breaks the single, daily or monthly cap.
+
+    The error names the limit (``limit``: single, daily or monthly) and how much
+    may still be sent (``remaining``), so a channel can tell the customer.
+    """
+    caps = tier_limits(session, customer.kyc_tier)
+    if amount > caps["single"]:
+        raise LimitExceeded(
+            f"Above the single-transaction limit of {caps['single']} for tier {customer.kyc_tier}.",
+            limit="single",
+            remaining=caps["single"],
+        )
+    used = usage(session, customer)
+    for window in ("daily", "monthly"):
+        remaining = caps[window] - used[window]
+        if amount > remaining:
+            raise LimitExceeded(
+                f"Above the {window} limit of {caps[window]} for tier {customer.kyc_tier}.",
+                limit=window,
+                remaining=max(remaining, 0),
+            )
+
+
+def check_incoming(session: Session, customer: Customer, amount: int) -> None:
+    """Refuse a credit that would take the wallet above the tier's balance cap.
+
+    Counts the posted balance, credits still pending (reserved for this wallet by
+    payments not yet confirmed) and ``amount``.
+    """
+    cap = tier_limits(session, customer.kyc_tier)["balance"]
+    account = ledger.get_account(session, chart.wallet(customer.id))
+    session.refresh(account)
+    projected = account.posted_balance + account.credits_pending + amount
+    if projected > cap:
+        raise LimitExceeded(
+            f"The wallet would exceed the balance limit of {cap} for tier {customer.kyc_tier}.",
+            limit="balance",
+            remaining=max(cap - account.posted_balance - account.credits_pending, 0),
+        )

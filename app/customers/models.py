@@ -1,0 +1,69 @@
+"""The ``customers`` table.
+
+A customer is keyed by a random UUID, never by the phone number: a number can
+be recycled by the operator or changed by the customer, and ids travel in jobs,
+logs and ledger account codes (``wallet:<id>``) where a number must not.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, UTCDateTime
+
+LANGUAGES = ("fr", "ln")
+KYC_TIERS = ("basic", "standard", "full")  # in increasing order of trust
+CUSTOMER_STATUSES = ("active", "locked", "frozen")
+ID_TYPES = ("national_id", "passport", "residence_permit", "driving_licence")
+NAME_MAX_LENGTH = 30  # each of first and last name; SMS and USSD texts are sized for it
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    __table_args__ = (
+        CheckConstraint(f"language IN {LANGUAGES!r}", name="language_known"),
+        CheckConstraint(f"kyc_tier IN {KYC_TIERS!r}", name="kyc_tier_known"),
+        CheckConstraint(f"status IN {CUSTOMER_STATUSES!r}", name="status_known"),
+        CheckConstraint("failed_pin_attempts >= 0", name="failed_pin_attempts_non_negative"),
+        # One identity document backs at most one wallet.
+        UniqueConstraint("id_type", "id_number"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    msisdn: Mapped[str] = mapped_column(String(16), unique=True)
+    first_name: Mapped[str] = mapped_column(String(NAME_MAX_LENGTH))
+    last_name: Mapped[str] = mapped_column(String(NAME_MAX_LENGTH))
+    language: Mapped[str] = mapped_column(String(2), default="fr")
+    kyc_tier: Mapped[str] = mapped_column(String(10), default="basic")
+    status: Mapped[str] = mapped_column(String(10), default="active")
+    failed_pin_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    pin_hash: Mapped[str] = mapped_column(String(255))
+    id_type: Mapped[str | None] = mapped_column(String(24))
+    id_number: Mapped[str | None] = mapped_column(String(40))
+    kyc_verified_by: Mapped[str | None] = mapped_column(String(36))
+    kyc_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def display_name(self) -> str:
+        """First name and initial of the surname ("Awa M."): what a counterparty is
+        shown before confirming a payment, enough to spot a wrong number without
+        revealing the whole name to whoever types it."""
+        initial = self.last_name[:1].upper()
+        return f"{self.first_name} {initial}." if initial else self.first_name
+
+    def __repr__(self) -> str:  # no phone number in reprs that may end up in logs
+        return f"<Customer {self.id} {self.status} {self.kyc_tier}>"

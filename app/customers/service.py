@@ -1,0 +1,347 @@
+"""Customer lifecycle: registration, PIN checks and lockout, unlock, KYC, language.
+
+Every function takes the caller's session and never commits. A wrong PIN is
+raised with ``commit=True`` so the counted attempt (and the lock on the last
+one) survives the refusal. Counters and status changes are single guarded
+UPDATE statements, so two wrong PINs racing on PostgreSQL both count.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import NoReturn
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from app import ledger
+from app.audit import record
+from app.auth.principal import Principal
+from app.auth.tokens import revoke_other_tokens
+from app.clock import clock
+from app.customers.models import (
+    ID_TYPES,
+    KYC_TIERS,
+    LANGUAGES,
+    NAME_MAX_LENGTH,
+    Customer,
+    new_id,
+)
+from app.customers.msisdn import normalize_msisdn, try_normalize_msisdn
+from app.customers.pins import check_pin, hash_pin, validate_pin
+from app.errors import (
+    AccountFrozen,
+    AccountLocked,
+    Conflict,
+    Forbidden,
+    InvalidPin,
+    InvalidState,
+    NotFound,
+    ValidationFailed,
+)
+from app.ledger import chart
+from app.runtime import settings
+from app.sms import send_sms
+
+log = logging.getLogger(__name__)
+
+STAFF_ROLES = ("agent", "admin")
+# Letters of any script, single spaces, hyphens, apostrophes and dots between them.
+_NAME = re.compile(r"[^\W\d_]+(?:(?:[ '\-.]|\. )[^\W\d_]+)*\.?")
+_ID_NUMBER = re.compile(r"[A-Z0-9][A-Z0-9\-/]{2,39}")
+
+
+def _clean_name(value: object, field: str) -> str:
+    text = " ".join(value.split()) if isinstance(value, str) else ""
+    if not text:
+        _fail(field, "Required.")
+    if len(text) > NAME_MAX_LENGTH:
+        _fail(field, f"At most {NAME_MAX_LENGTH} characters.")
+    if not _NAME.fullmatch(text):
+        _fail(field, "Letters, spaces, hyphens and apostrophes only.")
+    return text
+
+
+def _fail(field: str, message: str) -> NoReturn:
+    raise ValidationFailed({field: [message]})
+
+
+def _validate_language(language: object) -> str:
+    if language not in LANGUAGES:
+        _fail("language", f"One of: {', '.join(LANGUAGES)}.")
+    return str(language)
+
+
+def register_customer(
+    session: Session,
+    *,
+    msisdn: str,
+    first_name: str,
+    last_name: str,
+    pin: str,
+    language: str = "fr",
+) -> Customer:
+    """Create a basic-tier customer, open their wallet in the same unit of work and
+    queue a welcome SMS (sent after commit, in their language).
+
+    A number already registered is a Conflict (409), whatever format it was typed in.
+    """
+    config = settings(session)
+    errors: dict[str, list[str]] = {}
+    values: dict[str, str] = {}
+    checks = {
+        "msisdn": lambda: normalize_msisdn(msisdn, config.ALLOWED_REGIONS),
+        "first_name": lambda: _clean_name(first_name, "first_name"),
+        "last_name": lambda: _clean_name(last_name, "last_name"),
+        "pin": lambda: validate_pin(pin),
+        "language": lambda: _validate_language(language),
+    }
+    for field, check in checks.items():
+        try:
+            values[field] = check()
+        except ValidationFailed as exc:
+            errors.update(exc.extra["errors"])
+    if errors:
+        raise ValidationFailed(errors)
+
+    if session.scalar(select(Customer.id).where(Customer.msisdn == values["msisdn"])):
+        raise Conflict("This number is already registered.")
+    now = clock.now()
+    customer = Customer(
+        id=new_id(),
+        msisdn=values["msisdn"],
+        first_name=values["first_name"],
+        last_name=values["last_name"],
+        language=values["language"],
+        kyc_tier="basic",
+        status="active",
+        failed_pin_attempts=0,
+        pin_hash=hash_pin(values["pin"], fast=config.TESTING),
+        created_at=now,
+        updated_at=now,
+    )
+    _add_unique(session, customer, "This number is already registered.")
+    ledger.open_account(
+        session,
+        chart.wallet(customer.id),
+        "liability",
+        config.CURRENCY,
+        allow_overdraft=False,
+        name=f"Wallet {customer.id}",
+    )
+    send_sms(
+        session,
+        to=customer.msisdn,
+        template="sms.welcome",
+        language=customer.language,
+        params={"first_name": customer.first_name},
+        purpose="welcome",
+        dedupe_key=f"welcome:{customer.id}",
+    )
+    log.info("customer %s registered", customer.id)
+    return customer
+
+
+def _add_unique(session: Session, row: Customer | None, conflict: str) -> None:
+    """Flush inside a savepoint so a concurrent duplicate becomes a Conflict, not a 500."""
+    try:
+        with session.begin_nested():
+            if row is not None:
+                session.add(row)
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict(conflict) from exc
+
+
+def get_customer(session: Session, customer_id: str) -> Customer:
+    customer = session.get(Customer, customer_id) if isinstance(customer_id, str) else None
+    if customer is None:
+        raise NotFound("No such customer.")
+    return customer
+
+
+def wallet_balance(session: Session, customer: Customer) -> ledger.Balance:
+    """The customer's wallet: available, pending (reserved), posted, currency."""
+    return ledger.balance(session, chart.wallet(customer.id))
+
+
+def find_by_msisdn(session: Session, raw_msisdn: str) -> Customer | None:
+    """The customer behind a number typed in any accepted format; None if unknown or garbage."""
+    e164 = try_normalize_msisdn(raw_msisdn, settings(session).ALLOWED_REGIONS)
+    if e164 is None:
+        return None
+    return session.scalar(select(Customer).where(Customer.msisdn == e164))
+
+
+def verify_pin(session: Session, customer: Customer, pin: str) -> None:
+    """Accept the right PIN (and reset the counter) or count a wrong one.
+
+    The ``PIN_MAX_ATTEMPTS``-th wrong PIN in a row locks the customer and ends
+    their sessions; only an agent or admin unlocks (``unlock_customer``).
+    """
+    if customer.status == "locked":
+        raise AccountLocked("Too many wrong PINs; an agent must unlock the account.")
+    if check_pin(customer.pin_hash, pin):
+        if customer.failed_pin_attempts:
+            _set(session, customer, failed_pin_attempts=0)
+        return
+    attempts = session.execute(
+        update(Customer)
+        .where(Customer.id == customer.id)
+        .values(failed_pin_attempts=Customer.failed_pin_attempts + 1, updated_at=clock.now())
+        .returning(Customer.failed_pin_attempts)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    set_committed_value(customer, "failed_pin_attempts", attempts)
+    limit = settings(session).PIN_MAX_ATTEMPTS
+    if attempts < limit:
+        raise InvalidPin("Wrong PIN.", attempts_left=limit - attempts, commit=True)
+    session.execute(
+        update(Customer)
+        .where(Customer.id == customer.id, Customer.status == "active")
+        .values(status="locked", updated_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(customer)
+    revoke_other_tokens(session, "customer", customer.id, keep_token_id=None)
+    record(
+        session,
+        actor_role="system",
+        actor_id=None,
+        action="customer.lock",
+        target_type="customer",
+        target_id=customer.id,
+        after={"status": customer.status, "failed_pin_attempts": attempts},
+    )
+    log.warning("customer %s locked after %d wrong PINs", customer.id, attempts)
+    raise AccountLocked(
+        "Too many wrong PINs; an agent must unlock the account.", attempts_left=0, commit=True
+    )
+
+
+def _set(session: Session, customer: Customer, **values: object) -> None:
+    for name, value in values.items():
+        setattr(customer, name, value)
+    customer.updated_at = clock.now()
+    session.flush()
+
+
+def ensure_can_transact(customer: Customer) -> None:
+    """Refuse any money movement by a locked or frozen customer."""
+    if customer.status == "locked":
+        raise AccountLocked("Too many wrong PINs; an agent must unlock the account.")
+    if customer.status == "frozen":
+        raise AccountFrozen("This account is frozen.")
+
+
+def change_pin(
+    session: Session,
+    customer: Customer,
+    old_pin: str,
+    new_pin: str,
+    *,
+    keep_token_id: str | None = None,
+) -> None:
+    """Replace the PIN after checking the old one, and sign out every other session.
+
+    The new PIN is validated first so a badly chosen PIN does not cost an attempt.
+    """
+    validate_pin(new_pin, field="new_pin")
+    verify_pin(session, customer, old_pin)
+    if old_pin == new_pin:
+        _fail("new_pin", "The new PIN must differ from the old one.")
+    _set(session, customer, pin_hash=hash_pin(new_pin, fast=settings(session).TESTING))
+    revoked = revoke_other_tokens(session, "customer", customer.id, keep_token_id)
+    log.info("customer %s changed PIN; %d other session(s) revoked", customer.id, revoked)
+
+
+def _require_staff(by: Principal, *roles: str) -> None:
+    if by.role not in roles:
+        raise Forbidden("Only a post-office agent or an administrator may do this.")
+
+
+def unlock_customer(session: Session, customer_id: str, *, by: Principal) -> Customer:
+    """Lift a PIN lockout (agent or admin). Unlocking an active customer only resets
+    the counter; a frozen customer stays frozen (freezing is a different decision)."""
+    _require_staff(by, *STAFF_ROLES)
+    customer = get_customer(session, customer_id)
+    if customer.status == "frozen":
+        raise InvalidState("A frozen account cannot be unlocked.")
+    before = {"status": customer.status, "failed_pin_attempts": customer.failed_pin_attempts}
+    _set(session, customer, status="active", failed_pin_attempts=0)
+    record(
+        session,
+        actor_role=by.role,
+        actor_id=by.id,
+        action="customer.unlock",
+        target_type="customer",
+        target_id=customer.id,
+        before=before,
+        after={"status": "active", "failed_pin_attempts": 0},
+    )
+    log.info("customer %s unlocked by %s", customer.id, by.key)
+    return customer
+
+
+def upgrade_kyc(
+    session: Session,
+    customer_id: str,
+    *,
+    tier: str,
+    id_type: str,
+    id_number: str,
+    by: Principal,
+) -> Customer:
+    """Raise a customer's KYC tier after an agent has seen an identity document.
+
+    Only upwards: lowering a tier is a compliance decision, not a counter's. One
+    document backs one wallet: a document already on another customer is a Conflict.
+    """
+    _require_staff(by, *STAFF_ROLES)
+    errors: dict[str, list[str]] = {}
+    if tier not in KYC_TIERS or tier not in settings(session).KYC_TIERS:
+        errors["tier"] = [f"One of: {', '.join(KYC_TIERS)}."]
+    if id_type not in ID_TYPES:
+        errors["id_type"] = [f"One of: {', '.join(ID_TYPES)}."]
+    number = re.sub(r"\s+", "", id_number).upper() if isinstance(id_number, str) else ""
+    if not _ID_NUMBER.fullmatch(number):
+        errors["id_number"] = ["3 to 40 letters, digits, '-' or '/'."]
+    if errors:
+        raise ValidationFailed(errors)
+    customer = get_customer(session, customer_id)
+    if KYC_TIERS.index(tier) <= KYC_TIERS.index(customer.kyc_tier):
+        raise InvalidState(f"The customer is already at tier {customer.kyc_tier}.")
+    taken = session.scalar(
+        select(Customer.id).where(
+            Customer.id_type == id_type, Customer.id_number == number, Customer.id != customer.id
+        )
+    )
+    if taken:
+        raise Conflict("This identity document is already registered to another customer.")
+    before = {"kyc_tier": customer.kyc_tier, "id_type": customer.id_type}
+    customer.kyc_tier = tier
+    customer.id_type = id_type
+    customer.id_number = number
+    customer.kyc_verified_by = by.id
+    customer.kyc_verified_at = clock.now()
+    customer.updated_at = clock.now()
+    _add_unique(session, None, "This identity document is already registered.")
+    record(
+        session,
+        actor_role=by.role,
+        actor_id=by.id,
+        action="customer.kyc_upgrade",
+        target_type="customer",
+        target_id=customer.id,
+        before=before,
+        after={"kyc_tier": tier, "id_type": id_type, "id_number": number},
+    )
+    log.info("customer %s upgraded to %s by %s", customer.id, tier, by.key)
+    return customer
+
+
+def set_language(session: Session, customer: Customer, language: str) -> None:
+    _set(session, customer, language=_validate_language(language))
