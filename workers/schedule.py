@@ -1,0 +1,73 @@
+"""Sweeps: jobs the worker enqueues every so often (outbox drain, expiries, purges).
+
+A sweep is registered here by name with its job and period. Every worker
+process runs the same loop (``workers.__main__``), so a sweep's rq job id is
+made of its name and the current time bucket (``sweep-<name>-<bucket>``) and
+enqueued with ``unique=True``: however many workers tick, one job per period
+runs. Jobs must be safe to run again (they check state), because rq may still
+retry one after the next bucket has started.
+
+Add a sweep with one line at the bottom of this module.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+SWEEPS: dict[str, tuple[str, int]] = {}
+
+
+def register_sweep(name: str, job_name: str, every_seconds: int) -> None:
+    """Run ``job_name`` (a dotted ``workers.*`` function) every ``every_seconds``."""
+    if not job_name.startswith("workers."):
+        raise ValueError(f"sweep {name!r}: jobs live in workers/, not {job_name!r}")
+    if every_seconds <= 0:
+        raise ValueError(f"sweep {name!r}: period must be positive")
+    if not name.replace("_", "").replace("-", "").isalnum():
+        raise ValueError(f"sweep {name!r}: letters, digits, '-' and '_' only (it names rq jobs)")
+    SWEEPS[name] = (job_name, every_seconds)
+
+
+def sweep_job_id(name: str, every_seconds: int, now: float) -> str:
+    return f"sweep-{name}-{int(now // every_seconds)}"
+
+
+def enqueue_due_sweeps(queue: Any, now: float) -> list[str]:
+    """Enqueue each sweep not yet enqueued in its current bucket; the ids enqueued."""
+    from rq.exceptions import DuplicateJobError
+
+    enqueued: list[str] = []
+    for name, (job_name, every) in sorted(SWEEPS.items()):
+        job_id = sweep_job_id(name, every, now)
+        try:
+            queue.enqueue(
+                job_name,
+                job_id=job_id,
+                unique=True,
+                result_ttl=max(every * 2, 600),
+                failure_ttl=7 * 24 * 3600,
+                job_timeout=max(every, 300),
+            )
+        except DuplicateJobError:
+            continue
+        enqueued.append(job_id)
+    return enqueued
+
+
+def run_sweeps(queue: Any, stop: threading.Event, tick: float, clock: Any) -> None:
+    """Until ``stop`` is set, enqueue due sweeps every ``tick`` seconds (a thread body)."""
+    while True:
+        try:
+            enqueue_due_sweeps(queue, clock())
+        except Exception as exc:  # Redis away for a moment: try again next tick
+            log.warning("sweeps not enqueued: %s", exc.__class__.__name__)
+        if stop.wait(tick):
+            return
+
+
+register_sweep("outbox-drain", "workers.outbox.drain", 60)
+register_sweep("idempotency-purge", "workers.idempotency.purge", 3600)
