@@ -53,11 +53,8 @@ def _database_answers(engine: Engine | None) -> bool:
     try:
         cargs, cparams = dialect.create_connect_args(engine.url)
         if dialect.name == "postgresql":
-            cparams = {
-                **cparams,
-                "connect_timeout": CONNECT_TIMEOUT,
-                "options": f"-c statement_timeout={QUERY_TIMEOUT_MS}",
-            }
+            options = f"{cparams.get('options', '')} -c statement_timeout={QUERY_TIMEOUT_MS}"
+            cparams = {**cparams, "connect_timeout": CONNECT_TIMEOUT, "options": options.strip()}
         else:
             cparams = {**cparams, "timeout": CONNECT_TIMEOUT}
         connection = dialect.connect(*cargs, **cparams)

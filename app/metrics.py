@@ -14,7 +14,9 @@ is used. The queue depth is not a stored value: it is read from rq and the
 outbox table at scrape time, so it is never stale.
 
 Label values must come from small fixed sets (route templates, not paths;
-outcomes, not error messages) so the number of series stays bounded.
+outcomes, not error messages) so the number of series stays bounded. A Gauge
+added here needs a ``multiprocess_mode`` (e.g. ``"livesum"``) to add up across
+gunicorn workers.
 """
 
 from __future__ import annotations
