@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.runtime import current_runtime
 from app.sms.gateways import GatewayUnavailable, gateway_of
-from app.sms.outbound import deliver_message
+from app.sms.service import deliver_message
 
 
 def deliver(message_id: str) -> None:

@@ -33,7 +33,7 @@ def normalize_language(language: str | None) -> str:
     return code if code in available_languages() else DEFAULT_LANGUAGE
 
 
-def translate(key: str, language: str | None, /, **params: Any) -> str:
+def translate(key: str, language: str | None, **params: Any) -> str:
     """The text of ``key`` in ``language`` (French if missing), formatted with ``params``.
 
     ``str.format`` placeholders: a missing parameter raises ``KeyError`` like a
@@ -47,7 +47,7 @@ def translate(key: str, language: str | None, /, **params: Any) -> str:
     return template.format(**params)
 
 
-def error_message(code: str, language: str | None, /, **params: Any) -> str:
+def error_message(code: str, language: str | None, **params: Any) -> str:
     """The customer text of a domain error code (``error.<code>``) for USSD and SMS.
 
     A code without a text of its own gets the generic one rather than no answer:

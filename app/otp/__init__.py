@@ -1,6 +1,7 @@
-"""One-time codes sent by SMS, each bound to one operation (``challenges.py``)."""
+"""One-time codes sent by SMS, each bound to one operation (``service.py``)."""
 
-from app.otp.challenges import (
+from app.otp.models import Challenge, OtpSecret
+from app.otp.service import (
     IssuedChallenge,
     binding_hash,
     expire_challenge,
@@ -9,7 +10,6 @@ from app.otp.challenges import (
     resend_challenge,
     verify_challenge,
 )
-from app.otp.models import Challenge, OtpSecret
 
 __all__ = [
     "Challenge",

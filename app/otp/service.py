@@ -42,7 +42,7 @@ from app.otp.models import Challenge, OtpSecret
 from app.runtime import settings
 from app.secretbox import seal, unseal
 from app.sms.models import SmsMessage
-from app.sms.outbound import send_sms
+from app.sms.service import send_sms
 
 log = logging.getLogger(__name__)
 

@@ -6,6 +6,6 @@ provider's callback calls. Gateways (``gateways.py``) are picked by
 """
 
 from app.sms.models import SmsMessage
-from app.sms.outbound import deliver_message, record_delivery_report, send_sms
+from app.sms.service import deliver_message, record_delivery_report, send_sms
 
 __all__ = ["SmsMessage", "deliver_message", "record_delivery_report", "send_sms"]

@@ -18,7 +18,7 @@ from flask import Blueprint, jsonify, request
 from app.errors import NotFound
 from app.runtime import current_runtime, transaction
 from app.sms.gateways import ConsoleGateway, gateway_of
-from app.sms.outbound import record_delivery_report
+from app.sms.service import record_delivery_report
 
 blueprint = Blueprint("sms_outbound", __name__)
 
