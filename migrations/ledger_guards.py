@@ -3,6 +3,10 @@
 * postings are append-only: UPDATE and DELETE are refused;
 * entries are never deleted; an entry leaves ``pending`` at most once and its
   key, fingerprint and kind never change;
+* accounts are never deleted, and their code, type, normal side, currency and
+  overdraft rule never change (the write path caches them, app/ledger/refs.py);
+  the trigger names those columns, so the increments of the totals, the
+  ledger's hot path, never call it;
 * PostgreSQL: a deferred constraint trigger checks at commit that every entry
   that received postings balances per currency (SQLite cannot defer a trigger;
   there the Python check and ``flask ledger check`` stand guard).
@@ -29,6 +33,27 @@ PG_GUARDS = [
     """
     CREATE TRIGGER ledger_entries_no_delete BEFORE DELETE ON ledger_entries
     FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change()
+    """,
+    """
+    CREATE TRIGGER ledger_accounts_no_delete BEFORE DELETE ON ledger_accounts
+    FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change()
+    """,
+    """
+    CREATE OR REPLACE FUNCTION ledger_account_fixed() RETURNS trigger AS $$
+    BEGIN
+      IF NEW.id <> OLD.id OR NEW.code <> OLD.code OR NEW.type <> OLD.type
+         OR NEW.normal <> OLD.normal OR NEW.currency <> OLD.currency
+         OR NEW.allow_overdraft <> OLD.allow_overdraft THEN
+        RAISE EXCEPTION 'ledger account %: code, type, side, currency, overdraft rule are fixed',
+          OLD.id USING ERRCODE = 'integrity_constraint_violation';
+      END IF;
+      RETURN NEW;
+    END $$ LANGUAGE plpgsql
+    """,
+    """
+    CREATE TRIGGER ledger_accounts_fixed
+    BEFORE UPDATE OF id, code, type, normal, currency, allow_overdraft ON ledger_accounts
+    FOR EACH ROW EXECUTE FUNCTION ledger_account_fixed()
     """,
     """
     CREATE OR REPLACE FUNCTION ledger_entry_transition() RETURNS trigger AS $$
@@ -76,11 +101,14 @@ PG_GUARDS = [
 
 PG_DROP = [
     "DROP TRIGGER IF EXISTS ledger_postings_balanced ON ledger_postings",
+    "DROP TRIGGER IF EXISTS ledger_accounts_fixed ON ledger_accounts",
+    "DROP TRIGGER IF EXISTS ledger_accounts_no_delete ON ledger_accounts",
     "DROP TRIGGER IF EXISTS ledger_entries_transition ON ledger_entries",
     "DROP TRIGGER IF EXISTS ledger_entries_no_delete ON ledger_entries",
     "DROP TRIGGER IF EXISTS ledger_postings_append_only ON ledger_postings",
     "DROP FUNCTION IF EXISTS ledger_check_entry_balanced()",
     "DROP FUNCTION IF EXISTS ledger_entry_transition()",
+    "DROP FUNCTION IF EXISTS ledger_account_fixed()",
     "DROP FUNCTION IF EXISTS ledger_refuse_change()",
 ]
 
@@ -98,6 +126,18 @@ SQLITE_GUARDS = [
     BEGIN SELECT RAISE(ABORT, 'ledger_entries: DELETE is not allowed (append-only)'); END
     """,
     """
+    CREATE TRIGGER ledger_accounts_no_delete BEFORE DELETE ON ledger_accounts
+    BEGIN SELECT RAISE(ABORT, 'ledger_accounts: DELETE is not allowed'); END
+    """,
+    """
+    CREATE TRIGGER ledger_accounts_fixed
+    BEFORE UPDATE OF id, code, type, normal, currency, allow_overdraft ON ledger_accounts
+    WHEN NEW.id <> OLD.id OR NEW.code <> OLD.code OR NEW.type <> OLD.type
+      OR NEW.normal <> OLD.normal OR NEW.currency <> OLD.currency
+      OR NEW.allow_overdraft <> OLD.allow_overdraft
+    BEGIN SELECT RAISE(ABORT, 'ledger_accounts: code, type, side, currency, overdraft fixed'); END
+    """,
+    """
     CREATE TRIGGER ledger_entries_transition BEFORE UPDATE ON ledger_entries
     WHEN NEW.idempotency_key <> OLD.idempotency_key OR NEW.fingerprint <> OLD.fingerprint
       OR NEW.kind <> OLD.kind OR (NEW.status <> OLD.status AND OLD.status <> 'pending')
@@ -106,6 +146,8 @@ SQLITE_GUARDS = [
 ]
 
 SQLITE_DROP = [
+    "DROP TRIGGER IF EXISTS ledger_accounts_fixed",
+    "DROP TRIGGER IF EXISTS ledger_accounts_no_delete",
     "DROP TRIGGER IF EXISTS ledger_entries_transition",
     "DROP TRIGGER IF EXISTS ledger_entries_no_delete",
     "DROP TRIGGER IF EXISTS ledger_postings_no_delete",

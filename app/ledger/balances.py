@@ -13,7 +13,10 @@ from sqlalchemy.orm import Session
 
 from app.errors import ValidationFailed
 from app.ledger.accounts import get_account
+from app.ledger.errors import AccountNotFound
 from app.ledger.models import Account, Entry, Posting
+
+MAX_STATEMENT_PAGE = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +45,24 @@ class Page:
 
 
 def balance(session: Session, code: str) -> Balance:
-    account = get_account(session, code)
-    session.refresh(account)
-    pending = account.debits_pending if account.normal == "credit" else account.credits_pending
-    return Balance(account.posted_balance, pending, account.available_balance, account.currency)
+    """Posted, pending (reserved by holds) and available balance, on the normal side."""
+    row = session.execute(
+        select(
+            Account.normal,
+            Account.currency,
+            Account.debits_posted,
+            Account.credits_posted,
+            Account.debits_pending,
+            Account.credits_pending,
+        ).where(Account.code == code)
+    ).first()
+    if row is None:
+        raise AccountNotFound(f"no account {code}")
+    if row.normal == "credit":
+        posted, pending = row.credits_posted - row.debits_posted, row.debits_pending
+    else:
+        posted, pending = row.debits_posted - row.credits_posted, row.credits_pending
+    return Balance(posted, pending, posted - pending, row.currency)
 
 
 def _signed(account: Account) -> Any:
@@ -66,9 +83,12 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor.encode()).decode()
         when, entry_id = raw.split("|")
-        return datetime.fromisoformat(when), int(entry_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        position = datetime.fromisoformat(when), int(entry_id)
+    except (ValueError, binascii.Error, UnicodeError) as exc:
         raise ValidationFailed({"cursor": ["Invalid cursor."]}) from exc
+    if position[0].tzinfo is None:
+        raise ValidationFailed({"cursor": ["Invalid cursor."]})
+    return position
 
 
 def statement(session: Session, code: str, *, limit: int = 20, cursor: str | None = None) -> Page:
@@ -78,8 +98,17 @@ def statement(session: Session, code: str, *, limit: int = 20, cursor: str | Non
     page's first line is the sum of every line up to it, so a page is consistent
     with itself whatever was posted meanwhile.
     """
+    if not 1 <= limit <= MAX_STATEMENT_PAGE:
+        raise ValidationFailed({"limit": [f"Between 1 and {MAX_STATEMENT_PAGE}."]})
+    position = decode_cursor(cursor) if cursor else None
     account = get_account(session, code)
     signed = _signed(account)
+    per_entry = (
+        select(Posting.entry_id, signed.label("amount"))
+        .where(Posting.account_id == account.id)
+        .group_by(Posting.entry_id)
+        .subquery()
+    )
     base = (
         select(
             Entry.id,
@@ -87,15 +116,12 @@ def statement(session: Session, code: str, *, limit: int = 20, cursor: str | Non
             Entry.reference,
             Entry.posted_at,
             Entry.meta,
-            signed.label("amount"),
+            per_entry.c.amount,
         )
-        .join(Posting, Posting.entry_id == Entry.id)
-        .where(Posting.account_id == account.id, Entry.status == "posted")
-        .group_by(Entry.id, Entry.kind, Entry.reference, Entry.posted_at, Entry.meta)
+        .join(per_entry, per_entry.c.entry_id == Entry.id)
+        .where(Entry.status == "posted")
     )
-    position = None
-    if cursor:
-        position = decode_cursor(cursor)
+    if position is not None:
         before, before_id = position
         base = base.where(
             or_(Entry.posted_at < before, and_(Entry.posted_at == before, Entry.id < before_id))
@@ -120,7 +146,7 @@ def statement(session: Session, code: str, *, limit: int = 20, cursor: str | Non
             ),
         )
     )
-    running = session.scalar(upto) or 0
+    running = int(session.scalar(upto) or 0)  # PostgreSQL sums come back as Decimal
     lines = []
     for row in page:
         lines.append(
@@ -170,7 +196,8 @@ def outflow(
     """Debits (net of credits in the same entries) on an account since ``since``,
     counting pending reservations and posted entries, not voided ones.
 
-    This is what KYC daily and monthly limits measure.
+    This is what KYC daily and monthly limits measure. Reversals (entries that
+    compensate another) are never outflow, whatever their kind.
     """
     account = get_account(session, code)
     debit_sign = 1 if account.normal == "credit" else -1
@@ -189,6 +216,7 @@ def outflow(
             Entry.status.in_(("pending", "posted")),
             Entry.created_at >= since,
             Entry.kind.not_in(exclude_kinds),
+            Entry.reverses_id.is_(None),
         )
         .group_by(Entry.id)
         .subquery()

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.ledger.chart import TRUST_BANK
@@ -110,13 +110,24 @@ def cached_totals_match(session: Session) -> CheckResult:
 
 
 def no_overdraft(session: Session) -> CheckResult:
-    rows = session.scalars(select(Account).where(Account.allow_overdraft.is_(False))).all()
+    credit_normal = Account.normal == "credit"
+    posted = case(
+        (credit_normal, Account.credits_posted - Account.debits_posted),
+        else_=Account.debits_posted - Account.credits_posted,
+    )
+    available = posted - case(
+        (credit_normal, Account.debits_pending), else_=Account.credits_pending
+    )
+    rows = session.execute(
+        select(Account.code, posted.label("posted"), available.label("available"))
+        .where(Account.allow_overdraft.is_(False), or_(posted < 0, available < 0))
+        .order_by(Account.id)
+        .limit(100)
+    ).all()
     offending = [
-        {"account": a.code, "posted": a.posted_balance, "available": a.available_balance}
-        for a in rows
-        if a.posted_balance < 0 or a.available_balance < 0
+        {"account": r.code, "posted": int(r.posted), "available": int(r.available)} for r in rows
     ]
-    return CheckResult("no_overdraft", not offending, offending[:100])
+    return CheckResult("no_overdraft", not offending, offending)
 
 
 def idempotency_unique(session: Session) -> CheckResult:

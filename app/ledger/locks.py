@@ -1,61 +1,103 @@
-"""Every row lock the ledger takes, in one place.
+"""Every row lock the ledger takes, and the one order it takes them in.
 
-Accounts whose available balance an entry reduces are locked with
-``SELECT … FOR UPDATE`` in ascending id order, so two entries touching the same
-accounts queue instead of deadlocking and cannot both spend the same franc.
-Accounts that an entry only credits, or that may go negative (fees, commission,
-the trust bank), are not pre-locked: they get an atomic increment as the last
-statement before commit, so a hot fee account is held for one round trip and
-the commit, not for the whole entry. SQLite ignores FOR UPDATE; its
-``BEGIN IMMEDIATE`` (app/db.py) already serialises writers.
+The order is global: first the accounts that may not go below zero, by id,
+then the accounts that may (fees, commission, the trust bank), by id. Every
+write follows it, so two entries touching the same accounts queue instead of
+deadlocking, whichever way the money flows between them.
+
+* Accounts without overdraft are locked up front with ``SELECT … FOR NO KEY
+  UPDATE`` (the row lock of an UPDATE, which still lets foreign-key checks
+  through) and checked under the lock, so two entries cannot both spend the
+  same franc. The lock is taken by code and returns what the write needs to
+  know about them, so it doubles as their lookup: one round trip, not two.
+* Accounts with overdraft allowed need no check, so they get no pre-read lock:
+  an atomic increment, issued last, takes their row lock for the final round
+  trip and the commit only. A fee account that every transfer credits is held
+  for that long, not for the whole entry.
+* A pending entry is claimed by a guarded UPDATE (``WHERE status = 'pending'``)
+  before its accounts are touched: of two racing post/void calls one wins.
+
+SQLite has no row locks; ``BEGIN IMMEDIATE`` (app/db.py) serialises writers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.engine import Row
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, text
+from sqlalchemy.engine import Connection, Row
 
-from app.ledger.models import Account, Entry
+from app.db import UTCDateTime
+
+_LOCKED_COLUMNS = (
+    "SELECT id, code, normal, currency, status, debits_posted, credits_posted, "
+    "debits_pending, credits_pending FROM ledger_accounts "
+)
+_LOCK = {
+    "postgresql": text(
+        _LOCKED_COLUMNS + "WHERE code = ANY(CAST(:codes AS varchar[])) AND NOT allow_overdraft "
+        "ORDER BY id FOR NO KEY UPDATE"
+    ),
+    "sqlite": text(
+        _LOCKED_COLUMNS + "WHERE code IN :codes AND NOT allow_overdraft ORDER BY id"
+    ).bindparams(bindparam("codes", expanding=True)),
+}
+
+_CLAIM = text(
+    "UPDATE ledger_entries SET status = :new_status, posted_at = :posted_at, "
+    "voided_at = :voided_at, void_reason = :void_reason "
+    "WHERE id = :id AND status = 'pending' AND (:any_expiry OR expires_at IS NULL "
+    "OR expires_at > :now) "
+    "RETURNING id, idempotency_key, kind, reference"
+).bindparams(
+    bindparam("posted_at", type_=UTCDateTime()),
+    bindparam("voided_at", type_=UTCDateTime()),
+    bindparam("now", type_=UTCDateTime()),
+)
 
 
-def lock_accounts(session: Session, account_ids: Iterable[int]) -> dict[int, Row[Any]]:
-    """Lock the accounts in id order and return their current totals."""
-    ids = sorted(set(account_ids))
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(
-            Account.id,
-            Account.code,
-            Account.status,
-            Account.normal,
-            Account.allow_overdraft,
-            Account.debits_posted,
-            Account.credits_posted,
-            Account.debits_pending,
-            Account.credits_pending,
-        )
-        .where(Account.id.in_(ids))
-        .order_by(Account.id)
-        .with_for_update()
-    ).all()
-    return {row.id: row for row in rows}
+def lock_order(allow_overdraft: bool, account_id: int) -> tuple[bool, int]:
+    """Sort key of the global lock order: guarded accounts first, each group by id."""
+    return (allow_overdraft, account_id)
 
 
-def claim_pending_entry(session: Session, entry_id: int, new_status: str, **values: Any) -> bool:
-    """Move a pending entry to ``new_status`` if, and only if, it is still pending.
+def lock_accounts(connection: Connection, codes: Collection[str]) -> dict[str, Row[Any]]:
+    """Lock, in id order, those of ``codes`` that may not overdraw; return them by code.
 
-    The guarded UPDATE takes the entry's row lock, so of two racing post/void
-    calls exactly one sees ``True``.
+    Each row carries the account's id, normal side, currency, status and totals.
+    Codes of accounts that may overdraw (or do not exist) are simply absent.
     """
-    result = session.execute(
-        update(Entry)
-        .where(Entry.id == entry_id, Entry.status == "pending")
-        .values(status=new_status, **values)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
+    if not codes:
+        return {}
+    statement = _LOCK[connection.dialect.name]
+    return {row.code: row for row in connection.execute(statement, {"codes": sorted(codes)})}
+
+
+def claim_pending_entry(
+    connection: Connection,
+    entry_id: int,
+    new_status: str,
+    *,
+    now: Any,
+    reason: str | None = None,
+) -> Row[Any] | None:
+    """Move a pending entry to ``posted`` or ``voided`` if, and only if, it still is pending.
+
+    Posting also requires the hold not to have expired; voiding does not, an
+    expired hold is released by voiding it. The guarded UPDATE takes the
+    entry's row lock, so of two racing calls exactly one gets the row back.
+    """
+    posting = new_status == "posted"
+    return connection.execute(
+        _CLAIM,
+        {
+            "id": entry_id,
+            "new_status": new_status,
+            "posted_at": now if posting else None,
+            "voided_at": None if posting else now,
+            "void_reason": reason,
+            "any_expiry": not posting,
+            "now": now,
+        },
+    ).first()

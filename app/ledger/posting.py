@@ -1,18 +1,22 @@
 """Posting entries: immediate, two-phase (hold → post | void) and reversals.
 
-Write path of one entry, in the order that keeps locks short and replays exact:
+Write path of one entry (PostgreSQL round trips in brackets):
 
-1. resolve the accounts by code and check the legs balance per currency;
-2. insert the entry with ``ON CONFLICT (idempotency_key) DO NOTHING``: a second
-   request with the same key gets the first entry back (or a conflict if its
-   legs differ) without touching balances; on PostgreSQL a concurrent insert of
-   the same key waits for the first transaction and then sees it;
-3. lock, in id order, the accounts whose available balance the entry reduces
-   and check they can afford it;
-4. insert the postings and apply every account's increments in id order.
+1. check the legs: at least two, positive integer amounts, balanced per currency;
+2. resolve the accounts' immutable facts (``refs.py``: cached once committed) [0-1];
+3. lock, in id order, every account of the entry that may not overdraw, and
+   check status and available funds under the lock (``locks.py``) [1];
+4. insert the entry, its postings and the totals in one statement
+   (``journal.py``) [1]; an idempotency key that exists inserts nothing and
+   returns the first entry, or a conflict if its legs differ;
+5. the unit of work commits [1]; on PostgreSQL a deferred trigger re-checks
+   that the entry balances.
 
-A ledger error leaves the session with partial work: the unit of work must roll
-back (or the caller must have opened a savepoint).
+A refused write (insufficient funds, frozen account, conflict, invalid legs)
+writes nothing, so the caller may still commit the rest of its work (a domain
+error with ``commit=True``). A refusal first looks for the idempotency key: the
+retry of an entry that went through returns it, even when the balance would no
+longer allow it.
 """
 
 from __future__ import annotations
@@ -24,14 +28,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from app.clock import clock
-from app.errors import AccountFrozen, InsufficientFunds
+from app.errors import AccountFrozen, DomainError, InsufficientFunds
 from app.ledger.errors import (
-    AccountNotFound,
     AlreadyReversed,
     EntryNotFound,
     EntryNotPending,
@@ -40,11 +42,26 @@ from app.ledger.errors import (
     InvalidEntry,
     UnbalancedEntry,
 )
-from app.ledger.locks import claim_pending_entry, lock_accounts
-from app.ledger.models import Account, Entry, Posting
+from app.ledger.journal import (
+    NewPosting,
+    Totals,
+    account_statuses,
+    add_totals,
+    entry_postings,
+    entry_state,
+    find_by_key,
+    forget_loaded,
+    reversal_of,
+    write_entry,
+)
+from app.ledger.locks import claim_pending_entry, lock_accounts, lock_order
+from app.ledger.models import Account, Entry
+from app.ledger.refs import AccountRef, cached, resolve
 
 DEBIT = "debit"
 CREDIT = "credit"
+# Far above any real amount (10^15 FCFA), far below what a BIGINT total can hold.
+MAX_AMOUNT = 10**15
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,24 +89,6 @@ class PostedEntry:
     status: str
     reference: str | None
     replayed: bool
-
-
-@dataclass(frozen=True, slots=True)
-class _AccountRef:
-    id: int
-    code: str
-    normal: str
-    currency: str
-    allow_overdraft: bool
-    status: str
-
-
-_UPDATE_TOTALS = text(
-    "UPDATE ledger_accounts SET "
-    "debits_posted = debits_posted + :dp, credits_posted = credits_posted + :cp, "
-    "debits_pending = debits_pending + :dq, credits_pending = credits_pending + :cq "
-    "WHERE id = :id"
-)
 
 
 def post_entry(
@@ -125,7 +124,9 @@ def hold_entry(
     reference: str | None = None,
     meta: dict[str, Any] | None = None,
 ) -> PostedEntry:
-    """Reserve funds: a pending entry that is later posted or voided."""
+    """Reserve funds: a pending entry, later posted or voided, that expires at ``expires_at``."""
+    if not isinstance(expires_at, datetime) or expires_at.tzinfo is None:
+        raise InvalidEntry("a hold needs an aware expiry datetime")
     return _write(
         session,
         key=key,
@@ -140,47 +141,59 @@ def hold_entry(
 
 
 def post_pending(session: Session, entry_id: int) -> PostedEntry:
-    """Commit a pending entry. Refused once voided, posted, or past its expiry."""
-    now = clock.now()
-    entry = _get_entry(session, entry_id)
-    if entry.status == "pending" and entry.expires_at is not None and entry.expires_at <= now:
-        raise HoldExpired(f"entry {entry_id} expired at {entry.expires_at.isoformat()}")
-    if not claim_pending_entry(session, entry_id, "posted", posted_at=now):
-        session.refresh(entry)
-        raise EntryNotPending(f"entry {entry_id} is {entry.status}")
-    result = _ref(entry, status="posted", replayed=False)
-    session.expire(entry)
-    _move_pending(session, entry_id, to_posted=True)
-    return result
+    """Commit a pending entry. Refused once voided or posted, or past its expiry."""
+    connection = session.connection()
+    claimed = claim_pending_entry(connection, entry_id, "posted", now=clock.now())
+    if claimed is None:
+        state = entry_state(connection, entry_id)
+        if state is None:
+            raise EntryNotFound(f"no entry {entry_id}")
+        if state.status == "pending":
+            raise HoldExpired(f"entry {entry_id} expired at {state.expires_at.isoformat()}")
+        raise EntryNotPending(f"entry {entry_id} is {state.status}")
+    _settle(session, entry_id, to_posted=True)
+    return PostedEntry(
+        claimed.id, claimed.idempotency_key, claimed.kind, "posted", claimed.reference, False
+    )
 
 
 def void_pending(session: Session, entry_id: int, reason: str) -> PostedEntry:
-    """Release a pending entry's reservation."""
-    entry = _get_entry(session, entry_id)
-    if not claim_pending_entry(
-        session, entry_id, "voided", voided_at=clock.now(), void_reason=reason[:200]
-    ):
-        session.refresh(entry)
-        raise EntryNotPending(f"entry {entry_id} is {entry.status}")
-    result = _ref(entry, status="voided", replayed=False)
-    session.expire(entry)
-    _move_pending(session, entry_id, to_posted=False)
-    return result
+    """Release a pending entry's reservation (cancelled, failed or expired)."""
+    connection = session.connection()
+    claimed = claim_pending_entry(
+        connection, entry_id, "voided", now=clock.now(), reason=reason[:200]
+    )
+    if claimed is None:
+        state = entry_state(connection, entry_id)
+        if state is None:
+            raise EntryNotFound(f"no entry {entry_id}")
+        raise EntryNotPending(f"entry {entry_id} is {state.status}")
+    _settle(session, entry_id, to_posted=False)
+    return PostedEntry(
+        claimed.id, claimed.idempotency_key, claimed.kind, "voided", claimed.reference, False
+    )
 
 
 def reverse_entry(
     session: Session, entry_id: int, *, key: str, reason: str, kind: str = "reversal"
 ) -> PostedEntry:
-    """Post the compensating entry of a posted one; refused if it would overdraw."""
-    original = _get_entry(session, entry_id)
+    """Post the compensating entry of a posted one, linked to it; refused if it would overdraw.
+
+    An entry is reversed at most once; the retry of a reversal with its own key
+    returns it.
+    """
+    connection = session.connection()
+    original = entry_state(connection, entry_id)
+    if original is None:
+        raise EntryNotFound(f"no entry {entry_id}")
     if original.status != "posted":
         raise EntryNotPending(f"entry {entry_id} is {original.status}, only posted entries reverse")
-    existing = session.scalar(select(Entry).where(Entry.reverses_id == entry_id))
+    existing = reversal_of(connection, entry_id)
     if existing is not None and existing.idempotency_key != key:
         raise AlreadyReversed(f"entry {entry_id} was reversed by entry {existing.id}")
     legs = [
-        Leg(p.account.code, CREDIT if p.side == DEBIT else DEBIT, p.amount)
-        for p in original.postings
+        Leg(p.code, CREDIT if p.side == DEBIT else DEBIT, p.amount)
+        for p in entry_postings(connection, entry_id)
     ]
     return _write(
         session,
@@ -196,6 +209,7 @@ def reverse_entry(
 
 
 def entry_fingerprint(kind: str, legs: list[Leg]) -> str:
+    """What makes two writes with one idempotency key the same entry: kind and legs."""
     canonical = json.dumps(
         [kind, sorted((leg.account, leg.side, leg.amount) for leg in legs)],
         separators=(",", ":"),
@@ -218,176 +232,203 @@ def _write(
     expires_at: datetime | None,
     reverses_id: int | None,
 ) -> PostedEntry:
-    if not key or len(key) > 255:
-        raise InvalidEntry("an entry needs an idempotency key of 1-255 characters")
-    accounts = _resolve(session, legs)
-    _check_balanced(legs, accounts)
+    _check_fields(key, kind, reference)
+    _check_legs(legs)
+    connection = session.connection()
+    codes = {leg.account for leg in legs}
+    # Accounts known to allow overdraft are neither locked nor checked; every
+    # other code goes to the lock, which also tells what the account is.
+    unguarded = {code: ref for code, ref in cached(session, codes).items() if ref.allow_overdraft}
+    locked = lock_accounts(connection, codes - unguarded.keys())
+    refs = {code: _ref_of(row) for code, row in locked.items()} | unguarded
+    if len(refs) < len(codes):
+        refs |= resolve(session, codes - refs.keys())
+        late = {code for code, ref in refs.items() if not ref.allow_overdraft} - locked.keys()
+        if late:  # opened by another transaction since the lock query: lock them too
+            locked |= lock_accounts(connection, late)
+    _check_balanced(legs, refs)
     fingerprint = entry_fingerprint(kind, legs)
-    now = clock.now()
+    totals = _totals(legs, refs, pending)
+    by_id = {ref.id: ref for ref in refs.values()}
 
-    entry_id = _insert_entry(
-        session,
+    refusal = _refusal(connection, refs, totals, locked)
+    if refusal is not None:
+        return _replay(connection, key, fingerprint, otherwise=refusal)
+
+    now = clock.now()
+    status = "pending" if pending else "posted"
+    order = sorted(totals, key=lambda aid: lock_order(by_id[aid].allow_overdraft, aid))
+    entry_id = write_entry(
+        connection,
         {
-            "idempotency_key": key,
+            "key": key,
             "fingerprint": fingerprint,
             "kind": kind,
             "reference": reference,
-            "status": "pending" if pending else "posted",
+            "status": status,
             "created_at": now,
             "posted_at": None if pending else now,
             "expires_at": expires_at,
-            "metadata": meta,
+            "meta": meta,
             "reverses_id": reverses_id,
         },
-    )
-    if entry_id is None:
-        return _replay(session, key, fingerprint)
-
-    deltas = _deltas(legs, accounts, pending)
-    _check_funds(session, legs, accounts, deltas)
-    session.execute(
-        insert(Posting),
         [
-            {
-                "entry_id": entry_id,
-                "account_id": accounts[leg.account].id,
-                "side": leg.side,
-                "amount": leg.amount,
-                "currency": accounts[leg.account].currency,
-            }
+            NewPosting(refs[leg.account].id, leg.side, leg.amount, refs[leg.account].currency)
             for leg in legs
         ],
+        [totals[aid] for aid in order if not by_id[aid].allow_overdraft],
+        [totals[aid] for aid in order if by_id[aid].allow_overdraft],
     )
-    session.execute(_UPDATE_TOTALS, [{"id": aid, **d} for aid, d in sorted(deltas.items())])
-    return PostedEntry(entry_id, key, kind, "pending" if pending else "posted", reference, False)
+    if entry_id is None:
+        # The key exists (a replay), or the original was reversed meanwhile.
+        return _replay(
+            connection,
+            key,
+            fingerprint,
+            otherwise=AlreadyReversed(f"entry {reverses_id} was already reversed"),
+        )
+    forget_loaded(session, Account, order)
+    return PostedEntry(entry_id, key, kind, status, reference, False)
 
 
-def _resolve(session: Session, legs: list[Leg]) -> dict[str, _AccountRef]:
-    if not legs or len(legs) < 2:
+def _ref_of(row: Any) -> AccountRef:
+    return AccountRef(row.id, row.code, row.normal, row.currency, False)
+
+
+def _check_fields(key: str, kind: str, reference: str | None) -> None:
+    if not isinstance(key, str) or not 0 < len(key) <= 255:
+        raise InvalidEntry("an entry needs an idempotency key of 1-255 characters")
+    if not isinstance(kind, str) or not 0 < len(kind) <= 40:
+        raise InvalidEntry("an entry needs a kind of 1-40 characters")
+    if reference is not None and len(reference) > 64:
+        raise InvalidEntry("a reference has at most 64 characters")
+
+
+def _check_legs(legs: list[Leg]) -> None:
+    if len(legs) < 2:
         raise InvalidEntry("an entry needs at least two legs")
     for leg in legs:
-        if isinstance(leg.amount, bool) or not isinstance(leg.amount, int) or leg.amount <= 0:
-            raise InvalidEntry(f"leg amount must be a positive integer, got {leg.amount!r}")
+        amount = leg.amount
+        if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+            raise InvalidEntry(f"leg amount must be a positive integer, got {amount!r}")
+        if amount > MAX_AMOUNT:
+            raise InvalidEntry(f"leg amount {amount} is beyond any real amount")
         if leg.side not in (DEBIT, CREDIT):
             raise InvalidEntry(f"unknown side {leg.side!r}")
-    codes = {leg.account for leg in legs}
-    rows = session.execute(
-        select(
-            Account.id,
-            Account.code,
-            Account.normal,
-            Account.currency,
-            Account.allow_overdraft,
-            Account.status,
-        ).where(Account.code.in_(codes))
-    ).all()
-    found = {row.code: _AccountRef(*row) for row in rows}
-    missing = codes - found.keys()
-    if missing:
-        raise AccountNotFound(f"no account {', '.join(sorted(missing))}")
-    return found
 
 
-def _check_balanced(legs: list[Leg], accounts: dict[str, _AccountRef]) -> None:
+def _check_balanced(legs: list[Leg], refs: dict[str, AccountRef]) -> None:
     totals: dict[str, int] = defaultdict(int)
     for leg in legs:
-        currency = accounts[leg.account].currency
-        totals[currency] += leg.amount if leg.side == DEBIT else -leg.amount
-    unbalanced = {cur: diff for cur, diff in totals.items() if diff != 0}
+        totals[refs[leg.account].currency] += leg.amount if leg.side == DEBIT else -leg.amount
+    unbalanced = {currency: diff for currency, diff in totals.items() if diff != 0}
     if unbalanced:
-        raise UnbalancedEntry(f"debits and credits differ: {unbalanced}")
+        raise UnbalancedEntry(f"debits and credits differ per currency: {unbalanced}")
 
 
-def _insert_entry(session: Session, values: dict[str, Any]) -> int | None:
-    dialect = session.get_bind().dialect.name
-    table = Entry.__table__
-    if dialect == "postgresql":
-        stmt: Any = postgresql.insert(table)
-    else:
-        stmt = sqlite.insert(table)
-    stmt = stmt.values(**values).on_conflict_do_nothing(index_elements=["idempotency_key"])
-    return session.execute(stmt.returning(table.c.id)).scalar()
-
-
-def _replay(session: Session, key: str, fingerprint: str) -> PostedEntry:
-    existing = session.scalars(select(Entry).where(Entry.idempotency_key == key)).one()
-    if existing.fingerprint != fingerprint:
-        raise IdempotencyConflict(f"idempotency key {key!r} was used for different legs")
-    return _ref(existing, status=existing.status, replayed=True)
-
-
-def _deltas(
-    legs: list[Leg], accounts: dict[str, _AccountRef], pending: bool
-) -> dict[int, dict[str, int]]:
-    deltas: dict[int, dict[str, int]] = defaultdict(lambda: {"dp": 0, "cp": 0, "dq": 0, "cq": 0})
+def _totals(legs: list[Leg], refs: dict[str, AccountRef], pending: bool) -> dict[int, Totals]:
+    totals: dict[int, Totals] = {}
     for leg in legs:
-        column = ("d" if leg.side == DEBIT else "c") + ("q" if pending else "p")
-        deltas[accounts[leg.account].id][column] += leg.amount
-    return deltas
+        account_id = refs[leg.account].id
+        t = totals.get(account_id)
+        if t is None:
+            t = totals[account_id] = Totals(account_id)
+        if leg.side == DEBIT:
+            if pending:
+                t.debits_pending += leg.amount
+            else:
+                t.debits_posted += leg.amount
+        elif pending:
+            t.credits_pending += leg.amount
+        else:
+            t.credits_posted += leg.amount
+    return totals
 
 
-def _reduces_available(ref: _AccountRef, delta: dict[str, int]) -> int:
-    """How much the entry lowers this account's available balance (0 if it does not)."""
+def _reduces_available(ref: AccountRef, t: Totals) -> int:
+    """How much the entry lowers this account's available balance (0 if it does not).
+
+    Available counts pending debits of a credit-normal account (pending credits
+    of a debit-normal one) but not pending receipts.
+    """
     if ref.normal == "credit":
-        return max(0, delta["dp"] + delta["dq"] - delta["cp"])
-    return max(0, delta["cp"] + delta["cq"] - delta["dp"])
+        return max(0, t.debits_posted + t.debits_pending - t.credits_posted)
+    return max(0, t.credits_posted + t.credits_pending - t.debits_posted)
 
 
-def _check_funds(
-    session: Session,
-    legs: list[Leg],
-    accounts: dict[str, _AccountRef],
-    deltas: dict[int, dict[str, int]],
-) -> None:
-    by_id = {ref.id: ref for ref in accounts.values()}
-    debited = {aid for aid, delta in deltas.items() if _reduces_available(by_id[aid], delta) > 0}
-    guarded = {aid for aid in debited if not by_id[aid].allow_overdraft}
-    for aid in debited - guarded:
-        if by_id[aid].status != "active":
-            raise AccountFrozen(f"account {by_id[aid].code} is {by_id[aid].status}")
-    locked = lock_accounts(session, guarded)
-    for aid in sorted(guarded):
-        row = locked[aid]
+def _refusal(
+    connection: Connection,
+    refs: dict[str, AccountRef],
+    totals: dict[int, Totals],
+    locked: dict[str, Any],
+) -> DomainError | None:
+    """Why the entry cannot go through, read under the locks; ``None`` when it can.
+
+    Frozen and closed accounts refuse whatever lowers their balance (debits of
+    a wallet, credits of the trust bank) and still receive.
+    """
+    unlocked_debited = []
+    for code, ref in sorted(refs.items(), key=lambda item: item[1].id):
+        needed = _reduces_available(ref, totals[ref.id])
+        if needed == 0:
+            continue
+        if ref.allow_overdraft:
+            unlocked_debited.append(ref.id)
+            continue
+        row = locked[code]
         if row.status != "active":
-            raise AccountFrozen(f"account {row.code} is {row.status}")
+            return AccountFrozen(f"account {code} is {row.status}")
         if row.normal == "credit":
             available = row.credits_posted - row.debits_posted - row.debits_pending
         else:
             available = row.debits_posted - row.credits_posted - row.credits_pending
-        needed = _reduces_available(by_id[aid], deltas[aid])
         if available < needed:
-            raise InsufficientFunds(
-                f"account {row.code} has {available} available, needs {needed}",
-                account=row.code,
+            return InsufficientFunds(
+                f"account {code} has {available} available, needs {needed}", account=code
             )
+    if unlocked_debited:
+        for row in account_statuses(connection, unlocked_debited):
+            if row.status != "active":
+                return AccountFrozen(f"account {row.code} is {row.status}")
+    return None
 
 
-def _move_pending(session: Session, entry_id: int, *, to_posted: bool) -> None:
-    postings = session.execute(
-        select(Posting.account_id, Posting.side, Posting.amount).where(Posting.entry_id == entry_id)
-    ).all()
-    deltas: dict[int, dict[str, int]] = defaultdict(lambda: {"dp": 0, "cp": 0, "dq": 0, "cq": 0})
-    for p in postings:
-        d = deltas[p.account_id]
-        if p.side == DEBIT:
-            d["dq"] -= p.amount
-            if to_posted:
-                d["dp"] += p.amount
-        else:
-            d["cq"] -= p.amount
-            if to_posted:
-                d["cp"] += p.amount
-    session.execute(_UPDATE_TOTALS, [{"id": aid, **d} for aid, d in sorted(deltas.items())])
-
-
-def _get_entry(session: Session, entry_id: int) -> Entry:
-    entry = session.get(Entry, entry_id)
-    if entry is None:
-        raise EntryNotFound(f"no entry {entry_id}")
-    return entry
-
-
-def _ref(entry: Entry, *, status: str, replayed: bool) -> PostedEntry:
+def _replay(
+    connection: Connection, key: str, fingerprint: str, *, otherwise: DomainError
+) -> PostedEntry:
+    """The first entry written with ``key``; ``otherwise`` is raised if there is none."""
+    existing = find_by_key(connection, key)
+    if existing is None:
+        raise otherwise
+    if existing.fingerprint != fingerprint:
+        raise IdempotencyConflict(f"idempotency key {key!r} was used for different legs")
     return PostedEntry(
-        entry.id, entry.idempotency_key, entry.kind, status, entry.reference, replayed
+        existing.id,
+        existing.idempotency_key,
+        existing.kind,
+        existing.status,
+        existing.reference,
+        True,
     )
+
+
+def _settle(session: Session, entry_id: int, *, to_posted: bool) -> None:
+    """Move a claimed entry's reservation to posted totals, or release it."""
+    connection = session.connection()
+    totals: dict[int, Totals] = {}
+    overdraft: dict[int, bool] = {}
+    for p in entry_postings(connection, entry_id):
+        t = totals.get(p.account_id)
+        if t is None:
+            t = totals[p.account_id] = Totals(p.account_id)
+            overdraft[p.account_id] = bool(p.allow_overdraft)
+        if p.side == DEBIT:
+            t.debits_pending -= p.amount
+            t.debits_posted += p.amount if to_posted else 0
+        else:
+            t.credits_pending -= p.amount
+            t.credits_posted += p.amount if to_posted else 0
+    order = sorted(totals, key=lambda aid: lock_order(overdraft[aid], aid))
+    add_totals(connection, [totals[aid] for aid in order])
+    forget_loaded(session, Account, order)
+    forget_loaded(session, Entry, [entry_id])
