@@ -26,6 +26,7 @@ def create_app(config: Config | None = None) -> Flask:
     register_request_hooks(app)
     register_instrumentation(app)
     register_proxy_fix(app, config)
+    register_domain_hooks()
     register_api(app)
     register_channels(app, config)
     register_errorhandlers(app)
@@ -99,6 +100,13 @@ def register_proxy_fix(app: Flask, config: Config) -> None:
 
         hops = config.TRUSTED_PROXIES
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+
+
+def register_domain_hooks() -> None:
+    """Follow-ups domain packages attach to each other's events (receipts on completion)."""
+    from app.transfers import receipts
+
+    receipts.register()
 
 
 def register_api(app: Flask) -> None:

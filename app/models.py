@@ -14,6 +14,7 @@ from app.jobs import OutboxJob
 from app.ledger.models import Account, Entry, Posting
 from app.otp.models import Challenge, OtpSecret
 from app.sms.models import SmsMessage
+from app.transfers.models import Transfer
 
 __all__ = [
     "Account",
@@ -31,4 +32,5 @@ __all__ = [
     "Posting",
     "SmsMessage",
     "StaffUser",
+    "Transfer",
 ]

@@ -71,3 +71,5 @@ def run_sweeps(queue: Any, stop: threading.Event, tick: float, clock: Any) -> No
 
 register_sweep("outbox-drain", "workers.outbox.drain", 60)
 register_sweep("idempotency-purge", "workers.idempotency.purge", 3600)
+register_sweep("transfers-expiry", "workers.transfers.expire_stale", 60)
+register_sweep("remittances-expire", "workers.remittances.expire_due", 60)

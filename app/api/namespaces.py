@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from flask_restx import Namespace
 
-from app.api import admin, audit, auth, customers
+from app.api import (
+    admin,
+    admin_payments,
+    agent,
+    audit,
+    auth,
+    customers,
+    statements,
+    transfers,
+)
 
 ALL: list[Namespace] = [auth.ns, customers.ns, customers.me_ns, admin.ns]
+ALL += [transfers.ns, statements.ns, agent.ns, admin_payments.ns]
 ALL += [audit.ns]

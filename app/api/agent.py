@@ -1,0 +1,99 @@
+"""The counter: cash-in, cash-out, float and the day's report (agents only)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import request
+from flask_restx import Namespace, Resource
+from marshmallow import Schema, fields, validate
+
+from app import ledger
+from app.agents import cash, report
+from app.agents.staff import get_agent
+from app.api.idempotency import idempotent
+from app.api.schemas import dump_transfer
+from app.api.validation import Amount, load
+from app.auth.decorators import require
+from app.auth.principal import current_principal
+from app.clock import local_today
+from app.errors import ValidationFailed
+from app.ledger import chart
+from app.runtime import transaction
+
+ns = Namespace("agent", path="/agent", description="Post-office counters")
+
+
+class CashIn(Schema):
+    msisdn = fields.String(required=True, validate=validate.Length(min=6, max=20))
+    amount = Amount(required=True)
+
+
+class CashOut(Schema):
+    msisdn = fields.String(required=True, validate=validate.Length(min=6, max=20))
+    code = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$", error="Six digits."))
+
+
+@ns.route("/cash-in")
+class CashInResource(Resource):
+    @ns.doc(security="bearer", params={"Idempotency-Key": {"in": "header", "required": True}})
+    @require("agent")
+    @idempotent
+    def post(self):  # type: ignore[no-untyped-def]
+        """Credit a customer's wallet from the counter's float, against cash."""
+        data = load(CashIn())
+        with transaction() as session:
+            agent = get_agent(session, current_principal().id)
+            transfer = cash.cash_in(session, agent, msisdn=data["msisdn"], amount=data["amount"])
+            body = dump_transfer(transfer)
+        return body, 201
+
+
+@ns.route("/cash-out")
+class CashOutResource(Resource):
+    @ns.doc(security="bearer", params={"Idempotency-Key": {"in": "header", "required": True}})
+    @require("agent")
+    @idempotent
+    def post(self):  # type: ignore[no-untyped-def]
+        """Pay a customer's withdrawal against the 6-digit code they show."""
+        data = load(CashOut())
+        with transaction() as session:
+            agent = get_agent(session, current_principal().id)
+            transfer = cash.cash_out(session, agent, msisdn=data["msisdn"], code=data["code"])
+            body = dump_transfer(transfer)
+        return body
+
+
+@ns.route("/float")
+class FloatResource(Resource):
+    @ns.doc(security="bearer")
+    @require("agent")
+    def get(self):  # type: ignore[no-untyped-def]
+        """The counter's e-money float."""
+        with transaction() as session:
+            balance = ledger.balance(session, chart.float_account(current_principal().id))
+        return {
+            "available": balance.available,
+            "pending": balance.pending,
+            "posted": balance.posted,
+            "currency": balance.currency,
+        }
+
+
+@ns.route("/report")
+class ReportResource(Resource):
+    @ns.doc(security="bearer", params={"date": "YYYY-MM-DD, Brazzaville time (default today)"})
+    @require("agent")
+    def get(self):  # type: ignore[no-untyped-def]
+        """The day's operations, totals per type, commission earned, opening and closing float."""
+        raw = request.args.get("date")
+        try:
+            day = date.fromisoformat(raw) if raw else local_today()
+        except ValueError as exc:
+            raise ValidationFailed({"date": ["Must be a date YYYY-MM-DD."]}) from exc
+        with transaction() as session:
+            agent = get_agent(session, current_principal().id)
+            result = report.daily_report(session, agent, day)
+        for op in result["operations"]:
+            op["at"] = op["at"].isoformat()
+        return result

@@ -1,0 +1,36 @@
+"""Output shapes shared by several namespaces (API.md objects)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, fields
+
+from app.transfers.models import Transfer
+
+
+class TransferSchema(Schema):
+    """API.md's Transfer object (``otp`` is added by ``dump_transfer``)."""
+
+    id = fields.String()
+    reference = fields.String()
+    type = fields.String()
+    status = fields.String()
+    amount = fields.Integer()
+    fee = fields.Integer()
+    currency = fields.String()
+    from_ = fields.String(attribute="from_msisdn", data_key="from", allow_none=True)
+    to = fields.String(attribute="to_msisdn", allow_none=True)
+    created_at = fields.DateTime()
+    completed_at = fields.DateTime(allow_none=True)
+    expires_at = fields.DateTime(allow_none=True)
+
+
+_transfer_schema = TransferSchema()
+
+
+def dump_transfer(transfer: Transfer, otp: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The transfer, with its OTP state while it awaits confirmation."""
+    data: dict[str, Any] = _transfer_schema.dump(transfer)
+    data["otp"] = otp if transfer.status == "pending_confirmation" else None
+    return data

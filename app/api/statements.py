@@ -1,0 +1,31 @@
+"""GET /me/transactions: the customer's statement lines, newest first."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_restx import Namespace, Resource
+
+from app.api.validation import query_int
+from app.auth.decorators import require
+from app.auth.principal import current_principal
+from app.customers.service import get_customer
+from app.runtime import transaction
+from app.transfers.statements import customer_statement
+
+ns = Namespace("statements", path="/me", description="Statement of the customer's wallet")
+
+
+@ns.route("/transactions")
+class Transactions(Resource):
+    @ns.doc(security="bearer", params={"limit": "1-100 (default 20)", "cursor": "from next_cursor"})
+    @require("customer")
+    def get(self):  # type: ignore[no-untyped-def]
+        """Statement lines: reference, type, direction, amount, fee, balance after, counterparty."""
+        limit = query_int("limit", 20)
+        cursor = request.args.get("cursor") or None
+        with transaction() as session:
+            customer = get_customer(session, current_principal().id)
+            items, next_cursor = customer_statement(session, customer, limit=limit, cursor=cursor)
+        for item in items:
+            item["created_at"] = item["created_at"].isoformat()
+        return {"items": items, "next_cursor": next_cursor}

@@ -1,0 +1,179 @@
+"""POST /transfers, confirm, cancel, GET, reversal; POST /withdrawals; GET /fees."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_restx import Namespace, Resource
+from marshmallow import Schema, fields, validate
+
+from app.api.idempotency import idempotent
+from app.api.schemas import dump_transfer
+from app.api.validation import Amount, load
+from app.auth.decorators import require
+from app.auth.principal import current_principal
+from app.customers.service import get_customer
+from app.errors import ValidationFailed
+from app.fees import quote
+from app.otp.service import otp_view
+from app.runtime import current_runtime, transaction
+from app.transfers import p2p, withdrawals
+from app.transfers.errors import TransferNotFound
+from app.transfers.lifecycle import expire_if_stale
+from app.transfers.locks import lock_transfer
+from app.transfers.models import Transfer
+from app.transfers.reversal import reverse_transfer
+
+ns = Namespace("transfers", path="/", description="Payments confirmed by OTP")
+
+
+class CreateTransfer(Schema):
+    type = fields.String(required=True, validate=validate.OneOf(["p2p"]))
+    to = fields.String(required=True, validate=validate.Length(min=6, max=20))
+    amount = Amount(required=True)
+    note = fields.String(validate=validate.Length(max=140), allow_none=True)
+
+
+class Confirm(Schema):
+    otp = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$", error="Six digits."))
+
+
+class Reversal(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=200))
+
+
+class CreateWithdrawal(Schema):
+    amount = Amount(required=True)
+
+
+def _with_otp(session, transfer: Transfer) -> dict:  # type: ignore[no-untyped-def]
+    from app.otp.models import Challenge
+
+    challenge = session.get(Challenge, transfer.challenge_id) if transfer.challenge_id else None
+    return dump_transfer(transfer, otp_view(challenge))
+
+
+@ns.route("/transfers")
+class Transfers(Resource):
+    @ns.doc(security="bearer", params={"Idempotency-Key": {"in": "header", "required": True}})
+    @require("customer")
+    @idempotent
+    def post(self):  # type: ignore[no-untyped-def]
+        """Send money: reserves amount + fee and sends an OTP by SMS."""
+        data = load(CreateTransfer())
+        with transaction() as session:
+            sender = get_customer(session, current_principal().id)
+            transfer = p2p.create_p2p(
+                session, sender, to=data["to"], amount=data["amount"], note=data.get("note")
+            )
+            body = _with_otp(session, transfer)
+        return body, 201
+
+
+@ns.route("/transfers/<string:transfer_id>")
+class TransferItem(Resource):
+    @ns.doc(security="bearer")
+    @require("customer", "agent", "admin")
+    def get(self, transfer_id: str):  # type: ignore[no-untyped-def]
+        """A transfer; a pending one past its deadline is expired on the way."""
+        principal = current_principal()
+        with transaction() as session:
+            transfer = session.get(Transfer, transfer_id)
+            visible = transfer is not None and (
+                principal.role == "admin"
+                or transfer.initiator_id == principal.id
+                or (principal.role == "agent" and transfer.agent_id == principal.id)
+            )
+            if not visible or transfer is None:
+                raise TransferNotFound()
+            if transfer.status == "pending_confirmation":
+                transfer = lock_transfer(session, transfer_id)
+                expire_if_stale(session, transfer)
+            body = _with_otp(session, transfer)
+        return body
+
+
+@ns.route("/transfers/<string:transfer_id>/confirm")
+class Confirmation(Resource):
+    @ns.doc(security="bearer")
+    @require("customer")
+    @idempotent(optional=True)
+    def post(self, transfer_id: str):  # type: ignore[no-untyped-def]
+        """Confirm with the SMS code; three wrong codes fail the transfer."""
+        data = load(Confirm())
+        with transaction() as session:
+            transfer = p2p.confirm_transfer(
+                session, transfer_id, current_principal().id, data["otp"]
+            )
+            body = _with_otp(session, transfer)
+        return body
+
+
+@ns.route("/transfers/<string:transfer_id>/cancel")
+class Cancellation(Resource):
+    @ns.doc(security="bearer")
+    @require("customer")
+    @idempotent(optional=True)
+    def post(self, transfer_id: str):  # type: ignore[no-untyped-def]
+        """Cancel a transfer awaiting confirmation; the reserved funds are released."""
+        with transaction() as session:
+            transfer = p2p.cancel_transfer(session, transfer_id, current_principal().id)
+            body = _with_otp(session, transfer)
+        return body
+
+
+@ns.route("/transfers/<string:transfer_id>/reversal")
+class ReversalResource(Resource):
+    @ns.doc(security="bearer")
+    @require("admin")
+    @idempotent
+    def post(self, transfer_id: str):  # type: ignore[no-untyped-def]
+        """Compensate a completed transfer (refused if the recipient already spent it)."""
+        data = load(Reversal())
+        with transaction() as session:
+            transfer = reverse_transfer(
+                session,
+                transfer_id,
+                reason=data["reason"],
+                admin_id=current_principal().id,
+                ip=request.remote_addr,
+            )
+            body = _with_otp(session, transfer)
+        return body
+
+
+@ns.route("/withdrawals")
+class Withdrawals(Resource):
+    @ns.doc(security="bearer", params={"Idempotency-Key": {"in": "header", "required": True}})
+    @require("customer")
+    @idempotent
+    def post(self):  # type: ignore[no-untyped-def]
+        """Reserve cash to collect at any counter: a 6-digit code, valid 15 minutes."""
+        data = load(CreateWithdrawal())
+        with transaction() as session:
+            customer = get_customer(session, current_principal().id)
+            issued = withdrawals.create_withdrawal(session, customer, amount=data["amount"])
+            transfer = issued.transfer
+            body = {
+                "transfer": dump_transfer(transfer),
+                "code": issued.code,
+                "expires_at": transfer.expires_at.isoformat() if transfer.expires_at else None,
+            }
+        return body, 201
+
+
+@ns.route("/fees")
+class Fees(Resource):
+    @ns.doc(params={"type": "p2p, cashout, remittance, bill, merchant", "amount": "XAF"})
+    def get(self):  # type: ignore[no-untyped-def]
+        """Quote the fee of an operation."""
+        fee_type = request.args.get("type", "")
+        raw = request.args.get("amount", "")
+        if not raw.isdigit() or int(raw) <= 0:
+            raise ValidationFailed({"amount": ["Must be a positive integer amount."]})
+        result = quote(current_runtime().config, fee_type, int(raw))
+        return {
+            "type": result.type,
+            "amount": result.amount,
+            "fee": result.fee,
+            "total": result.total,
+        }

@@ -1,0 +1,37 @@
+"""Every row lock of remittances, in one place.
+
+A state change of a remittance (confirm, cancel, payout, claim, expiry) happens
+while holding its row lock (``SELECT … FOR UPDATE``; SQLite serialises writers
+with ``BEGIN IMMEDIATE``), so of two counters paying the same code, or a
+payout racing the expiry sweep, the second sees the state the first left.
+Wrong-code counting locks the counter's (or customer's) own row first, so
+two misses at once cannot both slip under the lockout threshold.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.agents.models import StaffUser
+from app.customers.models import Customer
+from app.remittances.errors import RemittanceNotFound
+from app.remittances.models import Remittance
+
+
+def lock_remittance(session: Session, remittance_id: str) -> Remittance:
+    remittance = session.scalar(
+        select(Remittance)
+        .where(Remittance.id == remittance_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if remittance is None:
+        raise RemittanceNotFound()
+    return remittance
+
+
+def lock_actor(session: Session, actor: StaffUser | Customer) -> None:
+    """Serialise code attempts of one counter or one customer."""
+    model = type(actor)
+    session.execute(select(model.id).where(model.id == actor.id).with_for_update())

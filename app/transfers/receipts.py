@@ -1,0 +1,94 @@
+"""SMS receipts for completed payments: one per party per movement.
+
+Each receipt carries the reference, amount, fee, counterparty (name and masked
+number) and the new balance, in the party's language. A dedupe key per
+(transfer, party) makes a retried job or a replayed request send it once.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from app import ledger
+from app.customers.models import Customer
+from app.customers.msisdn import mask_msisdn
+from app.customers.service import get_customer
+from app.ledger import chart
+from app.money import format_amount
+from app.transfers.lifecycle import on_completed
+from app.transfers.models import Transfer
+
+
+def _balance(session: Session, customer: Customer) -> str:
+    return format_amount(ledger.balance(session, chart.wallet(customer.id)).available)
+
+
+def _party(meta: dict | None, side: str) -> tuple[str, str]:
+    info = (meta or {}).get(side) or {}
+    msisdn = info.get("msisdn")
+    # Names are cut so that the longest receipt still fits one SMS.
+    return (info.get("name") or "PostCash")[:24], mask_msisdn(msisdn) if msisdn else ""
+
+
+def send_receipt(
+    session: Session,
+    transfer: Transfer,
+    customer: Customer,
+    template: str,
+    party: str,
+    event: str = "completed",
+) -> None:
+    from app.sms.service import send_sms
+
+    side = "to" if party == "sender" else "from"
+    name, masked = _party(transfer.meta, side)
+    send_sms(
+        session,
+        to=customer.msisdn,
+        template=template,
+        language=customer.language,
+        params={
+            "amount": format_amount(transfer.amount),
+            "fee": format_amount(transfer.fee),
+            "reference": transfer.reference,
+            "name": name,
+            "msisdn": masked,
+            "balance": _balance(session, customer),
+        },
+        purpose="receipt",
+        dedupe_key=f"receipt:{transfer.id}:{event}:{party}",
+    )
+
+
+def p2p_receipts(session: Session, transfer: Transfer) -> None:
+    sender = get_customer(session, transfer.from_customer_id or "")
+    recipient = get_customer(session, transfer.to_customer_id or "")
+    send_receipt(session, transfer, sender, "sms.receipt.p2p_sent", "sender")
+    send_receipt(session, transfer, recipient, "sms.receipt.p2p_received", "recipient")
+
+
+def cashin_receipt(session: Session, transfer: Transfer) -> None:
+    customer = get_customer(session, transfer.to_customer_id or "")
+    send_receipt(session, transfer, customer, "sms.receipt.cashin", "recipient")
+
+
+def withdrawal_receipt(session: Session, transfer: Transfer) -> None:
+    customer = get_customer(session, transfer.from_customer_id or "")
+    send_receipt(session, transfer, customer, "sms.receipt.cashout", "sender")
+
+
+def reversal_receipts(session: Session, transfer: Transfer) -> None:
+    """Tell each customer party that the operation was reversed, with their new balance."""
+    for party, customer_id in (
+        ("sender", transfer.from_customer_id),
+        ("recipient", transfer.to_customer_id),
+    ):
+        if customer_id:
+            customer = get_customer(session, customer_id)
+            send_receipt(session, transfer, customer, "sms.receipt.reversal", party, "reversed")
+
+
+def register() -> None:
+    on_completed("p2p", p2p_receipts)
+    on_completed("cashin", cashin_receipt)
+    on_completed("withdrawal", withdrawal_receipt)
