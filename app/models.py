@@ -13,6 +13,14 @@ from app.db import Base
 from app.jobs import OutboxJob
 from app.ledger.models import Account, Entry, Posting
 from app.otp.models import Challenge, OtpSecret
+from app.remittances.models import (
+    CodeMiss,
+    FxRate,
+    PartnerWebhook,
+    Remittance,
+    RemittanceQuote,
+    WebhookDelivery,
+)
 from app.sms.models import SmsMessage
 from app.transfers.models import Transfer
 
@@ -24,13 +32,19 @@ __all__ = [
     "AuthToken",
     "Base",
     "Challenge",
+    "CodeMiss",
     "Customer",
     "Entry",
+    "FxRate",
     "IdempotencyRecord",
     "OtpSecret",
     "OutboxJob",
+    "PartnerWebhook",
     "Posting",
+    "Remittance",
+    "RemittanceQuote",
     "SmsMessage",
     "StaffUser",
     "Transfer",
+    "WebhookDelivery",
 ]

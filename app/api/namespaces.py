@@ -7,14 +7,18 @@ from flask_restx import Namespace
 from app.api import (
     admin,
     admin_payments,
+    admin_remittances,
     agent,
     audit,
     auth,
     customers,
+    partners,
+    remittances,
     statements,
     transfers,
 )
 
 ALL: list[Namespace] = [auth.ns, customers.ns, customers.me_ns, admin.ns]
 ALL += [transfers.ns, statements.ns, agent.ns, admin_payments.ns]
+ALL += [remittances.ns, remittances.agent_ns, partners.ns, admin_remittances.ns]
 ALL += [audit.ns]
