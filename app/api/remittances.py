@@ -1,0 +1,218 @@
+"""Remittances (mandats): /remittances for customers, /agent/remittances for counters.
+
+The withdrawal code is never in a response, not even the first one: responses
+of money-moving requests are kept for idempotent replays, and the code must
+exist only in the recipient's SMS.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_restx import Namespace, Resource
+from marshmallow import Schema, fields, validate
+
+from app.agents.staff import get_agent
+from app.api.idempotency import idempotent
+from app.api.validation import Amount, load
+from app.auth.decorators import require
+from app.auth.principal import current_principal
+from app.customers.service import get_customer
+from app.remittances import claims, counter, queries, wallet, wiring
+from app.remittances.models import Remittance
+from app.runtime import transaction
+
+wiring.register()
+
+ns = Namespace("remittances", path="/remittances", description="Remittances (mandats)")
+agent_ns = Namespace(
+    "agent-remittances", path="/agent/remittances", description="Remittances at the counter"
+)
+
+_CODE = fields.String(required=True, validate=validate.Length(min=1, max=20))
+
+
+class Party(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    msisdn = fields.String(required=True, validate=validate.Length(min=6, max=32))
+
+
+class CashSender(Party):
+    id_type = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=24))
+    id_number = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=60))
+
+
+class CreateRemittance(Schema):
+    recipient = fields.Nested(Party, required=True)
+    amount = Amount(required=True)
+
+
+class Confirm(Schema):
+    otp = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$", error="Six digits."))
+
+
+class Claim(Schema):
+    code = _CODE
+
+
+class CashSend(Schema):
+    sender = fields.Nested(CashSender, required=True)
+    recipient = fields.Nested(Party, required=True)
+    amount = Amount(required=True)
+
+
+class Payout(Schema):
+    code = _CODE
+    recipient_id_type = fields.String(required=True, validate=validate.Length(min=1, max=24))
+    recipient_id_number = fields.String(required=True, validate=validate.Length(min=1, max=60))
+
+
+class RemittanceSchema(Schema):
+    """The remittance as its sender, an admin or the paying counter sees it (no code)."""
+
+    id = fields.String()
+    reference = fields.String()
+    source = fields.String()
+    status = fields.String()
+    payout_method = fields.String(allow_none=True)
+    amount = fields.Integer()
+    fee = fields.Integer()
+    currency = fields.String()
+    sender = fields.Function(lambda r: {"name": r.sender_name, "msisdn": r.sender_msisdn})
+    recipient = fields.Function(lambda r: {"name": r.recipient_name, "msisdn": r.recipient_msisdn})
+    created_at = fields.AwareDateTime()
+    confirmed_at = fields.AwareDateTime(allow_none=True)
+    expires_at = fields.AwareDateTime(allow_none=True)
+    paid_out_at = fields.AwareDateTime(allow_none=True)
+    closed_at = fields.AwareDateTime(allow_none=True)
+
+
+_schema = RemittanceSchema()
+
+
+def dump_remittance(session: Any, remittance: Remittance) -> dict[str, Any]:
+    data: dict[str, Any] = _schema.dump(remittance)
+    data["otp"] = queries.otp_state(session, remittance)
+    return data
+
+
+@ns.route("")
+class Remittances(Resource):
+    @ns.doc(security="bearer")
+    @require("customer")
+    @idempotent
+    def post(self):  # type: ignore[no-untyped-def]
+        """Send a remittance from the wallet: reserves amount + fee and sends an OTP."""
+        data = load(CreateRemittance())
+        with transaction() as session:
+            sender = get_customer(session, current_principal().id)
+            remittance = wallet.create_remittance(
+                session,
+                sender,
+                recipient_name=data["recipient"]["name"],
+                recipient_msisdn=data["recipient"]["msisdn"],
+                amount=data["amount"],
+            )
+            body = dump_remittance(session, remittance)
+        return body, 201
+
+
+@ns.route("/claim")
+class ClaimResource(Resource):
+    @ns.doc(security="bearer")
+    @require("customer")
+    @idempotent(optional=True)
+    def post(self):  # type: ignore[no-untyped-def]
+        """Credit a remittance sent to my number into my wallet, with its 10-digit code."""
+        data = load(Claim())
+        with transaction() as session:
+            customer = get_customer(session, current_principal().id)
+            remittance = claims.claim_to_wallet(session, customer, data["code"])
+            body = dump_remittance(session, remittance)
+        return body
+
+
+@ns.route("/<string:remittance_id>")
+class RemittanceItem(Resource):
+    @ns.doc(security="bearer")
+    @require("customer", "admin")
+    def get(self, remittance_id: str):  # type: ignore[no-untyped-def]
+        """A remittance, for its sender or an admin (the code is never shown)."""
+        principal = current_principal()
+        with transaction() as session:
+            remittance = queries.get_remittance(
+                session, remittance_id, role=principal.role, viewer_id=principal.id
+            )
+            body = dump_remittance(session, remittance)
+        return body
+
+
+@ns.route("/<string:remittance_id>/confirm")
+class Confirmation(Resource):
+    @ns.doc(security="bearer")
+    @require("customer")
+    @idempotent(optional=True)
+    def post(self, remittance_id: str):  # type: ignore[no-untyped-def]
+        """Confirm with the SMS code → awaiting payout; the recipient gets the withdrawal code."""
+        data = load(Confirm())
+        with transaction() as session:
+            remittance = wallet.confirm_remittance(
+                session, remittance_id, current_principal().id, data["otp"]
+            )
+            body = dump_remittance(session, remittance)
+        return body
+
+
+@ns.route("/<string:remittance_id>/cancel")
+class Cancellation(Resource):
+    @ns.doc(security="bearer")
+    @require("customer")
+    @idempotent(optional=True)
+    def post(self, remittance_id: str):  # type: ignore[no-untyped-def]
+        """Cancel before payout: released, or refunded (the fee is kept unless configured)."""
+        with transaction() as session:
+            remittance = wallet.cancel_remittance(session, remittance_id, current_principal().id)
+            body = dump_remittance(session, remittance)
+        return body
+
+
+@agent_ns.route("")
+class CashRemittances(Resource):
+    @agent_ns.doc(security="bearer")
+    @require("agent")
+    @idempotent
+    def post(self):  # type: ignore[no-untyped-def]
+        """A walk-in sender pays in cash; the counter's float funds it; awaiting payout at once."""
+        data = load(CashSend())
+        with transaction() as session:
+            agent = get_agent(session, current_principal().id)
+            remittance = counter.send_cash(
+                session,
+                agent,
+                sender=data["sender"],
+                recipient=data["recipient"],
+                amount=data["amount"],
+            )
+            body = dump_remittance(session, remittance)
+        return body, 201
+
+
+@agent_ns.route("/payout")
+class PayoutResource(Resource):
+    @agent_ns.doc(security="bearer")
+    @require("agent")
+    @idempotent
+    def post(self):  # type: ignore[no-untyped-def]
+        """Pay a remittance in cash against its code and the recipient's identity document."""
+        data = load(Payout())
+        with transaction() as session:
+            agent = get_agent(session, current_principal().id)
+            remittance = counter.pay_out(
+                session,
+                agent,
+                code=data["code"],
+                recipient_id_type=data["recipient_id_type"],
+                recipient_id_number=data["recipient_id_number"],
+            )
+            body = dump_remittance(session, remittance)
+        return body

@@ -1,0 +1,63 @@
+"""Jobs of remittances: the expiry sweep and partner callbacks."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import requests
+
+from app.remittances import webhooks
+from app.remittances.sweeps import due_remittance_ids, expire_one
+from app.runtime import current_runtime, transaction
+
+log = logging.getLogger(__name__)
+
+CALLBACK_TIMEOUT = 10
+
+Poster = Callable[[str, str, dict[str, str]], None]
+
+
+def expire_due() -> int:
+    """Expire every remittance past its deadline (OTP or payout); one transaction each."""
+    rt = current_runtime()
+    with rt.unit_of_work() as uow:
+        ids = due_remittance_ids(uow.session)
+    expired = 0
+    for remittance_id in ids:
+        with transaction(rt) as session:
+            expired += int(expire_one(session, remittance_id))
+    if expired:
+        log.info("expired %d remittance(s)", expired)
+    return expired
+
+
+def _http_post(url: str, body: str, headers: dict[str, str]) -> None:
+    response = requests.post(url, data=body.encode(), headers=headers, timeout=CALLBACK_TIMEOUT)
+    response.raise_for_status()
+
+
+def deliver_partner_callback(delivery_id: int) -> bool:
+    """POST one signed callback; raise on failure so rq retries it with backoff.
+
+    The request is built and the attempt counted in one transaction, sent
+    outside any transaction, and marked delivered in another: a delivered
+    event is never sent again. Tests and operators may swap the HTTP client
+    through ``runtime.services["partner_http_post"]``.
+    """
+    rt = current_runtime()
+    with transaction(rt) as session:
+        callback = webhooks.prepare(session, delivery_id)
+    if callback is None:
+        return False
+    post: Poster = rt.services.get("partner_http_post", _http_post)
+    try:
+        post(callback.url, callback.body, callback.headers)
+    except Exception as exc:
+        with transaction(rt) as session:
+            webhooks.mark_failed_attempt(session, delivery_id, exc.__class__.__name__)
+        log.warning("partner callback %s failed: %s", delivery_id, exc.__class__.__name__)
+        raise
+    with transaction(rt) as session:
+        webhooks.mark_delivered(session, delivery_id)
+    return True
