@@ -201,31 +201,74 @@ def create_p2p(
     channel: str = "api",
     client_key: str | None = None,
 ) -> Transfer:
-    """Place a transfer and send the OTP that confirms it (REST and SMS)."""
+    """Place a transfer and send the OTP that confirms it by SMS (the app's flow)."""
+    transfer, _code = create_p2p_with_code(
+        session,
+        sender,
+        to=to,
+        amount=amount,
+        note=note,
+        channel=channel,
+        client_key=client_key,
+        send_otp=True,
+    )
+    return transfer
+
+
+def create_p2p_with_code(
+    session: Session,
+    sender: Customer,
+    *,
+    to: str,
+    amount: int,
+    note: str | None = None,
+    channel: str = "sms",
+    client_key: str | None = None,
+    send_otp: bool = False,
+) -> tuple[Transfer, str | None]:
+    """Place a transfer and issue its OTP; the code is returned for the caller to deliver.
+
+    The SMS channel answers an ``ENVOI`` with one reply carrying the summary and
+    the code, instead of a second message. A repeated request returns the
+    existing transfer and no code (it was delivered the first time).
+    """
     from app.otp.service import issue_challenge
 
     transfer = place_p2p(
         session, sender, to=to, amount=amount, note=note, channel=channel, client_key=client_key
     )
-    if transfer.challenge_id is None:
-        recipient = get_customer(session, transfer.to_customer_id or "")
-        issued = issue_challenge(
-            session,
-            subject_id=sender.id,
-            msisdn=sender.msisdn,
-            language=sender.language,
-            purpose=CONFIRM_PURPOSE,
-            binding=otp_binding(transfer),
-            template="sms.otp.p2p",
-            params={
-                "amount": format_amount(transfer.amount),
-                "recipient": recipient.display_name[:24],
-            },
-            ttl=settings(session).OTP_TTL,
-        )
-        transfer.challenge_id = issued.challenge.id
-        session.flush()
-    return transfer
+    if transfer.challenge_id is not None:
+        return transfer, None
+    recipient = get_customer(session, transfer.to_customer_id or "")
+    issued = issue_challenge(
+        session,
+        subject_id=sender.id,
+        msisdn=sender.msisdn,
+        language=sender.language,
+        purpose=CONFIRM_PURPOSE,
+        binding=otp_binding(transfer),
+        template="sms.otp.p2p",
+        params={"amount": format_amount(transfer.amount), "recipient": recipient.display_name[:24]},
+        ttl=settings(session).OTP_TTL,
+        send=send_otp,
+    )
+    transfer.challenge_id = issued.challenge.id
+    session.flush()
+    return transfer, issued.code
+
+
+def latest_pending(
+    session: Session, customer_id: str, channel: str | None = None
+) -> Transfer | None:
+    """The customer's most recent payment awaiting an OTP (``OUI <code>`` / ``NON`` by SMS)."""
+    query = select(Transfer).where(
+        Transfer.initiator_id == customer_id,
+        Transfer.status == PENDING,
+        Transfer.type.in_(OTP_CONFIRMED_TYPES),
+    )
+    if channel is not None:
+        query = query.where(Transfer.channel == channel)
+    return session.scalar(query.order_by(Transfer.created_at.desc(), Transfer.id.desc()).limit(1))
 
 
 def send_with_pin(
