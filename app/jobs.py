@@ -57,6 +57,15 @@ class JobQueue:
     def uses_rq(self) -> bool:
         return bool(self.redis_url)
 
+    def job_id(self, outbox_id: int) -> str:
+        """The rq job id of an outbox row, namespaced by queue.
+
+        rq job ids are global to a Redis database and outbox ids restart with
+        every database, so two applications sharing one Redis (test sessions,
+        staging beside production) must not mistake each other's jobs.
+        """
+        return f"{self.queue_name}-outbox-{outbox_id}"
+
     def rq_queue(self) -> Any:
         if self._queue is None:
             from redis import Redis
@@ -78,7 +87,7 @@ class JobQueue:
             self.rq_queue().enqueue(
                 "workers.outbox.run",
                 outbox_id,
-                job_id=f"outbox-{outbox_id}",
+                job_id=self.job_id(outbox_id),
                 retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
                 failure_ttl=7 * 24 * 3600,
             )

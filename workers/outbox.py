@@ -99,7 +99,7 @@ def _queued_in_rq(rt: Runtime, outbox_id: int) -> bool:
     from rq.job import Job
 
     try:
-        job = Job.fetch(f"outbox-{outbox_id}", connection=rt.queue.rq_queue().connection)
+        job = Job.fetch(rt.queue.job_id(outbox_id), connection=rt.queue.rq_queue().connection)
     except Exception:
         return False
     return job.get_status(refresh=False) in ("queued", "started", "deferred", "scheduled")

@@ -2,7 +2,8 @@
 
 A sweep is registered here by name with its job and period. Every worker
 process runs the same loop (``workers.__main__``), so a sweep's rq job id is
-made of its name and the current time bucket (``sweep-<name>-<bucket>``) and
+made of its queue, its name and the current time bucket
+(``<queue>-sweep-<name>-<bucket>``) and
 enqueued with ``unique=True``: however many workers tick, one job per period
 runs. Jobs must be safe to run again (they check state), because rq may still
 retry one after the next bucket has started.
@@ -32,8 +33,8 @@ def register_sweep(name: str, job_name: str, every_seconds: int) -> None:
     SWEEPS[name] = (job_name, every_seconds)
 
 
-def sweep_job_id(name: str, every_seconds: int, now: float) -> str:
-    return f"sweep-{name}-{int(now // every_seconds)}"
+def sweep_job_id(queue_name: str, name: str, every_seconds: int, now: float) -> str:
+    return f"{queue_name}-sweep-{name}-{int(now // every_seconds)}"
 
 
 def enqueue_due_sweeps(queue: Any, now: float) -> list[str]:
@@ -42,7 +43,7 @@ def enqueue_due_sweeps(queue: Any, now: float) -> list[str]:
 
     enqueued: list[str] = []
     for name, (job_name, every) in sorted(SWEEPS.items()):
-        job_id = sweep_job_id(name, every, now)
+        job_id = sweep_job_id(queue.name, name, every, now)
         try:
             queue.enqueue(
                 job_name,
@@ -73,3 +74,8 @@ register_sweep("outbox-drain", "workers.outbox.drain", 60)
 register_sweep("idempotency-purge", "workers.idempotency.purge", 3600)
 register_sweep("transfers-expiry", "workers.transfers.expire_stale", 60)
 register_sweep("remittances-expire", "workers.remittances.expire_due", 60)
+register_sweep("payment-requests-expire", "workers.payments.expire_requests", 60)
+register_sweep("callbacks-retry", "workers.payments.retry_callbacks", 30)
+register_sweep("billers-settle", "workers.payments.settle_yesterday", 3600)
+register_sweep("disbursements-resume", "workers.disbursements.resume_stalled", 300)
+register_sweep("ussd-sessions-purge", "workers.ussd.purge_sessions", 600)

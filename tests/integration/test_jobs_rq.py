@@ -98,7 +98,7 @@ def load(runtime, model, ident=None):
 def test_an_sms_waits_in_redis_until_a_worker_sends_it(runtime, queue):
     message_id = send()
     outbox_id = load(runtime, OutboxJob).id
-    assert queue.get_job_ids() == [f"outbox-{outbox_id}"]
+    assert queue.get_job_ids() == [f"{queue.name}-outbox-{outbox_id}"]
     assert recording_outbox(runtime) == []
     work(queue)
     ((to, text),) = recording_outbox(runtime)
@@ -157,12 +157,12 @@ def test_sweeps_are_enqueued_once_per_period(queue):
     now = 7_200.0
     first = enqueue_due_sweeps(queue, now)
     assert sorted(first) == sorted(
-        f"sweep-{name}-{int(now // every)}" for name, (_, every) in SWEEPS.items()
+        f"{queue.name}-sweep-{name}-{int(now // every)}" for name, (_, every) in SWEEPS.items()
     )
     assert enqueue_due_sweeps(queue, now + 1) == []
     next_minute = enqueue_due_sweeps(queue, now + 60)
-    assert "sweep-outbox-drain-121" in next_minute  # every minute
-    assert not any(job_id.startswith("sweep-idempotency-purge-") for job_id in next_minute)
+    assert f"{queue.name}-sweep-outbox-drain-121" in next_minute  # every minute
+    assert not any("-sweep-idempotency-purge-" in job_id for job_id in next_minute)
 
 
 def test_the_registered_sweeps_run_in_the_worker(runtime, queue):

@@ -11,9 +11,9 @@ def test_the_outbox_drain_and_the_idempotency_purge_are_registered():
 
 
 def test_one_job_id_per_sweep_and_period():
-    assert sweep_job_id("outbox-drain", 60, 7_200.0) == "sweep-outbox-drain-120"
-    assert sweep_job_id("outbox-drain", 60, 7_259.9) == "sweep-outbox-drain-120"
-    assert sweep_job_id("outbox-drain", 60, 7_260.0) == "sweep-outbox-drain-121"
+    assert sweep_job_id("default", "outbox-drain", 60, 7_200.0) == "default-sweep-outbox-drain-120"
+    assert sweep_job_id("default", "outbox-drain", 60, 7_259.9) == "default-sweep-outbox-drain-120"
+    assert sweep_job_id("default", "outbox-drain", 60, 7_260.0) == "default-sweep-outbox-drain-121"
 
 
 def test_a_sweep_must_be_a_job_of_the_workers_package():
