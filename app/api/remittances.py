@@ -14,6 +14,7 @@ from marshmallow import Schema, fields, validate
 
 from app.agents.staff import get_agent
 from app.api.idempotency import idempotent
+from app.api.ratelimit import limit_by_msisdn_and_ip
 from app.api.validation import Amount, load
 from app.auth.decorators import require
 from app.auth.principal import current_principal
@@ -151,6 +152,7 @@ class RemittanceItem(Resource):
 class Confirmation(Resource):
     @ns.doc(security="bearer")
     @require("customer")
+    @limit_by_msisdn_and_ip("RATELIMIT_OTP", "RATELIMIT_OTP:remittance")
     @idempotent(optional=True)
     def post(self, remittance_id: str):  # type: ignore[no-untyped-def]
         """Confirm with the SMS code → awaiting payout; the recipient gets the withdrawal code."""
@@ -201,6 +203,7 @@ class CashRemittances(Resource):
 class PayoutResource(Resource):
     @agent_ns.doc(security="bearer")
     @require("agent")
+    @limit_by_msisdn_and_ip("RATELIMIT_OTP", "RATELIMIT_OTP:payout")
     @idempotent
     def post(self):  # type: ignore[no-untyped-def]
         """Pay a remittance in cash against its code and the recipient's identity document."""

@@ -7,6 +7,7 @@ from flask_restx import Namespace, Resource
 from marshmallow import Schema, fields, validate
 
 from app.api.idempotency import idempotent
+from app.api.ratelimit import limit_by_msisdn_and_ip
 from app.api.schemas import dump_transfer
 from app.api.validation import Amount, load
 from app.auth.decorators import require
@@ -96,6 +97,7 @@ class TransferItem(Resource):
 class Confirmation(Resource):
     @ns.doc(security="bearer")
     @require("customer")
+    @limit_by_msisdn_and_ip("RATELIMIT_OTP")
     @idempotent(optional=True)
     def post(self, transfer_id: str):  # type: ignore[no-untyped-def]
         """Confirm with the SMS code; three wrong codes fail the transfer."""
