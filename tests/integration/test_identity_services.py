@@ -178,3 +178,15 @@ def test_an_agent_token_works_until_the_last_second_of_its_eight_hours(session, 
     clock.advance(seconds=1)
     with pytest.raises(Unauthorized):
         authenticate_token(session, token)
+
+
+def test_the_token_purge_job_forgets_long_expired_tokens(app, runtime, clock):
+    from workers.auth import purge_tokens
+
+    with transaction(runtime) as session:
+        person = factories.customer(session)
+        issue_token(session, "customer", person.id)
+    clock.advance(days=8)
+    assert purge_tokens() == 1
+    with transaction(runtime) as session:
+        assert session.scalar(select(func.count()).select_from(AuthToken)) == 0
