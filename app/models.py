@@ -23,6 +23,7 @@ from app.remittances.models import (
 )
 from app.sms.models import SmsMessage
 from app.transfers.models import Transfer
+from app.ussd.models import UssdSession
 
 __all__ = [
     "Account",
@@ -46,5 +47,6 @@ __all__ = [
     "SmsMessage",
     "StaffUser",
     "Transfer",
+    "UssdSession",
     "WebhookDelivery",
 ]

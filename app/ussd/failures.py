@@ -1,0 +1,59 @@
+"""A domain error becomes a short ``END`` screen in the customer's language.
+
+The text is looked up from the most specific catalog key to the general one:
+
+1. ``ussd.error.<flow>.<code>.<limit>`` and ``ussd.error.<code>.<limit>``: a limit
+   error names which limit (single, daily, monthly, balance…);
+2. ``ussd.error.<flow>.<code>``: the same code says something else in a flow
+   (``invalid_state`` on a withdrawal means a code is already pending);
+3. ``ussd.error.field.<field>``: a validation error names the field refused;
+4. ``error.<code>`` through ``error_message``, shared with SMS.
+
+``<flow>`` is the first part of the screen's name (``send``, ``withdraw``, ``claim``).
+A locked account gets the locked screen, whatever the flow.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.errors import AccountLocked, DomainError, ValidationFailed
+from app.i18n import error_message, has_key, translate
+from app.ussd import formats
+from app.ussd.protocol import Reply
+
+LOCKED = "ussd.locked"
+
+
+def error_screen(exc: DomainError, flow: str, language: str) -> Reply:
+    if isinstance(exc, AccountLocked):
+        return Reply.end(translate(LOCKED, language))
+    params = _params(exc.extra)
+    for key in _keys(exc, flow):
+        if has_key(key):
+            try:
+                return Reply.end(translate(key, language, **params))
+            except KeyError:  # the error did not carry what this text needs
+                continue
+    return Reply.end(error_message(exc.code, language, **params))
+
+
+def _keys(exc: DomainError, flow: str) -> list[str]:
+    code = exc.code
+    keys: list[str] = []
+    limit = exc.extra.get("limit")
+    if isinstance(limit, str):
+        keys += [f"ussd.error.{flow}.{code}.{limit}", f"ussd.error.{code}.{limit}"]
+    keys.append(f"ussd.error.{flow}.{code}")
+    if isinstance(exc, ValidationFailed):
+        errors = exc.extra.get("errors") or {}
+        keys += [f"ussd.error.field.{name}" for name in sorted(errors)]
+    return keys
+
+
+def _params(extra: dict[str, Any]) -> dict[str, Any]:
+    params = dict(extra)
+    remaining = extra.get("remaining")
+    if isinstance(remaining, int):
+        params["remaining"] = formats.money(remaining)
+    return params

@@ -1,0 +1,270 @@
+"""The menu as a state machine: node kinds, the walk over the inputs, rendering.
+
+A menu is a table ``{screen name: node}`` (``menu.py``). Five kinds of node:
+
+* ``Menu``: numbered choices, each leading to a screen (and maybe setting a value);
+* ``Ask``: one free input (a number, an amount, a name, a PIN), parsed, then on;
+* ``Confirm``: a summary the domain computes (fee, recipient's name); ``1`` goes on;
+* ``Pages``: a list the domain returns, cut into screens (``9`` next page);
+* ``Final``: runs the domain action (money moves only here) and ends the session.
+
+Navigation is the same everywhere: ``0`` goes back one screen (or one page),
+``00`` goes home (the main menu, or the start of the registration).
+
+``walk`` rebuilds the position from the session's inputs without touching the
+database: transitions are pure (parsers check shapes only). Only the screen the
+customer is now looking at is rendered, and its handler is the one place a
+domain function runs. So a replayed input never re-runs a payment, and inputs
+after a ``Final`` screen (the gateway closed the session) end the session again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from app.config import Config
+from app.i18n import translate
+from app.ussd.protocol import SCREEN_LIMIT, Reply
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from app.customers.models import Customer
+
+BACK = "0"
+HOME = "00"
+MORE = "9"
+CONFIRM = "1"
+
+
+class Invalid(Exception):
+    """An input of the wrong shape; ``note`` is the catalog key shown above the screen again."""
+
+    def __init__(self, note: str) -> None:
+        super().__init__(note)
+        self.note = note
+
+
+class SessionOver(Exception):
+    """Nothing more can happen in this session (it ended, or it has no customer)."""
+
+
+Parser = Callable[[str, Config], Any]
+
+
+@dataclass
+class Context:
+    """What a screen handler gets: the unit of work, the caller and the values collected."""
+
+    session: Session
+    config: Config
+    msisdn: str
+    customer: Customer | None
+    data: Mapping[str, Any]
+    page: int
+    client_key: str
+
+    @property
+    def me(self) -> Customer:
+        if self.customer is None:
+            raise SessionOver()
+        return self.customer
+
+    @property
+    def language(self) -> str:
+        if self.customer is not None:
+            return self.customer.language
+        return str(self.data.get("lang") or self.config.DEFAULT_LANGUAGE)
+
+    def t(self, key: str, **params: Any) -> str:
+        return translate(key, self.language, **params)
+
+
+Handler = Callable[[Context], str]
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    title: str
+    lines: list[str]
+    empty: str  # shown instead of the lines when there are none
+
+
+@dataclass(frozen=True)
+class Choice:
+    key: str
+    label: str
+    to: str
+    sets: Mapping[str, Any] = field(default_factory=dict)
+    shown: Callable[[Config], bool] | None = None
+
+    def visible(self, config: Config) -> bool:
+        return self.shown is None or self.shown(config)
+
+
+@dataclass(frozen=True)
+class Menu:
+    title: str
+    choices: tuple[Choice, ...]
+    root: bool = False  # entering it forgets the way back
+    home: str | None = None  # what ``00`` leads to from here on (default: this screen)
+    action: Handler | None = None  # runs when shown; its text goes above the title
+    public: bool = False  # shown to a number without a customer (registration)
+
+
+@dataclass(frozen=True)
+class Ask:
+    prompt: str
+    field: str
+    parse: Parser
+    to: str
+    params: Callable[[Context], dict[str, Any]] | None = None
+    public: bool = False
+    # A second typing (a new PIN): must equal the value of ``same_as``, else the
+    # customer goes back to ``retry`` to choose again.
+    same_as: str | None = None
+    retry: str | None = None
+
+
+@dataclass(frozen=True)
+class Confirm:
+    summary: Handler
+    to: str
+
+
+@dataclass(frozen=True)
+class Pages:
+    listing: Callable[[Context], Listing]
+
+
+@dataclass(frozen=True)
+class Final:
+    action: Handler
+    public: bool = False
+
+
+Node = Menu | Ask | Confirm | Pages | Final
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    screen: str
+    data: Mapping[str, Any]
+    page: int = 0
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    state: State
+    over: bool = False  # inputs came after the session had ended
+
+    @property
+    def screen(self) -> str:
+        return self.state.screen
+
+
+def walk(nodes: Mapping[str, Node], start: str, inputs: list[str], config: Config) -> Position:
+    """Where the inputs lead from ``start``; pure, so replaying them is free and safe."""
+    state = State(start, {})
+    back: list[State] = []
+    home = start
+    for token in inputs:
+        node = nodes[state.screen]
+        if isinstance(node, Final):
+            return Position(state, over=True)
+        if token == HOME:
+            state, back = State(home, {}), []
+            continue
+        if token == BACK:
+            state = back.pop() if back else replace(state, note=None)
+            continue
+        try:
+            following = _accept(node, state, token, config)
+        except Invalid as invalid:
+            state = replace(state, note=invalid.note)
+            continue
+        back.append(replace(state, note=None))
+        state = following
+        entered = nodes[state.screen]
+        if isinstance(entered, Menu) and entered.root:
+            back, home = [], entered.home or state.screen
+    return Position(state)
+
+
+def _accept(node: Node, state: State, token: str, config: Config) -> State:
+    if isinstance(node, Menu):
+        for choice in node.choices:
+            if choice.key == token and choice.visible(config):
+                return State(choice.to, {**state.data, **choice.sets})
+        raise Invalid("ussd.note.choice")
+    if isinstance(node, Ask):
+        value = node.parse(token, config)
+        if node.same_as and value != state.data.get(node.same_as):
+            return State(node.retry or node.to, state.data, note="ussd.note.pin_mismatch")
+        return State(node.to, {**state.data, node.field: value})
+    if isinstance(node, Confirm):
+        if token == CONFIRM:
+            return State(node.to, state.data)
+        raise Invalid("ussd.note.choice")
+    if isinstance(node, Pages):
+        if token == MORE:
+            return replace(state, page=state.page + 1, note=None)
+        raise Invalid("ussd.note.choice")
+    raise Invalid("ussd.note.choice")  # pragma: no cover - Final is handled by walk
+
+
+def is_public(node: Node) -> bool:
+    return isinstance(node, Menu | Ask | Final) and node.public
+
+
+def render(node: Node, state: State, ctx: Context) -> Reply:
+    """The screen for ``state``; the handler of ``node`` runs here and only here."""
+    note = [ctx.t(state.note)] if state.note else []
+    if isinstance(node, Final):
+        return Reply.end(node.action(ctx))
+    if isinstance(node, Menu):
+        greeting = [node.action(ctx)] if node.action else []
+        above = note or greeting  # one line above the menu: both would not fit
+        lines = [ctx.t(node.title)]
+        lines += [f"{c.key} {ctx.t(c.label)}" for c in node.choices if c.visible(ctx.config)]
+        if not node.root:
+            lines.append(ctx.t("ussd.nav.back"))
+        return Reply.con("\n".join(above + lines))
+    if isinstance(node, Ask):
+        params = node.params(ctx) if node.params else {}
+        return Reply.con("\n".join([*note, ctx.t(node.prompt, **params), ctx.t("ussd.nav.footer")]))
+    if isinstance(node, Confirm):
+        body = [*note, node.summary(ctx), ctx.t("ussd.nav.confirm"), ctx.t("ussd.nav.footer")]
+        return Reply.con("\n".join(body))
+    return Reply.con(_page(node.listing(ctx), state.page, note, ctx))
+
+
+def _page(listing: Listing, page: int, note: list[str], ctx: Context) -> str:
+    """Page ``page`` of the listing (the last one if past the end), packed to fit."""
+    head = [*note, listing.title]
+    more = ctx.t("ussd.nav.more")
+    footer = ctx.t("ussd.nav.footer")
+    if not listing.lines:
+        return "\n".join([*head, listing.empty, footer])
+    fixed = len("CON ") + len("\n".join([*head, more, footer])) + 1
+    pages = paginate(listing.lines, SCREEN_LIMIT - fixed)
+    index = min(page, len(pages) - 1)
+    tail = [more, footer] if index < len(pages) - 1 else [footer]
+    return "\n".join([*head, *pages[index], *tail])
+
+
+def paginate(lines: list[str], budget: int) -> list[list[str]]:
+    """Greedy packing of ``lines`` (joined by newlines) into pages of at most ``budget``."""
+    pages: list[list[str]] = [[]]
+    used = 0
+    for line in lines:
+        cost = len(line) + (1 if pages[-1] else 0)
+        if pages[-1] and used + cost > budget:
+            pages.append([])
+            cost, used = len(line), 0
+        pages[-1].append(line)
+        used += cost
+    return pages

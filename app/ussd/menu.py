@@ -1,0 +1,145 @@
+"""The PostCash USSD menu, as data: every screen, what it asks and where each input leads.
+
+Screen names read ``<flow>.<step>``; the flow names the catalog keys of its
+errors (``failures.py``). ``main`` is home for a registered number and
+``register.language`` for an unknown one. Reading this table top to bottom is
+reading the service:
+
+    main ─1→ send.to → send.amount → send.confirm (fee, name) → send.pin → send.done
+         ─2→ withdraw.amount → withdraw.pin (fee) → withdraw.done (cash-out code)
+         ─3→ remit.to → remit.name → remit.amount → remit.confirm (fee) → remit.pin → remit.done
+         ─4→ bills.soon (hidden when USSD_BILLS_ENABLED is off)
+         ─5→ balance.pin → balance.done
+         ─6→ statement.pin → statement.pages (9 next page)
+         ─7→ account ─1→ pin.old → pin.new → pin.again → pin.done
+                     ─2→ language ─1/2→ language.done
+                     ─3→ limits.pin → limits.done
+                     ─4→ claim.code → claim.done
+    register.language ─1/2→ register.first_name → register.last_name → register.pin
+                      → register.pin_again → register.done (the main menu, greeting first)
+"""
+
+from __future__ import annotations
+
+from app.config import Config
+from app.ussd import parsers, screens
+from app.ussd.machine import Ask, Choice, Confirm, Final, Menu, Node, Pages
+
+MAIN = "main"
+REGISTER = "register.language"
+
+
+def _bills_shown(config: Config) -> bool:
+    return config.USSD_BILLS_ENABLED
+
+
+MAIN_CHOICES = (
+    Choice("1", "ussd.main.send", "send.to"),
+    Choice("2", "ussd.main.withdraw", "withdraw.amount"),
+    Choice("3", "ussd.main.remit", "remit.to"),
+    Choice("4", "ussd.main.bills", "bills.soon", shown=_bills_shown),
+    Choice("5", "ussd.main.balance", "balance.pin"),
+    Choice("6", "ussd.main.statement", "statement.pin"),
+    Choice("7", "ussd.main.account", "account"),
+)
+
+LANGUAGE_CHOICES = (
+    Choice("1", "ussd.language.fr", "", sets={"lang": "fr"}),
+    Choice("2", "ussd.language.ln", "", sets={"lang": "ln"}),
+)
+
+
+def _languages(to: str) -> tuple[Choice, ...]:
+    return tuple(Choice(c.key, c.label, to, sets=c.sets) for c in LANGUAGE_CHOICES)
+
+
+def _pin(to: str) -> Ask:
+    return Ask("ussd.pin.enter", "pin", parsers.pin, to)
+
+
+NODES: dict[str, Node] = {
+    MAIN: Menu("ussd.main.title", MAIN_CHOICES, root=True),
+    # 1 Send money
+    "send.to": Ask("ussd.send.to", "to", parsers.msisdn, "send.amount"),
+    "send.amount": Ask("ussd.send.amount", "amount", parsers.amount, "send.confirm"),
+    "send.confirm": Confirm(screens.p2p_summary, "send.pin"),
+    "send.pin": _pin("send.done"),
+    "send.done": Final(screens.send_money),
+    # 2 Withdrawal
+    "withdraw.amount": Ask("ussd.withdraw.amount", "amount", parsers.amount, "withdraw.pin"),
+    "withdraw.pin": Ask(
+        "ussd.withdraw.pin", "pin", parsers.pin, "withdraw.done", params=screens.withdrawal_fee
+    ),
+    "withdraw.done": Final(screens.withdraw),
+    # 3 Remittance
+    "remit.to": Ask("ussd.remit.to", "to", parsers.msisdn, "remit.name"),
+    "remit.name": Ask("ussd.remit.name", "name", parsers.name, "remit.amount"),
+    "remit.amount": Ask("ussd.remit.amount", "amount", parsers.amount, "remit.confirm"),
+    "remit.confirm": Confirm(screens.remittance_summary, "remit.pin"),
+    "remit.pin": _pin("remit.done"),
+    "remit.done": Final(screens.send_remittance),
+    # 4 Bills
+    "bills.soon": Final(screens.bills_coming),
+    # 5 Balance
+    "balance.pin": _pin("balance.done"),
+    "balance.done": Final(screens.balance),
+    # 6 Mini-statement
+    "statement.pin": _pin("statement.pages"),
+    "statement.pages": Pages(screens.statement),
+    # 7 My account
+    "account": Menu(
+        "ussd.account.title",
+        (
+            Choice("1", "ussd.account.pin", "pin.old"),
+            Choice("2", "ussd.account.language", "language"),
+            Choice("3", "ussd.account.limits", "limits.pin"),
+            Choice("4", "ussd.account.claim", "claim.code"),
+        ),
+    ),
+    "pin.old": Ask("ussd.pin.old", "old_pin", parsers.pin, "pin.new"),
+    "pin.new": Ask("ussd.pin.new", "new_pin", parsers.new_pin, "pin.again"),
+    "pin.again": Ask(
+        "ussd.pin.again",
+        "new_pin_again",
+        parsers.pin,
+        "pin.done",
+        same_as="new_pin",
+        retry="pin.new",
+    ),
+    "pin.done": Final(screens.change_pin),
+    "language": Menu("ussd.language.choose", _languages("language.done")),
+    "language.done": Final(screens.set_language),
+    "limits.pin": _pin("limits.done"),
+    "limits.done": Final(screens.my_limits),
+    "claim.code": Ask("ussd.claim.code", "code", parsers.remittance_code, "claim.done"),
+    "claim.done": Final(screens.claim_remittance),
+    # Registration of an unknown number
+    REGISTER: Menu(
+        "ussd.register.welcome", _languages("register.first_name"), root=True, public=True
+    ),
+    "register.first_name": Ask(
+        "ussd.register.first_name", "first_name", parsers.name, "register.last_name", public=True
+    ),
+    "register.last_name": Ask(
+        "ussd.register.last_name", "last_name", parsers.name, "register.pin", public=True
+    ),
+    "register.pin": Ask(
+        "ussd.register.pin", "pin", parsers.new_pin, "register.pin_again", public=True
+    ),
+    "register.pin_again": Ask(
+        "ussd.register.pin_again",
+        "pin_again",
+        parsers.pin,
+        "register.done",
+        public=True,
+        same_as="pin",
+        retry="register.pin",
+    ),
+    "register.done": Menu(
+        "ussd.main.title", MAIN_CHOICES, root=True, home=MAIN, action=screens.register, public=True
+    ),
+}
+
+
+def flow_of(screen: str) -> str:
+    return screen.split(".", 1)[0]

@@ -1,0 +1,71 @@
+"""Parsing one USSD input: shapes only, no database, so ``walk`` can replay them freely.
+
+Each parser returns the value or raises ``Invalid`` with the note shown above the
+screen again. Whether the recipient exists, the PIN is right or the amount is
+within the limits is the domain's answer on the screen that uses the value.
+"""
+
+from __future__ import annotations
+
+from app.config import Config
+from app.customers.msisdn import try_normalize_msisdn
+from app.customers.pins import PIN_LENGTH, validate_pin
+from app.errors import ValidationFailed
+from app.money import parse_amount
+from app.remittances import codes
+from app.remittances.models import NAME_MAX
+from app.ussd.machine import Invalid
+
+# No tier allows more than 20 000 000 FCFA a month: eight digits are the longest
+# amount a screen has to show, and a longer input is a typing slip.
+MAX_AMOUNT_DIGITS = 8
+
+
+def msisdn(token: str, config: Config) -> str:
+    """A mobile number of an allowed region, in E.164."""
+    e164 = try_normalize_msisdn(token, config.ALLOWED_REGIONS)
+    if e164 is None:
+        raise Invalid("ussd.note.msisdn")
+    return e164
+
+
+def amount(token: str, config: Config) -> int:
+    """Whole francs, as typed on a keypad ("5000"); spaces and dots tolerated."""
+    value = parse_amount(token)
+    if value is None or len(str(value)) > MAX_AMOUNT_DIGITS:
+        raise Invalid("ussd.note.amount")
+    return value
+
+
+def pin(token: str, config: Config) -> str:
+    """Four digits. A malformed PIN is refused here, so a slip does not cost an attempt."""
+    if len(token) != PIN_LENGTH or not token.isascii() or not token.isdigit():
+        raise Invalid("ussd.note.pin_format")
+    return token
+
+
+def new_pin(token: str, config: Config) -> str:
+    """A PIN the customer may choose: four digits, not trivially guessable."""
+    pin(token, config)
+    try:
+        return validate_pin(token)
+    except ValidationFailed as exc:
+        raise Invalid("ussd.note.pin_trivial") from exc
+
+
+def name(token: str, config: Config) -> str:
+    """A person's name as typed: printable, with a letter, of a length a screen can show."""
+    cleaned = " ".join(token.split())
+    if not 2 <= len(cleaned) <= NAME_MAX or not cleaned.isprintable():
+        raise Invalid("ussd.note.name")
+    if not any(ch.isalpha() for ch in cleaned):
+        raise Invalid("ussd.note.name")
+    return cleaned
+
+
+def remittance_code(token: str, config: Config) -> str:
+    """The 10-digit code a remittance's recipient received by SMS."""
+    cleaned = codes.normalize(token)
+    if not codes.is_well_formed(cleaned):
+        raise Invalid("ussd.note.code")
+    return cleaned

@@ -1,0 +1,41 @@
+"""HTTP edges of the USSD channel.
+
+``POST /ussd`` is Africa's Talking's callback: form fields in, ``CON``/``END`` plain
+text out, always 200 (the gateway shows our text, whatever it says). A
+``Server-Timing`` header gives the time spent answering, for ``bench/ussd.py``.
+
+``GET /ussd/simulator`` is a phone drawn in HTML that drives ``POST /ussd``, so
+anyone can try the menus on a laptop with the demo customers (docs/DEMO.md).
+It exists only when ``APP_ENV=development``; everywhere else it is a 404.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, Response, render_template, request
+
+from app.errors import NotFound
+from app.runtime import current_runtime
+from app.ussd.answer import answer
+from app.ussd.protocol import UssdRequest
+
+blueprint = Blueprint("ussd", __name__, template_folder="templates")
+
+
+@blueprint.post("/ussd")
+def callback() -> Response:
+    started = time.perf_counter()
+    reply = answer(UssdRequest.from_form(request.form))
+    response = Response(reply.render(), status=200, content_type="text/plain; charset=utf-8")
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    response.headers["Server-Timing"] = f"app;dur={elapsed_ms:.2f}"
+    return response
+
+
+@blueprint.get("/ussd/simulator")
+def simulator() -> str:
+    runtime = current_runtime()
+    if not runtime.config.is_development:
+        raise NotFound("No such page.")
+    return render_template("ussd/simulator.html")

@@ -1,0 +1,235 @@
+"""Screen handlers: each calls one domain function with the values collected and
+renders its result. No rule, query or commit here: limits, fees, PIN checks and
+lockout are the domain's, exactly as for REST.
+
+Handlers run only for the screen being shown (``machine.render``); a domain
+error they raise becomes an ``END`` screen (``failures.py``). Payments pass
+``ctx.client_key`` (the session and the input's position), so a gateway that
+repeats the final request gets the first payment back, never a second one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app import fees
+from app.customers import limits, service
+from app.remittances import claims
+from app.remittances import wallet as remittances
+from app.transfers import p2p
+from app.transfers.statements import customer_statement
+from app.transfers.withdrawals import create_withdrawal
+from app.ussd import formats
+from app.ussd.machine import Context, Listing
+
+STATEMENT_SIZE = 5
+# Statement line labels by (type, direction); anything else is "an operation".
+OPERATION_LABELS = {
+    ("p2p", "debit"): "ussd.op.p2p_sent",
+    ("p2p", "credit"): "ussd.op.p2p_received",
+    ("withdrawal", "debit"): "ussd.op.withdrawal",
+    ("cashin", "credit"): "ussd.op.cashin",
+    ("remittance", "debit"): "ussd.op.remittance_sent",
+    ("remittance_payout", "credit"): "ussd.op.remittance_received",
+    ("remittance_inbound", "credit"): "ussd.op.remittance_received",
+    ("remittance_refund", "credit"): "ussd.op.remittance_refund",
+    ("bill", "debit"): "ussd.op.bill",
+    ("merchant", "debit"): "ussd.op.merchant",
+    ("disbursement", "credit"): "ussd.op.disbursement",
+    ("reversal", "debit"): "ussd.op.reversal",
+    ("reversal", "credit"): "ussd.op.reversal",
+}
+
+
+def _balance(ctx: Context) -> str:
+    return formats.money(service.wallet_balance(ctx.session, ctx.me).available)
+
+
+# --- Registration -------------------------------------------------------------------
+
+
+def register(ctx: Context) -> str:
+    """Open the wallet of the number calling, then greet above the main menu. A session
+    that registered already (its inputs replayed) just greets."""
+    if ctx.customer is None:
+        ctx.customer = service.register_customer(
+            ctx.session,
+            msisdn=ctx.msisdn,
+            first_name=ctx.data["first_name"],
+            last_name=ctx.data["last_name"],
+            pin=ctx.data["pin"],
+            language=ctx.data.get("lang") or ctx.config.DEFAULT_LANGUAGE,
+        )
+    return ctx.t("ussd.register.done", first_name=formats.short(ctx.customer.first_name))
+
+
+# --- 1 Send money -------------------------------------------------------------------
+
+
+def p2p_summary(ctx: Context) -> str:
+    recipient = p2p.resolve_recipient(ctx.session, ctx.me, ctx.data["to"])
+    quote = fees.quote(ctx.config, "p2p", ctx.data["amount"])
+    return ctx.t(
+        "ussd.send.confirm",
+        amount=formats.money(quote.amount),
+        name=recipient.display_name,
+        msisdn=formats.national(recipient.msisdn),
+        fee=formats.money(quote.fee),
+        total=formats.money(quote.total),
+    )
+
+
+def send_money(ctx: Context) -> str:
+    transfer = p2p.send_with_pin(
+        ctx.session,
+        ctx.me,
+        to=ctx.data["to"],
+        amount=ctx.data["amount"],
+        pin=ctx.data["pin"],
+        channel="ussd",
+        client_key=ctx.client_key,
+    )
+    recipient = (transfer.meta or {}).get("to") or {}
+    return ctx.t(
+        "ussd.send.done",
+        amount=formats.money(transfer.amount),
+        name=formats.short(recipient.get("name")),
+        reference=transfer.reference,
+        fee=formats.money(transfer.fee),
+        balance=_balance(ctx),
+    )
+
+
+# --- 2 Withdrawal -------------------------------------------------------------------
+
+
+def withdrawal_fee(ctx: Context) -> dict[str, Any]:
+    quote = fees.quote(ctx.config, "cashout", ctx.data["amount"])
+    return {"amount": formats.money(quote.amount), "fee": formats.money(quote.fee)}
+
+
+def withdraw(ctx: Context) -> str:
+    issued = create_withdrawal(
+        ctx.session,
+        ctx.me,
+        amount=ctx.data["amount"],
+        channel="ussd",
+        client_key=ctx.client_key,
+        pin=ctx.data["pin"],
+    )
+    transfer = issued.transfer
+    until = formats.local_time(transfer.expires_at, ctx.config.TIMEZONE)  # type: ignore[arg-type]
+    params = {
+        "amount": formats.money(transfer.amount),
+        "fee": formats.money(transfer.fee),
+        "time": until,
+    }
+    if issued.code is None:  # an earlier request of this session issued it
+        return ctx.t("ussd.withdraw.sent", **params)
+    return ctx.t("ussd.withdraw.done", code=issued.code, **params)
+
+
+# --- 3 Remittance -------------------------------------------------------------------
+
+
+def remittance_summary(ctx: Context) -> str:
+    quote = fees.quote(ctx.config, "remittance", ctx.data["amount"])
+    return ctx.t(
+        "ussd.remit.confirm",
+        amount=formats.money(quote.amount),
+        name=formats.short(ctx.data["name"]),
+        msisdn=formats.national(ctx.data["to"]),
+        fee=formats.money(quote.fee),
+        total=formats.money(quote.total),
+    )
+
+
+def send_remittance(ctx: Context) -> str:
+    remittance = remittances.send_with_pin(
+        ctx.session,
+        ctx.me,
+        recipient_name=ctx.data["name"],
+        recipient_msisdn=ctx.data["to"],
+        amount=ctx.data["amount"],
+        pin=ctx.data["pin"],
+        channel="ussd",
+        client_key=ctx.client_key,
+    )
+    return ctx.t(
+        "ussd.remit.done",
+        reference=remittance.reference,
+        amount=formats.money(remittance.amount),
+        name=formats.short(remittance.recipient_name),
+        balance=_balance(ctx),
+    )
+
+
+# --- 4 Bills ------------------------------------------------------------------------
+
+
+def bills_coming(ctx: Context) -> str:
+    return ctx.t("ussd.bills.soon")
+
+
+# --- 5 Balance, 6 Mini-statement ----------------------------------------------------
+
+
+def balance(ctx: Context) -> str:
+    service.verify_pin(ctx.session, ctx.me, ctx.data["pin"])
+    wallet = service.wallet_balance(ctx.session, ctx.me)
+    text = ctx.t("ussd.balance.done", available=formats.money(wallet.available))
+    if wallet.pending:
+        text += "\n" + ctx.t("ussd.balance.reserved", pending=formats.money(wallet.pending))
+    return text
+
+
+def statement(ctx: Context) -> Listing:
+    """The last operations, newest first. The PIN is checked for every page shown."""
+    service.verify_pin(ctx.session, ctx.me, ctx.data["pin"])
+    items, _cursor = customer_statement(ctx.session, ctx.me, limit=STATEMENT_SIZE)
+    lines = [
+        formats.statement_line(
+            item,
+            ctx.t(OPERATION_LABELS.get((item["type"], item["direction"]), "ussd.op.other")),
+            ctx.config.TIMEZONE,
+        )
+        for item in items
+    ]
+    return Listing(ctx.t("ussd.statement.title"), lines, ctx.t("ussd.statement.empty"))
+
+
+# --- 7 My account -------------------------------------------------------------------
+
+
+def change_pin(ctx: Context) -> str:
+    service.change_pin(ctx.session, ctx.me, ctx.data["old_pin"], ctx.data["new_pin"])
+    return ctx.t("ussd.pin.done")
+
+
+def set_language(ctx: Context) -> str:
+    service.set_language(ctx.session, ctx.me, ctx.data["lang"])
+    return ctx.t("ussd.language.done")
+
+
+def my_limits(ctx: Context) -> str:
+    service.verify_pin(ctx.session, ctx.me, ctx.data["pin"])
+    info = limits.limits_for(ctx.session, ctx.me)
+    return ctx.t(
+        "ussd.limits.done",
+        tier=ctx.t(f"ussd.tier.{info['tier']}"),
+        single=formats.money(info["single"]),
+        daily=formats.money(info["daily_remaining"]),
+        monthly=formats.money(info["monthly_remaining"]),
+        balance=formats.money(info["balance"]),
+    )
+
+
+def claim_remittance(ctx: Context) -> str:
+    remittance = claims.claim_to_wallet(ctx.session, ctx.me, ctx.data["code"])
+    return ctx.t(
+        "ussd.claim.done",
+        reference=remittance.reference,
+        amount=formats.money(remittance.amount),
+        name=formats.short(remittance.sender_name),
+        balance=_balance(ctx),
+    )
