@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.clock import clock
+from app.ledger.deferred import apply_deferred
 from app.ledger.errors import AccountNotFound, InvalidEntry
 from app.ledger.models import ACCOUNT_TYPES, DEBIT_NORMAL_TYPES, Account
 
@@ -84,6 +85,7 @@ def _insert_ignoring_conflict(session: Session) -> Any:
 
 
 def find_account(session: Session, code: str) -> Account | None:
+    apply_deferred(session)
     return session.scalar(select(Account).where(Account.code == code))
 
 

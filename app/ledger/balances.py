@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import ValidationFailed
 from app.ledger.accounts import get_account
+from app.ledger.deferred import apply_deferred
 from app.ledger.errors import AccountNotFound
 from app.ledger.models import Account, Entry, Posting
 
@@ -46,6 +47,7 @@ class Page:
 
 def balance(session: Session, code: str) -> Balance:
     """Posted, pending (reserved by holds) and available balance, on the normal side."""
+    apply_deferred(session)
     row = session.execute(
         select(
             Account.normal,
@@ -169,6 +171,7 @@ class TrialBalanceRow:
 
 def trial_balance(session: Session) -> tuple[list[TrialBalanceRow], bool]:
     """Posted debits and credits per account type and currency; balanced when they net to 0."""
+    apply_deferred(session)
     rows = session.execute(
         select(
             Account.type,

@@ -16,6 +16,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.ledger.chart import TRUST_BANK
+from app.ledger.deferred import apply_deferred
 from app.ledger.models import Account, Entry, Posting
 
 
@@ -193,6 +194,7 @@ CORE_CHECKS: list[Check] = [
 
 
 def run_checks(session: Session) -> list[CheckResult]:
+    apply_deferred(session)
     results = [check(session) for check in CORE_CHECKS]
     results += [check(session) for check in _extra_checks.values()]
     return results

@@ -6,10 +6,9 @@ is held makes the next writer of that row wait longer.
 
 * PostgreSQL: one statement inserts the entry (``ON CONFLICT DO NOTHING``:
   a replayed key inserts nothing), its postings and the increments of the
-  accounts it already holds locked, plus the first account it does not hold;
-  the other unlocked accounts (rare: two fee-like accounts in one entry) follow
-  in one pipelined batch, in lock order. Leg and total arrays travel as
-  parameters, so the statement text never changes and stays prepared.
+  accounts it holds locked. Leg and total arrays travel as parameters, so the
+  statement text never changes and stays prepared. The accounts it does not
+  lock (those that may overdraw) are written at COMMIT (``deferred.py``).
 * SQLite: the same rows in three statements; they run in-process and writers
   are serialised anyway.
 
@@ -149,17 +148,11 @@ def write_entry(
     entry: dict[str, Any],
     postings: Sequence[NewPosting],
     locked_totals: Sequence[Totals],
-    unlocked_totals: Sequence[Totals],
 ) -> int | None:
-    """Insert the entry with its postings and apply the totals; ``None`` if the key exists.
-
-    ``locked_totals`` are accounts this transaction already holds locked;
-    ``unlocked_totals`` come in lock order and are locked here, by the update.
-    Nothing is written when the entry is not new.
-    """
+    """Insert the entry with its postings and add the totals of the accounts this
+    transaction holds locked; ``None``, and nothing written, if the key exists."""
     if connection.dialect.name == "postgresql":
-        in_statement = [*locked_totals, *unlocked_totals[:1]]
-        entry_id = connection.execute(
+        return connection.execute(
             _PG_WRITE,
             {
                 **entry,
@@ -167,34 +160,29 @@ def write_entry(
                 "leg_sides": [p.side for p in postings],
                 "leg_amounts": [p.amount for p in postings],
                 "leg_currencies": [p.currency for p in postings],
-                "total_ids": [t.account_id for t in in_statement],
-                "total_dp": [t.debits_posted for t in in_statement],
-                "total_cp": [t.credits_posted for t in in_statement],
-                "total_dq": [t.debits_pending for t in in_statement],
-                "total_cq": [t.credits_pending for t in in_statement],
+                "total_ids": [t.account_id for t in locked_totals],
+                "total_dp": [t.debits_posted for t in locked_totals],
+                "total_cp": [t.credits_posted for t in locked_totals],
+                "total_dq": [t.debits_pending for t in locked_totals],
+                "total_cq": [t.credits_pending for t in locked_totals],
             },
         ).scalar()
-        if entry_id is not None and len(unlocked_totals) > 1:
-            connection.execute(_ADD_TOTALS, [t.params() for t in unlocked_totals[1:]])
-    else:
-        entry_id = connection.execute(_INSERT_ENTRY, entry).scalar()
-        if entry_id is not None:
-            connection.execute(
-                _INSERT_POSTING,
-                [
-                    {
-                        "entry_id": entry_id,
-                        "account_id": p.account_id,
-                        "side": p.side,
-                        "amount": p.amount,
-                        "currency": p.currency,
-                    }
-                    for p in postings
-                ],
-            )
-            connection.execute(
-                _ADD_TOTALS, [t.params() for t in [*locked_totals, *unlocked_totals]]
-            )
+    entry_id = connection.execute(_INSERT_ENTRY, entry).scalar()
+    if entry_id is not None:
+        connection.execute(
+            _INSERT_POSTING,
+            [
+                {
+                    "entry_id": entry_id,
+                    "account_id": p.account_id,
+                    "side": p.side,
+                    "amount": p.amount,
+                    "currency": p.currency,
+                }
+                for p in postings
+            ],
+        )
+        add_totals(connection, locked_totals)
     return entry_id
 
 

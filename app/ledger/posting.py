@@ -6,11 +6,12 @@ Write path of one entry (PostgreSQL round trips in brackets):
 2. resolve the accounts' immutable facts (``refs.py``: cached once committed) [0-1];
 3. lock, in id order, every account of the entry that may not overdraw, and
    check status and available funds under the lock (``locks.py``) [1];
-4. insert the entry, its postings and the totals in one statement
-   (``journal.py``) [1]; an idempotency key that exists inserts nothing and
-   returns the first entry, or a conflict if its legs differ;
-5. the unit of work commits [1]; on PostgreSQL a deferred trigger re-checks
-   that the entry balances.
+4. insert the entry, its postings and the locked accounts' totals in one
+   statement (``journal.py``) [1]; an idempotency key that exists inserts
+   nothing and returns the first entry, or a conflict if its legs differ;
+5. the unit of work commits [1]: on PostgreSQL the increments of the accounts
+   that may overdraw (fees: hot rows) travel with the COMMIT (``deferred.py``),
+   and a deferred trigger re-checks that the entry balances.
 
 A refused write (insufficient funds, frozen account, conflict, invalid legs)
 writes nothing, so the caller may still commit the rest of its work (a domain
@@ -33,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from app.clock import clock
 from app.errors import AccountFrozen, DomainError, InsufficientFunds
+from app.ledger.deferred import defer, defers
 from app.ledger.errors import (
     AlreadyReversed,
     EntryNotFound,
@@ -277,7 +279,6 @@ def _write(
             for leg in legs
         ],
         [totals[aid] for aid in order if not by_id[aid].allow_overdraft],
-        [totals[aid] for aid in order if by_id[aid].allow_overdraft],
     )
     if entry_id is None:
         # The key exists (a replay), or the original was reversed meanwhile.
@@ -287,8 +288,18 @@ def _write(
             fingerprint,
             otherwise=AlreadyReversed(f"entry {reverses_id} was already reversed"),
         )
+    _add_unlocked(session, [totals[aid] for aid in order if by_id[aid].allow_overdraft])
     forget_loaded(session, Account, order)
     return PostedEntry(entry_id, key, kind, status, reference, False)
+
+
+def _add_unlocked(session: Session, totals: list[Totals]) -> None:
+    """Totals of accounts that may overdraw: at commit on PostgreSQL, at once on SQLite."""
+    connection = session.connection()
+    if defers(connection):
+        defer(connection, totals)
+    else:
+        add_totals(connection, totals)
 
 
 def _ref_of(row: Any) -> AccountRef:
@@ -429,6 +440,7 @@ def _settle(session: Session, entry_id: int, *, to_posted: bool) -> None:
             t.credits_pending -= p.amount
             t.credits_posted += p.amount if to_posted else 0
     order = sorted(totals, key=lambda aid: lock_order(overdraft[aid], aid))
-    add_totals(connection, [totals[aid] for aid in order])
+    add_totals(connection, [totals[aid] for aid in order if not overdraft[aid]])
+    _add_unlocked(session, [totals[aid] for aid in order if overdraft[aid]])
     forget_loaded(session, Account, order)
     forget_loaded(session, Entry, [entry_id])
