@@ -104,9 +104,11 @@ def register_proxy_fix(app: Flask, config: Config) -> None:
 
 def register_domain_hooks() -> None:
     """Follow-ups domain packages attach to each other's events (receipts on completion)."""
+    from app.payments import wiring as payments
     from app.transfers import receipts
 
     receipts.register()
+    payments.register()
 
 
 def register_api(app: Flask) -> None:

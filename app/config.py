@@ -139,6 +139,9 @@ class Config:
     RATELIMIT_OTP: str = "30/minute"
 
     MERCHANT_REQUEST_TTL: int = 10 * 60
+    MERCHANT_FEE_BP: int = 150  # default merchant fee rate, basis points of the amount
+    WEBHOOK_MAX_ATTEMPTS: int = 10  # biller and merchant callbacks, then undeliverable
+    WEBHOOK_BACKOFF_SECONDS: int = 30  # first retry delay, doubled at each attempt
     ONCALL_WEBHOOK_URL: str | None = None
     # Reverse proxies (load balancers) in front of the app whose X-Forwarded-For and
     # X-Forwarded-Proto are trusted: the client address audited and rate-limited.

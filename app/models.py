@@ -10,9 +10,19 @@ from app.auth.api_keys import ApiClient
 from app.auth.tokens import AuthToken
 from app.customers.models import Customer
 from app.db import Base
+from app.disbursements.models import DisbursementBatch, DisbursementLine
 from app.jobs import OutboxJob
 from app.ledger.models import Account, Entry, Posting
 from app.otp.models import Challenge, OtpSecret
+from app.payments.models import (
+    Biller,
+    BillerSettlement,
+    BillPayment,
+    CallbackDelivery,
+    Merchant,
+    MerchantRefund,
+    PaymentRequest,
+)
 from app.remittances.models import (
     CodeMiss,
     FxRate,
@@ -32,15 +42,24 @@ __all__ = [
     "AuditEvent",
     "AuthToken",
     "Base",
+    "BillPayment",
+    "Biller",
+    "BillerSettlement",
+    "CallbackDelivery",
     "Challenge",
     "CodeMiss",
     "Customer",
+    "DisbursementBatch",
+    "DisbursementLine",
     "Entry",
     "FxRate",
     "IdempotencyRecord",
+    "Merchant",
+    "MerchantRefund",
     "OtpSecret",
     "OutboxJob",
     "PartnerWebhook",
+    "PaymentRequest",
     "Posting",
     "Remittance",
     "RemittanceQuote",

@@ -12,10 +12,12 @@ from sqlalchemy.orm import Session
 
 from app.auth.demo import seed_demo_identities
 from app.ledger.chart import ensure_chart
+from app.payments.demo import seed_demo_billers
 from app.runtime import settings
 
 DEMO_STEPS: list[Callable[[Session], None]] = []
 DEMO_STEPS.append(seed_demo_identities)  # admin, Poto-Poto agent, customers: docs/DEMO.md
+DEMO_STEPS.append(seed_demo_billers)  # electricity, water, TV, city taxes, passport fee
 
 
 def seed(session: Session, *, demo: bool) -> None:

@@ -197,3 +197,39 @@ def sms_code(app: Any, msisdn: str, digits: int = 10) -> str:
         if found:
             return found[-1]
     raise AssertionError(f"no {digits}-digit code was texted to {msisdn}")
+
+
+# --- Cyber-finance: billers, merchants and payers --------------------------------------
+
+
+def biller(session: Session, **overrides: Any) -> Any:
+    """A biller (``CreatedBiller``: biller, api_key, webhook_secret); electricity by default."""
+    from app.payments.billers import create_biller
+
+    values: dict[str, Any] = {
+        "code": f"BILL{next(_seq)}",
+        "name": "Energie Electrique du Congo",
+        "category": "utility",
+        "reference_pattern": r"\d{11}",
+        "reference_hint": "Numéro de contrat (11 chiffres)",
+        "reference_example": "01234567890",
+    }
+    values.update(overrides)
+    return create_biller(session, **values)
+
+
+def merchant(session: Session, **overrides: Any) -> Any:
+    """A merchant (``CreatedMerchant``: client, merchant, api_key, webhook_secret)."""
+    from app.payments.merchants import create_merchant
+
+    values: dict[str, Any] = {"name": f"Boutique Ndeko {next(_seq)}", "fee_rate": 150}
+    values.update(overrides)
+    return create_merchant(session, **values)
+
+
+def payer(session: Session, *, balance: int = 0, name: str | None = None) -> tuple[Any, str]:
+    """A bulk payer and its API key, its account prefunded with ``balance``."""
+    client, api_key = create_payer(session, name=name or f"Caisse de retraite {next(_seq)}")
+    if balance:
+        fund(session, chart.payer(client.id), balance)
+    return client, api_key

@@ -6,12 +6,15 @@ from flask_restx import Namespace
 
 from app.api import (
     admin,
+    admin_cyber,
     admin_payments,
     admin_remittances,
     agent,
     audit,
     auth,
+    bills,
     customers,
+    merchants,
     partners,
     remittances,
     statements,
@@ -22,3 +25,4 @@ ALL: list[Namespace] = [auth.ns, customers.ns, customers.me_ns, admin.ns]
 ALL += [transfers.ns, statements.ns, agent.ns, admin_payments.ns]
 ALL += [remittances.ns, remittances.agent_ns, partners.ns, admin_remittances.ns]
 ALL += [audit.ns]
+ALL += [bills.ns, merchants.ns, admin_cyber.ns]

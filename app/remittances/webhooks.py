@@ -56,7 +56,8 @@ def sign(secret: str, timestamp: int, body: str) -> str:
     return f"t={timestamp},v1={mac}"
 
 
-def _clean_url(session: Session, url: object) -> str:
+def clean_url(session: Session, url: object) -> str:
+    """An absolute https URL (http too outside production) of at most 500 characters."""
     value = url.strip() if isinstance(url, str) else ""
     parts = urlsplit(value)
     config = settings(session)
@@ -69,7 +70,7 @@ def _clean_url(session: Session, url: object) -> str:
 def configure(session: Session, partner_id: str, url: object) -> tuple[PartnerWebhook, str]:
     """Set the partner's callback URL and draw a new signing secret (returned once)."""
     get_api_client(session, partner_id, role="partner")
-    clean = _clean_url(session, url)
+    clean = clean_url(session, url)
     secret = secrets.token_urlsafe(32)
     sealed = seal(settings(session).SECRET_KEY, SEAL_PURPOSE, secret)
     now = clock.now()

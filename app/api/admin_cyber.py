@@ -1,0 +1,137 @@
+"""/admin for cyber-finance: merchants, billers, settlements and undelivered callbacks."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import request
+from flask_restx import Namespace, Resource
+from marshmallow import Schema, fields, validate
+
+from app.api.validation import load, query_int
+from app.auth.decorators import require
+from app.auth.principal import current_principal
+from app.errors import NotFound, ValidationFailed
+from app.payments import callbacks, settlement
+from app.payments.billers import create_biller
+from app.payments.merchants import create_merchant
+from app.payments.models import BILLER_CATEGORIES, DELIVERY_STATUSES
+from app.runtime import transaction
+
+ns = Namespace("admin-cyber", path="/admin", description="Merchants, billers and callbacks")
+
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+class MerchantSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=2, max=120))
+    fee_rate = fields.Integer(load_default=None, allow_none=True, strict=True)
+    callback_url = fields.String(load_default=None, allow_none=True)
+
+
+class BillerSchema(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=2, max=24))
+    name = fields.String(required=True, validate=validate.Length(min=2, max=60))
+    category = fields.String(required=True, validate=validate.OneOf(BILLER_CATEGORIES))
+    reference_pattern = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    reference_hint = fields.String(required=True, validate=validate.Length(min=2, max=120))
+    reference_example = fields.String(load_default=None, allow_none=True)
+    fixed_amount = fields.Integer(load_default=None, allow_none=True, strict=True)
+    webhook_url = fields.String(load_default=None, allow_none=True)
+
+
+@ns.route("/merchants")
+class Merchants(Resource):
+    @ns.doc(security="bearer")
+    @require("admin")
+    def post(self):  # type: ignore[no-untyped-def]
+        """Create a merchant; its API key and callback secret are shown once."""
+        data = load(MerchantSchema())
+        with transaction() as session:
+            created = create_merchant(session, by=current_principal(), **data)
+            body = {
+                "id": created.client.id,
+                "name": created.client.name,
+                "fee_rate": created.merchant.fee_rate_bp,
+                "callback_url": created.merchant.callback_url,
+                "api_key": created.api_key,
+                "webhook_secret": created.webhook_secret,
+            }
+        return body, 201, NO_STORE
+
+
+@ns.route("/billers")
+class Billers(Resource):
+    @ns.doc(security="bearer")
+    @require("admin")
+    def post(self):  # type: ignore[no-untyped-def]
+        """Register a biller; its API key (to poll payments) and webhook secret are shown once."""
+        data = load(BillerSchema())
+        with transaction() as session:
+            created = create_biller(session, by=current_principal(), **data)
+            biller = created.biller
+            body = {
+                "id": biller.client_id,
+                "code": biller.code,
+                "name": biller.name,
+                "category": biller.category,
+                "reference_pattern": biller.reference_pattern,
+                "reference_hint": biller.reference_hint,
+                "reference_example": biller.reference_example,
+                "fixed_amount": biller.fixed_amount,
+                "webhook_url": biller.webhook_url,
+                "api_key": created.api_key,
+                "webhook_secret": created.webhook_secret,
+            }
+        return body, 201, NO_STORE
+
+
+@ns.route("/billers/settlements")
+class Settlements(Resource):
+    @ns.doc(security="bearer", params={"date": "YYYY-MM-DD"})
+    @require("admin")
+    def get(self):  # type: ignore[no-untyped-def]
+        """The settlement reports of one business day."""
+        try:
+            day = date.fromisoformat(request.args.get("date", ""))
+        except ValueError:
+            raise ValidationFailed({"date": ["A date, YYYY-MM-DD."]}) from None
+        with transaction() as session:
+            items = [s.report for s in settlement.settlements_of(session, day)]
+        return {"items": items}
+
+
+@ns.route("/callbacks")
+class Callbacks(Resource):
+    @ns.doc(security="bearer", params={"status": "pending, delivered, undeliverable"})
+    @require("admin")
+    def get(self):  # type: ignore[no-untyped-def]
+        """Biller and merchant callbacks, newest first; ``?status=undeliverable`` needs care."""
+        status = request.args.get("status") or None
+        if status is not None and status not in DELIVERY_STATUSES:
+            raise ValidationFailed({"status": [f"One of: {', '.join(DELIVERY_STATUSES)}."]})
+        limit = query_int("limit", 20)
+        cursor = request.args.get("cursor") or None
+        if cursor is not None and not (cursor.isdigit() and len(cursor) <= 18):
+            raise ValidationFailed({"cursor": ["Not a cursor of this list."]})
+        with transaction() as session:
+            rows = callbacks.list_deliveries(
+                session, status=status, limit=limit + 1, after_id=int(cursor) if cursor else None
+            )
+            items = [callbacks.view(row) for row in rows[:limit]]
+        next_cursor = str(rows[limit - 1].id) if len(rows) > limit else None
+        return {"items": items, "next_cursor": next_cursor}
+
+
+@ns.route("/callbacks/<string:delivery_id>/retry")
+class CallbackRetry(Resource):
+    @ns.doc(security="bearer")
+    @require("admin")
+    def post(self, delivery_id: str):  # type: ignore[no-untyped-def]
+        """Send an undeliverable callback again, with a fresh series of attempts."""
+        if not (delivery_id.isdigit() and len(delivery_id) <= 18):
+            raise NotFound("No such callback.")
+        with transaction() as session:
+            delivery = callbacks.rearm(session, int(delivery_id), admin_id=current_principal().id)
+            body = callbacks.view(delivery)
+        return body

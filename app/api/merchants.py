@@ -1,0 +1,125 @@
+"""Merchant payment requests: the merchant's side (/merchant/...) and the customer's."""
+
+from __future__ import annotations
+
+from flask_restx import Namespace, Resource
+from marshmallow import Schema, fields, validate
+
+from app.api.idempotency import idempotent
+from app.api.validation import Amount, load
+from app.auth.decorators import require
+from app.auth.principal import current_principal
+from app.customers.service import get_customer
+from app.payments import refunds, requests
+from app.payments.models import PaymentRequest
+from app.runtime import transaction
+
+ns = Namespace("merchants", path="/", description="Merchant payment requests and refunds")
+
+
+class CreateRequest(Schema):
+    msisdn = fields.String(required=True, validate=validate.Length(min=6, max=32))
+    amount = Amount(required=True)
+    reference = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    callback_url = fields.String(load_default=None, allow_none=True)
+
+
+class Approve(Schema):
+    pin = fields.String(required=True, validate=validate.Regexp(r"^\d{4}$", error="Four digits."))
+
+
+class Refund(Schema):
+    amount = Amount(required=True)
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=140))
+
+
+@ns.route("/merchant/payment-requests")
+class PaymentRequests(Resource):
+    @ns.doc(security="apikey", params={"Idempotency-Key": {"in": "header", "required": True}})
+    @require("merchant")
+    @idempotent
+    def post(self):  # type: ignore[no-untyped-def]
+        """Ask a customer to pay; they approve with their PIN (app, USSD) before ``expires_at``.
+
+        201 when created; 200 with the first request when this ``reference`` was
+        already sent with the same body; 409 ``conflict`` with another body.
+        """
+        data = load(CreateRequest())
+        with transaction() as session:
+            request, created = requests.create_payment_request(
+                session, current_principal().id, **data
+            )
+            body = requests.merchant_view(session, request)
+        return body, 201 if created else 200
+
+
+@ns.route("/merchant/payment-requests/<string:request_id>")
+class PaymentRequestItem(Resource):
+    @ns.doc(security="apikey")
+    @require("merchant")
+    def get(self, request_id: str):  # type: ignore[no-untyped-def]
+        """Status for polling: pending, paid, declined or expired."""
+        with transaction() as session:
+            request = requests.get_for_merchant(session, current_principal().id, request_id)
+            body = requests.merchant_view(session, request)
+        return body
+
+
+@ns.route("/merchant/payments/<string:request_id>/refunds")
+class Refunds(Resource):
+    @ns.doc(security="apikey", params={"Idempotency-Key": {"in": "header", "required": True}})
+    @require("merchant")
+    @idempotent
+    def post(self, request_id: str):  # type: ignore[no-untyped-def]
+        """Refund part or all of a paid request (never more than was paid, in total)."""
+        data = load(Refund())
+        with transaction() as session:
+            refund = refunds.refund_payment(session, current_principal().id, request_id, **data)
+            request = session.get(PaymentRequest, refund.payment_request_id)
+            assert request is not None
+            body = refunds.refund_view(refund, request)
+        return body, 201
+
+
+@ns.route("/me/payment-requests")
+class MyPaymentRequests(Resource):
+    @ns.doc(security="bearer")
+    @require("customer")
+    def get(self):  # type: ignore[no-untyped-def]
+        """What merchants are asking me to pay right now."""
+        with transaction() as session:
+            customer = get_customer(session, current_principal().id)
+            items = [
+                requests.customer_view(session, r)
+                for r in requests.pending_requests_for(session, customer)
+            ]
+        return {"items": items, "next_cursor": None}
+
+
+@ns.route("/payment-requests/<string:request_id>/approve")
+class ApproveRequest(Resource):
+    @ns.doc(security="bearer")
+    @require("customer")
+    @idempotent(optional=True)
+    def post(self, request_id: str):  # type: ignore[no-untyped-def]
+        """Pay the merchant with my PIN."""
+        data = load(Approve())
+        with transaction() as session:
+            customer = get_customer(session, current_principal().id)
+            request = requests.approve_request(session, request_id, customer, pin=data["pin"])
+            body = requests.customer_view(session, request)
+        return body
+
+
+@ns.route("/payment-requests/<string:request_id>/decline")
+class DeclineRequest(Resource):
+    @ns.doc(security="bearer")
+    @require("customer")
+    @idempotent(optional=True)
+    def post(self, request_id: str):  # type: ignore[no-untyped-def]
+        """Refuse to pay; the merchant is told."""
+        with transaction() as session:
+            customer = get_customer(session, current_principal().id)
+            request = requests.decline_request(session, request_id, customer)
+            body = requests.customer_view(session, request)
+        return body

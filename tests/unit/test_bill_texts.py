@@ -1,0 +1,53 @@
+"""The SMS of bills, merchants and disbursements fit one message with the longest values."""
+
+import pytest
+
+from app.i18n import translate
+from app.i18n.catalog import CATALOG_DIR, read_catalog_dir
+from app.payments.billers import REFERENCE_MAX
+from app.payments.notifications import NAME_CUT, REFERENCE_CUT
+from app.sms.gsm import sms_length, to_gsm7
+
+WORST_CASE = {
+    "amount": "20 000 000 FCFA",
+    "fee": "10 000 FCFA",
+    "reference": "PCWWWWWWWW",
+    "biller": "Energie Electrique du Congo"[:NAME_CUT],
+    "bill_reference": "W" * REFERENCE_MAX,
+    "merchant": "Supermarché Ndeko Poto-Poto Mpila"[:NAME_CUT],
+    "payer": "Caisse de Retraite des Fonctionnaires"[:NAME_CUT],
+    "label": "PENSION-NOVEMBRE-2026-XYZ"[:REFERENCE_CUT],
+    "balance": "20 000 000 FCFA",
+    "minutes": "10",
+}
+KEYS = sorted(
+    key
+    for key in read_catalog_dir(CATALOG_DIR)["fr"]
+    if key in ("sms.receipt.bill", "sms.merchant.request", "sms.receipt.disbursement")
+    or key.startswith("sms.receipt.merchant")
+)
+
+
+def test_every_payment_of_the_package_has_its_text():
+    assert KEYS == [
+        "sms.merchant.request",
+        "sms.receipt.bill",
+        "sms.receipt.disbursement",
+        "sms.receipt.merchant",
+        "sms.receipt.merchant_refund",
+    ]
+
+
+@pytest.mark.parametrize("language", ["fr", "ln"])
+@pytest.mark.parametrize("key", KEYS)
+def test_texts_fit_one_sms(key, language):
+    params = dict(WORST_CASE)
+    if key == "sms.merchant.request":
+        params["reference"] = "W" * REFERENCE_CUT  # the merchant's reference, cut
+    text = to_gsm7(translate(key, language, **params))
+    assert sms_length(text) <= 160, (key, language, sms_length(text))
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_lingala_texts_are_translations(key):
+    assert translate(key, "ln", **WORST_CASE) != translate(key, "fr", **WORST_CASE)

@@ -1,0 +1,88 @@
+"""Jobs of bill and merchant payments: callbacks, request expiry, biller settlement."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+import requests
+
+from app.clock import local_today
+from app.payments import callbacks
+from app.payments.requests import due_request_ids, expire_one
+from app.payments.settlement import settle_billers
+from app.runtime import current_runtime, transaction
+
+log = logging.getLogger(__name__)
+
+CALLBACK_TIMEOUT = 10
+
+Poster = Callable[[str, str, dict[str, str]], None]
+
+
+def _http_post(url: str, body: str, headers: dict[str, str]) -> None:
+    response = requests.post(
+        url, data=body.encode(), headers=headers, timeout=CALLBACK_TIMEOUT, allow_redirects=False
+    )
+    response.raise_for_status()
+    if response.status_code >= 300:  # a redirect is not an acknowledgement
+        raise requests.HTTPError(f"{response.status_code} redirect not followed")
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, requests.HTTPError) and exc.response is not None:
+        return f"HTTP {exc.response.status_code}"
+    return exc.__class__.__name__
+
+
+def deliver_callback(delivery_id: int) -> bool:
+    """POST one signed callback if it is due; record the outcome. Never raises for a
+    refusal by the receiver: the retry schedule is the delivery's own (``callbacks``).
+
+    The request is built (and the attempt counted) in one transaction, sent
+    outside any, and its outcome recorded in another. Tests and operators may
+    swap the HTTP client through ``runtime.services["callback_http_post"]``.
+    """
+    rt = current_runtime()
+    with transaction(rt) as session:
+        callback = callbacks.prepare(session, delivery_id)
+    if callback is None:
+        return False
+    post: Poster = rt.services.get("callback_http_post", _http_post)
+    try:
+        post(callback.url, callback.body, callback.headers)
+    except Exception as exc:
+        with transaction(rt) as session:
+            callbacks.record_failure(session, delivery_id, _describe(exc))
+        return False
+    with transaction(rt) as session:
+        callbacks.record_success(session, delivery_id)
+    return True
+
+
+def retry_callbacks() -> int:
+    """Queue every callback whose next attempt is due (the retry sweep)."""
+    with transaction(current_runtime()) as session:
+        return callbacks.enqueue_due(session)
+
+
+def expire_requests() -> int:
+    """Expire every payment request past its deadline; one transaction each."""
+    rt = current_runtime()
+    with rt.unit_of_work() as uow:
+        ids = due_request_ids(uow.session)
+    expired = 0
+    for request_id in ids:
+        with transaction(rt) as session:
+            expired += int(expire_one(session, request_id))
+    if expired:
+        log.info("expired %d payment request(s)", expired)
+    return expired
+
+
+def settle_yesterday() -> int:
+    """Settle every biller for the previous business day (idempotent: hourly is harmless)."""
+    with transaction(current_runtime()) as session:
+        settlements = settle_billers(session, local_today() - timedelta(days=1))
+        return sum(s.amount for s in settlements)
