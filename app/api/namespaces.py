@@ -14,6 +14,7 @@ from app.api import (
     auth,
     bills,
     customers,
+    disbursements,
     merchants,
     partners,
     remittances,
@@ -25,4 +26,4 @@ ALL: list[Namespace] = [auth.ns, customers.ns, customers.me_ns, admin.ns]
 ALL += [transfers.ns, statements.ns, agent.ns, admin_payments.ns]
 ALL += [remittances.ns, remittances.agent_ns, partners.ns, admin_remittances.ns]
 ALL += [audit.ns]
-ALL += [bills.ns, merchants.ns, admin_cyber.ns]
+ALL += [bills.ns, merchants.ns, disbursements.ns, admin_cyber.ns]

@@ -222,7 +222,10 @@ def refund(session: Session, remittance: Remittance, status: str, reason: str) -
         back += remittance.fee
     if remittance.source == "partner":
         assert remittance.partner_id is not None
-        legs.append(ledger.credit(chart.partner(remittance.partner_id), back))
+        # An organisation's remittance goes back to the account that funded it
+        # (a payer's disbursement, ``funded.py``); a partner's to its prefunding.
+        funding = (remittance.meta or {}).get("funding_account")
+        legs.append(ledger.credit(funding or chart.partner(remittance.partner_id), back))
         meta: dict[str, Any] = {"remittance_id": remittance.id, "type": "remittance_refund"}
     else:
         assert remittance.sender_customer_id is not None

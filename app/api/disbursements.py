@@ -1,0 +1,129 @@
+"""Bulk disbursements: payers submit, approve and follow their batches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask_restx import Namespace, Resource
+from marshmallow import Schema, fields, validate
+
+from app.api.idempotency import idempotent
+from app.api.validation import load, query_int
+from app.auth.decorators import require
+from app.auth.principal import current_principal
+from app.disbursements import batches
+from app.disbursements.models import LINE_STATUSES
+from app.disbursements.validation import MAX_LINES, parse_csv
+from app.errors import ValidationFailed
+from app.runtime import transaction
+
+ns = Namespace(
+    "disbursements", path="/disbursements", description="Bulk disbursements (pensions, salaries)"
+)
+
+# A CSV of 100 000 lines is a few megabytes; anything far larger is not a batch.
+MAX_UPLOAD_BYTES = 16 * 1024 * 1024
+
+
+class SubmitBatch(Schema):
+    reference = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    items = fields.List(fields.Raw(), required=True, validate=validate.Length(min=1, max=MAX_LINES))
+
+
+def _submission() -> tuple[str, list[Any]]:
+    """``(reference, items)`` from a JSON body, a multipart upload (``file`` and
+    ``reference`` fields) or a ``text/csv`` body with ``?reference=``."""
+    if request.content_length and request.content_length > MAX_UPLOAD_BYTES:
+        raise ValidationFailed({"_body": ["At most 16 MB per batch."]})
+    if request.is_json:
+        data = load(SubmitBatch())
+        return data["reference"], data["items"]
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        if upload is None:
+            raise ValidationFailed({"file": ["Attach the CSV file as 'file'."]})
+        return request.form.get("reference", ""), parse_csv(upload.read(MAX_UPLOAD_BYTES + 1))
+    if request.mimetype in ("text/csv", "text/plain"):
+        return request.args.get("reference", ""), parse_csv(request.get_data(cache=True))
+    raise ValidationFailed({"_body": ["Send JSON, a CSV upload (multipart) or text/csv."]})
+
+
+def _submitted_body(session: Any, batch: Any) -> dict[str, Any]:
+    body = batches.batch_view(batch)
+    body["rejected"] = batches.rejected_lines(session, batch.id)
+    return body
+
+
+@ns.route("/batches")
+class Batches(Resource):
+    @ns.doc(security="apikey", params={"Idempotency-Key": {"in": "header", "required": True}})
+    @require("payer")
+    @idempotent
+    def post(self):  # type: ignore[no-untyped-def]
+        """Submit a batch ``{reference, items: [{msisdn, name, amount, reference}]}`` or a CSV;
+        every line is checked and the report returned; nothing is paid before approval."""
+        reference, items = _submission()
+        with transaction() as session:
+            batch, created = batches.submit_batch(
+                session, current_principal().id, reference=reference, items=items
+            )
+            body = _submitted_body(session, batch)
+        return body, 201 if created else 200
+
+
+@ns.route("/batches/<string:batch_id>/approve")
+class Approval(Resource):
+    @ns.doc(security="apikey")
+    @require("payer")
+    @idempotent(optional=True)
+    def post(self, batch_id: str):  # type: ignore[no-untyped-def]
+        """Pay the valid lines (the prefunding must cover them); progress by GET."""
+        with transaction() as session:
+            batch = batches.approve_batch(session, current_principal().id, batch_id)
+            body = {"id": batch.id, "status": batch.status}
+        return body, 202
+
+
+@ns.route("/batches/<string:batch_id>")
+class BatchItem(Resource):
+    @ns.doc(security=["apikey", "bearer"])
+    @require("payer", "admin")
+    def get(self, batch_id: str):  # type: ignore[no-untyped-def]
+        """Progress: ``processed`` out of ``total``, ``completed`` and ``rejected`` lines."""
+        principal = current_principal()
+        payer = principal.id if principal.role == "payer" else None
+        with transaction() as session:
+            body = batches.batch_view(batches.get_batch(session, batch_id, payer_id=payer))
+        return body
+
+
+@ns.route("/batches/<string:batch_id>/lines")
+class BatchLines(Resource):
+    @ns.doc(
+        security=["apikey", "bearer"],
+        params={"limit": "1-1000", "cursor": "opaque", "status": "valid, rejected, completed"},
+    )
+    @require("payer", "admin")
+    def get(self, batch_id: str):  # type: ignore[no-untyped-def]
+        """Per-line results in line order."""
+        principal = current_principal()
+        payer = principal.id if principal.role == "payer" else None
+        limit = query_int("limit", 100, maximum=1000)
+        status = request.args.get("status") or None
+        if status is not None and status not in LINE_STATUSES:
+            raise ValidationFailed({"status": [f"One of: {', '.join(LINE_STATUSES)}."]})
+        cursor = request.args.get("cursor") or None
+        if cursor is not None and not (cursor.isdigit() and len(cursor) <= 9):
+            raise ValidationFailed({"cursor": ["Not a cursor of this list."]})
+        with transaction() as session:
+            batch = batches.get_batch(session, batch_id, payer_id=payer)
+            rows, last = batches.lines_page(
+                session,
+                batch,
+                limit=limit,
+                after_line=int(cursor) if cursor else None,
+                status=status,
+            )
+            items = [batches.line_view(row) for row in rows]
+        return {"items": items, "next_cursor": str(last) if last is not None else None}

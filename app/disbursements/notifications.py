@@ -1,0 +1,62 @@
+"""Receipts of disbursements paid into wallets, texted after each chunk's commit.
+
+One SMS per paid line (amount, payer, the line's label, the transfer's
+reference, the new balance), in the customer's language, with a dedupe key
+per batch and line: a rerun of the job texts nobody twice. Cash-pickup lines
+are texted their code by the remittance itself when it is created.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import ledger
+from app.auth.api_keys import ApiClient
+from app.customers.models import Customer
+from app.disbursements.models import DisbursementBatch, DisbursementLine
+from app.ledger import chart
+from app.money import format_amount
+from app.sms.service import send_sms
+from app.transfers.models import Transfer
+
+NAME_CUT = 27
+LABEL_CUT = 20
+
+
+def notify_lines(session: Session, batch_id: str, first_line: int, last_line: int) -> int:
+    """Text the receipt of every wallet line paid between ``first_line`` and ``last_line``."""
+    batch = session.get(DisbursementBatch, batch_id)
+    payer = session.get(ApiClient, batch.payer_id) if batch else None
+    if batch is None or payer is None:
+        return 0
+    rows = session.execute(
+        select(DisbursementLine, Transfer.reference, Customer)
+        .join(Transfer, Transfer.id == DisbursementLine.transfer_id)
+        .join(Customer, Customer.id == Transfer.to_customer_id)
+        .where(
+            DisbursementLine.batch_id == batch_id,
+            DisbursementLine.status == "completed",
+            DisbursementLine.line >= first_line,
+            DisbursementLine.line <= last_line,
+        )
+        .order_by(DisbursementLine.line)
+    ).all()
+    for line, reference, customer in rows:
+        balance = ledger.balance(session, chart.wallet(customer.id)).available
+        send_sms(
+            session,
+            to=customer.msisdn,
+            template="sms.receipt.disbursement",
+            language=customer.language,
+            params={
+                "amount": format_amount(line.amount or 0),
+                "payer": payer.name[:NAME_CUT],
+                "label": (line.reference or batch.reference)[:LABEL_CUT],
+                "reference": reference,
+                "balance": format_amount(balance),
+            },
+            purpose="receipt",
+            dedupe_key=f"disbursement:{batch_id}:{line.line}",
+        )
+    return len(rows)
