@@ -7,13 +7,16 @@ transaction. On PostgreSQL the ledger queues them on the connection and sends
 them in one pipeline with the COMMIT itself, so a hot row is locked for the
 time the server takes to commit, not for the round trips and the Python of the
 rest of the unit of work. With four clients crediting one fee account, that is
-the difference between the row serialising all traffic and not.
+the difference between the row serialising all traffic and not. The deferred
+trigger that checks each entry balances is fired in the same pipeline just
+before, so its work is not done under the hot rows' locks either.
 
 The queue lives on the DBAPI connection (``Connection.info``) and follows its
 transaction: applied before a SAVEPOINT (so a rolled-back savepoint cannot
 take older increments with it), dropped on rollback of the transaction or of
-the savepoint that queued them, and applied at once by any ledger read of
-account totals in the same transaction, which therefore never sees them stale.
+the savepoint that queued them, and applied at once before any read of
+account totals in the same transaction (the ledger's readers, and any ORM
+query or refresh of ``Account``), which therefore never sees them stale.
 
 SQLite needs none of this: its writers are serialised, so the totals are
 written at once there.
@@ -27,13 +30,14 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.pool import Pool
 
 from app.ledger.journal import Totals, forget_loaded
 from app.ledger.models import Account
 
-_QUEUE = "ledger.deferred_totals"
+_QUEUE = "ledger.deferred_totals"  # on the connection: what to write
+_QUEUED = "ledger.deferred_totals_queued"  # on the session: whether to look
 
 _ADD_TOTALS = (
     "UPDATE ledger_accounts SET "
@@ -41,6 +45,9 @@ _ADD_TOTALS = (
     "debits_pending = debits_pending + %s, credits_pending = credits_pending + %s "
     "WHERE id = %s"
 )
+
+
+_CHECK_BALANCE_NOW = "SET CONSTRAINTS ledger_postings_balanced IMMEDIATE"
 
 
 def defers(connection: Connection) -> bool:
@@ -52,8 +59,9 @@ def defers(connection: Connection) -> bool:
     return connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg"
 
 
-def defer(connection: Connection, totals: Sequence[Totals]) -> None:
+def defer(session: Session, connection: Connection, totals: Sequence[Totals]) -> None:
     """Queue increments for the commit of the connection's transaction."""
+    session.info[_QUEUED] = True
     queue: dict[int, list[int]] = connection.info.setdefault(_QUEUE, {})
     for t in totals:
         row = queue.setdefault(t.account_id, [0, 0, 0, 0])
@@ -65,7 +73,7 @@ def defer(connection: Connection, totals: Sequence[Totals]) -> None:
 
 def apply_deferred(session: Session) -> None:
     """Write the queued increments now, so that a read in this transaction sees them."""
-    if session.in_transaction():
+    if session.info.pop(_QUEUED, False) and session.in_transaction():
         connection = session.connection()
         queue = connection.info.get(_QUEUE)
         if queue:
@@ -84,6 +92,10 @@ def _send(connection: Connection, *, commit: bool) -> None:
     try:
         with raw.pipeline():
             with raw.cursor() as cursor:
+                if commit:
+                    # Check that the entries balance now, before the hot rows are
+                    # locked, rather than inside the COMMIT while they are.
+                    cursor.execute(_CHECK_BALANCE_NOW)
                 cursor.executemany(_ADD_TOTALS, rows)
             if commit:
                 raw.commit()
@@ -114,6 +126,24 @@ def _drop_with_the_savepoint(connection: Connection, _name: str, _context: Any) 
 @event.listens_for(Engine, "rollback")
 def _drop_with_the_transaction(connection: Connection) -> None:
     connection.info.pop(_QUEUE, None)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _apply_before_an_orm_read_of_accounts(state: ORMExecuteState) -> None:
+    # Whoever loads an Account through the ORM (a select, a lazy refresh) in
+    # this transaction sees its totals current, not just the ledger's readers.
+    if (
+        state.session.info.get(_QUEUED)
+        and state.is_select
+        and any(mapper.class_ is Account for mapper in state.all_mappers)
+    ):
+        apply_deferred(state.session)
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_the_flag(session: Session) -> None:
+    session.info.pop(_QUEUED, None)
 
 
 @event.listens_for(Pool, "reset")

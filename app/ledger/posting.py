@@ -297,7 +297,7 @@ def _add_unlocked(session: Session, totals: list[Totals]) -> None:
     """Totals of accounts that may overdraw: at commit on PostgreSQL, at once on SQLite."""
     connection = session.connection()
     if defers(connection):
-        defer(connection, totals)
+        defer(session, connection, totals)
     else:
         add_totals(connection, totals)
 

@@ -49,6 +49,16 @@ def test_a_fee_is_visible_inside_its_transaction_and_after_the_commit(runtime):
     assert fee_balance(runtime) == 50
 
 
+def test_an_account_loaded_through_the_orm_before_the_posting_reads_current_totals(runtime):
+    awa, bruno = two_wallets(runtime)
+    with runtime.unit_of_work() as uow:
+        fee_account = ledger.get_account(uow.session, fees("p2p"))
+        p2p_with_fee(uow.session, awa, bruno, 1_000, 50)
+        assert fee_account.credits_posted == 50
+        assert uow.session.get(ledger.Account, fee_account.id).credits_posted == 50
+        uow.commit()
+
+
 def test_fees_of_several_entries_in_one_transaction_add_up(runtime):
     awa, bruno = two_wallets(runtime)
     with runtime.unit_of_work() as uow:
