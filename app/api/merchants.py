@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from flask_restx import Namespace, Resource
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.api.idempotency import idempotent
+from app.api.ratelimit import limit_by_msisdn_and_ip
 from app.api.validation import Amount, load
 from app.auth.decorators import require
 from app.auth.principal import current_principal
 from app.customers.service import get_customer
+from app.otp.models import Challenge
+from app.otp.service import otp_view
 from app.payments import refunds, requests
 from app.payments.models import PaymentRequest
 from app.runtime import transaction
@@ -25,7 +28,15 @@ class CreateRequest(Schema):
 
 
 class Approve(Schema):
-    pin = fields.String(required=True, validate=validate.Regexp(r"^\d{4}$", error="Four digits."))
+    """The PIN, or the SMS code of POST /payment-requests/{id}/otp: exactly one."""
+
+    pin = fields.String(validate=validate.Regexp(r"^\d{4}$", error="Four digits."))
+    otp = fields.String(validate=validate.Regexp(r"^\d{6}$", error="Six digits."))
+
+    @validates_schema
+    def _one_of(self, data: dict[str, str], **_kwargs: object) -> None:
+        if ("pin" in data) == ("otp" in data):
+            raise ValidationError("Send either pin or otp.", "pin")
 
 
 class Refund(Schema):
@@ -102,12 +113,33 @@ class ApproveRequest(Resource):
     @require("customer")
     @idempotent(optional=True)
     def post(self, request_id: str):  # type: ignore[no-untyped-def]
-        """Pay the merchant with my PIN."""
+        """Pay the merchant with my PIN, or with the code texted by .../otp."""
         data = load(Approve())
         with transaction() as session:
             customer = get_customer(session, current_principal().id)
-            request = requests.approve_request(session, request_id, customer, pin=data["pin"])
+            if "pin" in data:
+                request = requests.approve_request(session, request_id, customer, pin=data["pin"])
+            else:
+                request = requests.approve_request_with_otp(
+                    session, request_id, customer, otp=data["otp"]
+                )
             body = requests.customer_view(session, request)
+        return body
+
+
+@ns.route("/payment-requests/<string:request_id>/otp")
+class RequestCode(Resource):
+    @ns.doc(security="bearer")
+    @require("customer")
+    @limit_by_msisdn_and_ip("RATELIMIT_OTP", "RATELIMIT_OTP:merchant")
+    def post(self, request_id: str):  # type: ignore[no-untyped-def]
+        """Text me a code that approves this request (instead of typing my PIN)."""
+        with transaction() as session:
+            customer = get_customer(session, current_principal().id)
+            request = requests.request_otp(session, request_id, customer)
+            challenge = session.get(Challenge, request.challenge_id)
+            body = requests.customer_view(session, request)
+            body["otp"] = otp_view(challenge)
         return body
 
 

@@ -85,16 +85,19 @@ def parse_csv(data: bytes | str) -> list[dict[str, Any]]:
     except UnicodeDecodeError:
         raise ValidationFailed({"file": ["The CSV file must be UTF-8 text."]}) from None
     reader = csv.DictReader(io.StringIO(text))
-    header = [name.strip().lower() for name in reader.fieldnames or []]
-    missing = [column for column in CSV_COLUMNS if column not in header]
-    if missing:
-        raise ValidationFailed({"file": [f"The header must name {', '.join(CSV_COLUMNS)}."]})
-    reader.fieldnames = header
     rows: list[dict[str, Any]] = []
-    for row in reader:
-        if len(rows) > MAX_LINES:
-            break
-        rows.append({key: value for key, value in row.items() if key is not None})
+    try:
+        header = [name.strip().lower() for name in reader.fieldnames or []]
+        missing = [column for column in CSV_COLUMNS if column not in header]
+        if missing:
+            raise ValidationFailed({"file": [f"The header must name {', '.join(CSV_COLUMNS)}."]})
+        reader.fieldnames = header
+        for row in reader:
+            if len(rows) > MAX_LINES:
+                break
+            rows.append({key: value for key, value in row.items() if key is not None})
+    except csv.Error as exc:  # a NUL byte, an endless field: not a CSV we can read
+        raise ValidationFailed({"file": [f"Not a readable CSV file: {exc}."]}) from None
     return rows
 
 
@@ -122,6 +125,8 @@ def _check_one(
     amount = _amount(item.get("amount"))
     raw_reference = item.get("reference")
     reference = raw_reference.strip() if isinstance(raw_reference, str) else None
+    if reference is not None and len(reference) > REFERENCE_MAX:
+        reference = None  # stored only when it fits; such a line is rejected below
     checked = CheckedLine(index, msisdn or key[:32], name[:NAME_MAX], amount, reference or None)
     if msisdn is None:
         checked.code = "invalid_msisdn"
@@ -132,7 +137,6 @@ def _check_one(
     elif raw_reference is not None and (
         not isinstance(raw_reference, str) or len(raw_reference.strip()) > REFERENCE_MAX
     ):
-        checked.reference = None
         checked.code = "invalid_reference"
     return checked
 

@@ -33,6 +33,7 @@ from app.runtime import settings
 
 CODE = re.compile(r"[A-Z0-9][A-Z0-9_-]{1,23}")
 REFERENCE_MAX = 30
+MAX_AMOUNT = 10**12
 PATTERN_MAX = 200
 # Customers type references on phones: spaces they add are not part of the reference.
 _SPACES = re.compile(r"\s+")
@@ -98,7 +99,9 @@ def create_biller(
         elif pattern is not None and not pattern.fullmatch(example):
             errors["reference_example"] = ["Does not match reference_pattern."]
     if fixed_amount is not None and (
-        isinstance(fixed_amount, bool) or not isinstance(fixed_amount, int) or fixed_amount <= 0
+        isinstance(fixed_amount, bool)
+        or not isinstance(fixed_amount, int)
+        or not 0 < fixed_amount <= MAX_AMOUNT
     ):
         errors["fixed_amount"] = ["Must be a positive integer amount."]
     url = None

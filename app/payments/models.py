@@ -140,6 +140,7 @@ class PaymentRequest(Base):
     callback_url: Mapped[str | None] = mapped_column(String(500))
     status: Mapped[str] = mapped_column(String(12))
     transfer_id: Mapped[str | None] = mapped_column(ForeignKey("transfers.id"))
+    challenge_id: Mapped[str | None] = mapped_column(String(36))
     refunded: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

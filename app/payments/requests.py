@@ -1,4 +1,8 @@
-"""Merchant payment requests: a merchant asks, the customer approves with the PIN or declines.
+"""Merchant payment requests: a merchant asks, the customer approves or declines.
+
+The customer approves with the PIN (USSD, app: ``approve_request``) or, in the
+app, with an SMS code asked for the request (``request_otp`` then
+``approve_request_with_otp``), bound to the request and its amount.
 
 ``pending`` → ``paid`` | ``declined`` | ``expired`` (after ``MERCHANT_REQUEST_TTL``,
 10 minutes by default). A merchant's reference is unique per merchant: the same
@@ -21,6 +25,7 @@ import hashlib
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -35,8 +40,10 @@ from app.customers import limits
 from app.customers.models import Customer
 from app.customers.msisdn import normalize_msisdn
 from app.customers.service import ensure_can_transact, find_by_msisdn, get_customer, verify_pin
-from app.errors import RecipientNotFound, ValidationFailed
+from app.errors import InvalidState, RecipientNotFound, ValidationFailed
 from app.ledger import chart
+from app.money import format_amount
+from app.otp.service import expire_challenge, issue_challenge, verify_challenge
 from app.payments import callbacks, notifications
 from app.payments.errors import MerchantReferenceReused, PaymentRequestNotFound, RequestNotPending
 from app.payments.locks import lock_request
@@ -51,6 +58,7 @@ from app.transfers.references import new_reference
 log = logging.getLogger(__name__)
 
 REFERENCE_MAX = 64
+OTP_PURPOSE = "merchant"
 
 
 def _clean_reference(value: object) -> str:
@@ -180,21 +188,91 @@ def approve_request(
     session: Session, request_id: str, customer: Customer, *, pin: str
 ) -> PaymentRequest:
     """Pay the merchant, authorised by the PIN. Approving a paid request returns it."""
+    return _approve(session, request_id, customer, lambda r: verify_pin(session, customer, pin))
+
+
+def approve_request_with_otp(
+    session: Session, request_id: str, customer: Customer, *, otp: str
+) -> PaymentRequest:
+    """Pay the merchant, authorised by the SMS code of ``request_otp`` (the app's
+    alternative to the PIN). Three wrong codes kill the code, not the request."""
+
+    def check(request: PaymentRequest) -> None:
+        if request.challenge_id is None:
+            raise InvalidState("No code was sent for this request: ask for one first.")
+        verify_challenge(session, request.challenge_id, otp, otp_binding(request))
+
+    return _approve(session, request_id, customer, check)
+
+
+def otp_binding(request: PaymentRequest) -> dict[str, Any]:
+    """What the SMS code approves: this request, this amount, this merchant."""
+    return {
+        "payment_request_id": request.id,
+        "amount": request.amount,
+        "merchant": request.merchant_id,
+    }
+
+
+def request_otp(session: Session, request_id: str, customer: Customer) -> PaymentRequest:
+    """Text the customer a code that approves this request; a new code replaces the last.
+
+    The code lives until the request expires, at most ``OTP_TTL``.
+    """
     request = _owned(session, request_id, customer)
-    if request.status == "paid":
-        return request
+    _ensure_pending(session, request)
+    ensure_can_transact(customer)
+    if request.challenge_id is not None:
+        expire_challenge(session, request.challenge_id)
+    config = settings(session)
+    left = int((request.expires_at - clock.now()).total_seconds())
+    client, _merchant = get_merchant(session, request.merchant_id)
+    issued = issue_challenge(
+        session,
+        subject_id=customer.id,
+        msisdn=customer.msisdn,
+        language=customer.language,
+        purpose=OTP_PURPOSE,
+        binding=otp_binding(request),
+        template="sms.otp.merchant",
+        params={
+            "amount": format_amount(request.amount),
+            "merchant": client.name[: notifications.NAME_CUT],
+        },
+        ttl=max(1, min(config.OTP_TTL, left)),
+    )
+    request.challenge_id = issued.challenge.id
+    session.flush()
+    return request
+
+
+def _ensure_pending(session: Session, request: PaymentRequest) -> None:
+    """Refuse a request that was paid, declined or expired; expire one past its deadline."""
     if expire_if_due(session, request):
         raise RequestNotPending("This payment request has expired.", commit=True)
     if request.status != "pending":
         raise RequestNotPending(f"This payment request is {request.status}.")
+
+
+def _approve(
+    session: Session,
+    request_id: str,
+    customer: Customer,
+    authorise: Callable[[PaymentRequest], None],
+) -> PaymentRequest:
+    request = _owned(session, request_id, customer)
+    if request.status == "paid":
+        return request
+    _ensure_pending(session, request)
     ensure_can_transact(customer)
-    verify_pin(session, customer, pin)
+    authorise(request)
     limits.check_outgoing(session, customer, request.amount)
     client, _merchant = get_merchant(session, request.merchant_id)
     transfer = _pay(session, request, customer, client)
     request.status = "paid"
     request.transfer_id = transfer.id
     request.paid_at = transfer.completed_at
+    _close_code(session, request)
     session.flush()
     _callback(session, request)
     log.info("payment request %s paid", request.id)
@@ -262,6 +340,7 @@ def decline_request(session: Session, request_id: str, customer: Customer) -> Pa
         raise RequestNotPending(f"This payment request is {request.status}.")
     request.status = "declined"
     request.closed_at = clock.now()
+    _close_code(session, request)
     session.flush()
     _callback(session, request)
     return request
@@ -277,9 +356,15 @@ def expire_if_due(session: Session, request: PaymentRequest) -> bool:
         return False
     request.status = "expired"
     request.closed_at = clock.now()
+    _close_code(session, request)
     session.flush()
     _callback(session, request)
     return True
+
+
+def _close_code(session: Session, request: PaymentRequest) -> None:
+    if request.challenge_id is not None:
+        expire_challenge(session, request.challenge_id)
 
 
 def due_request_ids(session: Session, limit: int = 500) -> list[str]:

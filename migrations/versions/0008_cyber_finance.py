@@ -199,6 +199,7 @@ def upgrade() -> None:
         sa.Column("callback_url", sa.String(length=500), nullable=True),
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("transfer_id", sa.String(length=36), nullable=True),
+        sa.Column("challenge_id", sa.String(length=36), nullable=True),
         sa.Column("refunded", sa.BigInteger(), nullable=False),
         sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("expires_at", app.db.UTCDateTime(timezone=True), nullable=False),

@@ -57,6 +57,7 @@ def test_a_biller_code_is_unique(client, admin_headers):
         ({"code": "bad code!"}, "code"),
         ({"fixed_amount": 0}, "fixed_amount"),
         ({"fixed_amount": "65000"}, "fixed_amount"),
+        ({"fixed_amount": 10**16}, "fixed_amount"),
         ({"webhook_url": "ftp://lcde.cg/hook"}, "webhook_url"),
     ],
 )

@@ -221,6 +221,31 @@ def test_a_malformed_batch_is_a_validation_error(client, fund, body):
     assert (response.status_code, response.get_json()["code"]) == (400, "validation_error")
 
 
+HUGE = b'"' + b"9" * 200_000 + b'",A,1\n'  # a field beyond the csv module's limit
+
+
+def test_an_unreadable_csv_is_refused(client, fund):
+    response = submit(
+        client,
+        fund,
+        data={"reference": "X", "file": (io.BytesIO(b"msisdn,name,amount\n" + HUGE), "x.csv")},
+        content_type="multipart/form-data",
+    )
+
+    assert (response.status_code, response.get_json()["code"]) == (400, "validation_error")
+
+
+def test_oversized_fields_are_rejected_lines_not_errors(client, fund):
+    item = {"msisdn": "9" * 500, "name": "N" * 500, "amount": 1, "reference": "R" * 500}
+
+    response = submit(client, fund, {"reference": "X", "items": [item, {**item, "msisdn": JEAN}]})
+
+    assert response.get_json()["rejected"] == [
+        {"line": 1, "code": "invalid_msisdn"},
+        {"line": 2, "code": "invalid_name"},
+    ]
+
+
 def test_a_line_that_is_not_an_object_is_rejected(client, fund):
     response = submit(client, fund, {"reference": "X", "items": ["oops", 3]})
 

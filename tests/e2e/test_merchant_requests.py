@@ -13,7 +13,7 @@ from app.payments import requests
 from app.runtime import transaction
 from tests import factories
 from tests.e2e.cyber_support import API, api_key, receiver
-from tests.e2e.payments_support import available, post, sms_to, wallet_of
+from tests.e2e.payments_support import available, otp_for, post, sms_to, wallet_of
 from workers.payments import expire_requests, retry_callbacks
 
 
@@ -380,3 +380,97 @@ def test_ussd_approval_with_a_wrong_pin_raises_invalid_pin(client, runtime, shop
 
     with pytest.raises(InvalidPin), transaction(runtime) as session:
         requests.approve_request(session, request_id, awa, pin="0000")
+
+
+# -- approval with an SMS code (the app's alternative to the PIN) -------------------
+
+
+def ask_code(client, app, who, request_id):
+    return post(client, app, who, f"/payment-requests/{request_id}/otp", idempotent=False)
+
+
+def approve_with(client, app, who, request_id, body):
+    return post(client, app, who, f"/payment-requests/{request_id}/approve", body, idempotent=False)
+
+
+def test_a_texted_code_approves_the_request(client, app, runtime, shop, awa):
+    request_id = ask(client, shop, awa.msisdn).get_json()["id"]
+
+    asked = ask_code(client, app, awa, request_id)
+    response = approve_with(client, app, awa, request_id, {"otp": otp_for(app, awa)})
+
+    assert asked.status_code == 200
+    assert asked.get_json()["otp"]["attempts_left"] == 3
+    assert "Boutique Ndeko" in sms_to(app, awa.msisdn)[-2]
+    assert response.get_json()["status"] == "paid"
+    assert wallet_of(runtime, awa) == 40_000
+
+
+def test_a_wrong_code_counts_and_the_third_kills_the_code_not_the_request(
+    client, app, runtime, shop, awa
+):
+    request_id = ask(client, shop, awa.msisdn).get_json()["id"]
+    ask_code(client, app, awa, request_id)
+
+    first = approve_with(client, app, awa, request_id, {"otp": "000000"})
+    approve_with(client, app, awa, request_id, {"otp": "000000"})
+    third = approve_with(client, app, awa, request_id, {"otp": "000000"})
+
+    assert (first.status_code, first.get_json()["code"]) == (422, "invalid_otp")
+    assert first.get_json()["attempts_left"] == 2
+    assert third.get_json()["code"] == "otp_attempts_exceeded"
+    assert poll(client, shop, request_id).get_json()["status"] == "pending"
+    ask_code(client, app, awa, request_id)
+    again = approve_with(client, app, awa, request_id, {"otp": otp_for(app, awa)})
+    assert again.get_json()["status"] == "paid"
+
+
+def test_a_code_is_refused_once_expired(client, app, runtime, clock, shop, awa):
+    request_id = ask(client, shop, awa.msisdn).get_json()["id"]
+    ask_code(client, app, awa, request_id)
+    clock.advance(minutes=6)
+
+    response = approve_with(client, app, awa, request_id, {"otp": otp_for(app, awa)})
+
+    assert (response.status_code, response.get_json()["code"]) == (422, "otp_expired")
+    assert wallet_of(runtime, awa) == 50_000
+
+
+def test_a_code_must_be_asked_for_first(client, app, shop, awa):
+    request_id = ask(client, shop, awa.msisdn).get_json()["id"]
+
+    response = approve_with(client, app, awa, request_id, {"otp": "123456"})
+
+    assert (response.status_code, response.get_json()["code"]) == (422, "invalid_state")
+
+
+def test_a_new_code_replaces_the_last(client, app, shop, awa):
+    request_id = ask(client, shop, awa.msisdn).get_json()["id"]
+    ask_code(client, app, awa, request_id)
+    old = otp_for(app, awa)
+    ask_code(client, app, awa, request_id)
+    new = otp_for(app, awa)
+
+    stale = approve_with(client, app, awa, request_id, {"otp": old})
+    fresh = approve_with(client, app, awa, request_id, {"otp": new})
+
+    assert stale.status_code == 422
+    assert fresh.get_json()["status"] == "paid"
+
+
+def test_no_code_for_a_closed_request(client, app, shop, awa):
+    request_id = ask(client, shop, awa.msisdn).get_json()["id"]
+    decline(client, app, awa, request_id)
+
+    response = ask_code(client, app, awa, request_id)
+
+    assert (response.status_code, response.get_json()["code"]) == (422, "invalid_state")
+
+
+@pytest.mark.parametrize("body", [{}, {"pin": "2580", "otp": "123456"}, {"otp": "12"}])
+def test_approval_takes_either_a_pin_or_a_code(client, app, shop, awa, body):
+    request_id = ask(client, shop, awa.msisdn).get_json()["id"]
+
+    response = approve_with(client, app, awa, request_id, body)
+
+    assert (response.status_code, response.get_json()["code"]) == (400, "validation_error")
