@@ -119,11 +119,13 @@ def register_api(app: Flask) -> None:
 
 def register_channels(app: Flask, config: Config) -> None:
     from app.health import blueprint as health
+    from app.sms.inbound.routes import blueprint as sms_inbound
     from app.sms.routes import blueprint as sms_outbound
     from app.ussd.routes import blueprint as ussd
 
     app.register_blueprint(health)
     app.register_blueprint(sms_outbound)
+    app.register_blueprint(sms_inbound)
     app.register_blueprint(ussd)
 
 

@@ -31,6 +31,7 @@ from app.remittances.models import (
     RemittanceQuote,
     WebhookDelivery,
 )
+from app.sms.inbound.models import InboundSender, InboundSms
 from app.sms.models import SmsMessage
 from app.transfers.models import Transfer
 from app.ussd.models import UssdSession
@@ -54,6 +55,8 @@ __all__ = [
     "Entry",
     "FxRate",
     "IdempotencyRecord",
+    "InboundSender",
+    "InboundSms",
     "Merchant",
     "MerchantRefund",
     "OtpSecret",

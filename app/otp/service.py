@@ -173,6 +173,20 @@ def resend_challenge(
     return challenge
 
 
+def record_sent(session: Session, challenge_id: str, message: SmsMessage) -> Challenge:
+    """Count a send of the code made by the caller (``issue_challenge(send=False)``).
+
+    The SMS channel answers ``ENVOI`` with one reply carrying the summary and
+    the code; recording that reply here lets ``resend_challenge`` repeat it in
+    the same words, at once if a delivery report says it failed.
+    """
+    challenge = _locked(session, challenge_id)
+    challenge.sms_message_id = message.id
+    challenge.sends += 1
+    challenge.last_sent_at = clock.now()
+    return challenge
+
+
 def expire_challenge(session: Session, challenge_id: str) -> None:
     """Close a pending challenge whose operation expired or was cancelled."""
     challenge = session.get(Challenge, challenge_id, with_for_update=True, populate_existing=True)

@@ -1,0 +1,47 @@
+"""``POST /sms/inbound``: Africa's Talking hands us a text a customer sent to our short code.
+
+Form fields ``from``, ``to``, ``text``, ``date``, ``id``, ``linkId``. The answer
+to the customer is an SMS, never the HTTP body, and the gateway always gets
+an empty 200: an error status would only make it post the message again.
+Should handling break on something unexpected, the unit of work is rolled
+back and a second one stores the message as ``failed`` and sends the generic
+error text, so the customer is not left without an answer.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, request
+
+from app.runtime import transaction
+from app.sms.inbound.inbox import IncomingSms
+from app.sms.inbound.service import handle_inbound
+
+log = logging.getLogger(__name__)
+
+blueprint = Blueprint("sms_inbound", __name__)
+
+
+@blueprint.post("/sms/inbound")
+def inbound():  # type: ignore[no-untyped-def]
+    form = request.form
+    incoming = IncomingSms(
+        provider_id=form.get("id", "").strip(),
+        sender=form.get("from", "").strip(),
+        to=form.get("to") or None,
+        text=form.get("text", ""),
+        date=form.get("date") or None,
+        link_id=form.get("linkId") or None,
+    )
+    try:
+        with transaction() as session:
+            handle_inbound(session, incoming)
+    except Exception:
+        log.exception("inbound sms %r could not be handled; answering the error text", incoming)
+        try:
+            with transaction() as session:
+                handle_inbound(session, incoming, after_crash=True)
+        except Exception:
+            log.exception("inbound sms %r could not even be recorded", incoming)
+    return "", 200
