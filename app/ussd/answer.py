@@ -14,6 +14,9 @@ answered with a screen: a feature phone never sees an HTTP error.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
 
 from app.customers import service
 from app.customers.models import Customer
@@ -23,7 +26,16 @@ from app.i18n import error_message, translate
 from app.runtime import current_runtime, transaction
 from app.ussd import sessions
 from app.ussd.failures import LOCKED, error_screen
-from app.ussd.machine import Context, Position, SessionOver, is_public, render, walk
+from app.ussd.machine import (
+    Context,
+    Option,
+    Pick,
+    Position,
+    SessionOver,
+    is_public,
+    render,
+    walk,
+)
 from app.ussd.menu import MAIN, NODES, REGISTER, flow_of
 from app.ussd.protocol import Reply, UssdRequest
 
@@ -64,7 +76,8 @@ def _answer(request: UssdRequest) -> Reply:
             remembered = sessions.replay(session, opened.row, request.text)
             if remembered is not None:
                 return remembered
-            position = walk(NODES, _home(opened.row.start), request.inputs, config)
+            options = _options_once(session)
+            position = walk(NODES, _home(opened.row.start), request.inputs, config, options)
             ctx = Context(
                 session=session,
                 config=config,
@@ -73,6 +86,7 @@ def _answer(request: UssdRequest) -> Reply:
                 data=position.state.data,
                 page=position.state.page,
                 client_key=_client_key(request),
+                options=options,
             )
             language, flow = ctx.language, flow_of(position.screen)
             reply = _render(position, ctx)
@@ -85,6 +99,18 @@ def _answer(request: UssdRequest) -> Reply:
             if opened.owned:
                 sessions.remember(session, opened.row, request.text, reply)
         return reply
+
+
+def _options_once(session: Session) -> Callable[[Pick], list[Option]]:
+    """A ``Pick`` reads its list at most once per request, for the walk and the screen."""
+    read: dict[int, list[Option]] = {}
+
+    def options(node: Pick) -> list[Option]:
+        if id(node) not in read:
+            read[id(node)] = node.options(session)
+        return read[id(node)]
+
+    return options
 
 
 def _home(start: str) -> str:

@@ -6,7 +6,8 @@ The text is looked up from the most specific catalog key to the general one:
    error names which limit (single, daily, monthly, balance…);
 2. ``ussd.error.<flow>.<code>``: the same code says something else in a flow
    (``invalid_state`` on a withdrawal means a code is already pending);
-3. ``ussd.error.field.<field>``: a validation error names the field refused;
+3. ``ussd.error.<flow>.field.<field>`` and ``ussd.error.field.<field>``: a
+   validation error names the field refused;
 4. ``error.<code>`` through ``error_message``, shared with SMS.
 
 ``<flow>`` is the first part of the screen's name (``send``, ``withdraw``, ``claim``).
@@ -47,7 +48,8 @@ def _keys(exc: DomainError, flow: str) -> list[str]:
     keys.append(f"ussd.error.{flow}.{code}")
     if isinstance(exc, ValidationFailed):
         errors = exc.extra.get("errors") or {}
-        keys += [f"ussd.error.field.{name}" for name in sorted(errors)]
+        for name in sorted(errors):
+            keys += [f"ussd.error.{flow}.field.{name}", f"ussd.error.field.{name}"]
     return keys
 
 

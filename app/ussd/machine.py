@@ -1,8 +1,9 @@
 """The menu as a state machine: node kinds, the walk over the inputs, rendering.
 
-A menu is a table ``{screen name: node}`` (``menu.py``). Five kinds of node:
+A menu is a table ``{screen name: node}`` (``menu.py``). Six kinds of node:
 
 * ``Menu``: numbered choices, each leading to a screen (and maybe setting a value);
+* ``Pick``: numbered choices read from the domain (billers), four a page;
 * ``Ask``: one free input (a number, an amount, a name, a PIN), parsed, then on;
 * ``Confirm``: a summary the domain computes (fee, recipient's name); ``1`` goes on;
 * ``Pages``: a list the domain returns, cut into screens (``9`` next page);
@@ -11,11 +12,12 @@ A menu is a table ``{screen name: node}`` (``menu.py``). Five kinds of node:
 Navigation is the same everywhere: ``0`` goes back one screen (or one page),
 ``00`` goes home (the main menu, or the start of the registration).
 
-``walk`` rebuilds the position from the session's inputs without touching the
-database: transitions are pure (parsers check shapes only). Only the screen the
-customer is now looking at is rendered, and its handler is the one place a
-domain function runs. So a replayed input never re-runs a payment, and inputs
-after a ``Final`` screen (the gateway closed the session) end the session again.
+``walk`` rebuilds the position from the session's inputs without writing
+anything: transitions are pure (parsers check shapes only; a ``Pick`` reads its
+list). Only the screen the customer is now looking at is rendered, and its
+handler is the one place a domain function runs. So a replayed input never
+re-runs a payment, and inputs after a ``Final`` screen (the gateway closed the
+session) end the session again.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ class SessionOver(Exception):
 
 
 Parser = Callable[[str, Config], Any]
+Option = tuple[str, str]  # (value collected, label shown)
 
 
 @dataclass
@@ -65,6 +68,10 @@ class Context:
     data: Mapping[str, Any]
     page: int
     client_key: str
+    options: Callable[[Pick], list[Option]] | None = None
+
+    def options_of(self, node: Pick) -> list[Option]:
+        return self.options(node) if self.options else node.options(self.session)
 
     @property
     def me(self) -> Customer:
@@ -140,12 +147,22 @@ class Pages:
 
 
 @dataclass(frozen=True)
+class Pick:
+    title: str
+    options: Callable[[Session], list[Option]]
+    field: str
+    to: str
+    empty: str  # shown instead of the choices when there are none
+    per_page: int = 4  # 1-4 choose, 9 next page, 0 back: fits with names cut to 24
+
+
+@dataclass(frozen=True)
 class Final:
     action: Handler
     public: bool = False
 
 
-Node = Menu | Ask | Confirm | Pages | Final
+Node = Menu | Ask | Confirm | Pages | Pick | Final
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,8 +183,15 @@ class Position:
         return self.state.screen
 
 
-def walk(nodes: Mapping[str, Node], start: str, inputs: list[str], config: Config) -> Position:
-    """Where the inputs lead from ``start``; pure, so replaying them is free and safe."""
+def walk(
+    nodes: Mapping[str, Node],
+    start: str,
+    inputs: list[str],
+    config: Config,
+    options: Callable[[Pick], list[Option]] | None = None,
+) -> Position:
+    """Where the inputs lead from ``start``; pure, so replaying them is free and safe.
+    ``options`` gives a ``Pick`` its list (read once per request by the caller)."""
     state = State(start, {})
     back: list[State] = []
     home = start
@@ -182,7 +206,7 @@ def walk(nodes: Mapping[str, Node], start: str, inputs: list[str], config: Confi
             state = back.pop() if back else replace(state, note=None)
             continue
         try:
-            following = _accept(node, state, token, config)
+            following = _accept(node, state, token, config, options)
         except Invalid as invalid:
             state = replace(state, note=invalid.note)
             continue
@@ -194,7 +218,13 @@ def walk(nodes: Mapping[str, Node], start: str, inputs: list[str], config: Confi
     return Position(state)
 
 
-def _accept(node: Node, state: State, token: str, config: Config) -> State:
+def _accept(
+    node: Node,
+    state: State,
+    token: str,
+    config: Config,
+    options: Callable[[Pick], list[Option]] | None,
+) -> State:
     if isinstance(node, Menu):
         for choice in node.choices:
             if choice.key == token and choice.visible(config):
@@ -213,7 +243,20 @@ def _accept(node: Node, state: State, token: str, config: Config) -> State:
         if token == MORE:
             return replace(state, page=state.page + 1, note=None)
         raise Invalid("ussd.note.choice")
+    if isinstance(node, Pick) and options is not None:
+        return _pick(node, state, token, options(node))
     raise Invalid("ussd.note.choice")  # pragma: no cover - Final is handled by walk
+
+
+def _pick(node: Pick, state: State, token: str, items: list[Option]) -> State:
+    first = state.page * node.per_page
+    if token == MORE and first + node.per_page < len(items):
+        return replace(state, page=state.page + 1, note=None)
+    if token.isascii() and token.isdigit() and 1 <= int(token) <= node.per_page:
+        index = first + int(token) - 1
+        if index < len(items):
+            return State(node.to, {**state.data, node.field: items[index][0]})
+    raise Invalid("ussd.note.choice")
 
 
 def is_public(node: Node) -> bool:
@@ -239,7 +282,21 @@ def render(node: Node, state: State, ctx: Context) -> Reply:
     if isinstance(node, Confirm):
         body = [*note, node.summary(ctx), ctx.t("ussd.nav.confirm"), ctx.t("ussd.nav.footer")]
         return Reply.con("\n".join(body))
+    if isinstance(node, Pick):
+        return Reply.con(_choices(node, ctx.options_of(node), state.page, note, ctx))
     return Reply.con(_page(node.listing(ctx), state.page, note, ctx))
+
+
+def _choices(node: Pick, items: list[Option], page: int, note: list[str], ctx: Context) -> str:
+    lines = [*note, ctx.t(node.title)]
+    shown = items[page * node.per_page : (page + 1) * node.per_page]
+    lines += [f"{n} {label}" for n, (_value, label) in enumerate(shown, start=1)]
+    if not items:
+        lines.append(ctx.t(node.empty))
+    if (page + 1) * node.per_page < len(items):
+        lines.append(ctx.t("ussd.nav.more"))
+    lines.append(ctx.t("ussd.nav.footer"))
+    return "\n".join(lines)
 
 
 def _page(listing: Listing, page: int, note: list[str], ctx: Context) -> str:

@@ -8,7 +8,8 @@ reading the service:
     main ─1→ send.to → send.amount → send.confirm (fee, name) → send.pin → send.done
          ─2→ withdraw.amount → withdraw.pin (fee) → withdraw.done (cash-out code)
          ─3→ remit.to → remit.name → remit.amount → remit.confirm (fee) → remit.pin → remit.done
-         ─4→ bills.soon (hidden when USSD_BILLS_ENABLED is off)
+         ─4→ bills.list (9 next page) → bills.reference → bills.amount → bills.confirm (fee)
+             → bills.pin → bills.done (the entry is hidden when USSD_BILLS_ENABLED is off)
          ─5→ balance.pin → balance.done
          ─6→ statement.pin → statement.pages (9 next page)
          ─7→ account ─1→ pin.old → pin.new → pin.again → pin.done
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 from app.config import Config
 from app.ussd import parsers, screens
-from app.ussd.machine import Ask, Choice, Confirm, Final, Menu, Node, Pages
+from app.ussd.machine import Ask, Choice, Confirm, Final, Menu, Node, Pages, Pick
 
 MAIN = "main"
 REGISTER = "register.language"
@@ -37,7 +38,7 @@ MAIN_CHOICES = (
     Choice("1", "ussd.main.send", "send.to"),
     Choice("2", "ussd.main.withdraw", "withdraw.amount"),
     Choice("3", "ussd.main.remit", "remit.to"),
-    Choice("4", "ussd.main.bills", "bills.soon", shown=_bills_shown),
+    Choice("4", "ussd.main.bills", "bills.list", shown=_bills_shown),
     Choice("5", "ussd.main.balance", "balance.pin"),
     Choice("6", "ussd.main.statement", "statement.pin"),
     Choice("7", "ussd.main.account", "account"),
@@ -79,7 +80,20 @@ NODES: dict[str, Node] = {
     "remit.pin": _pin("remit.done"),
     "remit.done": Final(screens.send_remittance),
     # 4 Bills
-    "bills.soon": Final(screens.bills_coming),
+    "bills.list": Pick(
+        "ussd.bills.title", screens.billers, "biller", "bills.reference", "ussd.bills.none"
+    ),
+    "bills.reference": Ask(
+        "ussd.bills.reference",
+        "reference",
+        parsers.bill_reference,
+        "bills.amount",
+        params=screens.bill_reference_hint,
+    ),
+    "bills.amount": Ask("ussd.bills.amount", "amount", parsers.amount, "bills.confirm"),
+    "bills.confirm": Confirm(screens.bill_summary, "bills.pin"),
+    "bills.pin": _pin("bills.done"),
+    "bills.done": Final(screens.pay_bill),
     # 5 Balance
     "balance.pin": _pin("balance.done"),
     "balance.done": Final(screens.balance),

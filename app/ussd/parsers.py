@@ -12,6 +12,7 @@ from app.customers.msisdn import try_normalize_msisdn
 from app.customers.pins import PIN_LENGTH, validate_pin
 from app.errors import ValidationFailed
 from app.money import parse_amount
+from app.payments.billers import REFERENCE_MAX
 from app.remittances import codes
 from app.remittances.models import NAME_MAX
 from app.ussd.machine import Invalid
@@ -60,6 +61,15 @@ def name(token: str, config: Config) -> str:
         raise Invalid("ussd.note.name")
     if not any(ch.isalpha() for ch in cleaned):
         raise Invalid("ussd.note.name")
+    return cleaned
+
+
+def bill_reference(token: str, config: Config) -> str:
+    """A bill reference as printed on the bill; whether it has the biller's shape is the
+    biller's rule, checked on the summary."""
+    cleaned = "".join(token.split())
+    if not 1 <= len(cleaned) <= REFERENCE_MAX or not cleaned.isprintable():
+        raise Invalid("ussd.note.reference")
     return cleaned
 
 

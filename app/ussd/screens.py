@@ -10,10 +10,12 @@ repeats the final request gets the first payment back, never a second one.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app import fees
 from app.customers import limits, service
+from app.payments import billers as billers_registry
+from app.payments import bills
 from app.remittances import claims
 from app.remittances import wallet as remittances
 from app.transfers import p2p
@@ -21,6 +23,9 @@ from app.transfers.statements import customer_statement
 from app.transfers.withdrawals import create_withdrawal
 from app.ussd import formats
 from app.ussd.machine import Context, Listing
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 STATEMENT_SIZE = 5
 # Statement line labels by (type, direction); anything else is "an operation".
@@ -166,9 +171,55 @@ def send_remittance(ctx: Context) -> str:
 
 # --- 4 Bills ------------------------------------------------------------------------
 
+HINT_CUT = 90  # a biller's own words on its reference, e.g. "Numéro de contrat (11 chiffres)"
 
-def bills_coming(ctx: Context) -> str:
-    return ctx.t("ussd.bills.soon")
+
+def billers(session: Session) -> list[tuple[str, str]]:
+    """The billers to pick from: (code, name as the list shows it)."""
+    return [(b.code, formats.short(b.name)) for b in bills.list_billers(session)]
+
+
+def bill_reference_hint(ctx: Context) -> dict[str, Any]:
+    biller = billers_registry.get_biller(ctx.session, ctx.data["biller"])
+    return {"biller": formats.short(biller.name), "hint": biller.reference_hint[:HINT_CUT]}
+
+
+def bill_summary(ctx: Context) -> str:
+    """The biller's checks before the PIN: the reference has its shape, the amount its own."""
+    biller = billers_registry.get_biller(ctx.session, ctx.data["biller"])
+    reference = billers_registry.clean_reference(biller, ctx.data["reference"])
+    billers_registry.check_amount(biller, ctx.data["amount"])
+    quote = fees.quote(ctx.config, "bill", ctx.data["amount"])
+    return ctx.t(
+        "ussd.bills.confirm",
+        amount=formats.money(quote.amount),
+        biller=formats.short(biller.name),
+        reference=reference,
+        fee=formats.money(quote.fee),
+        total=formats.money(quote.total),
+    )
+
+
+def pay_bill(ctx: Context) -> str:
+    transfer = bills.pay_bill_with_pin(
+        ctx.session,
+        ctx.me,
+        biller_code=ctx.data["biller"],
+        bill_reference=ctx.data["reference"],
+        amount=ctx.data["amount"],
+        pin=ctx.data["pin"],
+        channel="ussd",
+        client_key=ctx.client_key,
+    )
+    biller = (transfer.meta or {}).get("to") or {}
+    return ctx.t(
+        "ussd.bills.done",
+        amount=formats.money(transfer.amount),
+        biller=formats.short(biller.get("name")),
+        reference=transfer.reference,
+        fee=formats.money(transfer.fee),
+        balance=_balance(ctx),
+    )
 
 
 # --- 5 Balance, 6 Mini-statement ----------------------------------------------------

@@ -107,6 +107,7 @@ def awa(runtime):
     with transaction(runtime) as session:
         awa = factories.customer(session, balance=100_000, msisdn="+242061234567")
         factories.customer(session, first_name="Bruno", msisdn="+242069990002")
+        factories.biller(session, code="E2C")
     return awa
 
 

@@ -91,11 +91,6 @@ def test_expired_sessions_are_purged_by_the_worker(phone, clock, runtime):
         assert session.scalar(select(func.count()).select_from(UssdSession)) == 1
 
 
-def test_the_bills_entry_says_the_service_is_coming(phone):
-    assert phone.dial().count("4 Payer une facture") == 1
-    assert phone.send("4").startswith("END Le paiement des factures par USSD arrive bientôt.")
-
-
 @pytest.mark.parametrize("config_overrides", [{"USSD_BILLS_ENABLED": False}])
 def test_the_bills_entry_is_hidden_when_disabled(phone):
     assert "Payer une facture" not in phone.dial()

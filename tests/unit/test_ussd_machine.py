@@ -6,7 +6,18 @@ import pytest
 
 from app.config import Config
 from app.ussd import parsers
-from app.ussd.machine import Ask, Choice, Confirm, Final, Menu, Pages, State, paginate, walk
+from app.ussd.machine import (
+    Ask,
+    Choice,
+    Confirm,
+    Final,
+    Menu,
+    Pages,
+    Pick,
+    State,
+    paginate,
+    walk,
+)
 from app.ussd.menu import MAIN, NODES, REGISTER
 
 CONFIG = Config()
@@ -22,7 +33,17 @@ TOY = {
     "confirm": Confirm(_final, "done"),
     "done": Final(_final),
     "list": Pages(_final),
+    "pick": Pick("t.pick", _final, "item", "done", "t.none", per_page=2),
 }
+ITEMS = [("a", "A"), ("b", "B"), ("c", "C")]
+
+
+def picked(*inputs: str) -> State:
+    start = State("pick", {})
+    nodes = {**TOY, "home": Menu("t.home", (Choice("1", "t.p", "pick"),), root=True)}
+    position = walk(nodes, "home", ["1", *inputs], CONFIG, options=lambda node: ITEMS)
+    assert position.state.screen in (start.screen, "done")
+    return position.state
 
 
 def at(*inputs: str, nodes=TOY, start: str = "home") -> State:
@@ -106,6 +127,21 @@ def test_the_bills_entry_is_no_choice_when_hidden():
     hidden = Config(USSD_BILLS_ENABLED=False)
     position = walk(NODES, MAIN, ["4"], hidden)
     assert position.state.note == "ussd.note.choice"
+
+
+def test_a_pick_collects_the_value_of_the_line_chosen_on_its_page():
+    assert picked("2") == State("done", {"item": "b"})
+    assert picked("9", "1") == State("done", {"item": "c"})
+
+
+def test_a_pick_refuses_a_line_that_is_not_shown_and_a_page_that_does_not_exist():
+    assert picked("3").note == "ussd.note.choice"  # two lines a page
+    assert picked("9", "2").note == "ussd.note.choice"
+    assert picked("9", "9") == State("pick", {}, page=1, note="ussd.note.choice")
+
+
+def test_zero_on_a_second_page_of_a_pick_shows_the_first_again():
+    assert picked("9", "0") == State("pick", {})
 
 
 @pytest.mark.parametrize(

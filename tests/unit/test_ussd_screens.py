@@ -17,7 +17,7 @@ from app.i18n.catalog import catalogs
 from app.ledger import Balance
 from app.transfers.withdrawals import IssuedWithdrawal
 from app.ussd import failures, formats, screens
-from app.ussd.machine import Context, Final, Menu, State, render
+from app.ussd.machine import Ask, Context, Final, Menu, State, render
 from app.ussd.menu import NODES
 from app.ussd.protocol import SCREEN_LIMIT
 
@@ -68,7 +68,18 @@ def longest(monkeypatch):
         "monthly_remaining": LONGEST_AMOUNT,
         "balance": LONGEST_AMOUNT,
     }
+    biller = SimpleNamespace(
+        code="CODE",
+        name=SIXTY,
+        reference_hint="H" * 120,  # the most a biller may write
+        reference_example="0" * 30,
+    )
     patches = {
+        (screens.bills, "list_billers"): lambda *a, **k: [biller] * 9,
+        (screens.billers_registry, "get_biller"): lambda *a, **k: biller,
+        (screens.billers_registry, "clean_reference"): lambda *a, **k: "R" * 30,
+        (screens.billers_registry, "check_amount"): lambda *a, **k: None,
+        (screens.bills, "pay_bill_with_pin"): lambda *a, **k: transfer,
         (screens.p2p, "resolve_recipient"): lambda *a, **k: stand_in,
         (screens.p2p, "send_with_pin"): lambda *a, **k: transfer,
         (screens.remittances, "send_with_pin"): lambda *a, **k: remittance,
@@ -99,6 +110,8 @@ def context(language: str) -> Context:
         "code": "0123456789",
         "old_pin": "2580",
         "new_pin": "1470",
+        "biller": "CODE",
+        "reference": "R" * 30,
     }
     return Context(None, CONFIG, "+242061234567", customer, data, 0, "key")  # type: ignore[arg-type]
 
@@ -119,7 +132,9 @@ def test_every_screen_fits_with_the_longest_values(longest, screen, language):
     "screen", sorted(s for s, node in NODES.items() if not isinstance(node, Final))
 )
 def test_every_screen_still_fits_with_any_note_above_it(longest, screen, language):
-    for note in NOTES:
+    # An input screen may say any note; a choice screen only that the choice was wrong.
+    notes = NOTES if isinstance(NODES[screen], Ask) else ["ussd.note.choice"]
+    for note in notes:
         assert visible_length(rendered(screen, language, note)) <= SCREEN_LIMIT, note
 
 
@@ -191,7 +206,7 @@ def test_every_text_a_screen_names_exists():
     keys = set(catalogs()["fr"])
     named = set()
     for node in NODES.values():
-        for attribute in ("title", "prompt"):
+        for attribute in ("title", "prompt", "empty"):
             if hasattr(node, attribute):
                 named.add(getattr(node, attribute))
         if isinstance(node, Menu):
