@@ -76,7 +76,8 @@ def parse_amount(text: str) -> int | None:
     """Parse what a customer types ("5000", "5 000", "5.000") into francs, or None."""
     cleaned = text.strip().replace(" ", "").replace("\u00a0", "").replace(".", "")
     cleaned = cleaned.upper().removesuffix("FCFA").removesuffix("F")
-    if not cleaned.isdigit() or len(cleaned) > 12:
+    # isdigit() alone accepts "²" or Arabic-Indic digits, which int() refuses.
+    if not (cleaned.isascii() and cleaned.isdigit()) or len(cleaned) > 12:
         return None
     value = int(cleaned)
     return value if value > 0 else None

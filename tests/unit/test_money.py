@@ -39,3 +39,8 @@ def test_parse_amount_accepts_what_customers_type():
 def test_conversion_rounds_down_to_the_franc():
     # 100.00 EUR at the CEMAC peg is 65 595.7 francs: the customer gets 65 595.
     assert convert_down(10000, "EUR", Decimal("655.957")) == 65595
+
+
+def test_parse_amount_refuses_digits_that_are_not_ascii():
+    assert parse_amount("5²") is None
+    assert parse_amount("\u0665\u0660") is None  # Arabic-Indic 50
