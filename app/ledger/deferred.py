@@ -4,11 +4,11 @@ Every P2P transfer credits ``fees:p2p``; every cash-in debits the same few
 commission rows. Those accounts have no overdraft rule, so nothing needs to
 read them under a lock: their increments only have to land in the same
 transaction. On PostgreSQL the ledger queues them on the connection and sends
-them in one pipeline with the COMMIT itself, so a hot row is locked for the
+them in one query string with the COMMIT itself, so a hot row is locked for the
 time the server takes to commit, not for the round trips and the Python of the
 rest of the unit of work. With four clients crediting one fee account, that is
 the difference between the row serialising all traffic and not. The deferred
-trigger that checks each entry balances is fired in the same pipeline just
+trigger that checks each entry balances is fired in the same string just
 before, so its work is not done under the hot rows' locks either.
 
 The queue lives on the DBAPI connection (``Connection.info``) and follows its
@@ -39,22 +39,24 @@ from app.ledger.models import Account
 _QUEUE = "ledger.deferred_totals"  # on the connection: what to write
 _QUEUED = "ledger.deferred_totals_queued"  # on the session: whether to look
 
+# The queue holds integers only, computed here, so the statements are written
+# out in full and sent as one simple query: one round trip, with the COMMIT.
 _ADD_TOTALS = (
     "UPDATE ledger_accounts SET "
-    "debits_posted = debits_posted + %s, credits_posted = credits_posted + %s, "
-    "debits_pending = debits_pending + %s, credits_pending = credits_pending + %s "
-    "WHERE id = %s"
+    "debits_posted = debits_posted + {:d}, credits_posted = credits_posted + {:d}, "
+    "debits_pending = debits_pending + {:d}, credits_pending = credits_pending + {:d} "
+    "WHERE id = {:d}"
 )
-
-
+# Check that the entries balance now, before the hot rows are locked, rather
+# than inside the COMMIT while they are.
 _CHECK_BALANCE_NOW = "SET CONSTRAINTS ledger_postings_balanced IMMEDIATE"
 
 
 def defers(connection: Connection) -> bool:
     """Whether this backend writes the totals of overdraft accounts at commit.
 
-    It takes psycopg's pipeline mode to send them with the COMMIT; any other
-    driver writes them at once.
+    It takes psycopg (one query string sent with the COMMIT, the driver then
+    finding the transaction closed); any other driver writes them at once.
     """
     return connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg"
 
@@ -81,27 +83,18 @@ def apply_deferred(session: Session) -> None:
             _send(connection, commit=False)
 
 
-def _rows(queue: dict[int, list[int]]) -> list[tuple[int, ...]]:
-    # Ascending id: the lock order among accounts that may overdraw (locks.py).
-    return [(*queue[account_id], account_id) for account_id in sorted(queue)]
-
-
 def _send(connection: Connection, *, commit: bool) -> None:
-    rows = _rows(connection.info.pop(_QUEUE))
+    queue: dict[int, list[int]] = connection.info.pop(_QUEUE)
+    # Ascending id: the lock order among accounts that may overdraw (locks.py).
+    updates = [_ADD_TOTALS.format(*queue[account_id], account_id) for account_id in sorted(queue)]
+    script = ";".join([_CHECK_BALANCE_NOW, *updates, "COMMIT"] if commit else updates)
     raw: Any = connection.connection.driver_connection
     try:
-        with raw.pipeline():
-            with raw.cursor() as cursor:
-                if commit:
-                    # Check that the entries balance now, before the hot rows are
-                    # locked, rather than inside the COMMIT while they are.
-                    cursor.execute(_CHECK_BALANCE_NOW)
-                cursor.executemany(_ADD_TOTALS, rows)
-            if commit:
-                raw.commit()
+        with raw.cursor() as cursor:
+            cursor.execute(script, prepare=False)
     except raw.Error as exc:
         # Same exception classes as any statement SQLAlchemy runs (IntegrityError…)
-        raise DBAPIError.instance(_ADD_TOTALS, rows, exc, type(raw).Error) from exc
+        raise DBAPIError.instance(script, None, exc, type(raw).Error) from exc
 
 
 @event.listens_for(Engine, "commit")

@@ -23,26 +23,40 @@ SQLite has no row locks; ``BEGIN IMMEDIATE`` (app/db.py) serialises writers.
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection, Row
 
 from app.db import UTCDateTime
+from app.ledger.journal import array_literal
 
 _LOCKED_COLUMNS = (
     "SELECT id, code, normal, currency, status, debits_posted, credits_posted, "
     "debits_pending, credits_pending FROM ledger_accounts "
 )
-_LOCK = {
-    "postgresql": text(
-        _LOCKED_COLUMNS + "WHERE code = ANY(CAST(:codes AS varchar[])) AND NOT allow_overdraft "
-        "ORDER BY id FOR NO KEY UPDATE"
-    ),
-    "sqlite": text(
-        _LOCKED_COLUMNS + "WHERE code IN :codes AND NOT allow_overdraft ORDER BY id"
-    ).bindparams(bindparam("codes", expanding=True)),
-}
+# Run through psycopg itself on PostgreSQL, like the write that follows it
+# (journal.py): the two statements of every entry.
+_PG_LOCK = (
+    _LOCKED_COLUMNS + "WHERE code = ANY(CAST(%s AS text[])) AND NOT allow_overdraft "
+    "ORDER BY id FOR NO KEY UPDATE"
+)
+_SQLITE_LOCK = text(
+    _LOCKED_COLUMNS + "WHERE code IN :codes AND NOT allow_overdraft ORDER BY id"
+).bindparams(bindparam("codes", expanding=True))
+
+
+class LockedAccount(NamedTuple):
+    id: int
+    code: str
+    normal: str
+    currency: str
+    status: str
+    debits_posted: int
+    credits_posted: int
+    debits_pending: int
+    credits_pending: int
+
 
 _CLAIM = text(
     "UPDATE ledger_entries SET status = :new_status, posted_at = :posted_at, "
@@ -62,7 +76,7 @@ def lock_order(allow_overdraft: bool, account_id: int) -> tuple[bool, int]:
     return (allow_overdraft, account_id)
 
 
-def lock_accounts(connection: Connection, codes: Collection[str]) -> dict[str, Row[Any]]:
+def lock_accounts(connection: Connection, codes: Collection[str]) -> dict[str, LockedAccount]:
     """Lock, in id order, those of ``codes`` that may not overdraw; return them by code.
 
     Each row carries the account's id, normal side, currency, status and totals.
@@ -70,8 +84,13 @@ def lock_accounts(connection: Connection, codes: Collection[str]) -> dict[str, R
     """
     if not codes:
         return {}
-    statement = _LOCK[connection.dialect.name]
-    return {row.code: row for row in connection.execute(statement, {"codes": sorted(codes)})}
+    if connection.dialect.name == "postgresql":
+        raw: Any = connection.connection.driver_connection
+        with raw.cursor() as cursor:
+            rows = cursor.execute(_PG_LOCK, (array_literal(sorted(codes)),)).fetchall()
+    else:
+        rows = connection.execute(_SQLITE_LOCK, {"codes": sorted(codes)}).all()
+    return {row[1]: LockedAccount(*row) for row in rows}
 
 
 def claim_pending_entry(

@@ -288,14 +288,15 @@ def _write(
             fingerprint,
             otherwise=AlreadyReversed(f"entry {reverses_id} was already reversed"),
         )
-    _add_unlocked(session, [totals[aid] for aid in order if by_id[aid].allow_overdraft])
+    _add_unlocked(session, connection, [totals[aid] for aid in order if by_id[aid].allow_overdraft])
     forget_loaded(session, Account, order)
     return PostedEntry(entry_id, key, kind, status, reference, False)
 
 
-def _add_unlocked(session: Session, totals: list[Totals]) -> None:
+def _add_unlocked(session: Session, connection: Connection, totals: list[Totals]) -> None:
     """Totals of accounts that may overdraw: at commit on PostgreSQL, at once on SQLite."""
-    connection = session.connection()
+    if not totals:
+        return
     if defers(connection):
         defer(session, connection, totals)
     else:
@@ -441,6 +442,6 @@ def _settle(session: Session, entry_id: int, *, to_posted: bool) -> None:
             t.credits_posted += p.amount if to_posted else 0
     order = sorted(totals, key=lambda aid: lock_order(overdraft[aid], aid))
     add_totals(connection, [totals[aid] for aid in order if not overdraft[aid]])
-    _add_unlocked(session, [totals[aid] for aid in order if overdraft[aid]])
+    _add_unlocked(session, connection, [totals[aid] for aid in order if overdraft[aid]])
     forget_loaded(session, Account, order)
     forget_loaded(session, Entry, [entry_id])
