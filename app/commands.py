@@ -56,6 +56,7 @@ def register(app: Flask) -> None:
     from app.auth.commands import partners_cli
     from app.ledger.commands import ledger_cli
     from app.payments.commands import billers_cli
+    from app.reconciliation.commands import reconcile_command
 
     app.cli.add_command(ledger_cli)
     app.cli.add_command(audit_cli)
@@ -63,4 +64,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(partners_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(seed_command)
+    app.cli.add_command(reconcile_command)
     app.cli.add_command(billers_cli)

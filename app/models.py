@@ -23,6 +23,7 @@ from app.payments.models import (
     MerchantRefund,
     PaymentRequest,
 )
+from app.reconciliation.models import Reconciliation
 from app.remittances.models import (
     CodeMiss,
     FxRate,
@@ -64,6 +65,7 @@ __all__ = [
     "PartnerWebhook",
     "PaymentRequest",
     "Posting",
+    "Reconciliation",
     "Remittance",
     "RemittanceQuote",
     "SmsMessage",

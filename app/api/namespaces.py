@@ -7,6 +7,7 @@ from flask_restx import Namespace
 from app.api import (
     admin,
     admin_cyber,
+    admin_ops,
     admin_payments,
     admin_remittances,
     agent,
@@ -26,4 +27,5 @@ ALL: list[Namespace] = [auth.ns, customers.ns, customers.me_ns, admin.ns]
 ALL += [transfers.ns, statements.ns, agent.ns, admin_payments.ns]
 ALL += [remittances.ns, remittances.agent_ns, partners.ns, admin_remittances.ns]
 ALL += [audit.ns]
+ALL += [admin_ops.ns]
 ALL += [bills.ns, merchants.ns, disbursements.ns, admin_cyber.ns]

@@ -1,0 +1,293 @@
+"""/admin: safeguarding, the daily report (JSON or CSV) and the daily reconciliations.
+
+Admins only. Days are business days in Brazzaville time, ``YYYY-MM-DD``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import io
+import re
+from datetime import date, timedelta
+from typing import Any
+
+from flask import Response, request
+from flask_restx import Namespace, Resource, fields
+from marshmallow import Schema
+from marshmallow import fields as mf
+
+from app.api import nullable
+from app.api.validation import load, query_int
+from app.auth.decorators import require
+from app.auth.principal import current_principal
+from app.clock import clock, local_today
+from app.errors import ValidationFailed
+from app.reconciliation import get_run, list_runs, versions_of
+from app.reconciliation.service import run_for_admin
+from app.reports import daily_report, safeguarding_positions
+from app.runtime import current_runtime, transaction
+
+ns = Namespace("admin-ops", path="/admin", description="Operations: safeguarding, reports")
+
+_DAY = re.compile(r"^(\d{4})-\d{2}-\d{2}$")
+FIRST_YEAR, LAST_YEAR = 2000, 2999
+
+position_fields = {
+    "currency": fields.String(example="XAF"),
+    "e_money_outstanding": fields.Integer(description="wallets, floats, payables, partners"),
+    "trust_bank": fields.Integer(description="balance of trust:bank"),
+    "retained_fees": fields.Integer(description="fees earned less commissions, not swept"),
+    "difference": fields.Integer(description="trust_bank - retained_fees - e_money_outstanding"),
+    "ok": fields.Boolean(),
+    "by_account_type": fields.Raw(
+        description="balance per kind of account (wallet, float, remit, fees, …)",
+        example={"wallet": 125000, "float": 40000, "trust": 165300, "fees": 300},
+    ),
+}
+position_model = ns.model("SafeguardingPosition", position_fields)
+safeguarding_model = ns.model(
+    "Safeguarding",
+    {
+        **position_fields,
+        "as_of": fields.DateTime(),
+        "other_currencies": fields.List(fields.Nested(position_model)),
+    },
+)
+operation_model = ns.model(
+    "OperationTotals",
+    {
+        "operation": fields.String(example="p2p"),
+        "count": fields.Integer(),
+        "amount": fields.Integer(),
+        "fees": fields.Integer(),
+        "commissions": fields.Integer(),
+    },
+)
+totals_model = ns.model(
+    "DailyTotals",
+    {
+        "count": fields.Integer(),
+        "amount": fields.Integer(),
+        "fees": fields.Integer(),
+        "commissions": fields.Integer(),
+    },
+)
+daily_model = ns.model(
+    "DailyReport",
+    {
+        "date": fields.String(example="2026-11-27"),
+        "timezone": fields.String(example="Africa/Brazzaville"),
+        "from": fields.String(description="UTC start of the day"),
+        "to": fields.String(description="UTC end of the day (exclusive)"),
+        "currency": fields.String(example="XAF"),
+        "operations": fields.List(fields.Nested(operation_model)),
+        "totals": fields.Nested(totals_model),
+        "ledger": fields.Raw(description="fees and commissions as the ledger moved them"),
+        "new_customers": fields.Integer(),
+        "active_wallets": fields.Integer(description="wallets with a posted movement"),
+    },
+)
+run_fields = {
+    "id": fields.Integer(),
+    "date": fields.String(example="2026-11-27"),
+    "version": fields.Integer(),
+    "status": fields.String(enum=["ok", "breaks"]),
+    "breaks": fields.Integer(),
+    "trigger": fields.String(enum=["schedule", "command", "admin"]),
+    "run_at": fields.DateTime(),
+    "alert_status": fields.String(enum=["none", "pending", "sent"]),
+}
+run_model = ns.model("ReconciliationRun", run_fields)
+run_page_model = ns.model(
+    "ReconciliationPage",
+    {"items": fields.List(fields.Nested(run_model)), "next_cursor": nullable.String()},
+)
+run_detail_model = ns.model(
+    "Reconciliation",
+    {
+        **run_fields,
+        "report": fields.Raw(description="sections, breaks and figures of the run"),
+        "versions": fields.List(fields.Nested(run_model)),
+    },
+)
+run_in = ns.model(
+    "ReconcileRequest",
+    {"date": fields.String(example="2026-11-27", description="default: yesterday")},
+)
+
+
+def parse_day(raw: str, name: str) -> date:
+    match = _DAY.match(raw)
+    try:
+        day = date.fromisoformat(raw) if match else None
+    except ValueError:
+        day = None
+    if day is None or not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ValidationFailed({name: [f"Must be a date YYYY-MM-DD ({FIRST_YEAR}-{LAST_YEAR})."]})
+    return day
+
+
+class RunRequest(Schema):
+    date = mf.String(load_default=None)
+
+
+def _run_summary(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "date": row.business_date.isoformat(),
+        "version": row.version,
+        "status": row.status,
+        "breaks": row.breaks,
+        "trigger": row.trigger,
+        "run_at": row.finished_at.isoformat(),
+        "alert_status": row.alert_status,
+    }
+
+
+def _run_detail(row: Any, versions: list[Any]) -> dict[str, Any]:
+    return {
+        **_run_summary(row),
+        "report": row.report,
+        "versions": [_run_summary(v) for v in versions],
+    }
+
+
+def encode_cursor(before_id: int | None) -> str | None:
+    if before_id is None:
+        return None
+    return base64.urlsafe_b64encode(f"reconciliation:{before_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int | None:
+    if not cursor:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        prefix, _, number = text.partition(":")
+        if prefix != "reconciliation" or not number.isdigit():
+            raise ValueError(text)
+        return int(number)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise ValidationFailed({"cursor": ["Not a cursor returned by this endpoint."]}) from exc
+
+
+def wants_csv() -> bool:
+    fmt = request.args.get("format")
+    if fmt is not None:
+        if fmt not in ("json", "csv"):
+            raise ValidationFailed({"format": ["Must be json or csv."]})
+        return fmt == "csv"
+    best = request.accept_mimetypes.best_match(["application/json", "text/csv"])
+    return best == "text/csv"
+
+
+def daily_csv(report: dict[str, Any]) -> str:
+    """One table: ``section,name,count,amount,fees,commissions``; blank where not applicable."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["section", "name", "count", "amount", "fees", "commissions"])
+    for op in report["operations"]:
+        writer.writerow(
+            ["operation", op["operation"], op["count"], op["amount"], op["fees"], op["commissions"]]
+        )
+    t = report["totals"]
+    writer.writerow(["total", "operations", t["count"], t["amount"], t["fees"], t["commissions"]])
+    for code, amount in report["ledger"]["fees"].items():
+        writer.writerow(["ledger", code, "", "", amount, ""])
+    for code, amount in report["ledger"]["commissions"].items():
+        writer.writerow(["ledger", code, "", "", "", amount])
+    writer.writerow(["customers", "new_customers", report["new_customers"], "", "", ""])
+    writer.writerow(["customers", "active_wallets", report["active_wallets"], "", "", ""])
+    return out.getvalue()
+
+
+@ns.route("/safeguarding")
+class Safeguarding(Resource):
+    @ns.response(200, "E-money outstanding against trust:bank, now", safeguarding_model)
+    @require("admin")
+    def get(self):  # type: ignore[no-untyped-def]
+        """Is every franc of e-money backed by the trust bank (less retained fees)?"""
+        currency = current_runtime().config.CURRENCY
+        with transaction() as session:
+            positions = [p.as_dict() for p in safeguarding_positions(session)]
+        main = next((p for p in positions if p["currency"] == currency), None)
+        if main is None:
+            main = {**dict.fromkeys(position_fields, 0), "currency": currency, "ok": True}
+            main["by_account_type"] = {}
+        others = [p for p in positions if p["currency"] != currency]
+        return {**main, "as_of": clock.now().isoformat(), "other_currencies": others}
+
+
+@ns.route("/reports/daily")
+class DailyReport(Resource):
+    @ns.doc(
+        params={
+            "date": "YYYY-MM-DD, Brazzaville time (default today)",
+            "format": "json (default) or csv; Accept: text/csv works too",
+        }
+    )
+    @ns.produces(["application/json", "text/csv"])
+    @ns.response(200, "Volumes and values per operation type, fees, customers", daily_model)
+    @require("admin")
+    def get(self):  # type: ignore[no-untyped-def]
+        """The day's operations per type, fees, commissions, new customers, active wallets."""
+        raw = request.args.get("date")
+        day = parse_day(raw, "date") if raw else local_today()
+        as_csv = wants_csv()
+        with transaction() as session:
+            report = daily_report(session, day, currency=current_runtime().config.CURRENCY)
+        if as_csv:
+            return Response(
+                daily_csv(report),
+                mimetype="text/csv",
+                headers={"Content-Disposition": f"attachment; filename=postcash-daily-{day}.csv"},
+            )
+        return report
+
+
+@ns.route("/reconciliations")
+class Reconciliations(Resource):
+    @ns.doc(params={"limit": "1-100 (default 20)", "cursor": "from next_cursor"})
+    @ns.response(200, "Every run, newest first", run_page_model)
+    @require("admin")
+    def get(self):  # type: ignore[no-untyped-def]
+        """Daily reconciliation runs, newest first (a re-run of a day is its next version)."""
+        limit = query_int("limit", 20)
+        before_id = decode_cursor(request.args.get("cursor"))
+        with transaction() as session:
+            page = list_runs(session, limit=limit, before_id=before_id)
+            items = [_run_summary(row) for row in page.items]
+        return {"items": items, "next_cursor": encode_cursor(page.next_before_id)}
+
+    @ns.expect(run_in, validate=False)
+    @ns.response(201, "The run, stored as the day's next version", run_detail_model)
+    @require("admin")
+    def post(self):  # type: ignore[no-untyped-def]
+        """Reconcile a day now (default yesterday); any break alerts on-call."""
+        data = load(RunRequest())
+        raw = data.get("date")
+        day = parse_day(raw, "date") if raw else local_today() - timedelta(days=1)
+        with transaction() as session:
+            row = run_for_admin(
+                session, day, admin_id=current_principal().id, ip=request.remote_addr
+            )
+            body = _run_detail(row, versions_of(session, day))
+        return body, 201
+
+
+@ns.route("/reconciliations/<string:day>")
+class ReconciliationOfDay(Resource):
+    @ns.doc(params={"day": "YYYY-MM-DD", "version": "a given version (default the latest)"})
+    @ns.response(200, "The day's reconciliation and the list of its versions", run_detail_model)
+    @require("admin")
+    def get(self, day: str):  # type: ignore[no-untyped-def]
+        """A day's reconciliation report (latest version unless ``version`` is given)."""
+        business_day = parse_day(day, "day")
+        raw_version = request.args.get("version")
+        version = query_int("version", 1, maximum=10**6) if raw_version is not None else None
+        with transaction() as session:
+            row = get_run(session, business_day, version)
+            body = _run_detail(row, versions_of(session, business_day))
+        return body

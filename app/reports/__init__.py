@@ -1,0 +1,17 @@
+"""Operator reports read from the ledger and the payment tables (admins only).
+
+``safeguarding`` says whether the trust bank still backs every franc of e-money;
+``daily`` sums a business day's operations, fees, commissions and customers,
+and other packages add their operations with ``register_source``.
+"""
+
+from app.reports.daily import OperationTotals, daily_report, register_source
+from app.reports.safeguarding import Position, safeguarding_positions
+
+__all__ = [
+    "OperationTotals",
+    "Position",
+    "daily_report",
+    "register_source",
+    "safeguarding_positions",
+]
