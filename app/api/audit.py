@@ -17,6 +17,7 @@ from flask_restx import Namespace, Resource, fields
 from marshmallow import Schema
 from marshmallow import fields as mf
 
+from app.api import nullable
 from app.api.validation import query_int
 from app.audit import list_events
 from app.auth.decorators import require
@@ -33,21 +34,21 @@ event_model = ns.model(
         "id": fields.Integer(),
         "occurred_at": fields.DateTime(),
         "actor_role": fields.String(example="admin"),
-        "actor_id": fields.String(),
+        "actor_id": nullable.String(),
         "action": fields.String(example="float.topup"),
-        "target_type": fields.String(example="agent"),
-        "target_id": fields.String(),
-        "ip": fields.String(),
-        "request_id": fields.String(),
-        "before": fields.Raw(description="state before the action (secrets never stored)"),
-        "after": fields.Raw(description="state after the action"),
+        "target_type": nullable.String(example="agent"),
+        "target_id": nullable.String(),
+        "ip": nullable.String(),
+        "request_id": nullable.String(),
+        "before": nullable.Raw(description="state before the action (secrets never stored)"),
+        "after": nullable.Raw(description="state after the action"),
         "prev_hash": fields.String(),
         "hash": fields.String(description="sha256 chaining this event to the previous one"),
     },
 )
 page_model = ns.model(
     "AuditEventPage",
-    {"items": fields.List(fields.Nested(event_model)), "next_cursor": fields.String()},
+    {"items": fields.List(fields.Nested(event_model)), "next_cursor": nullable.String()},
 )
 
 
