@@ -320,6 +320,8 @@ def _check_legs(legs: list[Leg]) -> None:
     if len(legs) < 2:
         raise InvalidEntry("an entry needs at least two legs")
     for leg in legs:
+        if not isinstance(leg.account, str) or not leg.account:
+            raise InvalidEntry(f"a leg names its account by code, got {leg.account!r}")
         amount = leg.amount
         if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
             raise InvalidEntry(f"leg amount must be a positive integer, got {amount!r}")

@@ -176,6 +176,18 @@ def test_an_entry_needs_two_legs(session):
         ledger.post_entry(session, key=key(), kind="p2p", legs=[])
 
 
+@pytest.mark.parametrize("account", [None, "", 42])
+def test_a_leg_names_its_account_by_code(session, account):
+    bruno = wallet(session)
+    with pytest.raises(InvalidEntry):
+        ledger.post_entry(
+            session,
+            key=key(),
+            kind="p2p",
+            legs=[ledger.Leg(account, "debit", 100), ledger.credit(bruno, 100)],
+        )
+
+
 def test_an_unknown_side_is_refused(session):
     awa, bruno = wallet(session, 10_000), wallet(session)
     legs = [ledger.Leg(awa, "sideways", 100), ledger.credit(bruno, 100)]
