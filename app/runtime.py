@@ -7,8 +7,10 @@ Flask or reaching for globals.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +19,8 @@ from sqlalchemy.orm import Session
 from app.config import Config
 from app.db import Database, UnitOfWork
 from app.errors import DomainError
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from app.jobs import JobQueue
@@ -57,6 +61,59 @@ def unit_of_work() -> UnitOfWork:
     return current_runtime().unit_of_work()
 
 
+# The unit of work an outer layer opened for the ``transaction()`` blocks below it.
+_joined: ContextVar[JoinedTransaction | None] = ContextVar("postcash_joined", default=None)
+
+
+class JoinedTransaction:
+    """A unit of work that the ``transaction()`` blocks run inside it join; its opener commits.
+
+    The idempotency layer opens one around a money-moving request, so the stored
+    answer commits with the money or not at all: a process killed between the two
+    can never leave a payment done whose answer was lost. ``commit()`` detaches
+    first, so jobs run after the commit open their own transactions.
+    """
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._uow = runtime.unit_of_work()
+        self.database = runtime.database
+        self._token: Any = None
+        self.keep_on_error = False  # a joined block raised a DomainError with commit=True
+
+    @property
+    def session(self) -> Session:
+        return self._uow.session
+
+    def __enter__(self) -> JoinedTransaction:
+        self._uow.__enter__()
+        self._token = _joined.set(self)
+        return self
+
+    def detach(self) -> None:
+        if self._token is not None:
+            _joined.reset(self._token)
+            self._token = None
+
+    def commit(self) -> None:
+        self.detach()
+        self._uow.commit()
+
+    def rollback(self) -> None:
+        self.detach()
+        self._uow.rollback()
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        self.detach()
+        try:
+            self._uow.__exit__(exc_type, *rest)
+        except Exception:
+            if exc_type is None:
+                raise
+            # Rolling back on a connection that is gone can fail too; the error that
+            # brought us here is the one to report.
+            log.warning("rollback after %s failed", getattr(exc_type, "__name__", exc_type))
+
+
 @contextmanager
 def transaction(runtime: Runtime | None = None) -> Iterator[Session]:
     """The edge's unit of work: commit on success, roll back on error.
@@ -64,8 +121,20 @@ def transaction(runtime: Runtime | None = None) -> Iterator[Session]:
     A domain error raised with ``commit=True`` (a counted wrong PIN, a payment
     failed after the last OTP attempt) keeps the state it changed: the
     transaction commits, then the error goes on to the channel that reports it.
+    Inside a ``JoinedTransaction`` of the same database the block joins it and
+    the opener commits or rolls back.
     """
     rt = runtime or current_runtime()
+    joined = _joined.get()
+    if joined is not None and joined.database is rt.database:
+        try:
+            yield joined.session
+        except DomainError as exc:
+            if exc.commit:
+                joined.keep_on_error = True
+            raise
+        joined.session.flush()
+        return
     with rt.unit_of_work() as uow:
         try:
             yield uow.session

@@ -12,6 +12,17 @@ not an answer to the request but a "try again": the record is deleted so the
 client may retry with the same key. Records live ``IDEMPOTENCY_TTL`` (24 h);
 ``purge_expired`` removes them afterwards.
 
+The handler's ``transaction()`` blocks join one unit of work opened here
+(``JoinedTransaction``) and the answer is stored in it: the money and the
+answer commit together or not at all. A process killed mid-request (a
+gunicorn worker, a lost database) therefore leaves either both or neither.
+Its ``in_progress`` claim is then taken over by the next retry: at once on
+PostgreSQL, where the running attempt holds an advisory lock that the server
+drops with its connection; after ``IN_PROGRESS_LEASE`` on SQLite. The retry
+replays the stored answer or runs the request afresh. The claim's
+``created_at`` is its token: an attempt whose claim was taken over cannot
+store its answer, so it rolls back instead of applying twice.
+
 Usage, under the auth decorator so the principal is known::
 
     @require("customer")
@@ -25,6 +36,7 @@ Usage, under the auth decorator so the principal is known::
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -45,6 +57,7 @@ from sqlalchemy import (
     UniqueConstraint,
     delete,
     select,
+    text,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -62,7 +75,7 @@ from app.errors import (
     RequestInProgress,
     ValidationFailed,
 )
-from app.runtime import Runtime, current_runtime
+from app.runtime import JoinedTransaction, Runtime, current_runtime
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +84,14 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
 # Answers that mean "try again", not "this is what happened".
 RETRYABLE_CODES = ("request_in_progress", "rate_limited")
+# SQLite: how long a claim protects a request that has not answered yet. Longer
+# than any request may run (gunicorn kills a worker after GUNICORN_TIMEOUT, 30 s):
+# past it, the attempt that claimed the key is dead and a retry may take over.
+# PostgreSQL knows at once, from the attempt's advisory lock (``LOCK_SPACE``).
+IN_PROGRESS_LEASE = timedelta(seconds=60)
+LOCK_SPACE = 0x1DE4  # first key of the advisory locks of idempotency keys
+# Between committing its claim and taking its lock an attempt is alive but unlocked.
+CLAIM_GRACE = timedelta(seconds=2)
 # Headers of the first response that are not replayed as they were.
 _VOLATILE_HEADERS = {"content-length", "x-request-id", "set-cookie", "date"}
 
@@ -139,28 +160,35 @@ def _run_once(
     view: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], who: str, key: str
 ) -> Response:
     runtime = current_runtime()
-    replay = _claim(runtime, who, key, request_fingerprint())
-    if replay is not None:
-        return replay
-    try:
-        result = view(*args, **kwargs)
-    except (DomainError, HTTPException) as exc:
-        body, status, _headers = problem_body(exc)
-        if status >= 500 or body.get("code") in RETRYABLE_CODES:
-            _release(runtime, who, key)
-        else:
+    claim = _claim(runtime, who, key, request_fingerprint())
+    if isinstance(claim, Response):
+        return claim
+    with JoinedTransaction(runtime) as joined:
+        _hold_while_running(joined.session, who, key)
+        try:
+            result = view(*args, **kwargs)
+        except (DomainError, HTTPException) as exc:
+            body, status, _headers = problem_body(exc)
+            if status >= 500 or body.get("code") in RETRYABLE_CODES:
+                _abandon(joined, runtime, who, key, claim)
+                raise
+            if not joined.keep_on_error:
+                joined.rollback()  # the refusal changed nothing; remember only the answer
+                _hold_while_running(joined.session, who, key)
             payload = json.dumps(body, ensure_ascii=False)
-            _store(runtime, who, key, status, payload, {"Content-Type": PROBLEM_JSON})
-        raise
-    except BaseException:
-        _release(runtime, who, key)
-        raise
-    response = _as_response(args, result)
-    if response.status_code >= 500 or response.status_code == 429:
-        _release(runtime, who, key)
-    else:
+            _finish(joined, who, key, claim, status, payload, {"Content-Type": PROBLEM_JSON})
+            raise
+        except BaseException:
+            _abandon(joined, runtime, who, key, claim)
+            raise
+        response = _as_response(args, result)
+        if response.status_code >= 500 or response.status_code == 429:
+            _abandon(joined, runtime, who, key, claim)
+            return response
         headers = {k: v for k, v in response.headers.items() if k.lower() not in _VOLATILE_HEADERS}
-        _store(runtime, who, key, response.status_code, response.get_data(as_text=True), headers)
+        _finish(
+            joined, who, key, claim, response.status_code, response.get_data(as_text=True), headers
+        )
     return response
 
 
@@ -189,8 +217,8 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def _claim(runtime: Runtime, who: str, key: str, fingerprint: str) -> Response | None:
-    """Commit an ``in_progress`` record, or answer from the one already there."""
+def _claim(runtime: Runtime, who: str, key: str, fingerprint: str) -> Response | datetime:
+    """Commit an ``in_progress`` record and return its token, or answer from the one there."""
     ttl = timedelta(seconds=runtime.config.IDEMPOTENCY_TTL)
     for _ in range(3):
         with runtime.unit_of_work() as uow:
@@ -198,7 +226,7 @@ def _claim(runtime: Runtime, who: str, key: str, fingerprint: str) -> Response |
             now = clock.now()
             if _insert(session, who, key, fingerprint, now, now + ttl):
                 uow.commit()
-                return None
+                return now
             existing = session.scalar(
                 select(IdempotencyRecord).where(
                     IdempotencyRecord.principal_key == who, IdempotencyRecord.key == key
@@ -219,9 +247,64 @@ def _claim(runtime: Runtime, who: str, key: str, fingerprint: str) -> Response |
                     f"This {HEADER} was already used for a different request."
                 )
             if existing.status != "done":
-                raise RequestInProgress("The first request with this key is still running.")
+                if _claimant_alive(session, who, key, existing.created_at, now):
+                    raise RequestInProgress("The first request with this key is still running.")
+                # The attempt that claimed it died without answering, and stored nothing
+                # (its answer commits with its work): this retry runs the request instead.
+                token = max(now, existing.created_at + timedelta(microseconds=1))
+                taken = session.execute(
+                    update(IdempotencyRecord)
+                    .where(
+                        IdempotencyRecord.id == existing.id,
+                        IdempotencyRecord.status == "in_progress",
+                        IdempotencyRecord.created_at == existing.created_at,
+                    )
+                    .values(created_at=token)
+                )
+                uow.commit()
+                if taken.rowcount == 1:  # type: ignore[attr-defined]
+                    log.warning(
+                        "idempotency key of a dead request taken over (record %s)", existing.id
+                    )
+                    return token
+                continue
             return _replay(existing)
     raise RequestInProgress("The first request with this key is still running.")
+
+
+def _lock_ids(who: str, key: str) -> dict[str, int]:
+    digest = hashlib.sha256(f"{who}\0{key}".encode()).digest()
+    return {"space": LOCK_SPACE, "id": int.from_bytes(digest[:4], "big", signed=True)}
+
+
+def _hold_while_running(session: Session, who: str, key: str) -> None:
+    """PostgreSQL: hold the key's advisory lock until this attempt's transaction ends.
+
+    The server releases it when the transaction ends for any reason, a connection
+    cut by a killed process or a restarted server included: a lock that can be
+    taken means nobody is running the request any more.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:space, :id)"), _lock_ids(who, key))
+
+
+def _claimant_alive(
+    session: Session, who: str, key: str, claimed_at: datetime, now: datetime
+) -> bool:
+    """Whether the attempt that claimed the key may still be running it.
+
+    On PostgreSQL its advisory lock says so, once the attempt had the moment it
+    needs to take it (``CLAIM_GRACE`` after the claim). On SQLite (one machine,
+    the embedded default) only the time says: a claim older than the lease is dead.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        if claimed_at > now - CLAIM_GRACE:
+            return True
+        free = session.scalar(
+            text("SELECT pg_try_advisory_xact_lock(:space, :id)"), _lock_ids(who, key)
+        )
+        return not free
+    return claimed_at > now - IN_PROGRESS_LEASE
 
 
 def _insert(
@@ -252,33 +335,46 @@ def _replay(record: IdempotencyRecord) -> Response:
     return response
 
 
-def _store(
-    runtime: Runtime, who: str, key: str, status: int, body: str, headers: dict[str, str]
+def _finish(
+    joined: JoinedTransaction,
+    who: str,
+    key: str,
+    claim: datetime,
+    status: int,
+    body: str,
+    headers: dict[str, str],
 ) -> None:
-    # The operation is done; failing to remember its answer must not turn it into
-    # an error for the client, whose retries will then get 409 until expiry.
-    try:
-        with runtime.unit_of_work() as uow:
-            uow.session.execute(
-                update(IdempotencyRecord)
-                .where(
-                    IdempotencyRecord.principal_key == who,
-                    IdempotencyRecord.key == key,
-                    IdempotencyRecord.status == "in_progress",
-                )
-                .values(
-                    status="done",
-                    response_status=status,
-                    response_body=body,
-                    response_headers=headers,
-                )
-            )
-            uow.commit()
-    except Exception:
-        log.exception("could not store the response of an idempotent request")
+    """Store the answer in the request's own transaction and commit both.
+
+    If the claim was taken over meanwhile (this attempt outlived its lease), the
+    other attempt owns the key: this one rolls back and says "in progress".
+    """
+    stored = joined.session.execute(
+        update(IdempotencyRecord)
+        .where(
+            IdempotencyRecord.principal_key == who,
+            IdempotencyRecord.key == key,
+            IdempotencyRecord.status == "in_progress",
+            IdempotencyRecord.created_at == claim,
+        )
+        .values(status="done", response_status=status, response_body=body, response_headers=headers)
+    )
+    if stored.rowcount != 1:  # type: ignore[attr-defined]
+        joined.rollback()
+        raise RequestInProgress("Another attempt with this key took over; it answers instead.")
+    joined.commit()
 
 
-def _release(runtime: Runtime, who: str, key: str) -> None:
+def _abandon(
+    joined: JoinedTransaction, runtime: Runtime, who: str, key: str, claim: datetime
+) -> None:
+    """Undo the attempt and free the key for a retry, whatever state the connection is in."""
+    with contextlib.suppress(Exception):  # a lost connection cannot roll back; closing will
+        joined.rollback()
+    _release(runtime, who, key, claim)
+
+
+def _release(runtime: Runtime, who: str, key: str, claim: datetime) -> None:
     try:
         with runtime.unit_of_work() as uow:
             uow.session.execute(
@@ -286,10 +382,11 @@ def _release(runtime: Runtime, who: str, key: str) -> None:
                     IdempotencyRecord.principal_key == who,
                     IdempotencyRecord.key == key,
                     IdempotencyRecord.status == "in_progress",
+                    IdempotencyRecord.created_at == claim,
                 )
             )
             uow.commit()
-    except Exception:
+    except Exception:  # the database is gone: the claim lapses after IN_PROGRESS_LEASE
         log.exception("could not release an idempotency key")
 
 

@@ -1,8 +1,10 @@
 """The one place where exceptions become HTTP answers (application/problem+json).
 
 Domain errors keep their status and stable code. HTTP errors raised by Flask or
-its extensions get a code too. Anything else is a bug: it is logged with its
-stack trace and answered with a bare 500 problem that reveals nothing.
+its extensions get a code too. A database that cannot be reached is a 503
+``service_unavailable`` with ``Retry-After`` (the unit of work rolled back).
+Anything else is a bug: it is logged with its stack trace and answered with a
+bare 500 problem that reveals nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from app.errors import DomainError
 log = logging.getLogger("app.api")
 
 PROBLEM_JSON = "application/problem+json"
+RETRY_AFTER_SECONDS = 5
 
 _HTTP_CODES = {
     400: "validation_error",
@@ -54,6 +57,19 @@ def problem_body(exc: BaseException) -> tuple[dict[str, Any], int, dict[str, str
         if exc.code == 429:
             headers["Retry-After"] = "60"
         return body, exc.code, headers
+    if database_unavailable(exc):
+        # Not a bug: the database went away (restart, failover, network). The unit of
+        # work rolled back, so nothing was half-applied; the client retries later.
+        log.error("database unavailable: %s", exc.__class__.__name__)
+        body = {
+            "type": "https://postcash.cg/problems/service-unavailable",
+            "title": "Service unavailable",
+            "status": 503,
+            "code": "service_unavailable",
+            "detail": "The service is temporarily unavailable; nothing was done. Retry later.",
+        }
+        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return body, 503, headers
     log.error("unhandled %s", exc.__class__.__name__, exc_info=exc)
     body = {
         "type": "https://postcash.cg/problems/internal-error",
@@ -63,6 +79,50 @@ def problem_body(exc: BaseException) -> tuple[dict[str, Any], int, dict[str, str
         "detail": "An unexpected error occurred; it has been logged.",
     }
     return body, 500, headers
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True when ``exc`` says the database cannot be reached or lost the connection.
+
+    SQLAlchemy wraps driver errors (``OperationalError``, ``InterfaceError``, an
+    invalidated connection); a pool exhausted while the server is down raises its
+    ``TimeoutError``; a driver error may also escape unwrapped (psycopg, sqlite3).
+    An error raised while cleaning up after a lost connection (a rollback on the
+    dead connection: ``PendingRollbackError``) is the same outage, so the chain of
+    causes is followed.
+    """
+    seen: set[int] = set()
+    link: BaseException | None = exc
+    while link is not None and id(link) not in seen:
+        if _connection_lost(link):
+            return True
+        seen.add(id(link))
+        link = link.__cause__ or link.__context__
+    return False
+
+
+def _connection_lost(exc: BaseException) -> bool:
+    from sqlalchemy import exc as sa_exc
+
+    if isinstance(
+        exc,
+        sa_exc.OperationalError
+        | sa_exc.InterfaceError
+        | sa_exc.DisconnectionError
+        | sa_exc.TimeoutError,
+    ):
+        return True
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    import sqlite3
+
+    if isinstance(exc, sqlite3.OperationalError | sqlite3.InterfaceError):
+        return True
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - SQLite-only installation
+        return False
+    return isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError)
 
 
 def problem_response(exc: BaseException) -> Response:
