@@ -20,7 +20,7 @@ parameters one verification alone costs about 90 ms on a quiet core (more on a
 busy one), by design, so ``send.done`` cannot meet the goal with ``--pin-hash
 strong``; ``--pin-hash fast`` shows what the rest of that screen costs.
 
-    python -m bench.ussd [--backend sqlite|postgresql|both] [--sessions 300]
+    python -m bench.ussd [--backend sqlite|postgresql|both] [--sessions 200]
                          [--clients 8] [--pin-hash strong|fast] [--jobs rq|inprocess]
 """
 
@@ -378,9 +378,9 @@ def run(backend: str, args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
-    parser.add_argument("--sessions", type=int, default=300)
+    parser.add_argument("--sessions", type=int, default=200)
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--senders", type=int, default=100)
+    parser.add_argument("--senders", type=int, default=40)
     parser.add_argument("--pin-hash", choices=("strong", "fast"), default="strong")
     parser.add_argument("--jobs", choices=("rq", "inprocess"), default="rq")
     args = parser.parse_args(argv if argv is not None else [])

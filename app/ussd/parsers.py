@@ -31,8 +31,10 @@ def msisdn(token: str, config: Config) -> str:
 
 
 def amount(token: str, config: Config) -> int:
-    """Whole francs, as typed on a keypad ("5000"); spaces and dots tolerated."""
-    value = parse_amount(token)
+    """Whole francs, as typed on a keypad ("5000"); spaces and dots tolerated. A keypad
+    types ASCII digits only: "²" or an Arabic-Indic five are digits to ``str.isdigit``,
+    not amounts."""
+    value = parse_amount(token) if token.isascii() else None
     if value is None or len(str(value)) > MAX_AMOUNT_DIGITS:
         raise Invalid("ussd.note.amount")
     return value

@@ -122,13 +122,6 @@ def remember(session: Session, row: UssdSession, text: str, reply: Reply) -> Non
     _touch(session, row)
 
 
-def remember_after_error(session: Session, session_id: str, text: str, reply: Reply) -> None:
-    """``remember`` in a unit of work of its own, after a refusal ended the first one."""
-    row = _locked(session, session_id)
-    if row is not None:
-        remember(session, row, text, reply)
-
-
 def purge_expired(session: Session, limit: int = 5_000) -> int:
     """Delete rows past their expiry (oldest first, ``limit`` at a time); how many went."""
     ids = list(

@@ -181,6 +181,8 @@ def test_parsers_accept_what_a_keypad_types(parser, token, value):
         (parsers.amount, "0"),
         (parsers.amount, "100000000"),  # nine digits: a slip, no tier allows it
         (parsers.amount, "5e3"),
+        (parsers.amount, "²"),  # found by the fuzz test: a digit to isdigit(), not to int()
+        (parsers.amount, "\u0665\u0660\u0660\u0660"),  # 5000 in Arabic-Indic digits
         (parsers.pin, "258"),
         (parsers.pin, "٢٥٨٠"),  # digits, but not a keypad's
         (parsers.new_pin, "1234"),
