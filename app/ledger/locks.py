@@ -22,6 +22,7 @@ SQLite has no row locks; ``BEGIN IMMEDIATE`` (app/db.py) serialises writers.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
 from typing import Any, NamedTuple
 
@@ -29,18 +30,24 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection, Row
 
 from app.db import UTCDateTime
-from app.ledger.journal import array_literal
 
 _LOCKED_COLUMNS = (
     "SELECT id, code, normal, currency, status, debits_posted, credits_posted, "
     "debits_pending, credits_pending FROM ledger_accounts "
 )
-# Run through psycopg itself on PostgreSQL, like the write that follows it
-# (journal.py): the two statements of every entry.
-_PG_LOCK = (
-    _LOCKED_COLUMNS + "WHERE code = ANY(CAST(%s AS text[])) AND NOT allow_overdraft "
-    "ORDER BY id FOR NO KEY UPDATE"
-)
+
+
+@functools.cache
+def _pg_lock(codes: int) -> str:
+    # Run through psycopg itself, like the write that follows it (journal.py),
+    # with one scalar parameter per code so the server keeps a generic plan.
+    marks = ", ".join(["%s"] * codes)
+    return (
+        _LOCKED_COLUMNS + f"WHERE code IN ({marks}) AND NOT allow_overdraft "
+        "ORDER BY id FOR NO KEY UPDATE"
+    )
+
+
 _SQLITE_LOCK = text(
     _LOCKED_COLUMNS + "WHERE code IN :codes AND NOT allow_overdraft ORDER BY id"
 ).bindparams(bindparam("codes", expanding=True))
@@ -87,7 +94,7 @@ def lock_accounts(connection: Connection, codes: Collection[str]) -> dict[str, L
     if connection.dialect.name == "postgresql":
         raw: Any = connection.connection.driver_connection
         with raw.cursor() as cursor:
-            rows = cursor.execute(_PG_LOCK, (array_literal(sorted(codes)),)).fetchall()
+            rows = cursor.execute(_pg_lock(len(codes)), sorted(codes)).fetchall()
     else:
         rows = connection.execute(_SQLITE_LOCK, {"codes": sorted(codes)}).all()
     return {row[1]: LockedAccount(*row) for row in rows}
