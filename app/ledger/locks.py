@@ -11,9 +11,9 @@ deadlocking, whichever way the money flows between them.
   same franc. The lock is taken by code and returns what the write needs to
   know about them, so it doubles as their lookup: one round trip, not two.
 * Accounts with overdraft allowed need no check, so they get no pre-read lock:
-  an atomic increment, issued last, takes their row lock for the final round
-  trip and the commit only. A fee account that every transfer credits is held
-  for that long, not for the whole entry.
+  their atomic increments are sent last, with the COMMIT itself on PostgreSQL
+  (``deferred.py``), in id order. A fee account that every transfer credits is
+  held for the time the server takes to commit, not for the whole entry.
 * A pending entry is claimed by a guarded UPDATE (``WHERE status = 'pending'``)
   before its accounts are touched: of two racing post/void calls one wins.
 
