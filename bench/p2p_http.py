@@ -1,0 +1,164 @@
+"""End-to-end P2P over HTTP: create + confirm under gunicorn with 4 workers.
+
+A throw-away database is migrated and filled with funded senders; gunicorn
+serves the app (the project's gunicorn.conf.py, 4 workers); client threads on
+the same machine each sign in once, then loop: ``POST /transfers`` (with an
+Idempotency-Key) and ``POST /transfers/{id}/confirm`` with the OTP. The client
+plays the customer's phone: it reads the OTP the way the handset would see it,
+by recomputing the HOTP from the database with the app's own key (the bench
+shares the app's SECRET_KEY), which costs the client, not the server.
+
+Prints transfers/s (a transfer = create + confirm) and p50/p99 of each call.
+SMS receipts go to rq on the bench's Redis database when Redis answers (as in
+production), else run in-process after commit.
+
+    python -m bench.p2p_http [--backend sqlite|postgresql|both] [--transfers 400] [--clients 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import threading
+import time
+import uuid
+from collections import defaultdict
+
+import pyotp
+
+from bench.ussd import (
+    SECRET,
+    gunicorn,
+    job_queue,
+    percentile,
+    populate,
+    postgres_answers,
+    postgres_database,
+    redis_answers,
+    sqlite_database,
+)
+
+PIN = "2580"
+
+
+def _call(conn: http.client.HTTPConnection, path: str, body: dict, headers: dict) -> dict:
+    conn.request("POST", path, json.dumps(body), {"Content-Type": "application/json", **headers})
+    response = conn.getresponse()
+    payload = json.loads(response.read() or b"{}")
+    if response.status >= 300:
+        raise RuntimeError(f"{path} → {response.status} {payload.get('code')}")
+    return payload
+
+
+def _otp_reader(url: str):  # type: ignore[no-untyped-def]
+    """A function transfer_id → the 6-digit code the sender's phone received."""
+    from app import create_app
+    from app.config import Config
+    from app.otp.models import Challenge
+    from app.otp.service import DIGITS, _seed
+    from app.transfers.models import Transfer
+
+    app = create_app(
+        Config(
+            APP_ENV="staging",
+            SECRET_KEY=SECRET,
+            DATABASE_URL=url,
+            SMS_BACKEND="console",
+            LOG_JSON=False,
+            TESTING=True,
+        )
+    )
+    runtime = app.extensions["postcash"]
+
+    def read(transfer_id: str) -> str:
+        with runtime.unit_of_work() as uow:
+            transfer = uow.session.get(Transfer, transfer_id)
+            challenge = uow.session.get(Challenge, transfer.challenge_id)
+            return pyotp.HOTP(_seed(uow.session, challenge.subject_id), digits=DIGITS).at(
+                challenge.counter
+            )
+
+    return read
+
+
+def run(backend: str, transfers: int, clients: int) -> None:
+    database = sqlite_database() if backend == "sqlite" else postgres_database()
+    with database as url:
+        senders, recipients = populate(url, clients, clients, strong=False)
+        read_otp = _otp_reader(url)
+        kind = "rq" if redis_answers() else "inprocess"
+        with job_queue(kind) as redis, gunicorn(url, redis) as port:
+            samples: dict[str, list[float]] = defaultdict(list)
+            lock = threading.Lock()
+            per_client = max(1, transfers // clients)
+
+            def client(index: int) -> None:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                token = _call(
+                    conn, "/api/v1/auth/login", {"msisdn": senders[index], "pin": PIN}, {}
+                )["access_token"]
+                auth = {"Authorization": f"Bearer {token}"}
+                for _ in range(per_client):
+                    started = time.perf_counter()
+                    created = _call(
+                        conn,
+                        "/api/v1/transfers",
+                        {"type": "p2p", "to": recipients[index], "amount": 100},
+                        {**auth, "Idempotency-Key": uuid.uuid4().hex},
+                    )
+                    middle = time.perf_counter()
+                    code = read_otp(created["id"])
+                    resumed = time.perf_counter()
+                    _call(conn, f"/api/v1/transfers/{created['id']}/confirm", {"otp": code}, auth)
+                    done = time.perf_counter()
+                    with lock:
+                        samples["create"].append((middle - started) * 1000)
+                        samples["confirm"].append((done - resumed) * 1000)
+                        samples["transfer"].append((middle - started + done - resumed) * 1000)
+
+            threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+            began = time.perf_counter()
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            elapsed = time.perf_counter() - began
+    count = len(samples["transfer"])
+    load = os.getloadavg()[0]
+    print(
+        f"\nP2P over HTTP — {backend}, gunicorn 4 workers, {clients} clients, jobs {kind}, "
+        f"load average {load:.1f} on {os.cpu_count()} cores"
+    )
+    print(
+        f"{count} transfers (create + confirm) in {elapsed:.1f} s: "
+        f"{count / elapsed:.0f} transfers/s"
+    )
+    print(f"{'call':<10}{'n':>6}{'p50':>10}{'p99':>10}")
+    for name in ("create", "confirm", "transfer"):
+        values = samples[name]
+        print(
+            f"{name:<10}{len(values):>6}{percentile(values, 0.5):>9.1f}ms"
+            f"{percentile(values, 0.99):>9.1f}ms"
+        )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--transfers", type=int, default=400)
+    parser.add_argument("--clients", type=int, default=8)
+    args = parser.parse_args(argv or [])
+    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+    for backend in backends:
+        if backend == "postgresql" and not postgres_answers():
+            print("PostgreSQL does not answer: skipped")
+            continue
+        run(backend, args.transfers, args.clients)
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])
