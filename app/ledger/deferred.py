@@ -32,10 +32,12 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.pool import Pool
+from sqlalchemy.sql.util import find_tables
 
 from app.ledger.journal import Totals, forget_loaded
 from app.ledger.models import Account
 
+_ACCOUNTS = Account.__table__
 _QUEUE = "ledger.deferred_totals"  # on the connection: what to write
 _QUEUED = "ledger.deferred_totals_queued"  # on the session: whether to look
 
@@ -123,12 +125,13 @@ def _drop_with_the_transaction(connection: Connection) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _apply_before_an_orm_read_of_accounts(state: ORMExecuteState) -> None:
-    # Whoever loads an Account through the ORM (a select, a lazy refresh) in
-    # this transaction sees its totals current, not just the ledger's readers.
+    # Whoever reads accounts through the ORM (a select, a subquery, a lazy
+    # refresh) in this transaction sees their totals current, not just the
+    # ledger's readers; other selects leave the increments for the COMMIT.
     if (
         state.session.info.get(_QUEUED)
         and state.is_select
-        and any(mapper.class_ is Account for mapper in state.all_mappers)
+        and _ACCOUNTS in find_tables(state.statement, check_columns=True)
     ):
         apply_deferred(state.session)
 

@@ -6,7 +6,7 @@ back one, never leaking into the next transaction on a pooled connection.
 """
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from app import ledger
@@ -56,6 +56,18 @@ def test_an_account_loaded_through_the_orm_before_the_posting_reads_current_tota
         p2p_with_fee(uow.session, awa, bruno, 1_000, 50)
         assert fee_account.credits_posted == 50
         assert uow.session.get(ledger.Account, fee_account.id).credits_posted == 50
+        uow.commit()
+
+
+def test_a_report_reading_account_rows_in_a_subquery_sees_current_totals(runtime):
+    awa, bruno = two_wallets(runtime)
+    with runtime.unit_of_work() as uow:
+        p2p_with_fee(uow.session, awa, bruno, 1_000, 50)
+        per_account = select(
+            ledger.Account.code.label("code"), ledger.Account.credits_posted.label("credits")
+        ).subquery()
+        credits = dict(uow.session.execute(select(per_account.c.code, per_account.c.credits)).all())
+        assert credits[fees("p2p")] == 50
         uow.commit()
 
 
