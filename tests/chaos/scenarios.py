@@ -398,7 +398,7 @@ def run_scenario(name: str, flows: int, concurrency: int) -> Report:
     return report
 
 
-def _busy(load: Load, requests: int = 3, timeout: float = 10) -> None:
+def _busy(load: Load, requests: int = 3, timeout: float = 3) -> None:
     """Wait for a moment when several requests are in flight (best effort)."""
     with contextlib.suppress(TimeoutError):
         wait_until(lambda: load.client.in_flight >= requests, timeout, "requests", step=0.01)
