@@ -115,12 +115,14 @@ def _apply_before_a_savepoint(connection: Connection, _name: str) -> None:
 
 @event.listens_for(Engine, "rollback_savepoint")
 def _drop_with_the_savepoint(connection: Connection, _name: str, _context: Any) -> None:
-    connection.info.pop(_QUEUE, None)
+    if not connection.invalidated:  # a dead connection's queue dies with it (pool reset)
+        connection.info.pop(_QUEUE, None)
 
 
 @event.listens_for(Engine, "rollback")
 def _drop_with_the_transaction(connection: Connection) -> None:
-    connection.info.pop(_QUEUE, None)
+    if not connection.invalidated:  # a dead connection's queue dies with it (pool reset)
+        connection.info.pop(_QUEUE, None)
 
 
 @event.listens_for(Session, "do_orm_execute")
