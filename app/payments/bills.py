@@ -40,23 +40,11 @@ from app.transfers.errors import ClientKeyReused
 from app.transfers.lifecycle import PENDING, complete_pending
 from app.transfers.models import Transfer
 from app.transfers.p2p import CONFIRM_PURPOSE, entry_meta, otp_binding
+from app.transfers.queries import find_by_client_key
 from app.transfers.references import new_reference
 
 NAME_CUT = 27  # the longest biller name our SMS texts are sized for
 list_billers = billers.list_billers
-
-
-def existing_for_key(
-    session: Session, initiator_id: str, client_key: str | None
-) -> Transfer | None:
-    """The payment this initiator already made with this channel key (a retried step)."""
-    if not client_key:
-        return None
-    return session.scalar(
-        select(Transfer).where(
-            Transfer.initiator_id == initiator_id, Transfer.client_key == client_key
-        )
-    )
 
 
 def place_bill(
@@ -74,7 +62,7 @@ def place_bill(
     biller = billers.get_biller(session, biller_code)
     reference = billers.clean_reference(biller, bill_reference)
     billers.check_amount(biller, amount)
-    existing = existing_for_key(session, customer.id, client_key)
+    existing = find_by_client_key(session, customer.id, client_key)
     if existing is not None:
         if existing.type != "bill" or existing.amount != amount:
             raise ClientKeyReused()
@@ -193,7 +181,7 @@ def pay_bill_with_pin(
     The PIN is checked first, so a wrong one is counted whatever else is wrong.
     A ``client_key`` already used by this customer returns the first payment.
     """
-    existing = existing_for_key(session, customer.id, client_key)
+    existing = find_by_client_key(session, customer.id, client_key)
     if existing is not None:
         return existing
     verify_pin(session, customer, pin)

@@ -34,6 +34,7 @@ from app.transfers.errors import (
 from app.transfers.lifecycle import PENDING, close_pending, complete_pending, expire_if_stale
 from app.transfers.locks import lock_transfer
 from app.transfers.models import Transfer
+from app.transfers.queries import find_by_client_key
 from app.transfers.references import new_reference
 
 CONFIRM_PURPOSE = "transfer"
@@ -68,13 +69,7 @@ def resolve_recipient(session: Session, sender: Customer, to: str) -> Customer:
 def _existing_for_key(
     session: Session, initiator_id: str, client_key: str | None, **expected: Any
 ) -> Transfer | None:
-    if not client_key:
-        return None
-    existing = session.scalar(
-        select(Transfer).where(
-            Transfer.initiator_id == initiator_id, Transfer.client_key == client_key
-        )
-    )
+    existing = find_by_client_key(session, initiator_id, client_key)
     if existing is None:
         return None
     for field, value in expected.items():

@@ -14,7 +14,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import fees, ledger
@@ -29,6 +28,7 @@ from app.runtime import settings
 from app.transfers.lifecycle import PENDING, expire_if_stale
 from app.transfers.locks import lock_pending_withdrawals
 from app.transfers.models import Transfer
+from app.transfers.queries import find_by_client_key
 from app.transfers.references import new_reference
 
 PURPOSE = "withdrawal"
@@ -57,14 +57,9 @@ def create_withdrawal(
     from app.otp.service import issue_challenge
 
     ensure_can_transact(customer)
-    if client_key:
-        existing = session.scalar(
-            select(Transfer).where(
-                Transfer.initiator_id == customer.id, Transfer.client_key == client_key
-            )
-        )
-        if existing is not None:
-            return IssuedWithdrawal(existing, None)
+    existing = find_by_client_key(session, customer.id, client_key)
+    if existing is not None:
+        return IssuedWithdrawal(existing, None)
     if pin is not None:
         verify_pin(session, customer, pin)
     for pending in lock_pending_withdrawals(session, customer.id):
