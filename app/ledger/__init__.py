@@ -11,11 +11,13 @@ from app.ledger.balances import (
     Page,
     StatementLine,
     balance,
+    balances,
     outflow,
     posted_balance_at,
     statement,
     trial_balance,
 )
+from app.ledger.bulk import Draft, post_entries
 from app.ledger.checks import CheckResult, register, run_checks
 from app.ledger.models import Account, Entry, Posting
 from app.ledger.posting import (
@@ -34,6 +36,7 @@ __all__ = [
     "Account",
     "Balance",
     "CheckResult",
+    "Draft",
     "Entry",
     "Leg",
     "Page",
@@ -41,6 +44,7 @@ __all__ = [
     "Posting",
     "StatementLine",
     "balance",
+    "balances",
     "credit",
     "debit",
     "find_account",
@@ -48,6 +52,7 @@ __all__ = [
     "hold_entry",
     "open_account",
     "outflow",
+    "post_entries",
     "post_entry",
     "post_pending",
     "posted_balance_at",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from app.bulk_lookup import any_of, key_chunks
 from app.errors import ValidationFailed
 from app.ledger.accounts import get_account
 from app.ledger.deferred import apply_deferred
@@ -45,21 +47,38 @@ class Page:
     next_cursor: str | None
 
 
+_BALANCE_COLUMNS = (
+    Account.normal,
+    Account.currency,
+    Account.debits_posted,
+    Account.credits_posted,
+    Account.debits_pending,
+    Account.credits_pending,
+)
+
+
 def balance(session: Session, code: str) -> Balance:
     """Posted, pending (reserved by holds) and available balance, on the normal side."""
     apply_deferred(session)
-    row = session.execute(
-        select(
-            Account.normal,
-            Account.currency,
-            Account.debits_posted,
-            Account.credits_posted,
-            Account.debits_pending,
-            Account.credits_pending,
-        ).where(Account.code == code)
-    ).first()
+    row = session.execute(select(*_BALANCE_COLUMNS).where(Account.code == code)).first()
     if row is None:
         raise AccountNotFound(f"no account {code}")
+    return _balance_of(row)
+
+
+def balances(session: Session, codes: Sequence[str]) -> dict[str, Balance]:
+    """The balance of each of ``codes`` that exists, in few queries (bulk receipts)."""
+    apply_deferred(session)
+    found: dict[str, Balance] = {}
+    for chunk in key_chunks(session, sorted(set(codes))):
+        rows = session.execute(
+            select(Account.code, *_BALANCE_COLUMNS).where(any_of(session, Account.code, chunk))
+        )
+        found.update({row.code: _balance_of(row) for row in rows})
+    return found
+
+
+def _balance_of(row: Any) -> Balance:
     if row.normal == "credit":
         posted, pending = row.credits_posted - row.debits_posted, row.debits_pending
     else:

@@ -23,10 +23,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, bindparam, text
+from sqlalchemy import JSON, bindparam, insert, text
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session
 
+from app.bulk_rows import json_rows
 from app.db import UTCDateTime
 from app.ledger.models import Account, Entry
 
@@ -210,6 +211,164 @@ def write_entry(
         )
         add_totals(connection, locked_totals)
     return entry_id
+
+
+# -- many entries at once (bulk.py) -------------------------------------------
+
+# PostgreSQL: each statement takes its rows as one JSON document, so a chunk
+# of entries costs three round trips whatever its size, the text never changes
+# (one plan, kept), and the client encodes the rows in C instead of escaping
+# array elements in Python (app/bulk_rows.py).
+#
+# Two transactions inserting some of the same keys must take the unique
+# index's locks in one order, or each may wait for a key the other holds: the
+# rows go in sorted by key. Their ids are drawn first and handed out in the
+# caller's order, so entries still number (and statements list them) in it.
+_PG_DRAW_IDS = (
+    "SELECT nextval(pg_get_serial_sequence('ledger_entries', 'id')) FROM generate_series(1, %s)"
+)
+_PG_INSERT_ENTRIES = """
+INSERT INTO ledger_entries (id, idempotency_key, fingerprint, kind, reference, status,
+    created_at, posted_at, metadata)
+SELECT id, key, fingerprint, kind, reference, 'posted', %s, %s, meta
+FROM json_to_recordset(%s::json)
+    AS new_entry (id bigint, key text, fingerprint text, kind text, reference text, meta json)
+ORDER BY key
+ON CONFLICT DO NOTHING
+RETURNING idempotency_key, id
+"""
+_PG_INSERT_POSTINGS = """
+INSERT INTO ledger_postings (entry_id, account_id, side, amount, currency)
+SELECT entry_id, account_id, side, amount, currency
+FROM json_to_recordset(%s::json)
+    AS new_posting (entry_id bigint, account_id bigint, side text, amount bigint, currency text)
+"""
+_PG_ADD_POSTED = """
+UPDATE ledger_accounts AS account SET
+    debits_posted = account.debits_posted + delta.debits,
+    credits_posted = account.credits_posted + delta.credits
+FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS delta (id, debits, credits)
+WHERE account.id = delta.id
+"""
+
+_ENTRIES = Entry.__table__
+_SQLITE_INSERT_ENTRIES = insert(_ENTRIES).returning(
+    _ENTRIES.c.idempotency_key, _ENTRIES.c.id, sort_by_parameter_order=True
+)
+_BY_KEYS_COLUMNS = (
+    "SELECT id, idempotency_key, fingerprint, kind, status, reference FROM ledger_entries "
+)
+# One array parameter on PostgreSQL: a list of placeholders, once prepared,
+# gets a generic plan that scans the table (app/bulk_lookup.py).
+_PG_FIND_BY_KEYS = text(_BY_KEYS_COLUMNS + "WHERE idempotency_key = ANY(:keys)")
+_SQLITE_FIND_BY_KEYS = text(_BY_KEYS_COLUMNS + "WHERE idempotency_key IN :keys").bindparams(
+    bindparam("keys", expanding=True)
+)
+# Under SQLite's default limit of bound parameters, with room to spare.
+_LOOKUP_CHUNK = 900
+
+
+def find_by_keys(connection: Connection, keys: Sequence[str]) -> dict[str, Row[Any]]:
+    """The entries already written under any of ``keys``, by key."""
+    found: dict[str, Row[Any]] = {}
+    if connection.dialect.name == "postgresql":
+        chunks, statement = [list(keys)], _PG_FIND_BY_KEYS
+    else:
+        chunks = [list(keys[i : i + _LOOKUP_CHUNK]) for i in range(0, len(keys), _LOOKUP_CHUNK)]
+        statement = _SQLITE_FIND_BY_KEYS
+    for chunk in chunks:
+        for row in connection.execute(statement, {"keys": chunk}):
+            found[row.idempotency_key] = row
+    return found
+
+
+def write_posted_entries(
+    connection: Connection,
+    entries: Sequence[dict[str, Any]],
+    postings: dict[str, Sequence[NewPosting]],
+    now: Any,
+) -> dict[str, int]:
+    """Insert posted entries and their postings (``postings`` by entry key).
+
+    Returns the new ids by key. A key that exists by then (written by another
+    transaction since the caller looked) inserts nothing and is absent from
+    the result, and so are its postings. Account totals are the caller's.
+    """
+    if not entries:
+        return {}
+    if connection.dialect.name == "postgresql":
+        raw: Any = connection.connection.driver_connection
+        with raw.cursor() as cursor:
+            drawn = sorted(row[0] for row in cursor.execute(_PG_DRAW_IDS, [len(entries)]))
+            numbered = [e | {"id": i} for e, i in zip(entries, drawn, strict=True)]
+            cursor.execute(_PG_INSERT_ENTRIES, [now, now, json_rows(numbered)])
+            ids = dict(cursor.fetchall())
+            rows = [
+                {
+                    "entry_id": ids[key],
+                    "account_id": p.account_id,
+                    "side": p.side,
+                    "amount": p.amount,
+                    "currency": p.currency,
+                }
+                for key in ids
+                for p in postings[key]
+            ]
+            cursor.execute(_PG_INSERT_POSTINGS, [json_rows(rows)])
+        return ids
+    # SQLite: the caller's BEGIN IMMEDIATE excludes every other writer, so the
+    # keys it found free are still free.
+    result = connection.execute(
+        _SQLITE_INSERT_ENTRIES,
+        [
+            {
+                "idempotency_key": e["key"],
+                "fingerprint": e["fingerprint"],
+                "kind": e["kind"],
+                "reference": e["reference"],
+                "status": "posted",
+                "created_at": now,
+                "posted_at": now,
+                "metadata": e["meta"],
+            }
+            for e in entries
+        ],
+    )
+    ids = {key: entry_id for key, entry_id in result}
+    connection.execute(
+        _INSERT_POSTING,
+        [
+            {
+                "entry_id": ids[key],
+                "account_id": p.account_id,
+                "side": p.side,
+                "amount": p.amount,
+                "currency": p.currency,
+            }
+            for key in ids
+            for p in postings[key]
+        ],
+    )
+    return ids
+
+
+def add_posted_totals(connection: Connection, totals: Sequence[Totals]) -> None:
+    """Add posted increments to many accounts: one statement on PostgreSQL."""
+    if not totals:
+        return
+    if connection.dialect.name != "postgresql":
+        add_totals(connection, totals)
+        return
+    raw: Any = connection.connection.driver_connection
+    with raw.cursor() as cursor:
+        cursor.execute(
+            _PG_ADD_POSTED,
+            [
+                [t.account_id for t in totals],
+                [t.debits_posted for t in totals],
+                [t.credits_posted for t in totals],
+            ],
+        )
 
 
 def add_totals(connection: Connection, totals: Sequence[Totals]) -> None:

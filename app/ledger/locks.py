@@ -48,6 +48,14 @@ def _pg_lock(codes: int) -> str:
     )
 
 
+# Many codes at once (a bulk write): one array parameter, one text, one plan.
+_PG_LOCK_MANY = (
+    _LOCKED_COLUMNS + "WHERE code = ANY(%s) AND NOT allow_overdraft ORDER BY id FOR NO KEY UPDATE"
+)
+_MANY = 16
+# Under SQLite's default limit of bound parameters, with room to spare.
+_SQLITE_CHUNK = 900
+
 _SQLITE_LOCK = text(
     _LOCKED_COLUMNS + "WHERE code IN :codes AND NOT allow_overdraft ORDER BY id"
 ).bindparams(bindparam("codes", expanding=True))
@@ -91,12 +99,19 @@ def lock_accounts(connection: Connection, codes: Collection[str]) -> dict[str, L
     """
     if not codes:
         return {}
+    ordered = sorted(codes)
     if connection.dialect.name == "postgresql":
         raw: Any = connection.connection.driver_connection
         with raw.cursor() as cursor:
-            rows = cursor.execute(_pg_lock(len(codes)), sorted(codes)).fetchall()
+            if len(ordered) > _MANY:
+                rows = cursor.execute(_PG_LOCK_MANY, [ordered]).fetchall()
+            else:
+                rows = cursor.execute(_pg_lock(len(ordered)), ordered).fetchall()
     else:
-        rows = connection.execute(_SQLITE_LOCK, {"codes": sorted(codes)}).all()
+        rows = []
+        for start in range(0, len(ordered), _SQLITE_CHUNK):
+            chunk = ordered[start : start + _SQLITE_CHUNK]
+            rows += connection.execute(_SQLITE_LOCK, {"codes": chunk}).all()
     return {row[1]: LockedAccount(*row) for row in rows}
 
 

@@ -219,7 +219,7 @@ def entry_fingerprint(kind: str, legs: list[Leg]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-# -- internals ---------------------------------------------------------------
+# -- shared with bulk.py, then internals ----------------------------------------
 
 
 def _write(
@@ -234,23 +234,23 @@ def _write(
     expires_at: datetime | None,
     reverses_id: int | None,
 ) -> PostedEntry:
-    _check_fields(key, kind, reference)
-    _check_legs(legs)
+    check_fields(key, kind, reference)
+    check_legs(legs)
     connection = session.connection()
     codes = {leg.account for leg in legs}
     # Accounts known to allow overdraft are neither locked nor checked; every
     # other code goes to the lock, which also tells what the account is.
     unguarded = {code: ref for code, ref in cached(session, codes).items() if ref.allow_overdraft}
     locked = lock_accounts(connection, codes - unguarded.keys())
-    refs = {code: _ref_of(row) for code, row in locked.items()} | unguarded
+    refs = {code: ref_of(row) for code, row in locked.items()} | unguarded
     if len(refs) < len(codes):
         refs |= resolve(session, codes - refs.keys())
         late = {code for code, ref in refs.items() if not ref.allow_overdraft} - locked.keys()
         if late:  # opened by another transaction since the lock query: lock them too
             locked |= lock_accounts(connection, late)
-    _check_balanced(legs, refs)
+    check_balanced(legs, refs)
     fingerprint = entry_fingerprint(kind, legs)
-    totals = _totals(legs, refs, pending)
+    totals = leg_totals(legs, refs, pending)
     by_id = {ref.id: ref for ref in refs.values()}
 
     refusal = _refusal(connection, refs, totals, locked)
@@ -288,12 +288,12 @@ def _write(
             fingerprint,
             otherwise=AlreadyReversed(f"entry {reverses_id} was already reversed"),
         )
-    _add_unlocked(session, connection, [totals[aid] for aid in order if by_id[aid].allow_overdraft])
+    add_unlocked(session, connection, [totals[aid] for aid in order if by_id[aid].allow_overdraft])
     forget_loaded(session, Account, order)
     return PostedEntry(entry_id, key, kind, status, reference, False)
 
 
-def _add_unlocked(session: Session, connection: Connection, totals: list[Totals]) -> None:
+def add_unlocked(session: Session, connection: Connection, totals: list[Totals]) -> None:
     """Totals of accounts that may overdraw: at commit on PostgreSQL, at once on SQLite."""
     if not totals:
         return
@@ -303,11 +303,11 @@ def _add_unlocked(session: Session, connection: Connection, totals: list[Totals]
         add_totals(connection, totals)
 
 
-def _ref_of(row: Any) -> AccountRef:
+def ref_of(row: Any) -> AccountRef:
     return AccountRef(row.id, row.code, row.normal, row.currency, False)
 
 
-def _check_fields(key: str, kind: str, reference: str | None) -> None:
+def check_fields(key: str, kind: str, reference: str | None) -> None:
     if not isinstance(key, str) or not 0 < len(key) <= 255:
         raise InvalidEntry("an entry needs an idempotency key of 1-255 characters")
     if not isinstance(kind, str) or not 0 < len(kind) <= 40:
@@ -316,7 +316,7 @@ def _check_fields(key: str, kind: str, reference: str | None) -> None:
         raise InvalidEntry("a reference has at most 64 characters")
 
 
-def _check_legs(legs: list[Leg]) -> None:
+def check_legs(legs: list[Leg]) -> None:
     if len(legs) < 2:
         raise InvalidEntry("an entry needs at least two legs")
     for leg in legs:
@@ -331,7 +331,7 @@ def _check_legs(legs: list[Leg]) -> None:
             raise InvalidEntry(f"unknown side {leg.side!r}")
 
 
-def _check_balanced(legs: list[Leg], refs: dict[str, AccountRef]) -> None:
+def check_balanced(legs: list[Leg], refs: dict[str, AccountRef]) -> None:
     totals: dict[str, int] = defaultdict(int)
     for leg in legs:
         totals[refs[leg.account].currency] += leg.amount if leg.side == DEBIT else -leg.amount
@@ -340,7 +340,7 @@ def _check_balanced(legs: list[Leg], refs: dict[str, AccountRef]) -> None:
         raise UnbalancedEntry(f"debits and credits differ per currency: {unbalanced}")
 
 
-def _totals(legs: list[Leg], refs: dict[str, AccountRef], pending: bool) -> dict[int, Totals]:
+def leg_totals(legs: list[Leg], refs: dict[str, AccountRef], pending: bool) -> dict[int, Totals]:
     totals: dict[int, Totals] = {}
     for leg in legs:
         account_id = refs[leg.account].id
@@ -359,7 +359,7 @@ def _totals(legs: list[Leg], refs: dict[str, AccountRef], pending: bool) -> dict
     return totals
 
 
-def _reduces_available(ref: AccountRef, t: Totals) -> int:
+def reduces_available(ref: AccountRef, t: Totals) -> int:
     """How much the entry lowers this account's available balance (0 if it does not).
 
     Available counts pending debits of a credit-normal account (pending credits
@@ -383,7 +383,7 @@ def _refusal(
     """
     unlocked_debited = []
     for code, ref in sorted(refs.items(), key=lambda item: item[1].id):
-        needed = _reduces_available(ref, totals[ref.id])
+        needed = reduces_available(ref, totals[ref.id])
         if needed == 0:
             continue
         if ref.allow_overdraft:
@@ -444,6 +444,6 @@ def _settle(session: Session, entry_id: int, *, to_posted: bool) -> None:
             t.credits_posted += p.amount if to_posted else 0
     order = sorted(totals, key=lambda aid: lock_order(overdraft[aid], aid))
     add_totals(connection, [totals[aid] for aid in order if not overdraft[aid]])
-    _add_unlocked(session, connection, [totals[aid] for aid in order if overdraft[aid]])
+    add_unlocked(session, connection, [totals[aid] for aid in order if overdraft[aid]])
     forget_loaded(session, Account, order)
     forget_loaded(session, Entry, [entry_id])

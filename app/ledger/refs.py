@@ -29,10 +29,15 @@ from app.ledger.errors import AccountNotFound
 # account, far less than a cache that grows with every wallet ever touched.
 CACHE_LIMIT = 100_000
 _STAGED = "ledger.staged_account_refs"
+# Codes per lookup query: under SQLite's default limit of bound parameters.
+_QUERY_CHUNK = 900
 
-_SELECT_REFS = text(
-    "SELECT id, code, normal, currency, allow_overdraft FROM ledger_accounts WHERE code IN :codes"
-).bindparams(bindparam("codes", expanding=True))
+_REF_COLUMNS = "SELECT id, code, normal, currency, allow_overdraft FROM ledger_accounts "
+_SELECT_REFS = text(_REF_COLUMNS + "WHERE code IN :codes").bindparams(
+    bindparam("codes", expanding=True)
+)
+# One array parameter on PostgreSQL, planned on the unique index (app/bulk_lookup.py).
+_PG_SELECT_REFS = text(_REF_COLUMNS + "WHERE code = ANY(:codes)")
 
 _caches: WeakKeyDictionary[Engine, dict[str, AccountRef]] = WeakKeyDictionary()
 
@@ -59,9 +64,19 @@ def resolve(session: Session, codes: Iterable[str]) -> dict[str, AccountRef]:
             found[code] = ref
     if missing:
         staged = session.info.setdefault(_STAGED, {})
-        for row in session.connection().execute(_SELECT_REFS, {"codes": missing}):
-            ref = AccountRef(row.id, row.code, row.normal, row.currency, bool(row.allow_overdraft))
-            found[ref.code] = staged[ref.code] = ref
+        connection = session.connection()
+        if connection.dialect.name == "postgresql":
+            chunks, statement = [missing], _PG_SELECT_REFS
+        else:
+            step = _QUERY_CHUNK
+            chunks = [missing[i : i + step] for i in range(0, len(missing), step)]
+            statement = _SELECT_REFS
+        for chunk in chunks:
+            for row in connection.execute(statement, {"codes": chunk}):
+                ref = AccountRef(
+                    row.id, row.code, row.normal, row.currency, bool(row.allow_overdraft)
+                )
+                found[ref.code] = staged[ref.code] = ref
         unknown = set(missing) - found.keys()
         if unknown:
             raise AccountNotFound(f"no account {', '.join(sorted(unknown))}")
