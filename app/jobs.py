@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from functools import partial
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String, Text, select
+from sqlalchemy import JSON, Integer, String, Text, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.clock import clock
@@ -116,6 +117,37 @@ def enqueue(session: Session, name: str, /, **kwargs: Any) -> OutboxJob:
     job_id = job.id
     on_commit(session, lambda: queue.dispatch(job_id))
     return job
+
+
+def enqueue_many(session: Session, name: str, kwargs_list: list[dict[str, Any]]) -> list[int]:
+    """Record one job per ``kwargs`` in a single statement (a bulk payout's SMS)."""
+    if not kwargs_list:
+        return []
+    from app.observability import current_request_id
+    from app.runtime import runtime_of
+
+    now = clock.now()
+    request_id = current_request_id()
+    ids = list(
+        session.scalars(
+            insert(OutboxJob).returning(OutboxJob.id, sort_by_parameter_order=True),
+            [
+                {
+                    "name": name,
+                    "kwargs": kwargs,
+                    "status": "pending",
+                    "attempts": 0,
+                    "request_id": request_id,
+                    "created_at": now,
+                }
+                for kwargs in kwargs_list
+            ],
+        )
+    )
+    queue = runtime_of(session).queue
+    for job_id in ids:  # one callback each: a job that fails to dispatch stops no other
+        on_commit(session, partial(queue.dispatch, job_id))
+    return ids
 
 
 def pending_jobs(session: Session, older_than: datetime, limit: int = 500) -> list[OutboxJob]:

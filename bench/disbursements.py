@@ -6,7 +6,9 @@ with a wallet, 5 % without: paid as cash-pickup remittances), then
 
 1. validation: ``submit_batch`` of the N lines (what POST /disbursements/batches does);
 2. payment: ``process_chunk`` until the batch is done, as the one worker would;
-3. receipts: the SMS jobs the payment queued (recording gateway), on a sample.
+3. receipts: the follow-up jobs that record each wallet line's SMS receipt (one
+   job per chunk, after its commit; their delivery to the gateway is not timed),
+   on a sample.
 
 The run is bounded: payment stops after ``BENCH_DISBURSEMENT_BUDGET`` seconds
 (default 90) and the full time is projected from the measured rate; receipts
@@ -205,6 +207,7 @@ def run(backend: str, lines: int, budget: float) -> dict[str, Any]:
         "pay_projected_s": per_line * lines,
         "lines_per_s": paid / pay_s,
         "receipt_ms_per_line": 1000 * receipts_s / max(sampled, 1),
+        "with_receipts_projected_s": per_line * lines + receipts_s / max(sampled, 1) * lines,
     }
 
 
@@ -222,7 +225,8 @@ def main() -> None:
             f" | payment {r['pay_s']:6.1f} s ({status}), {r['lines_per_s']:6.0f} lines/s,"
             f" {r['lines']} lines in {r['pay_projected_s']:6.1f} s"
             f" {'(goal < 60 s met)' if r['pay_projected_s'] < 60 else '(goal < 60 s missed)'}"
-            f" | receipts {r['receipt_ms_per_line']:.2f} ms/line (separate jobs)"
+            f" | receipts {r['receipt_ms_per_line']:.2f} ms/line (separate jobs;"
+            f" payment + receipts {r['with_receipts_projected_s']:.1f} s)"
         )
 
 

@@ -15,13 +15,14 @@ import json
 import uuid
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import jobs, ledger
 from app.audit import record
 from app.auth.api_keys import get_api_client
+from app.bulk_rows import insert_rows
 from app.clock import clock
 from app.disbursements.errors import BatchNotFound, BatchReferenceReused
 from app.disbursements.models import DisbursementBatch, DisbursementLine
@@ -116,7 +117,7 @@ def submit_batch(
         for ln in checked.lines
     ]
     for start in range(0, len(rows), INSERT_CHUNK):
-        session.execute(insert(DisbursementLine), rows[start : start + INSERT_CHUNK])
+        insert_rows(session, DisbursementLine.__table__, rows[start : start + INSERT_CHUNK])
     return batch, True
 
 

@@ -17,7 +17,7 @@ from app.customers.models import Customer
 from app.disbursements.models import DisbursementBatch, DisbursementLine
 from app.ledger import chart
 from app.money import format_amount
-from app.sms.service import send_sms
+from app.sms.service import OutgoingDraft, send_many
 from app.transfers.models import Transfer
 
 NAME_CUT = 27
@@ -42,21 +42,25 @@ def notify_lines(session: Session, batch_id: str, first_line: int, last_line: in
         )
         .order_by(DisbursementLine.line)
     ).all()
-    for line, reference, customer in rows:
-        balance = ledger.balance(session, chart.wallet(customer.id)).available
-        send_sms(
-            session,
-            to=customer.msisdn,
-            template="sms.receipt.disbursement",
-            language=customer.language,
-            params={
-                "amount": format_amount(line.amount or 0),
-                "payer": payer.name[:NAME_CUT],
-                "label": (line.reference or batch.reference)[:LABEL_CUT],
-                "reference": reference,
-                "balance": format_amount(balance),
-            },
-            purpose="receipt",
-            dedupe_key=f"disbursement:{batch_id}:{line.line}",
-        )
+    balances = ledger.balances(session, [chart.wallet(customer.id) for _, _, customer in rows])
+    send_many(
+        session,
+        [
+            OutgoingDraft(
+                to=customer.msisdn,
+                template="sms.receipt.disbursement",
+                language=customer.language,
+                params={
+                    "amount": format_amount(line.amount or 0),
+                    "payer": payer.name[:NAME_CUT],
+                    "label": (line.reference or batch.reference)[:LABEL_CUT],
+                    "reference": reference,
+                    "balance": format_amount(balances[chart.wallet(customer.id)].available),
+                },
+                purpose="receipt",
+                dedupe_key=f"disbursement:{batch_id}:{line.line}",
+            )
+            for line, reference, customer in rows
+        ],
+    )
     return len(rows)

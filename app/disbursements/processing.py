@@ -15,6 +15,13 @@ whose code is texted to the recipient. A line the payment refuses (the
 prefunding ran out, the wallet reached its cap or was frozen since validation)
 is ``rejected`` with the error's code; the batch carries on.
 
+A chunk is written in bulk: its lines' entries go to the ledger in one call
+(``ledger.post_entries``, decided in line order against the payer's balance,
+so a prefunding that runs out refuses exactly the lines a one-by-one payment
+would), then its transfers, remittances, code SMS and line results in one
+statement each. A chunk costs a fixed number of round trips, not a dozen per
+line (docs/LEDGER.md, "Bulk writes").
+
 The recipients' SMS receipts are sent by a follow-up job per chunk, after the
 chunk's commit, so texting never slows down or holds up the money.
 """
@@ -22,55 +29,48 @@ chunk's commit, so texting never slows down or holds up the money.
 from __future__ import annotations
 
 import logging
-import secrets
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import jobs, ledger
 from app.auth.api_keys import ApiClient
+from app.bulk_lookup import any_of, key_chunks
+from app.bulk_rows import insert_rows, update_rows
 from app.clock import clock
 from app.disbursements.batches import lock_batch
 from app.disbursements.models import DisbursementBatch, DisbursementLine
 from app.disbursements.validation import Recipient, limit_code, recipients, wallet_holdings
 from app.errors import DomainError
 from app.ledger import chart
-from app.remittances.funded import send_funded
+from app.remittances import funded
 from app.runtime import settings
 from app.transfers.models import Transfer
-from app.transfers.references import ALPHABET
+from app.transfers.references import draw_references
 
 log = logging.getLogger(__name__)
 
 CHUNK = 500
-_RANDOM = secrets.SystemRandom()
 NOTIFY_JOB = "workers.disbursements.notify"
 
 
 @dataclass(slots=True)
-class Outcome:
-    status: str
-    code: str | None = None
-    customer_id: str | None = None
+class _Payment:
+    """One line on its way through a chunk: what is paid, and how it ended."""
+
+    line: DisbursementLine
+    recipient: Recipient | None
     transfer_id: str | None = None
-    remittance_id: str | None = None
-    paid: int = 0
+    reference: str | None = None
+    send: funded.FundedSend | None = None
+    code: str | None = None
 
-
-def draw_references(session: Session, count: int) -> list[str]:
-    """``count`` free transfer references, checked against the table in one query."""
-    chosen: set[str] = set()
-    while len(chosen) < count:
-        wanted = count - len(chosen)
-        candidates = {"PC" + "".join(_RANDOM.choices(ALPHABET, k=8)) for _ in range(wanted)}
-        taken = set(
-            session.scalars(select(Transfer.reference).where(Transfer.reference.in_(candidates)))
-        )
-        chosen |= candidates - taken
-    return sorted(chosen)
+    @property
+    def completed(self) -> bool:
+        return self.code is None
 
 
 def process_chunk(session: Session, batch_id: str, chunk: int | None = None) -> bool:
@@ -92,40 +92,35 @@ def process_chunk(session: Session, batch_id: str, chunk: int | None = None) -> 
         return False
     payer = session.get(ApiClient, batch.payer_id)
     assert payer is not None
-    found = recipients(session, (ln.msisdn for ln in lines))
-    holdings = wallet_holdings(
-        session, (r.customer_id for r in found.values() if r.status != "frozen")
-    )
-    references = iter(draw_references(session, len(lines)))
+    payments = _within_limits(session, lines)
+    _pay(session, batch, payer, payments)
+
     now = clock.now()
-    new_transfers: list[dict[str, Any]] = []
     results: list[dict[str, Any]] = []
-    for line in lines:
-        recipient = found.get(line.msisdn)
-        outcome = _pay_line(
-            session, batch, payer, line, recipient, holdings, next(references), new_transfers
-        )
+    for payment in payments:
         results.append(
             {
                 "batch_id": batch.id,
-                "line": line.line,
-                "status": outcome.status,
-                "code": outcome.code,
-                "customer_id": outcome.customer_id,
-                "transfer_id": outcome.transfer_id,
-                "remittance_id": outcome.remittance_id,
+                "line": payment.line.line,
+                "status": "completed" if payment.completed else "rejected",
+                "code": payment.code,
+                "customer_id": payment.recipient.customer_id
+                if payment.recipient
+                else payment.line.customer_id,
+                "transfer_id": payment.transfer_id if payment.completed else None,
+                "remittance_id": payment.send.remittance_id
+                if payment.send and payment.completed
+                else None,
                 "processed_at": now,
             }
         )
-        if outcome.status == "completed":
+        if payment.completed:
             batch.completed += 1
-            batch.paid_amount += outcome.paid
+            batch.paid_amount += payment.line.amount or 0
         else:
             batch.rejected += 1
-    if new_transfers:
-        session.execute(insert(Transfer), new_transfers)
-    session.execute(update(DisbursementLine), results)
-    batch.updated_at = clock.now()
+    update_rows(session, DisbursementLine.__table__, ("batch_id", "line"), results)
+    batch.updated_at = now
     jobs.enqueue(
         session, NOTIFY_JOB, batch_id=batch.id, first_line=lines[0].line, last_line=lines[-1].line
     )
@@ -136,120 +131,165 @@ def process_chunk(session: Session, batch_id: str, chunk: int | None = None) -> 
     return more
 
 
-def _pay_line(
-    session: Session,
-    batch: DisbursementBatch,
-    payer: ApiClient,
-    line: DisbursementLine,
-    recipient: Recipient | None,
-    holdings: dict[str, int],
-    reference: str,
-    new_transfers: list[dict[str, Any]],
-) -> Outcome:
-    amount = line.amount or 0
-    holding = holdings.get(recipient.customer_id, 0) if recipient else 0
-    code = limit_code(session, recipient, amount, holding)
-    if code is not None:
-        return Outcome("rejected", code=code, customer_id=line.customer_id)
-    try:
-        if recipient is None:
-            remittance = send_funded(
-                session,
-                funding_account=chart.payer(payer.id),
-                organisation_id=payer.id,
-                organisation_name=payer.name,
-                reference=f"{batch.id}:{line.line}",
-                recipient_name=line.name,
-                recipient_msisdn=line.msisdn,
-                amount=amount,
-                entry_key=entry_key(batch.id, line.line),
-                currency=settings(session).CURRENCY,
-            )
-            return Outcome("completed", remittance_id=remittance.id, paid=amount)
-        transfer_id = _pay_wallet(session, batch, payer, line, recipient, reference, new_transfers)
-    except DomainError as exc:  # refused by the ledger: nothing was written
-        return Outcome("rejected", code=exc.code, customer_id=line.customer_id)
-    holdings[recipient.customer_id] = holding + amount
-    return Outcome(
-        "completed", customer_id=recipient.customer_id, transfer_id=transfer_id, paid=amount
-    )
-
-
 def entry_key(batch_id: str, line: int) -> str:
     return f"disbursement:{batch_id}:{line}"
 
 
-def _pay_wallet(
+def _within_limits(session: Session, lines: list[DisbursementLine]) -> list[_Payment]:
+    """Each line with its recipient, refused (``code``) if the recipient may not take it now.
+
+    Limits are checked again at payment: a wallet may have filled up or been
+    frozen since the batch was validated.
+    """
+    found = recipients(session, (ln.msisdn for ln in lines))
+    holdings = wallet_holdings(
+        session, (r.customer_id for r in found.values() if r.status != "frozen")
+    )
+    payments = []
+    for line in lines:
+        recipient = found.get(line.msisdn)
+        amount = line.amount or 0
+        holding = holdings.get(recipient.customer_id, 0) if recipient else 0
+        payment = _Payment(line, recipient, code=limit_code(session, recipient, amount, holding))
+        if payment.completed and recipient is not None:
+            holdings[recipient.customer_id] = holding + amount
+        payments.append(payment)
+    return payments
+
+
+def _pay(
+    session: Session, batch: DisbursementBatch, payer: ApiClient, payments: list[_Payment]
+) -> None:
+    """Post every payable line's entry in one ledger call, then write what they paid for."""
+    currency = settings(session).CURRENCY
+    to_pay = [p for p in payments if p.completed]
+    wallets = [p for p in to_pay if p.recipient is not None]
+    cash = [p for p in to_pay if p.recipient is None]
+    sends = funded.prepare(
+        session,
+        [
+            funded.FundedOrder(
+                funding_account=chart.payer(payer.id),
+                organisation_id=payer.id,
+                organisation_name=payer.name,
+                reference=f"{batch.id}:{p.line.line}",
+                recipient_name=p.line.name,
+                recipient_msisdn=p.line.msisdn,
+                amount=p.line.amount or 0,
+                entry_key=entry_key(batch.id, p.line.line),
+                currency=currency,
+            )
+            for p in cash
+        ],
+    )
+    for payment, send in zip(cash, sends, strict=True):
+        payment.send = send
+    for payment, reference in zip(wallets, draw_references(session, len(wallets)), strict=True):
+        payment.transfer_id = str(uuid.uuid4())
+        payment.reference = reference
+
+    # In line order, so the payer's balance is spent as line-by-line payment would.
+    posting = [p for p in to_pay if p.send is None or not p.send.already_sent]
+    results = ledger.post_entries(
+        session,
+        [_wallet_draft(batch, payer, p) if p.send is None else p.send.draft() for p in posting],
+    )
+    for payment, result in zip(posting, results, strict=True):
+        if isinstance(result, DomainError):  # refused by the ledger: nothing was written
+            payment.code = result.code
+    funded.complete(
+        session,
+        [p.send for p in to_pay if p.send is not None],
+        [r for p, r in zip(posting, results, strict=True) if p.send is not None],
+    )
+    _record_transfers(
+        session,
+        batch,
+        payer,
+        [(p, r) for p, r in zip(posting, results, strict=True) if p.send is None and p.completed],
+        currency,
+    )
+
+
+def _wallet_draft(batch: DisbursementBatch, payer: ApiClient, payment: _Payment) -> ledger.Draft:
+    """payer → wallet, no fee; its meta is what the recipient's statement shows."""
+    assert payment.recipient is not None
+    amount = payment.line.amount or 0
+    return ledger.Draft(
+        key=entry_key(batch.id, payment.line.line),
+        kind="disbursement",
+        legs=(
+            ledger.debit(chart.payer(payer.id), amount),
+            ledger.credit(chart.wallet(payment.recipient.customer_id), amount),
+        ),
+        reference=payment.reference,
+        meta={
+            "transfer_id": payment.transfer_id,
+            "type": "disbursement",
+            "fee": 0,
+            "from": {"name": payer.name, "msisdn": None},
+            "batch_id": batch.id,
+            "line": payment.line.line,
+        },
+    )
+
+
+def _record_transfers(
     session: Session,
     batch: DisbursementBatch,
     payer: ApiClient,
-    line: DisbursementLine,
-    recipient: Recipient,
-    reference: str,
-    new_transfers: list[dict[str, Any]],
-) -> str:
-    """Post payer → wallet and describe its transfer; an entry already posted for this
-    line (a lost result) is found by its key and its transfer reused."""
-    amount = line.amount or 0
-    transfer_id = str(uuid.uuid4())
-    client_key = f"{batch.id}:{line.line}"
-    meta = {
-        "transfer_id": transfer_id,
-        "type": "disbursement",
-        "fee": 0,
-        "from": {"name": payer.name, "msisdn": None},
-        "batch_id": batch.id,
-        "line": line.line,
-    }
-    entry = ledger.post_entry(
-        session,
-        key=entry_key(batch.id, line.line),
-        kind="disbursement",
-        legs=[
-            ledger.debit(chart.payer(payer.id), amount),
-            ledger.credit(chart.wallet(recipient.customer_id), amount),
-        ],
-        reference=reference,
-        meta=meta,
-    )
-    if entry.replayed:
-        existing = session.scalar(
-            select(Transfer.id).where(
-                Transfer.initiator_id == payer.id, Transfer.client_key == client_key
-            )
+    paid: list[tuple[_Payment, Any]],
+    currency: str,
+) -> None:
+    """The transfer row of each wallet line; a line whose entry was already posted
+    (a result lost before its commit) gets back the transfer written with it."""
+    replayed = [f"{batch.id}:{p.line.line}" for p, entry in paid if entry.replayed]
+    existing: dict[str, str] = {}
+    for chunk in key_chunks(session, replayed):
+        existing |= dict(
+            session.execute(
+                select(Transfer.client_key, Transfer.id).where(
+                    Transfer.initiator_id == payer.id, any_of(session, Transfer.client_key, chunk)
+                )
+            ).all()
         )
-        if existing is not None:
-            return existing
-        reference = entry.reference or reference
     now = clock.now()
-    new_transfers.append(
-        {
-            "id": transfer_id,
-            "reference": reference,
-            "type": "disbursement",
-            "status": "completed",
-            "channel": "bulk",
-            "amount": amount,
-            "fee": 0,
-            "commission": 0,
-            "currency": settings(session).CURRENCY,
-            "initiator_id": payer.id,
-            "client_key": client_key,
-            "to_customer_id": recipient.customer_id,
-            "to_msisdn": line.msisdn,
-            "note": (line.reference or "")[:140] or None,
-            "entry_id": entry.id,
-            "created_at": now,
-            "completed_at": now,
-            "meta": {
-                "from": {"name": payer.name, "msisdn": None},
-                "to": {"name": line.name, "msisdn": line.msisdn},
-                "batch_id": batch.id,
-                "line": line.line,
-            },
-        }
-    )
-    return transfer_id
+    rows = []
+    for payment, entry in paid:
+        client_key = f"{batch.id}:{payment.line.line}"
+        if entry.replayed and client_key in existing:
+            payment.transfer_id = existing[client_key]
+            continue
+        assert payment.recipient is not None
+        line = payment.line
+        rows.append(
+            {
+                "id": payment.transfer_id,
+                "reference": entry.reference or payment.reference,
+                "type": "disbursement",
+                "status": "completed",
+                "channel": "bulk",
+                "amount": line.amount or 0,
+                "fee": 0,
+                "commission": 0,
+                "currency": currency,
+                "initiator_id": payer.id,
+                "client_key": client_key,
+                "to_customer_id": payment.recipient.customer_id,
+                "to_msisdn": line.msisdn,
+                "note": (line.reference or "")[:140] or None,
+                "entry_id": entry.id,
+                "created_at": now,
+                "completed_at": now,
+                "meta": {
+                    "from": {"name": payer.name, "msisdn": None},
+                    "to": {"name": line.name, "msisdn": line.msisdn},
+                    "batch_id": batch.id,
+                    "line": line.line,
+                },
+            }
+        )
+    insert_rows(session, Transfer.__table__, rows)
 
 
 def _finish(batch: DisbursementBatch) -> None:

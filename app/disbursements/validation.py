@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import ledger
+from app.bulk_lookup import any_of, key_chunks
 from app.customers.models import Customer
 from app.customers.msisdn import try_normalize_msisdn
 from app.errors import ValidationFailed
@@ -38,7 +39,6 @@ from app.runtime import settings
 MAX_LINES = 100_000
 REFERENCE_MAX = 64
 AMOUNT_MAX = 10**12
-LOOKUP_CHUNK = 1_000
 CSV_COLUMNS = ("msisdn", "name", "amount")
 
 
@@ -141,19 +141,14 @@ def _check_one(
     return checked
 
 
-def _chunks(values: list[str], size: int = LOOKUP_CHUNK) -> Iterator[list[str]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
 def recipients(session: Session, msisdns: Iterable[str]) -> dict[str, Recipient]:
     """The customers behind these numbers, by number (bulk lookup)."""
     found: dict[str, Recipient] = {}
-    for chunk in _chunks(sorted(set(msisdns))):
+    for chunk in key_chunks(session, sorted(set(msisdns))):
         rows = session.execute(
             select(
                 Customer.msisdn, Customer.id, Customer.kyc_tier, Customer.status, Customer.language
-            ).where(Customer.msisdn.in_(chunk))
+            ).where(any_of(session, Customer.msisdn, chunk))
         )
         for msisdn, customer_id, tier, status, language in rows:
             found[msisdn] = Recipient(customer_id, tier, status, language)
@@ -165,12 +160,12 @@ def wallet_holdings(session: Session, customer_ids: Iterable[str]) -> dict[str, 
     codes = [chart.wallet(customer_id) for customer_id in set(customer_ids)]
     holdings: dict[str, int] = {}
     account = ledger.Account
-    for chunk in _chunks(codes):
+    for chunk in key_chunks(session, codes):
         rows = session.execute(
             select(
                 account.code,
                 account.credits_posted - account.debits_posted + account.credits_pending,
-            ).where(account.code.in_(chunk))
+            ).where(any_of(session, account.code, chunk))
         )
         for code, held in rows:
             holdings[code.partition(":")[2]] = int(held)

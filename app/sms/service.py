@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -20,13 +21,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import jobs
+from app.bulk_rows import insert_rows
 from app.clock import clock
 from app.i18n import normalize_language, translate
 from app.runtime import settings
 from app.secretbox import seal, unseal
 from app.sms.gateways import GatewayUnavailable, OutgoingSms, SendResult, SmsGateway
 from app.sms.gsm import SINGLE_PART, sms_length, to_gsm7
-from app.sms.models import FINAL_STATUSES, SmsMessage
+from app.sms.models import FINAL_STATUSES, SmsMessage, new_id
+from app.unique_draws import taken_values
 
 log = logging.getLogger(__name__)
 
@@ -83,32 +86,11 @@ def send_sms(
         existing = _by_dedupe_key(session, dedupe_key)
         if existing is not None:
             return existing
-    if not _E164.match(to):
-        raise ValueError("SMS recipient must be an E.164 number")
-    if "code" in params:
-        raise ValueError("codes go in secret=, never in params (they would be stored in clear)")
-    config = settings(session)
-    language = normalize_language(language)
-    length = sms_length(render(template, language, params, secret))
-    if length > SINGLE_PART:
-        if not config.is_production:
-            raise ValueError(f"{template} ({language}) is {length} GSM-7 characters, over 160")
-        log.error("%s (%s) is %d characters: sent as several parts", template, language, length)
     message = SmsMessage(
-        to_msisdn=to,
-        template=template,
-        language=language,
-        params=params,
-        body=render(template, language, params, SECRET_MASK if secret is not None else None),
-        secret_encrypted=seal(config.SECRET_KEY, SECRET_PURPOSE, secret)
-        if secret is not None
-        else None,
-        purpose=purpose,
-        dedupe_key=dedupe_key,
-        status="queued",
-        attempts=0,
-        expires_at=expires_at,
-        created_at=clock.now(),
+        **_message_values(
+            settings(session),
+            OutgoingDraft(to, template, language, params, secret, purpose, dedupe_key, expires_at),
+        )
     )
     if dedupe_key is None:
         session.add(message)
@@ -126,6 +108,82 @@ def send_sms(
     jobs.enqueue(session, DELIVER_JOB, message_id=message.id)
     log.info("sms %s queued (%s, %s)", message.id, template, purpose)
     return message
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingDraft:
+    """One SMS of a bulk send: the arguments of ``send_sms``."""
+
+    to: str
+    template: str
+    language: str
+    params: dict[str, Any]
+    secret: str | None = None
+    purpose: str = "notification"
+    dedupe_key: str | None = None
+    expires_at: datetime | None = None
+
+
+def send_many(session: Session, drafts: list[OutgoingDraft]) -> int:
+    """Record many SMS in two statements (a bulk payout's codes); returns how many are new.
+
+    Same rules as ``send_sms``; a draft whose dedupe key was already used sends
+    nothing. The keys are looked up once, not guarded one by one: should another
+    transaction write one of them meanwhile (two copies of a job), the unique
+    index fails this one as a whole, and its retry finds them used. Nobody is
+    texted twice either way.
+    """
+    keys = [d.dedupe_key for d in drafts if d.dedupe_key is not None]
+    used = taken_values(session, SmsMessage.dedupe_key, set(keys))
+    config = settings(session)
+    rows = [
+        {"id": new_id(), **_message_values(config, draft)}
+        for draft in drafts
+        if draft.dedupe_key is None or draft.dedupe_key not in used
+    ]
+    if not rows:
+        return 0
+    insert_rows(session, SmsMessage.__table__, rows)
+    jobs.enqueue_many(session, DELIVER_JOB, [{"message_id": row["id"]} for row in rows])
+    log.info("%d sms queued (%s)", len(rows), rows[0]["template"])
+    return len(rows)
+
+
+def _message_values(config: Any, draft: OutgoingDraft) -> dict[str, Any]:
+    """The row of a queued message: rendered, checked for length, its code sealed."""
+    if not _E164.match(draft.to):
+        raise ValueError("SMS recipient must be an E.164 number")
+    if "code" in draft.params:
+        raise ValueError("codes go in secret=, never in params (they would be stored in clear)")
+    language = normalize_language(draft.language)
+    secret = draft.secret
+    length = sms_length(render(draft.template, language, draft.params, secret))
+    if length > SINGLE_PART:
+        if not config.is_production:
+            raise ValueError(
+                f"{draft.template} ({language}) is {length} GSM-7 characters, over 160"
+            )
+        log.error(
+            "%s (%s) is %d characters: sent as several parts", draft.template, language, length
+        )
+    return {
+        "to_msisdn": draft.to,
+        "template": draft.template,
+        "language": language,
+        "params": draft.params,
+        "body": render(
+            draft.template, language, draft.params, SECRET_MASK if secret is not None else None
+        ),
+        "secret_encrypted": seal(config.SECRET_KEY, SECRET_PURPOSE, secret)
+        if secret is not None
+        else None,
+        "purpose": draft.purpose,
+        "dedupe_key": draft.dedupe_key,
+        "status": "queued",
+        "attempts": 0,
+        "expires_at": draft.expires_at,
+        "created_at": clock.now(),
+    }
 
 
 def _by_dedupe_key(session: Session, dedupe_key: str) -> SmsMessage | None:

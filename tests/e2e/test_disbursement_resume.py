@@ -1,9 +1,9 @@
 """A batch whose worker dies mid-way is resumed, and no line is ever paid twice.
 
 Six pensioners with wallets, 10 000 to 60 000 FCFA each, paid in chunks of two
-lines. The "killed worker" raises while paying line 4: the chunk of lines 3-4
-rolls back, lines 1-2 stay paid, and the resume sweep (a batch without progress
-for ten minutes) finishes the job.
+lines. The "killed worker" raises once the chunk of lines 3-4 has posted its
+entries, before its commit: the chunk rolls back, lines 1-2 stay paid, and the
+resume sweep (a batch without progress for ten minutes) finishes the job.
 """
 
 import threading
@@ -52,14 +52,15 @@ def approve(client, key, batch_id):
 
 
 def kill_at_line(monkeypatch, line_number):
-    real = processing._pay_wallet
+    """Die once the chunk holding ``line_number`` has posted its entries, before its commit."""
+    real = processing._record_transfers
 
-    def dying(session, batch, payer, line, *args, **kwargs):
-        if line.line == line_number:
+    def dying(session, batch, payer, paid, *args, **kwargs):
+        if any(payment.line.line == line_number for payment, _entry in paid):
             raise WorkerKilled()
-        return real(session, batch, payer, line, *args, **kwargs)
+        return real(session, batch, payer, paid, *args, **kwargs)
 
-    monkeypatch.setattr(processing, "_pay_wallet", dying)
+    monkeypatch.setattr(processing, "_record_transfers", dying)
     return real
 
 
@@ -96,7 +97,7 @@ def test_the_resume_sweep_finishes_the_batch_paying_each_line_once(
     payer, key, people, batch_id = batch
     real = kill_at_line(monkeypatch, 4)
     approve(client, key, batch_id)
-    monkeypatch.setattr(processing, "_pay_wallet", real)
+    monkeypatch.setattr(processing, "_record_transfers", real)
 
     assert resume_stalled() == 0  # the batch moved less than ten minutes ago
     clock.advance(minutes=11)

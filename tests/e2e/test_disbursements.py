@@ -381,3 +381,74 @@ def test_each_paid_line_has_one_entry(client, runtime, fund, people):
             .where(Entry.idempotency_key.like(f"disbursement:{batch_id}:%"))
         )
     assert keys == 2
+
+
+def test_a_prefunding_that_runs_out_mid_chunk_pays_the_lines_in_order_until_it_does(
+    runtime, people
+):
+    # Approval found the money; the payer spent some since. Lines are decided in
+    # their order: Awa and Jean (cash) are paid, Chantal's 50 000 no longer fits,
+    # Bruno's 10 000 still does, and the payer ends at exactly zero.
+    from app.disbursements import batches, processing
+    from app.disbursements.models import DisbursementBatch, DisbursementLine
+    from app.remittances.models import Remittance
+
+    awa, bruno, chantal = people
+    with transaction(runtime) as session:
+        payer, _key = factories.payer(session, balance=70_000)
+        items = [
+            {"msisdn": awa.msisdn, "name": "Awa Mabiala", "amount": 30_000},
+            {"msisdn": JEAN, "name": "Jean Okemba", "amount": 30_000},
+            {"msisdn": chantal.msisdn, "name": "Chantal", "amount": 50_000},
+            {"msisdn": bruno.msisdn, "name": "Bruno Ngoma", "amount": 10_000},
+        ]
+        batch, _created = batches.submit_batch(session, payer.id, reference="DRAIN", items=items)
+        batch.status = "processing"  # as approval would, minus its check of the funds
+        batch_id = batch.id
+
+    with transaction(runtime) as session:
+        assert processing.process_chunk(session, batch_id) is False
+
+    with transaction(runtime) as session:
+        lines = {
+            ln.line: (ln.status, ln.code)
+            for ln in session.scalars(
+                select(DisbursementLine).where(DisbursementLine.batch_id == batch_id)
+            )
+        }
+        remittances = session.scalars(
+            select(Remittance).where(Remittance.partner_id == payer.id)
+        ).all()
+        done = session.get(DisbursementBatch, batch_id)
+        assert (done.status, done.completed, done.rejected, done.paid_amount) == (
+            "completed",
+            3,
+            1,
+            70_000,
+        )
+    assert lines == {
+        1: ("completed", None),
+        2: ("completed", None),
+        3: ("rejected", "insufficient_funds"),
+        4: ("completed", None),
+    }
+    assert [(r.amount, r.recipient_msisdn, r.status) for r in remittances] == [
+        (30_000, JEAN, "awaiting_payout")
+    ]
+    assert [wallet_of(runtime, p) for p in people] == [30_000, 200_000, 0]
+    assert available(runtime, chart.payer(payer.id)) == 0
+
+
+def test_running_the_receipts_job_again_texts_nobody_twice(client, app, runtime, fund, people):
+    from app.disbursements.notifications import notify_lines
+
+    awa = people[0]
+    batch_id = submit(client, fund, pensions(people)).get_json()["id"]
+    approve(client, fund, batch_id)
+    texts = sms_to(app, awa.msisdn)
+
+    with transaction(runtime) as session:
+        assert notify_lines(session, batch_id, 1, 8) == 1
+
+    assert sms_to(app, awa.msisdn) == texts
+    assert "25 000" in texts[-1] and "P-001" in texts[-1]
