@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from app import jobs, ledger
 from app.auth.api_keys import ApiClient
-from app.bulk_lookup import any_of, key_chunks
+from app.bulk_lookup import any_of, key_chunks, prefer_indexes
 from app.bulk_rows import insert_rows, update_rows
 from app.clock import clock
 from app.disbursements.batches import lock_batch
@@ -76,6 +76,7 @@ class _Payment:
 def process_chunk(session: Session, batch_id: str, chunk: int | None = None) -> bool:
     """Pay the batch's next ``chunk`` (default ``CHUNK``) valid lines; True while some remain."""
     chunk = chunk or CHUNK
+    prefer_indexes(session)
     batch = lock_batch(session, batch_id)
     if batch.status != "processing":
         return False
