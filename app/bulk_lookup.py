@@ -6,7 +6,8 @@ statement is prepared by psycopg after a few runs and PostgreSQL then keeps a
 generic plan, in which the list is compared to every row of a sequential scan
 one value at a time: a lookup that took a millisecond on a small table took a
 quarter of a second at 40 000 rows. ``column = ANY(:array)`` is one parameter
-whose plan uses the unique index whatever the table's size or statistics.
+whose plan uses the unique index once the table has any size (see
+``prefer_indexes`` for tables that were tiny when the plan was made).
 SQLite has no arrays; there the list is an ``IN`` cut into chunks under its
 limit of bound parameters.
 """
@@ -54,8 +55,12 @@ def prefer_indexes(session: Session) -> None:
     plan of ``= ANY`` of 500 constants costs milliseconds to plan, and the RI
     triggers of every inserted row would be planned again too. Every lookup of
     a chunk is by a unique or primary key, so the sequential scan is never what
-    a chunk wants: turned off (``SET LOCAL``, this transaction only), the plan
-    made the first time is the index's and stays right as the tables grow.
+    a chunk wants: turned off (``SET LOCAL``), the plans made during a chunk are
+    the indexes' and stay right as the tables grow. The setting ends with the
+    transaction, but the plans a connection cached under it are kept: they are
+    lookups by key, right anywhere. A statement the connection had already
+    cached with a scan keeps it until its statistics change (autovacuum's
+    ANALYZE invalidates it, as it would the young tables' plans in production).
     """
     if _is_postgresql(session):
         session.execute(text("SET LOCAL enable_seqscan = off"))

@@ -28,9 +28,14 @@ _PG = postgresql.dialect()
 
 
 def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert ``rows`` (dicts with the same keys: column names) into ``table``."""
+    """Insert ``rows`` (dicts with the same keys: column names) into ``table``.
+
+    Every row names every column it needs: on PostgreSQL the statement is
+    SQL, so the models' Python-side defaults and type checks do not apply.
+    """
     if not rows:
         return
+    _same_columns(rows)
     if not _on_postgresql(session):
         session.execute(insert(table), list(rows))
         return
@@ -44,6 +49,7 @@ def update_rows(
     with its other columns (same keys in every row)."""
     if not rows:
         return
+    _same_columns(rows)
     keys = tuple(keys)
     changed = tuple(name for name in rows[0] if name not in keys)
     if not _on_postgresql(session):
@@ -61,6 +67,13 @@ def update_rows(
         )
         return
     _run(session, _pg_update(table, keys, changed), rows)
+
+
+def _same_columns(rows: Sequence[dict[str, Any]]) -> None:
+    """The statement's columns come from the first row: a row with others is a bug."""
+    first = rows[0].keys()
+    if any(row.keys() != first for row in rows):
+        raise ValueError("every row of a bulk write must name the same columns")
 
 
 def json_rows(rows: Sequence[dict[str, Any]]) -> str:

@@ -31,7 +31,15 @@ def notify_lines(session: Session, batch_id: str, first_line: int, last_line: in
     if batch is None or payer is None:
         return 0
     rows = session.execute(
-        select(DisbursementLine, Transfer.reference, Customer)
+        select(
+            DisbursementLine.line,
+            DisbursementLine.amount,
+            DisbursementLine.reference.label("label"),
+            Transfer.reference,
+            Customer.id.label("customer_id"),
+            Customer.msisdn,
+            Customer.language,
+        )
         .join(Transfer, Transfer.id == DisbursementLine.transfer_id)
         .join(Customer, Customer.id == Transfer.to_customer_id)
         .where(
@@ -42,25 +50,25 @@ def notify_lines(session: Session, batch_id: str, first_line: int, last_line: in
         )
         .order_by(DisbursementLine.line)
     ).all()
-    balances = ledger.balances(session, [chart.wallet(customer.id) for _, _, customer in rows])
+    balances = ledger.balances(session, [chart.wallet(row.customer_id) for row in rows])
     send_many(
         session,
         [
             OutgoingDraft(
-                to=customer.msisdn,
+                to=row.msisdn,
                 template="sms.receipt.disbursement",
-                language=customer.language,
+                language=row.language,
                 params={
-                    "amount": format_amount(line.amount or 0),
+                    "amount": format_amount(row.amount or 0),
                     "payer": payer.name[:NAME_CUT],
-                    "label": (line.reference or batch.reference)[:LABEL_CUT],
-                    "reference": reference,
-                    "balance": format_amount(balances[chart.wallet(customer.id)].available),
+                    "label": (row.label or batch.reference)[:LABEL_CUT],
+                    "reference": row.reference,
+                    "balance": format_amount(balances[chart.wallet(row.customer_id)].available),
                 },
                 purpose="receipt",
-                dedupe_key=f"disbursement:{batch_id}:{line.line}",
+                dedupe_key=f"disbursement:{batch_id}:{row.line}",
             )
-            for line, reference, customer in rows
+            for row in rows
         ],
     )
     return len(rows)

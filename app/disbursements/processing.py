@@ -33,7 +33,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from app import jobs, ledger
@@ -54,6 +54,16 @@ from app.transfers.references import draw_references
 log = logging.getLogger(__name__)
 
 CHUNK = 500
+# Plain rows, not ORM objects: a chunk only reads its lines (their results are
+# written by one UPDATE), and 500 tracked objects cost the client ~10 ms.
+_LINE_COLUMNS = (
+    DisbursementLine.line,
+    DisbursementLine.msisdn,
+    DisbursementLine.name,
+    DisbursementLine.amount,
+    DisbursementLine.reference,
+    DisbursementLine.customer_id,
+)
 NOTIFY_JOB = "workers.disbursements.notify"
 
 
@@ -61,7 +71,7 @@ NOTIFY_JOB = "workers.disbursements.notify"
 class _Payment:
     """One line on its way through a chunk: what is paid, and how it ended."""
 
-    line: DisbursementLine
+    line: Row[Any]  # the columns of a DisbursementLine this chunk reads (_LINE_COLUMNS)
     recipient: Recipient | None
     transfer_id: str | None = None
     reference: str | None = None
@@ -80,14 +90,12 @@ def process_chunk(session: Session, batch_id: str, chunk: int | None = None) -> 
     batch = lock_batch(session, batch_id)
     if batch.status != "processing":
         return False
-    lines = list(
-        session.scalars(
-            select(DisbursementLine)
-            .where(DisbursementLine.batch_id == batch.id, DisbursementLine.status == "valid")
-            .order_by(DisbursementLine.line)
-            .limit(chunk)
-        )
-    )
+    lines = session.execute(
+        select(*_LINE_COLUMNS)
+        .where(DisbursementLine.batch_id == batch.id, DisbursementLine.status == "valid")
+        .order_by(DisbursementLine.line)
+        .limit(chunk)
+    ).all()
     if not lines:
         _finish(batch)
         return False
@@ -105,9 +113,7 @@ def process_chunk(session: Session, batch_id: str, chunk: int | None = None) -> 
                 "line": payment.line.line,
                 "status": "completed" if payment.completed else "rejected",
                 "code": payment.code,
-                "customer_id": payment.recipient.customer_id
-                if payment.recipient
-                else payment.line.customer_id,
+                "customer_id": _customer_of(payment),
                 "transfer_id": payment.transfer_id if payment.completed else None,
                 "remittance_id": payment.send.remittance_id
                 if payment.send and payment.completed
@@ -132,11 +138,18 @@ def process_chunk(session: Session, batch_id: str, chunk: int | None = None) -> 
     return more
 
 
+def _customer_of(payment: _Payment) -> str | None:
+    """Whose wallet a paid line credited; for a rejected line, who validation found."""
+    if not payment.completed:
+        return payment.line.customer_id
+    return payment.recipient.customer_id if payment.recipient is not None else None
+
+
 def entry_key(batch_id: str, line: int) -> str:
     return f"disbursement:{batch_id}:{line}"
 
 
-def _within_limits(session: Session, lines: list[DisbursementLine]) -> list[_Payment]:
+def _within_limits(session: Session, lines: list[Row[Any]]) -> list[_Payment]:
     """Each line with its recipient, refused (``code``) if the recipient may not take it now.
 
     Limits are checked again at payment: a wallet may have filled up or been

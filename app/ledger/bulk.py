@@ -15,10 +15,11 @@ number of statements, whatever its length (PostgreSQL round trips):
    locked rows: an earlier draft's spending counts for a later one, exactly as
    if they had been posted one after the other; a refused draft gets its error
    (insufficient funds, frozen account) and writes nothing [0];
-5. insert the accepted entries and their postings, then add each locked
-   account's total once (the payer's row is written once per call, not once
-   per line) [3]; the totals of accounts that may overdraw follow the single
-   path (at COMMIT on PostgreSQL, ``deferred.py``).
+5. draw the new entries' ids, insert the entries and their postings, then add
+   each locked account's total once (the payer's row is written once per
+   call, not once per line) [4]; the totals of accounts that may overdraw
+   follow the single path (at COMMIT on PostgreSQL, ``deferred.py``), and
+   their status is read once if the list debits any [1].
 
 Results come back in the order of the drafts, each a ``PostedEntry`` (new or
 ``replayed``) or the ``DomainError`` that refused it, so the caller can record

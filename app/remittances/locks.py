@@ -32,6 +32,12 @@ def lock_remittance(session: Session, remittance_id: str) -> Remittance:
 
 
 def lock_actor(session: Session, actor: StaffUser | Customer) -> None:
-    """Serialise code attempts of one counter or one customer."""
+    """Serialise code attempts of one counter or one customer.
+
+    ``FOR NO KEY UPDATE``: it excludes another attempt just the same, but not
+    the key-share lock a foreign key takes, so a bulk payout inserting a
+    transfer to this customer while holding their wallet never waits on an
+    attempt that waits on that wallet (a deadlock).
+    """
     model = type(actor)
-    session.execute(select(model.id).where(model.id == actor.id).with_for_update())
+    session.execute(select(model.id).where(model.id == actor.id).with_for_update(key_share=True))

@@ -63,6 +63,9 @@ _REPLACEMENTS = {
 }
 
 
+_GSM = BASIC | EXTENSION
+
+
 def is_gsm7(text: str) -> bool:
     return all(ch in BASIC or ch in EXTENSION for ch in text)
 
@@ -83,7 +86,14 @@ def _transliterate_char(ch: str) -> str:
 def to_gsm7(text: str) -> str:
     """``text`` written only with GSM-7 characters, as close to the original as it gets."""
     composed = unicodedata.normalize("NFC", text)
+    if _GSM.issuperset(composed):  # most texts: nothing to replace
+        return composed
     return "".join(_transliterate_char(ch) for ch in composed)
+
+
+def septets(gsm_text: str) -> int:
+    """Length in septets of a text already in GSM-7: extension characters count two."""
+    return len(gsm_text) + sum(1 for ch in gsm_text if ch in EXTENSION)
 
 
 def _septets(ch: str) -> int:
@@ -92,7 +102,7 @@ def _septets(ch: str) -> int:
 
 def sms_length(text: str) -> int:
     """Length in septets once transliterated: extension characters count two."""
-    return sum(_septets(ch) for ch in to_gsm7(text))
+    return septets(to_gsm7(text))
 
 
 def parts(text: str) -> list[str]:

@@ -27,7 +27,7 @@ from app.i18n import normalize_language, translate
 from app.runtime import settings
 from app.secretbox import seal, unseal
 from app.sms.gateways import GatewayUnavailable, OutgoingSms, SendResult, SmsGateway
-from app.sms.gsm import SINGLE_PART, sms_length, to_gsm7
+from app.sms.gsm import SINGLE_PART, septets, to_gsm7
 from app.sms.models import FINAL_STATUSES, SmsMessage, new_id
 from app.unique_draws import taken_values
 
@@ -125,7 +125,7 @@ class OutgoingDraft:
 
 
 def send_many(session: Session, drafts: list[OutgoingDraft]) -> int:
-    """Record many SMS in two statements (a bulk payout's codes); returns how many are new.
+    """Record many SMS in a fixed number of statements (a bulk payout); returns how many are new.
 
     Same rules as ``send_sms``; a draft whose dedupe key was already used sends
     nothing. The keys are looked up once, not guarded one by one: should another
@@ -157,7 +157,10 @@ def _message_values(config: Any, draft: OutgoingDraft) -> dict[str, Any]:
         raise ValueError("codes go in secret=, never in params (they would be stored in clear)")
     language = normalize_language(draft.language)
     secret = draft.secret
-    length = sms_length(render(draft.template, language, draft.params, secret))
+    mask = SECRET_MASK if secret is not None else None
+    body = render(draft.template, language, draft.params, mask)
+    sent = body if secret is None else render(draft.template, language, draft.params, secret)
+    length = septets(sent)  # already GSM-7: counted, not transliterated again
     if length > SINGLE_PART:
         if not config.is_production:
             raise ValueError(
@@ -171,9 +174,7 @@ def _message_values(config: Any, draft: OutgoingDraft) -> dict[str, Any]:
         "template": draft.template,
         "language": language,
         "params": draft.params,
-        "body": render(
-            draft.template, language, draft.params, SECRET_MASK if secret is not None else None
-        ),
+        "body": body,
         "secret_encrypted": seal(config.SECRET_KEY, SECRET_PURPOSE, secret)
         if secret is not None
         else None,
