@@ -9,7 +9,9 @@
   ledger's hot path, never call it;
 * PostgreSQL: a deferred constraint trigger checks at commit that every entry
   that received postings balances per currency (SQLite cannot defer a trigger;
-  there the Python check and ``flask ledger check`` stand guard).
+  there the Python check and ``flask ledger check`` stand guard). Migration
+  0010 replaced it with one check per INSERT statement over the entries the
+  statement touched.
 
 The overdraft rule is a CHECK constraint on ``ledger_accounts`` (models.py).
 """

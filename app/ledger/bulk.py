@@ -26,7 +26,8 @@ Results come back in the order of the drafts, each a ``PostedEntry`` (new or
 per line what happened and still commit the rest. A malformed draft (bad legs,
 unbalanced, unknown account, one key twice in the list) is a caller's bug: it
 raises and nothing is written. The database guards are the same as for one
-entry: CHECK constraint against overdraft, deferred balance trigger.
+entry: CHECK constraint against overdraft, balance trigger on the postings'
+INSERT (one call for the whole list).
 
 Only immediate posted entries: holds and reversals stay one at a time.
 """

@@ -11,7 +11,7 @@ Write path of one entry (PostgreSQL round trips in brackets):
    nothing and returns the first entry, or a conflict if its legs differ;
 5. the unit of work commits [1]: on PostgreSQL the increments of the accounts
    that may overdraw (fees: hot rows) travel with the COMMIT (``deferred.py``),
-   and a deferred trigger re-checks that the entry balances.
+   and a trigger re-checked at the INSERT that the entry balances (0010).
 
 A refused write (insufficient funds, frozen account, conflict, invalid legs)
 writes nothing, so the caller may still commit the rest of its work (a domain

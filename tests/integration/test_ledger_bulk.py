@@ -7,7 +7,7 @@ writes nothing.
 
 Every test runs on SQLite and PostgreSQL (the concurrency ones on PostgreSQL
 only); all but one commit what they post, so the conftest's invariant checks and the
-database's own guards (deferred balance trigger, overdraft CHECK) see it.
+database's own guards (balance trigger, overdraft CHECK) see it.
 """
 
 from __future__ import annotations

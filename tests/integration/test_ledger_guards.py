@@ -2,7 +2,7 @@
 
 Each test writes with raw SQL, as a careless script or a compromised service
 could, and shows the database itself refuses: overdraft, edits of postings and
-of final entries, deletions, and (PostgreSQL) an unbalanced entry at commit.
+of final entries, deletions, and (PostgreSQL) an unbalanced entry at its INSERT.
 """
 
 import pytest
@@ -131,20 +131,18 @@ def insert_one_sided_entry(session, awa):
 
 
 @pytest.mark.postgres_only
-def test_an_unbalanced_entry_written_in_sql_fails_at_commit(runtime):
+def test_an_unbalanced_entry_written_in_sql_fails_at_its_insert(runtime):
     awa = committed(runtime, lambda s: wallet(s))
-    with runtime.unit_of_work() as uow:
-        insert_one_sided_entry(uow.session, awa)  # accepted for now: the check is deferred
-        with pytest.raises(IntegrityError, match="unbalanced"):
-            uow.commit()
+    with runtime.unit_of_work() as uow, pytest.raises(IntegrityError, match="unbalanced"):
+        insert_one_sided_entry(uow.session, awa)
     with runtime.unit_of_work() as uow:
         assert ledger.statement(uow.session, awa).items == []
 
 
 @pytest.mark.postgres_only
-def test_a_leg_added_to_a_balanced_entry_in_sql_fails_at_commit(runtime):
+def test_a_leg_added_to_a_balanced_entry_in_sql_fails_at_its_insert(runtime):
     _, bruno, entry = committed(runtime, posted_transfer)
-    with runtime.unit_of_work() as uow:
+    with runtime.unit_of_work() as uow, pytest.raises(IntegrityError, match="unbalanced"):
         uow.session.execute(
             text(
                 "INSERT INTO ledger_postings (entry_id, account_id, side, amount, currency) "
@@ -152,8 +150,6 @@ def test_a_leg_added_to_a_balanced_entry_in_sql_fails_at_commit(runtime):
             ),
             {"e": entry.id, "c": bruno},
         )
-        with pytest.raises(IntegrityError, match="unbalanced"):
-            uow.commit()
 
 
 @pytest.mark.sqlite_only

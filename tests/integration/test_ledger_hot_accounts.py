@@ -120,26 +120,28 @@ def test_fees_of_a_rolled_back_transaction_never_reach_the_next_one(runtime):
     assert fee_balance(runtime) == 0
 
 
+def refuse_this_commit(session):
+    """A deferred constraint that fails this transaction's COMMIT (a temp table, dropped
+    with the transaction)."""
+    for statement in (
+        "CREATE TEMP TABLE refuse_commit (x int) ON COMMIT DROP",
+        "CREATE OR REPLACE FUNCTION pg_temp.refuse_commit() RETURNS trigger AS $$ "
+        "BEGIN RAISE EXCEPTION 'refused at commit' USING ERRCODE = 'check_violation'; "
+        "END $$ LANGUAGE plpgsql",
+        "CREATE CONSTRAINT TRIGGER refuse_commit AFTER INSERT ON refuse_commit "
+        "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION pg_temp.refuse_commit()",
+        "INSERT INTO refuse_commit VALUES (1)",
+    ):
+        session.execute(text(statement))
+
+
 @pytest.mark.postgres_only
 def test_a_commit_refused_by_the_database_keeps_nothing_not_even_the_fees(runtime):
     awa, bruno = two_wallets(runtime)
     with runtime.unit_of_work() as uow:
         p2p_with_fee(uow.session, awa, bruno, 1_000, 50)
-        entry_id = uow.session.execute(
-            text(
-                "INSERT INTO ledger_entries (idempotency_key, fingerprint, kind, status, "
-                "created_at) VALUES (:k, 'x', 'forged', 'posted', now()) RETURNING id"
-            ),
-            {"k": key("forged")},
-        ).scalar()
-        uow.session.execute(
-            text(
-                "INSERT INTO ledger_postings (entry_id, account_id, side, amount, currency) "
-                "SELECT :e, id, 'credit', 5, 'XAF' FROM ledger_accounts WHERE code = :c"
-            ),
-            {"e": entry_id, "c": bruno},
-        )
-        with pytest.raises(IntegrityError, match="unbalanced"):
+        refuse_this_commit(uow.session)
+        with pytest.raises(IntegrityError, match="refused at commit"):
             uow.commit()
     assert fee_balance(runtime) == 0
     with runtime.unit_of_work() as uow:
