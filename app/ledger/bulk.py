@@ -52,7 +52,7 @@ from app.ledger.journal import (
     forget_loaded,
     write_posted_entries,
 )
-from app.ledger.locks import LockedAccount, lock_accounts
+from app.ledger.locks import LockedAccount
 from app.ledger.models import Account
 from app.ledger.posting import (
     Leg,
@@ -63,10 +63,10 @@ from app.ledger.posting import (
     check_legs,
     entry_fingerprint,
     leg_totals,
+    lock_and_resolve,
     reduces_available,
-    ref_of,
 )
-from app.ledger.refs import AccountRef, cached, resolve
+from app.ledger.refs import AccountRef
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,15 +94,7 @@ def post_entries(session: Session, drafts: Sequence[Draft]) -> list[Result]:
         check_fields(draft.key, draft.kind, draft.reference)
         check_legs(list(draft.legs))
     connection = session.connection()
-    codes = {leg.account for draft in drafts for leg in draft.legs}
-    unguarded = {code: ref for code, ref in cached(session, codes).items() if ref.allow_overdraft}
-    locked = lock_accounts(connection, codes - unguarded.keys())
-    refs = {code: ref_of(row) for code, row in locked.items()} | unguarded
-    if len(refs) < len(codes):
-        refs |= resolve(session, codes - refs.keys())
-        late = {code for code, ref in refs.items() if not ref.allow_overdraft} - locked.keys()
-        if late:  # opened by another transaction since the lock query: lock them too
-            locked |= lock_accounts(connection, late)
+    locked, refs = lock_and_resolve(session, {leg.account for d in drafts for leg in d.legs})
     for draft in drafts:
         check_balanced(list(draft.legs), refs)
 

@@ -303,18 +303,7 @@ def write_posted_entries(
             numbered = [e | {"id": i} for e, i in zip(entries, drawn, strict=True)]
             cursor.execute(_PG_INSERT_ENTRIES, [now, now, json_rows(numbered)])
             ids = dict(cursor.fetchall())
-            rows = [
-                {
-                    "entry_id": ids[key],
-                    "account_id": p.account_id,
-                    "side": p.side,
-                    "amount": p.amount,
-                    "currency": p.currency,
-                }
-                for key in ids
-                for p in postings[key]
-            ]
-            cursor.execute(_PG_INSERT_POSTINGS, [json_rows(rows)])
+            cursor.execute(_PG_INSERT_POSTINGS, [json_rows(_posting_rows(ids, postings))])
         return ids
     # SQLite: the caller's BEGIN IMMEDIATE excludes every other writer, so the
     # keys it found free are still free.
@@ -335,21 +324,25 @@ def write_posted_entries(
         ],
     )
     ids = {key: entry_id for key, entry_id in result}
-    connection.execute(
-        _INSERT_POSTING,
-        [
-            {
-                "entry_id": ids[key],
-                "account_id": p.account_id,
-                "side": p.side,
-                "amount": p.amount,
-                "currency": p.currency,
-            }
-            for key in ids
-            for p in postings[key]
-        ],
-    )
+    connection.execute(_INSERT_POSTING, _posting_rows(ids, postings))
     return ids
+
+
+def _posting_rows(
+    ids: dict[str, int], postings: dict[str, Sequence[NewPosting]]
+) -> list[dict[str, Any]]:
+    """The posting rows of the entries written (``ids`` by key), in their order."""
+    return [
+        {
+            "entry_id": ids[key],
+            "account_id": p.account_id,
+            "side": p.side,
+            "amount": p.amount,
+            "currency": p.currency,
+        }
+        for key in ids
+        for p in postings[key]
+    ]
 
 
 def add_posted_totals(connection: Connection, totals: Sequence[Totals]) -> None:

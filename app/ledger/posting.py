@@ -56,7 +56,7 @@ from app.ledger.journal import (
     reversal_of,
     write_entry,
 )
-from app.ledger.locks import claim_pending_entry, lock_accounts, lock_order
+from app.ledger.locks import LockedAccount, claim_pending_entry, lock_accounts, lock_order
 from app.ledger.models import Account, Entry
 from app.ledger.refs import AccountRef, cached, resolve
 
@@ -237,17 +237,7 @@ def _write(
     check_fields(key, kind, reference)
     check_legs(legs)
     connection = session.connection()
-    codes = {leg.account for leg in legs}
-    # Accounts known to allow overdraft are neither locked nor checked; every
-    # other code goes to the lock, which also tells what the account is.
-    unguarded = {code: ref for code, ref in cached(session, codes).items() if ref.allow_overdraft}
-    locked = lock_accounts(connection, codes - unguarded.keys())
-    refs = {code: ref_of(row) for code, row in locked.items()} | unguarded
-    if len(refs) < len(codes):
-        refs |= resolve(session, codes - refs.keys())
-        late = {code for code, ref in refs.items() if not ref.allow_overdraft} - locked.keys()
-        if late:  # opened by another transaction since the lock query: lock them too
-            locked |= lock_accounts(connection, late)
+    locked, refs = lock_and_resolve(session, {leg.account for leg in legs})
     check_balanced(legs, refs)
     fingerprint = entry_fingerprint(kind, legs)
     totals = leg_totals(legs, refs, pending)
@@ -291,6 +281,26 @@ def _write(
     add_unlocked(session, connection, [totals[aid] for aid in order if by_id[aid].allow_overdraft])
     forget_loaded(session, Account, order)
     return PostedEntry(entry_id, key, kind, status, reference, False)
+
+
+def lock_and_resolve(
+    session: Session, codes: set[str]
+) -> tuple[dict[str, LockedAccount], dict[str, AccountRef]]:
+    """Lock the accounts of ``codes`` that may not overdraw (id order) and resolve all.
+
+    Accounts known to allow overdraft are neither locked nor checked; every
+    other code goes to the lock, which also tells what the account is.
+    """
+    connection = session.connection()
+    unguarded = {code: ref for code, ref in cached(session, codes).items() if ref.allow_overdraft}
+    locked = lock_accounts(connection, codes - unguarded.keys())
+    refs = {code: ref_of(row) for code, row in locked.items()} | unguarded
+    if len(refs) < len(codes):
+        refs |= resolve(session, codes - refs.keys())
+        late = {code for code, ref in refs.items() if not ref.allow_overdraft} - locked.keys()
+        if late:  # opened by another transaction since the lock query: lock them too
+            locked |= lock_accounts(connection, late)
+    return locked, refs
 
 
 def add_unlocked(session: Session, connection: Connection, totals: list[Totals]) -> None:

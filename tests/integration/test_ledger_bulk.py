@@ -13,7 +13,6 @@ database's own guards (balance trigger, overdraft CHECK) see it.
 from __future__ import annotations
 
 import random
-import threading
 import uuid
 from collections import Counter
 from datetime import timedelta
@@ -32,6 +31,7 @@ from app.ledger.errors import (
     InvalidEntry,
     UnbalancedEntry,
 )
+from tests.concurrency import together
 from tests.factories import fund, key, wallet
 
 # -- helpers -------------------------------------------------------------------
@@ -661,27 +661,6 @@ def test_a_list_has_the_outcomes_and_balances_of_its_drafts_posted_one_by_one(
 
 
 # -- concurrency (PostgreSQL: real row locks, real threads) --------------------
-
-
-def together(count, work):
-    """Run ``work(i)`` in ``count`` threads released at once; return each result or error."""
-    barrier = threading.Barrier(count)
-    outcomes = [None] * count
-
-    def run(i):
-        barrier.wait(timeout=30)
-        try:
-            outcomes[i] = work(i)
-        except Exception as exc:
-            outcomes[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a thread is stuck"
-    return outcomes
 
 
 @pytest.mark.postgres_only

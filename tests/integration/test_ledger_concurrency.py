@@ -5,7 +5,6 @@ overlap; nothing sleeps. What must hold: no double spend, no double post, no
 deadlock, money conserved.
 """
 
-import threading
 from collections import Counter
 from datetime import timedelta
 
@@ -17,30 +16,10 @@ from app.clock import clock as app_clock
 from app.errors import InsufficientFunds
 from app.ledger.chart import fees
 from app.ledger.errors import EntryNotPending
+from tests.concurrency import together
 from tests.factories import key, wallet
 
 pytestmark = pytest.mark.postgres_only
-
-
-def together(count, work):
-    """Run ``work(i)`` in ``count`` threads released at once; return each result or error."""
-    barrier = threading.Barrier(count)
-    outcomes = [None] * count
-
-    def run(i):
-        barrier.wait(timeout=30)
-        try:
-            outcomes[i] = work(i)
-        except Exception as exc:
-            outcomes[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a thread is stuck"
-    return outcomes
 
 
 def committed(runtime, write):

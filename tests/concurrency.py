@@ -1,0 +1,24 @@
+"""Running work in threads released at once: the PostgreSQL race tests."""
+
+import threading
+
+
+def together(count, work):
+    """Run ``work(i)`` in ``count`` threads released at once; return each result or error."""
+    barrier = threading.Barrier(count)
+    outcomes = [None] * count
+
+    def run(i):
+        barrier.wait(timeout=30)
+        try:
+            outcomes[i] = work(i)
+        except Exception as exc:
+            outcomes[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a thread is stuck"
+    return outcomes
