@@ -5,8 +5,6 @@ Admins only. Days are business days in Brazzaville time, ``YYYY-MM-DD``.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import csv
 import io
 import re
@@ -19,6 +17,7 @@ from marshmallow import Schema
 from marshmallow import fields as mf
 
 from app.api import nullable
+from app.api.cursors import decode_id_cursor, encode_id_cursor
 from app.api.validation import load, query_int
 from app.auth.decorators import require
 from app.auth.principal import current_principal
@@ -154,25 +153,6 @@ def _run_detail(row: Any, versions: list[Any]) -> dict[str, Any]:
     }
 
 
-def encode_cursor(before_id: int | None) -> str | None:
-    if before_id is None:
-        return None
-    return base64.urlsafe_b64encode(f"reconciliation:{before_id}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None) -> int | None:
-    if not cursor:
-        return None
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        prefix, _, number = text.partition(":")
-        if prefix != "reconciliation" or not number.isdigit():
-            raise ValueError(text)
-        return int(number)
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise ValidationFailed({"cursor": ["Not a cursor returned by this endpoint."]}) from exc
-
-
 def wants_csv() -> bool:
     fmt = request.args.get("format")
     if fmt is not None:
@@ -255,11 +235,14 @@ class Reconciliations(Resource):
     def get(self):  # type: ignore[no-untyped-def]
         """Daily reconciliation runs, newest first (a re-run of a day is its next version)."""
         limit = query_int("limit", 20)
-        before_id = decode_cursor(request.args.get("cursor"))
+        before_id = decode_id_cursor("reconciliation", request.args.get("cursor"))
         with transaction() as session:
             page = list_runs(session, limit=limit, before_id=before_id)
             items = [_run_summary(row) for row in page.items]
-        return {"items": items, "next_cursor": encode_cursor(page.next_before_id)}
+        return {
+            "items": items,
+            "next_cursor": encode_id_cursor("reconciliation", page.next_before_id),
+        }
 
     @ns.expect(run_in, validate=False)
     @ns.response(201, "The run, stored as the day's next version", run_detail_model)

@@ -7,8 +7,6 @@ cursor is opaque to clients and only says "older than this event".
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +16,7 @@ from marshmallow import Schema
 from marshmallow import fields as mf
 
 from app.api import nullable
+from app.api.cursors import decode_id_cursor, encode_id_cursor
 from app.api.validation import query_int
 from app.audit import list_events
 from app.auth.decorators import require
@@ -97,11 +96,11 @@ class AuditEvents(Resource):
         query["since"] = _instant("since")
         query["until"] = _instant("until")
         query["limit"] = query_int("limit", 20)
-        query["before_id"] = decode_cursor(request.args.get("cursor"))
+        query["before_id"] = decode_id_cursor("audit", request.args.get("cursor"))
         with transaction() as session:
             page = list_events(session, **query)
             items = _events.dump(page.items)
-        return {"items": items, "next_cursor": encode_cursor(page.next_before_id)}
+        return {"items": items, "next_cursor": encode_id_cursor("audit", page.next_before_id)}
 
 
 def _instant(name: str) -> datetime | None:
@@ -113,22 +112,3 @@ def _instant(name: str) -> datetime | None:
     except ValueError as exc:
         raise ValidationFailed({name: ["Must be an ISO 8601 date or time."]}) from exc
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def encode_cursor(before_id: int | None) -> str | None:
-    if before_id is None:
-        return None
-    return base64.urlsafe_b64encode(f"audit:{before_id}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None) -> int | None:
-    if not cursor:
-        return None
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        prefix, _, number = text.partition(":")
-        if prefix != "audit" or not number.isdigit():
-            raise ValueError(text)
-        return int(number)
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise ValidationFailed({"cursor": ["Not a cursor returned by this endpoint."]}) from exc
