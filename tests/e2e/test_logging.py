@@ -3,7 +3,6 @@ phone numbers masked and no PIN, OTP, code or token ever written."""
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 from collections.abc import Callable, Iterator
@@ -12,8 +11,8 @@ import pytest
 from flask import Flask
 
 from app.jobs import enqueue
-from app.observability import JsonFormatter
 from app.runtime import transaction
+from tests.logs import json_log_stream
 
 log = logging.getLogger("tests.e2e.logging")
 
@@ -22,16 +21,8 @@ LogLines = Callable[[], list[dict]]
 
 @pytest.fixture
 def json_logs() -> Iterator[LogLines]:
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
-    root.removeHandler(handler)
-    root.setLevel(level)
+    with json_log_stream(logging.INFO) as stream:
+        yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
 
 
 @pytest.fixture

@@ -8,32 +8,23 @@ text is searched for every secret the journey used.
 
 from __future__ import annotations
 
-import io
 import logging
 import re
 
 import pytest
 
-from app.observability import JsonFormatter
 from app.runtime import transaction
 from tests import factories
 from tests.e2e.payments_support import API, confirm, otp_for, post, send_p2p
+from tests.logs import json_log_stream
 
 PIN = "4826"
 
 
 @pytest.fixture
 def captured_logs():
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    yield stream
-    root.removeHandler(handler)
-    root.setLevel(level)
+    with json_log_stream(logging.DEBUG) as stream:
+        yield stream
 
 
 def test_a_full_journey_logs_no_secret(client, app, runtime, captured_logs):
