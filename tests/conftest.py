@@ -82,7 +82,11 @@ def pg_database(pg_server_url: str) -> Iterator[str]:
     admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = server.set(database=name).render_as_string(hide_password=False)
+    # Tests check locking and balances, not how fast the server accepts a
+    # connection: a busy CI host once took over the app's 5 s to fork backends
+    # for eight racing threads (ConnectionTimeout), so tests allow 30 s.
+    query = {"connect_timeout": "30", **server.query}
+    url = server.set(database=name, query=query).render_as_string(hide_password=False)
     migrate(url)
     yield url
     with admin.connect() as conn:
