@@ -5,12 +5,13 @@ acknowledged, whatever it posts."""
 from contextlib import suppress
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from app.customers.models import Customer
 from app.customers.service import verify_pin
 from app.errors import DomainError
 from app.runtime import transaction
-from app.sms.inbound import commands
+from app.sms.inbound import commands, routes
 from tests import factories
 from tests.e2e.payments_support import wallet_of
 from tests.e2e.sms_support import answer, ask, code_in, inbox, text, texts_to
@@ -173,6 +174,31 @@ def test_a_bug_in_a_command_is_answered_with_the_error_text_and_undone(
     assert ask(client, app, awa.msisdn, envoi, provider_id="ATXid_7") == []
     (row,) = inbox(runtime)
     assert row.outcome == "failed"
+
+
+def test_a_message_that_cannot_even_be_stored_is_asked_for_again(
+    client, app, runtime, awa, monkeypatch
+):
+    def unreachable(session, incoming, **kwargs):
+        raise OperationalError("INSERT INTO inbound_sms", {}, ConnectionError("server gone"))
+
+    monkeypatch.setattr(routes, "handle_inbound", unreachable)
+    response = text(client, awa.msisdn, "SOLDE", provider_id="ATXid_9")
+    assert (response.status_code, response.headers.get("Retry-After")) == (503, "60")
+    assert inbox(runtime) == []
+
+
+def test_a_message_asked_for_again_is_answered_once_when_it_comes_back(
+    client, app, runtime, awa, monkeypatch
+):
+    handle = routes.handle_inbound
+    monkeypatch.setattr(routes, "handle_inbound", lambda *a, **k: 1 / 0)
+    assert text(client, awa.msisdn, "SOLDE", provider_id="ATXid_9").status_code == 503
+    monkeypatch.setattr(routes, "handle_inbound", handle)
+    assert "100" in answer(client, app, awa.msisdn, "SOLDE", provider_id="ATXid_9")
+    assert ask(client, app, awa.msisdn, "SOLDE", provider_id="ATXid_9") == []
+    (row,) = inbox(runtime)
+    assert row.outcome == "replied"
 
 
 def test_the_message_is_kept_with_its_routing_fields(client, runtime, awa):

@@ -1,11 +1,16 @@
 """``POST /sms/inbound``: Africa's Talking hands us a text a customer sent to our short code.
 
 Form fields ``from``, ``to``, ``text``, ``date``, ``id``, ``linkId``. The answer
-to the customer is an SMS, never the HTTP body, and the gateway always gets
-an empty 200: an error status would only make it post the message again.
-Should handling break on something unexpected, the unit of work is rolled
-back and a second one stores the message as ``failed`` and sends the generic
-error text, so the customer is not left without an answer.
+to the customer is an SMS, never the HTTP body. Once the message is stored the
+gateway gets an empty 200: an error status would only make it post the message
+again. Should handling break on something unexpected, the unit of work is
+rolled back and a second one stores the message as ``failed`` and sends the
+generic error text, so the customer is not left without an answer.
+
+Only when even that second unit of work fails (the database is unreachable)
+is nothing kept; then, and only then, the gateway gets a 503 with Retry-After
+so that it posts the message again later. A repeat is harmless: messages are
+kept by the provider's id and a known id is never run twice.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from app.sms.inbound.service import handle_inbound
 log = logging.getLogger(__name__)
 
 blueprint = Blueprint("sms_inbound", __name__)
+
+RETRY_AFTER_SECONDS = 60
 
 
 @blueprint.post("/sms/inbound")
@@ -43,5 +50,6 @@ def inbound():  # type: ignore[no-untyped-def]
             with transaction() as session:
                 handle_inbound(session, incoming, after_crash=True)
         except Exception:
-            log.exception("inbound sms %r could not even be recorded", incoming)
+            log.exception("inbound sms %r could not even be recorded; asking for a retry", incoming)
+            return "", 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
     return "", 200
