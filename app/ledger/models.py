@@ -88,6 +88,7 @@ class Entry(Base):
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'posted', 'voided')", name="status_known"),
         Index("ix_ledger_entries_pending_expiry", "status", "expires_at"),
+        Index("ix_ledger_entries_posted_at", "posted_at"),  # day-bounded reports
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
