@@ -53,7 +53,7 @@ def seed_command(demo: bool | None) -> None:
 def register(app: Flask) -> None:
     from app.agents.commands import users_cli
     from app.audit.commands import audit_cli
-    from app.auth.commands import partners_cli
+    from app.auth.commands import clients_cli, partners_cli
     from app.ledger.commands import ledger_cli
     from app.payments.commands import billers_cli
     from app.reconciliation.commands import reconcile_command
@@ -62,6 +62,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(partners_cli)
+    app.cli.add_command(clients_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(seed_command)
     app.cli.add_command(reconcile_command)

@@ -1,25 +1,24 @@
-"""``flask users create-admin`` and ``flask users create-agent``.
+"""``flask users create-admin|create-agent|list|disable|enable``.
 
 The ``otpauth://`` URI is printed once, to be scanned into an authenticator
-app; it is not stored in clear and cannot be shown again.
+app; it is not stored in clear and cannot be shown again. ``disable`` is also
+the way back in when the only admin account is compromised: it works from the
+server's shell, where no token is needed.
 """
 
 from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy.orm import Session
 
-from app.agents.staff import create_admin, create_agent
-from app.errors import DomainError
+from app.agents.access import disable_staff, enable_staff
+from app.agents.staff import create_admin, create_agent, find_staff, list_staff
+from app.command_line import in_transaction
+from app.errors import NotFound
 from app.runtime import transaction
 
 users_cli = AppGroup("users", help="Staff accounts: admins and post-office agents.")
-
-
-def click_error(exc: DomainError) -> click.ClickException:
-    """A refused command line, said the way the API would say it."""
-    errors = exc.extra.get("errors")
-    return click.ClickException(f"{exc.detail} {errors}" if errors else exc.detail)
 
 
 @users_cli.command("create-admin")
@@ -27,11 +26,9 @@ def click_error(exc: DomainError) -> click.ClickException:
 @click.option("--password", required=True, prompt=True, hide_input=True)
 def create_admin_command(username: str, password: str) -> None:
     """Create an administrator and print the TOTP enrolment URI once."""
-    try:
-        with transaction() as session:
-            admin, uri = create_admin(session, username=username, password=password)
-    except DomainError as exc:
-        raise click_error(exc) from exc
+    admin, uri = in_transaction(
+        lambda session: create_admin(session, username=username, password=password)
+    )
     click.echo(f"admin {admin.username} created (id {admin.id})")
     click.echo("Scan this URI into an authenticator app now; it will not be shown again:")
     click.echo(uri)
@@ -46,17 +43,52 @@ def create_agent_command(
     username: str, password: str, post_office: str, post_office_code: str
 ) -> None:
     """Create a post-office agent (with an empty float) and print the TOTP URI once."""
-    try:
-        with transaction() as session:
-            agent, uri = create_agent(
-                session,
-                username=username,
-                password=password,
-                post_office=post_office,
-                post_office_code=post_office_code,
-            )
-    except DomainError as exc:
-        raise click_error(exc) from exc
+    agent, uri = in_transaction(
+        lambda session: create_agent(
+            session,
+            username=username,
+            password=password,
+            post_office=post_office,
+            post_office_code=post_office_code,
+        )
+    )
     click.echo(f"agent {agent.username} created at {agent.post_office_code} (id {agent.id})")
     click.echo("Scan this URI into an authenticator app now; it will not be shown again:")
     click.echo(uri)
+
+
+@users_cli.command("list")
+def list_command() -> None:
+    """Every staff account: username, role, post office, status."""
+    with transaction() as session:
+        rows = list_staff(session, limit=10_000)
+        lines = [
+            f"{s.username:<24} {s.role:<6} {s.post_office_code or '-':<10} {s.status}" for s in rows
+        ]
+    for line in lines:
+        click.echo(line)
+
+
+@users_cli.command("disable")
+@click.argument("username")
+@click.option("--reason", required=True)
+def disable_command(username: str, reason: str) -> None:
+    """Refuse a staff account's sign-ins and revoke its live tokens."""
+    in_transaction(lambda s: disable_staff(s, _staff_id(s, username), reason=reason))
+    click.echo(f"{username} disabled; signed out everywhere")
+
+
+@users_cli.command("enable")
+@click.argument("username")
+@click.option("--reason", required=True)
+def enable_command(username: str, reason: str) -> None:
+    """Let a disabled staff account sign in again."""
+    in_transaction(lambda s: enable_staff(s, _staff_id(s, username), reason=reason))
+    click.echo(f"{username} enabled")
+
+
+def _staff_id(session: Session, username: str) -> str:
+    staff = find_staff(session, username)
+    if staff is None:
+        raise NotFound(f"No staff member is called {username!r}.")
+    return staff.id

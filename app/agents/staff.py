@@ -176,6 +176,25 @@ def get_agent(session: Session, agent_id: str) -> StaffUser:
     return get_staff(session, agent_id, role="agent")
 
 
+def list_staff(
+    session: Session,
+    *,
+    role: str | None = None,
+    status: str | None = None,
+    after: str | None = None,
+    limit: int = 100,
+) -> list[StaffUser]:
+    """Staff by username; ``after`` is the last username of the previous page."""
+    query = select(StaffUser).order_by(StaffUser.username).limit(limit)
+    if role is not None:
+        query = query.where(StaffUser.role == role)
+    if status is not None:
+        query = query.where(StaffUser.status == status)
+    if after:
+        query = query.where(StaffUser.username > after)
+    return list(session.scalars(query).all())
+
+
 def find_staff(session: Session, username: str) -> StaffUser | None:
     if not isinstance(username, str):
         return None
@@ -186,8 +205,9 @@ def authenticate_staff(session: Session, username: str, password: str, totp_code
     """The active staff member with this password and a fresh TOTP code, or Unauthorized.
 
     The accepted time step is recorded with a guarded UPDATE (only if it is
-    later than the stored one), so the same code cannot sign in twice, even by
-    two requests racing each other.
+    later than the stored one, and only while the account is active), so the
+    same code cannot sign in twice, even by two requests racing each other, and
+    a sign-in racing an admin's disable cannot hand out a token after it.
     """
     staff = find_staff(session, username)
     password_ok = verify_secret(staff.password_hash if staff else None, password)
@@ -201,13 +221,14 @@ def authenticate_staff(session: Session, username: str, password: str, totp_code
         update(StaffUser)
         .where(
             StaffUser.id == staff.id,
+            StaffUser.status == "active",  # not disabled while we checked the password
             or_(StaffUser.last_totp_step.is_(None), StaffUser.last_totp_step < step),
         )
         .values(last_totp_step=step)
         .execution_options(synchronize_session=False)
     )
     if not claimed.rowcount:  # type: ignore[attr-defined]
-        log.warning("staff %s: replayed TOTP code refused", staff.id)
+        log.warning("staff %s: replayed TOTP code (or account just disabled) refused", staff.id)
         raise Unauthorized(_REFUSED)
     session.refresh(staff)
     record(

@@ -6,6 +6,7 @@ from flask_restx import Namespace
 
 from app.api import (
     admin,
+    admin_access,
     admin_cyber,
     admin_ops,
     admin_payments,
@@ -23,7 +24,7 @@ from app.api import (
     transfers,
 )
 
-ALL: list[Namespace] = [auth.ns, customers.ns, customers.me_ns, admin.ns]
+ALL: list[Namespace] = [auth.ns, customers.ns, customers.me_ns, admin.ns, admin_access.ns]
 ALL += [transfers.ns, statements.ns, agent.ns, admin_payments.ns]
 ALL += [remittances.ns, remittances.agent_ns, partners.ns, admin_remittances.ns]
 ALL += [audit.ns]

@@ -17,7 +17,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, String, select
+from sqlalchemy import JSON, CheckConstraint, String, select, tuple_
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.auth.principal import Principal
@@ -49,8 +49,16 @@ class ApiClient(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-def _digest(key: str) -> str:
+def key_digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+def issue_key(client: ApiClient) -> str:
+    """Give ``client`` a new random key and return it in clear (shown once, never kept)."""
+    key = secrets.token_urlsafe(32)
+    client.key_prefix = key[:PREFIX_LENGTH]
+    client.key_hash = key_digest(key)
+    return key
 
 
 def create_api_client(
@@ -62,17 +70,15 @@ def create_api_client(
     clean = " ".join(name.split()) if isinstance(name, str) else ""
     if not 2 <= len(clean) <= 120:
         raise ValidationFailed({"name": ["2 to 120 characters."]})
-    key = secrets.token_urlsafe(32)
     client = ApiClient(
         id=str(uuid.uuid4()),
         role=role,
         name=clean,
-        key_prefix=key[:PREFIX_LENGTH],
-        key_hash=_digest(key),
         meta=meta,
         status="active",
         created_at=clock.now(),
     )
+    key = issue_key(client)
     session.add(client)
     session.flush()
     log.info("api client %s created (%s)", client.id, role)
@@ -83,7 +89,7 @@ def authenticate_api_key(session: Session, key: str) -> Principal:
     """The principal behind an active key, or Unauthorized."""
     if not isinstance(key, str) or not PREFIX_LENGTH < len(key) <= _MAX_KEY_LENGTH:
         raise Unauthorized("Invalid API key.")
-    digest = _digest(key)
+    digest = key_digest(key)
     candidates = session.scalars(
         select(ApiClient).where(ApiClient.key_prefix == key[:PREFIX_LENGTH])
     ).all()
@@ -98,3 +104,25 @@ def get_api_client(session: Session, client_id: str, role: str | None = None) ->
     if client is None or (role is not None and client.role != role):
         raise NotFound("No such client.")
     return client
+
+
+def list_clients(
+    session: Session,
+    *,
+    role: str | None = None,
+    status: str | None = None,
+    after: str | None = None,
+    limit: int = 100,
+) -> list[ApiClient]:
+    """Clients by name, then id; ``after`` is the last id of the previous page."""
+    query = select(ApiClient).order_by(ApiClient.name, ApiClient.id).limit(limit)
+    if role is not None:
+        query = query.where(ApiClient.role == role)
+    if status is not None:
+        query = query.where(ApiClient.status == status)
+    if after:
+        last = session.get(ApiClient, after)
+        if last is None:
+            raise ValidationFailed({"after": ["Not an id from the previous page."]})
+        query = query.where(tuple_(ApiClient.name, ApiClient.id) > (last.name, last.id))
+    return list(session.scalars(query).all())

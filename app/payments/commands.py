@@ -8,8 +8,7 @@ from datetime import date
 import click
 from flask.cli import AppGroup
 
-from app.agents.commands import click_error
-from app.errors import DomainError
+from app.command_line import in_transaction
 from app.payments import callbacks
 from app.payments.billers import create_biller
 from app.payments.models import BILLER_CATEGORIES, DELIVERY_STATUSES
@@ -30,11 +29,7 @@ billers_cli = AppGroup("billers", help="Billers: registry, settlement, callbacks
 @click.option("--webhook-url", default=None)
 def create_command(**options: object) -> None:
     """Register a biller; print its API key and webhook secret once."""
-    try:
-        with transaction() as session:
-            created = create_biller(session, **options)  # type: ignore[arg-type]
-    except DomainError as exc:
-        raise click_error(exc) from exc
+    created = in_transaction(lambda session: create_biller(session, **options))  # type: ignore[arg-type]
     click.echo(f"biller {created.biller.code} ({created.biller.name}) created")
     click.echo("API key and webhook secret (store them now; they will not be shown again):")
     click.echo(created.api_key)
@@ -47,11 +42,9 @@ def create_command(**options: object) -> None:
 def settle_command(day: object, as_json: bool) -> None:
     """Sweep each biller's collections of DATE to the bank; print the settlement report."""
     business_date: date = day.date()  # type: ignore[attr-defined]
-    try:
-        with transaction() as session:
-            reports = [s.report for s in settle_billers(session, business_date)]
-    except DomainError as exc:
-        raise click_error(exc) from exc
+    reports = in_transaction(
+        lambda session: [s.report for s in settle_billers(session, business_date)]
+    )
     if as_json:
         for report in reports:
             click.echo(json.dumps(report, sort_keys=True))

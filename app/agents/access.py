@@ -1,0 +1,118 @@
+"""Who on the staff may still sign in: disabling and re-enabling accounts.
+
+An agent who leaves, or whose phone and password are stolen, must lose access
+at once, not when their token expires: disabling revokes every live token of
+the account in the same unit of work, and sign-in refuses a disabled account.
+Nothing is deleted, so the audit trail and the ledger keep naming who did
+what, and the agent's float stays where it is until an admin moves it.
+
+Two guards keep the service administrable: an admin cannot disable their own
+account, and the last active admin cannot be disabled (the active admins are
+locked first, in one order, so two admins disabling each other at once
+cannot both win).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.agents.models import StaffUser
+from app.audit import record
+from app.audit.reasons import operator_reason
+from app.auth.principal import Principal
+from app.auth.tokens import revoke_other_tokens
+from app.errors import Conflict, NotFound
+
+log = logging.getLogger(__name__)
+
+
+def disable_staff(
+    session: Session, staff_id: str, *, reason: str, by: Principal | None = None
+) -> StaffUser:
+    """Refuse the account's sign-ins and revoke its live tokens; idempotent."""
+    why = operator_reason(reason)
+    admins = _locked_admins(session) if _role_of(session, staff_id) == "admin" else []
+    staff = _locked(session, staff_id)
+    if staff.status == "disabled":
+        return staff
+    if by is not None and by.role in ("agent", "admin") and by.id == staff.id:
+        raise Conflict("You cannot disable your own account.")
+    if staff.role == "admin" and not any(a.status == "active" and a.id != staff.id for a in admins):
+        raise Conflict("The last active administrator cannot be disabled.")
+    staff.status = "disabled"
+    revoked = revoke_other_tokens(session, staff.role, staff.id, keep_token_id=None)
+    _audit(session, staff, "disable", why, by, revoked=revoked)
+    log.info("staff %s disabled; %d live token(s) revoked", staff.id, revoked)
+    return staff
+
+
+def enable_staff(
+    session: Session, staff_id: str, *, reason: str, by: Principal | None = None
+) -> StaffUser:
+    """Let a disabled account sign in again (its old tokens stay revoked); idempotent."""
+    why = operator_reason(reason)
+    staff = _locked(session, staff_id)
+    if staff.status == "active":
+        return staff
+    staff.status = "active"
+    _audit(session, staff, "enable", why, by)
+    log.info("staff %s enabled", staff.id)
+    return staff
+
+
+def _locked(session: Session, staff_id: str) -> StaffUser:
+    staff = session.get(StaffUser, staff_id, with_for_update=True, populate_existing=True)
+    if staff is None:
+        raise NotFound("No such staff member.")
+    return staff
+
+
+def _role_of(session: Session, staff_id: str) -> str | None:
+    if not isinstance(staff_id, str):
+        return None
+    return session.scalar(select(StaffUser.role).where(StaffUser.id == staff_id))
+
+
+def _locked_admins(session: Session) -> list[StaffUser]:
+    """Every admin row, locked in id order until the commit.
+
+    Disabling an admin locks them all, always in the same order, so two admins
+    disabling each other serialise (the second sees the first's change)
+    instead of both seeing the other still active, or deadlocking.
+    """
+    return list(
+        session.scalars(
+            select(StaffUser)
+            .where(StaffUser.role == "admin")
+            .order_by(StaffUser.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).all()
+    )
+
+
+def _audit(
+    session: Session,
+    staff: StaffUser,
+    verb: str,
+    reason: str,
+    by: Principal | None,
+    *,
+    revoked: int | None = None,
+) -> None:
+    after: dict[str, object] = {"status": staff.status, "reason": reason}
+    if revoked is not None:
+        after["sessions_ended"] = revoked
+    record(
+        session,
+        actor_role=by.role if by else "cli",
+        actor_id=by.id if by else None,
+        action=f"staff.{verb}",
+        target_type="staff",
+        target_id=staff.id,
+        before={"status": "active" if verb == "disable" else "disabled"},
+        after=after,
+    )

@@ -1,0 +1,236 @@
+"""/admin/staff and /admin/api-clients: who may still call us (admins only).
+
+Staff accounts and organisations' API keys are never deleted (the audit trail
+and the ledger keep naming them); they are disabled, enabled again, and keys
+are replaced. Every change needs a reason and is written to the audit trail.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask_restx import Namespace, Resource, fields
+from marshmallow import Schema, validate
+from marshmallow import fields as mf
+
+from app.agents import access, staff
+from app.agents.models import STAFF_ROLES, STAFF_STATUSES, StaffUser
+from app.api import nullable
+from app.api.validation import load, query_int
+from app.auth import client_access
+from app.auth.api_keys import API_ROLES, ApiClient, list_clients
+from app.auth.decorators import require
+from app.auth.principal import current_principal
+from app.errors import ValidationFailed
+from app.runtime import transaction
+
+ns = Namespace("admin-access", path="/admin", description="Staff and API clients: access")
+
+NO_STORE = {"Cache-Control": "no-store"}
+STATUSES = ("active", "disabled")
+
+
+class ReasonSchema(Schema):
+    reason = mf.String(required=True, validate=validate.Length(min=3, max=200))
+
+
+reason_in = ns.model(
+    "AccessChange",
+    {"reason": fields.String(required=True, example="Left the Poto-Poto office on 28 Nov")},
+)
+staff_out = ns.model(
+    "StaffMember",
+    {
+        "id": fields.String(),
+        "username": fields.String(example="agent.potopoto"),
+        "role": fields.String(enum=list(STAFF_ROLES)),
+        "post_office": nullable.String(description="agents only"),
+        "post_office_code": nullable.String(example="BZV-PP"),
+        "status": fields.String(enum=list(STAFF_STATUSES)),
+        "created_at": fields.DateTime(),
+    },
+)
+staff_page = ns.model(
+    "StaffPage",
+    {"items": fields.List(fields.Nested(staff_out)), "next_cursor": nullable.String()},
+)
+client_out = ns.model(
+    "ApiClientView",
+    {
+        "id": fields.String(),
+        "role": fields.String(enum=list(API_ROLES)),
+        "name": fields.String(example="Transfert Express Europe"),
+        "status": fields.String(enum=list(STATUSES)),
+        "key_prefix": fields.String(description="first 8 characters of the current key"),
+        "created_at": fields.DateTime(),
+    },
+)
+client_page = ns.model(
+    "ApiClientPage",
+    {"items": fields.List(fields.Nested(client_out)), "next_cursor": nullable.String()},
+)
+new_key_out = ns.model(
+    "ReplacedApiKey",
+    {"id": fields.String(), "api_key": fields.String(description="shown once")},
+)
+
+
+def _choice(name: str, allowed: tuple[str, ...]) -> str | None:
+    value = request.args.get(name) or None
+    if value is not None and value not in allowed:
+        raise ValidationFailed({name: [f"One of: {', '.join(allowed)}."]})
+    return value
+
+
+def _cursor() -> str | None:
+    cursor = request.args.get("cursor") or None
+    if cursor is not None and len(cursor) > 64:
+        raise ValidationFailed({"cursor": ["Not a cursor of this list."]})
+    return cursor
+
+
+def staff_view(member: StaffUser) -> dict[str, Any]:
+    return {
+        "id": member.id,
+        "username": member.username,
+        "role": member.role,
+        "post_office": member.post_office,
+        "post_office_code": member.post_office_code,
+        "status": member.status,
+        "created_at": member.created_at.isoformat(),
+    }
+
+
+def client_view(client: ApiClient) -> dict[str, Any]:
+    return {
+        "id": client.id,
+        "role": client.role,
+        "name": client.name,
+        "status": client.status,
+        "key_prefix": client.key_prefix,
+        "created_at": client.created_at.isoformat(),
+    }
+
+
+@ns.route("/staff")
+class Staff(Resource):
+    @ns.doc(
+        security="bearer",
+        params={
+            "role": "agent or admin",
+            "status": "active or disabled",
+            "cursor": "",
+            "limit": "",
+        },
+    )
+    @ns.response(200, "Staff by username", staff_page)
+    @require("admin")
+    def get(self):  # type: ignore[no-untyped-def]
+        """Agents and admins, by username, with their status."""
+        role = _choice("role", STAFF_ROLES)
+        status = _choice("status", STAFF_STATUSES)
+        limit = query_int("limit", 50, maximum=200)
+        with transaction() as session:
+            rows = staff.list_staff(
+                session, role=role, status=status, after=_cursor(), limit=limit + 1
+            )
+            items = [staff_view(row) for row in rows[:limit]]
+        next_cursor = rows[limit - 1].username if len(rows) > limit else None
+        return {"items": items, "next_cursor": next_cursor}
+
+
+@ns.route("/staff/<string:staff_id>/disable")
+class StaffDisable(Resource):
+    @ns.expect(reason_in, validate=False)
+    @ns.response(200, "Disabled (or already was); its live tokens are revoked", staff_out)
+    @ns.response(409, "conflict: your own account, or the last active admin")
+    @require("admin")
+    def post(self, staff_id: str):  # type: ignore[no-untyped-def]
+        """Stop an agent or admin signing in, and sign them out everywhere, now."""
+        data = load(ReasonSchema())
+        with transaction() as session:
+            member = access.disable_staff(session, staff_id, by=current_principal(), **data)
+            return staff_view(member)
+
+
+@ns.route("/staff/<string:staff_id>/enable")
+class StaffEnable(Resource):
+    @ns.expect(reason_in, validate=False)
+    @ns.response(200, "Active (or already was)", staff_out)
+    @require("admin")
+    def post(self, staff_id: str):  # type: ignore[no-untyped-def]
+        """Let a disabled agent or admin sign in again (old tokens stay revoked)."""
+        data = load(ReasonSchema())
+        with transaction() as session:
+            member = access.enable_staff(session, staff_id, by=current_principal(), **data)
+            return staff_view(member)
+
+
+@ns.route("/api-clients")
+class ApiClients(Resource):
+    @ns.doc(
+        security="bearer",
+        params={
+            "role": "partner, merchant, biller or payer",
+            "status": "active or disabled",
+            "cursor": "",
+            "limit": "",
+        },
+    )
+    @ns.response(200, "Clients by name", client_page)
+    @require("admin")
+    def get(self):  # type: ignore[no-untyped-def]
+        """Partners, merchants, billers and payers with API keys, with their status."""
+        role = _choice("role", API_ROLES)
+        status = _choice("status", STATUSES)
+        limit = query_int("limit", 50, maximum=200)
+        with transaction() as session:
+            rows = list_clients(session, role=role, status=status, after=_cursor(), limit=limit + 1)
+            items = [client_view(row) for row in rows[:limit]]
+        next_cursor = rows[limit - 1].id if len(rows) > limit else None
+        return {"items": items, "next_cursor": next_cursor}
+
+
+@ns.route("/api-clients/<string:client_id>/disable")
+class ApiClientDisable(Resource):
+    @ns.expect(reason_in, validate=False)
+    @ns.response(200, "Disabled (or already was); its key is refused", client_out)
+    @require("admin")
+    def post(self, client_id: str):  # type: ignore[no-untyped-def]
+        """Refuse an organisation's API key from the next request on."""
+        data = load(ReasonSchema())
+        with transaction() as session:
+            client = client_access.disable_client(
+                session, client_id, by=current_principal(), **data
+            )
+            return client_view(client)
+
+
+@ns.route("/api-clients/<string:client_id>/enable")
+class ApiClientEnable(Resource):
+    @ns.expect(reason_in, validate=False)
+    @ns.response(200, "Active (or already was)", client_out)
+    @require("admin")
+    def post(self, client_id: str):  # type: ignore[no-untyped-def]
+        """Accept an organisation's current API key again."""
+        data = load(ReasonSchema())
+        with transaction() as session:
+            client = client_access.enable_client(session, client_id, by=current_principal(), **data)
+            return client_view(client)
+
+
+@ns.route("/api-clients/<string:client_id>/key")
+class ApiClientKey(Resource):
+    @ns.expect(reason_in, validate=False)
+    @ns.response(200, "The new key, shown once; the old one is refused", new_key_out)
+    @require("admin")
+    def post(self, client_id: str):  # type: ignore[no-untyped-def]
+        """Replace an organisation's API key (a leaked key stops working at once)."""
+        data = load(ReasonSchema())
+        with transaction() as session:
+            client, key = client_access.rotate_key(
+                session, client_id, by=current_principal(), **data
+            )
+            body = {"id": client.id, "api_key": key}
+        return body, 200, NO_STORE

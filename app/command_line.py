@@ -1,0 +1,30 @@
+"""What every ``flask …`` command that changes something shares: one unit of work, and a
+refusal said the way the API would say it instead of a traceback."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import click
+from sqlalchemy.orm import Session
+
+from app.errors import DomainError
+from app.runtime import transaction
+
+T = TypeVar("T")
+
+
+def click_error(exc: DomainError) -> click.ClickException:
+    """A refused command line, said the way the API would say it."""
+    errors = exc.extra.get("errors")
+    return click.ClickException(f"{exc.detail} {errors}" if errors else exc.detail)
+
+
+def in_transaction(work: Callable[[Session], T]) -> T:
+    """Run ``work`` in one unit of work; a domain refusal becomes the command's error."""
+    try:
+        with transaction() as session:
+            return work(session)
+    except DomainError as exc:
+        raise click_error(exc) from exc
