@@ -11,12 +11,11 @@ from typing import Any
 
 from flask import request
 from flask_restx import Namespace, Resource, fields
-from marshmallow import Schema, validate
-from marshmallow import fields as mf
 
 from app.agents import access, staff
 from app.agents.models import STAFF_ROLES, STAFF_STATUSES, StaffUser
 from app.api import nullable
+from app.api.schemas import ReasonSchema
 from app.api.validation import load, query_int
 from app.auth import client_access
 from app.auth.api_keys import API_ROLES, ApiClient, list_clients
@@ -29,10 +28,6 @@ ns = Namespace("admin-access", path="/admin", description="Staff and API clients
 
 NO_STORE = {"Cache-Control": "no-store"}
 STATUSES = ("active", "disabled")
-
-
-class ReasonSchema(Schema):
-    reason = mf.String(required=True, validate=validate.Length(min=3, max=200))
 
 
 reason_in = ns.model(

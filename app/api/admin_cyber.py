@@ -8,14 +8,16 @@ from flask import request
 from flask_restx import Namespace, Resource
 from marshmallow import Schema, fields, validate
 
+from app.api.schemas import ReasonSchema
 from app.api.validation import load, query_int
 from app.auth.decorators import require
 from app.auth.principal import current_principal
 from app.errors import NotFound, ValidationFailed
 from app.payments import callbacks, settlement
+from app.payments.biller_status import disable_biller, enable_biller
 from app.payments.billers import create_biller
 from app.payments.merchants import create_merchant
-from app.payments.models import BILLER_CATEGORIES, DELIVERY_STATUSES
+from app.payments.models import BILLER_CATEGORIES, DELIVERY_STATUSES, Biller
 from app.runtime import transaction
 
 ns = Namespace("admin-cyber", path="/admin", description="Merchants, billers and callbacks")
@@ -27,6 +29,10 @@ class MerchantSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=2, max=120))
     fee_rate = fields.Integer(load_default=None, allow_none=True, strict=True)
     callback_url = fields.String(load_default=None, allow_none=True)
+
+
+def biller_status_view(biller: Biller) -> dict[str, str]:
+    return {"code": biller.code, "name": biller.name, "status": biller.status}
 
 
 class BillerSchema(Schema):
@@ -84,6 +90,30 @@ class Billers(Resource):
                 "webhook_secret": created.webhook_secret,
             }
         return body, 201, NO_STORE
+
+
+@ns.route("/billers/<string:code>/disable")
+class BillerDisable(Resource):
+    @ns.doc(security="bearer")
+    @require("admin")
+    def post(self, code: str):  # type: ignore[no-untyped-def]
+        """Stop customers paying this biller (collected money is still settled to it)."""
+        data = load(ReasonSchema())
+        with transaction() as session:
+            body = biller_status_view(disable_biller(session, code, by=current_principal(), **data))
+        return body
+
+
+@ns.route("/billers/<string:code>/enable")
+class BillerEnable(Resource):
+    @ns.doc(security="bearer")
+    @require("admin")
+    def post(self, code: str):  # type: ignore[no-untyped-def]
+        """Offer a disabled biller to customers again."""
+        data = load(ReasonSchema())
+        with transaction() as session:
+            body = biller_status_view(enable_biller(session, code, by=current_principal(), **data))
+        return body
 
 
 @ns.route("/billers/settlements")

@@ -1,12 +1,18 @@
-"""Output shapes shared by several namespaces (API.md objects)."""
+"""Shapes shared by several namespaces: API.md objects out, common bodies in."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from app.transfers.models import Transfer
+
+
+class ReasonSchema(Schema):
+    """``{reason}``: why an admin changes someone's access (kept on the audit trail)."""
+
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=200))
 
 
 class TransferSchema(Schema):
