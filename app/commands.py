@@ -54,6 +54,7 @@ def register(app: Flask) -> None:
     from app.agents.commands import users_cli
     from app.audit.commands import audit_cli
     from app.auth.commands import clients_cli, partners_cli
+    from app.customers.commands import customers_cli
     from app.ledger.commands import ledger_cli
     from app.payments.commands import billers_cli
     from app.reconciliation.commands import reconcile_command
@@ -63,6 +64,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(partners_cli)
     app.cli.add_command(clients_cli)
+    app.cli.add_command(customers_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(seed_command)
     app.cli.add_command(reconcile_command)

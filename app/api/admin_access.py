@@ -1,8 +1,10 @@
-"""/admin/staff and /admin/api-clients: who may still call us (admins only).
+"""/admin/staff, /admin/api-clients, /admin/customers/{id}/freeze: who may still call us,
+and whose money may still leave (admins only).
 
 Staff accounts and organisations' API keys are never deleted (the audit trail
 and the ledger keep naming them); they are disabled, enabled again, and keys
-are replaced. Every change needs a reason and is written to the audit trail.
+are replaced. A customer's wallet is frozen and unfrozen. Every change needs a
+reason and is written to the audit trail.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ from flask_restx import Namespace, Resource, fields
 from app.agents import access, staff
 from app.agents.models import STAFF_ROLES, STAFF_STATUSES, StaffUser
 from app.api import nullable
+from app.api.cursors import decode_cursor, encode_cursor
 from app.api.schemas import ReasonSchema
 from app.api.validation import load, query_int
 from app.auth import client_access
 from app.auth.api_keys import API_ROLES, ApiClient, list_clients
 from app.auth.decorators import require
 from app.auth.principal import current_principal
+from app.customers.freezing import freeze_customer, unfreeze_customer
 from app.errors import ValidationFailed
 from app.runtime import transaction
 
@@ -78,13 +82,6 @@ def _choice(name: str, allowed: tuple[str, ...]) -> str | None:
     return value
 
 
-def _cursor() -> str | None:
-    cursor = request.args.get("cursor") or None
-    if cursor is not None and len(cursor) > 64:
-        raise ValidationFailed({"cursor": ["Not a cursor of this list."]})
-    return cursor
-
-
 def staff_view(member: StaffUser) -> dict[str, Any]:
     return {
         "id": member.id,
@@ -125,13 +122,13 @@ class Staff(Resource):
         """Agents and admins, by username, with their status."""
         role = _choice("role", STAFF_ROLES)
         status = _choice("status", STAFF_STATUSES)
-        limit = query_int("limit", 50, maximum=200)
+        limit = query_int("limit", 20)
+        after = decode_cursor("staff", request.args.get("cursor"))
         with transaction() as session:
-            rows = staff.list_staff(
-                session, role=role, status=status, after=_cursor(), limit=limit + 1
-            )
+            rows = staff.list_staff(session, role=role, status=status, after=after, limit=limit + 1)
             items = [staff_view(row) for row in rows[:limit]]
-        next_cursor = rows[limit - 1].username if len(rows) > limit else None
+        last = rows[limit - 1].username if len(rows) > limit else None
+        next_cursor = encode_cursor("staff", last)
         return {"items": items, "next_cursor": next_cursor}
 
 
@@ -179,11 +176,13 @@ class ApiClients(Resource):
         """Partners, merchants, billers and payers with API keys, with their status."""
         role = _choice("role", API_ROLES)
         status = _choice("status", STATUSES)
-        limit = query_int("limit", 50, maximum=200)
+        limit = query_int("limit", 20)
+        after = decode_cursor("api-clients", request.args.get("cursor"))
         with transaction() as session:
-            rows = list_clients(session, role=role, status=status, after=_cursor(), limit=limit + 1)
+            rows = list_clients(session, role=role, status=status, after=after, limit=limit + 1)
             items = [client_view(row) for row in rows[:limit]]
-        next_cursor = rows[limit - 1].id if len(rows) > limit else None
+        last = rows[limit - 1].id if len(rows) > limit else None
+        next_cursor = encode_cursor("api-clients", last)
         return {"items": items, "next_cursor": next_cursor}
 
 
@@ -229,3 +228,54 @@ class ApiClientKey(Resource):
             )
             body = {"id": client.id, "api_key": key}
         return body, 200, NO_STORE
+
+
+freeze_out = ns.model(
+    "CustomerFreeze",
+    {
+        "id": fields.String(),
+        "status": fields.String(enum=["active", "locked", "frozen"]),
+        "cancelled_transfers": fields.List(
+            fields.String(), description="pending payments cancelled, reservations released"
+        ),
+        "cancelled_remittances": fields.List(fields.String()),
+    },
+)
+
+
+@ns.route("/customers/<string:customer_id>/freeze")
+class CustomerFreeze(Resource):
+    @ns.expect(reason_in, validate=False)
+    @ns.response(200, "Frozen (or already was)", freeze_out)
+    @require("admin")
+    def post(self, customer_id: str):  # type: ignore[no-untyped-def]
+        """Stop all money leaving a customer's wallet; pending payments are cancelled."""
+        data = load(ReasonSchema())
+        with transaction() as session:
+            done = freeze_customer(session, customer_id, by=current_principal(), **data)
+            body = {
+                "id": done.customer.id,
+                "status": done.customer.status,
+                "cancelled_transfers": done.cancelled_transfers,
+                "cancelled_remittances": done.cancelled_remittances,
+            }
+        return body
+
+
+@ns.route("/customers/<string:customer_id>/unfreeze")
+class CustomerUnfreeze(Resource):
+    @ns.expect(reason_in, validate=False)
+    @ns.response(200, "No longer frozen (locked if it was PIN-locked)", freeze_out)
+    @require("admin")
+    def post(self, customer_id: str):  # type: ignore[no-untyped-def]
+        """Let money leave a frozen customer's wallet again."""
+        data = load(ReasonSchema())
+        with transaction() as session:
+            customer = unfreeze_customer(session, customer_id, by=current_principal(), **data)
+            body = {
+                "id": customer.id,
+                "status": customer.status,
+                "cancelled_transfers": [],
+                "cancelled_remittances": [],
+            }
+        return body

@@ -123,6 +123,6 @@ def list_clients(
     if after:
         last = session.get(ApiClient, after)
         if last is None:
-            raise ValidationFailed({"after": ["Not an id from the previous page."]})
+            raise ValidationFailed({"cursor": ["Not a cursor returned by this endpoint."]})
         query = query.where(tuple_(ApiClient.name, ApiClient.id) > (last.name, last.id))
     return list(session.scalars(query).all())

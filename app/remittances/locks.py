@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.agents.models import StaffUser
 from app.customers.models import Customer
 from app.remittances.errors import RemittanceNotFound
-from app.remittances.models import Remittance
+from app.remittances.models import PENDING, Remittance
 
 
 def lock_remittance(session: Session, remittance_id: str) -> Remittance:
@@ -41,3 +41,16 @@ def lock_actor(session: Session, actor: StaffUser | Customer) -> None:
     """
     model = type(actor)
     session.execute(select(model.id).where(model.id == actor.id).with_for_update(key_share=True))
+
+
+def lock_pending_sent_by(session: Session, customer_id: str) -> list[Remittance]:
+    """The customer's wallet remittances still awaiting their OTP, locked in id order."""
+    return list(
+        session.scalars(
+            select(Remittance)
+            .where(Remittance.sender_customer_id == customer_id, Remittance.status == PENDING)
+            .order_by(Remittance.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    )

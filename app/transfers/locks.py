@@ -40,3 +40,20 @@ def lock_pending_withdrawals(session: Session, customer_id: str) -> list[Transfe
             .execution_options(populate_existing=True)
         )
     )
+
+
+def lock_pending_from(session: Session, customer_id: str) -> list[Transfer]:
+    """Every pending transfer that would take money out of the customer's wallet, locked
+    in id order (before the wallet: the order a confirmation takes them in)."""
+    return list(
+        session.scalars(
+            select(Transfer)
+            .where(
+                Transfer.from_customer_id == customer_id,
+                Transfer.status == "pending_confirmation",
+            )
+            .order_by(Transfer.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    )
