@@ -9,7 +9,6 @@ from app.customers.models import Customer
 from app.ledger import chart
 from app.runtime import transaction
 from tests import factories
-from tests.e2e.ussd_support import Phone
 from tests.e2e.payments_support import (
     API,
     available,
@@ -19,6 +18,7 @@ from tests.e2e.payments_support import (
     send_p2p,
     wallet_of,
 )
+from tests.e2e.ussd_support import Phone
 
 REASON = {"reason": "Réquisition judiciaire n° 2026/118"}
 
