@@ -42,6 +42,12 @@ class RefundExceedsPayment(InvalidState):
     title = "Refund exceeds what remains of the payment"
 
 
+class NotReversible(InvalidState):
+    """A merchant payment already partly refunded by the merchant is not reversed."""
+
+    title = "Payment cannot be reversed"
+
+
 class NotRefundable(InvalidState):
     """Only a paid request can be refunded."""
 

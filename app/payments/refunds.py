@@ -64,8 +64,10 @@ def refund_payment(
         raise RefundExceedsPayment(
             f"At most {refundable} can still be refunded.", refundable=refundable
         )
-    payment = session.get(Transfer, request.transfer_id)
+    payment = session.get(Transfer, request.transfer_id, populate_existing=True)
     assert payment is not None
+    if payment.status != "completed":
+        raise NotRefundable(f"This payment was {payment.status} by PostCash; nothing to refund.")
     fee_back = fee_share(request, request.refunded, amount)
     refund = MerchantRefund(
         id=str(uuid.uuid4()),

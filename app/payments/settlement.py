@@ -68,6 +68,7 @@ def settle_biller(session: Session, code: str, business_date: date) -> BillerSet
         .join(Transfer, Transfer.id == BillPayment.transfer_id)
         .where(
             BillPayment.biller_code == code,
+            Transfer.status == "completed",  # a reversed payment was not collected
             BillPayment.paid_at >= start,
             BillPayment.paid_at < end,
         )

@@ -4,7 +4,8 @@ Callers hold the transfer's row lock (``locks.lock_transfer``). Completion posts
 the pending entry; cancel, failure and expiry void it. Type-specific follow-ups
 (receipts, a biller's notification) are registered per transfer type in
 ``COMPLETION_HOOKS`` and run inside the same unit of work; anything they send
-goes through the outbox, so it leaves only after the commit.
+goes through the outbox, so it leaves only after the commit. ``REVERSAL_HOOKS``
+do the same for an operator's reversal, before its entry is posted.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ log = logging.getLogger(__name__)
 
 CompletionHook = Callable[[Session, Transfer], None]
 COMPLETION_HOOKS: dict[str, list[CompletionHook]] = {}
+# Run under the transfer's lock before its compensating entry is posted: a hook
+# may refuse the reversal (raise a DomainError) or update its own rows.
+REVERSAL_HOOKS: dict[str, list[CompletionHook]] = {}
 
 PENDING = "pending_confirmation"
 
@@ -30,6 +34,13 @@ PENDING = "pending_confirmation"
 def on_completed(transfer_type: str, hook: CompletionHook) -> None:
     """Register a follow-up of completion; registering the same hook twice is a no-op."""
     hooks = COMPLETION_HOOKS.setdefault(transfer_type, [])
+    if hook not in hooks:
+        hooks.append(hook)
+
+
+def on_reversing(transfer_type: str, hook: CompletionHook) -> None:
+    """Register a check or follow-up of a reversal; registering twice is a no-op."""
+    hooks = REVERSAL_HOOKS.setdefault(transfer_type, [])
     if hook not in hooks:
         hooks.append(hook)
 

@@ -13,6 +13,7 @@ from app import ledger
 from app.clock import clock
 from app.errors import ValidationFailed
 from app.transfers.errors import TransferNotPending
+from app.transfers.lifecycle import REVERSAL_HOOKS
 from app.transfers.locks import lock_transfer
 from app.transfers.models import Transfer
 
@@ -32,6 +33,8 @@ def reverse_transfer(
         raise TransferNotPending(
             f"Only completed transfers can be reversed; this one is {transfer.status}."
         )
+    for hook in REVERSAL_HOOKS.get(transfer.type, []):
+        hook(session, transfer)
     entry = ledger.reverse_entry(
         session, transfer.entry_id, key=f"reversal:{transfer.id}", reason=reason.strip()
     )

@@ -1,0 +1,80 @@
+"""What an operator's reversal of a bill or merchant payment does beyond the ledger.
+
+A merchant payment goes back to its customer either by the merchant's refunds
+or by an operator's reversal, never both: the reversal is refused once the
+merchant has refunded any part (the rest is settled by hand), and a reversed
+payment counts as refunded in full, so the merchant cannot refund it again.
+Both paths hold the payment request's row lock, so a refund racing a reversal
+sees what the other did. The merchant is told by a ``payment_request.reversed``
+callback.
+
+A reversed bill payment is reported to the biller (``bill.reversed``), and its
+status in the biller's polling becomes ``reversed``; settlement reports count
+completed payments only.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.payments import callbacks
+from app.payments.bills import payment_view
+from app.payments.errors import NotReversible
+from app.payments.models import Biller, BillPayment, Merchant, PaymentRequest
+from app.payments.requests import merchant_view
+from app.transfers.models import Transfer
+
+
+def on_merchant_reversing(session: Session, transfer: Transfer) -> None:
+    request = session.scalar(
+        select(PaymentRequest)
+        .where(PaymentRequest.transfer_id == transfer.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if request is None:
+        return
+    if request.refunded:
+        raise NotReversible(
+            f"The merchant already refunded {request.refunded} of this payment; "
+            "settle the rest with the merchant instead of reversing it."
+        )
+    request.refunded = request.amount
+    session.flush()
+    merchant = session.get(Merchant, request.merchant_id)
+    url = request.callback_url or (merchant.callback_url if merchant else None)
+    if url:
+        callbacks.queue(
+            session,
+            target_type="merchant",
+            target_id=request.merchant_id,
+            subject_id=request.id,
+            event="payment_request.reversed",
+            url=url,
+            payload={
+                "id": f"{request.id}:reversed",
+                "event": "payment_request.reversed",
+                "payment_request": merchant_view(session, request),
+            },
+        )
+
+
+def on_bill_reversing(session: Session, transfer: Transfer) -> None:
+    bill = session.get(BillPayment, transfer.id)
+    if bill is None:
+        return
+    biller = session.get(Biller, bill.biller_code)
+    if biller is None or not biller.webhook_url:
+        return
+    view = payment_view(transfer, bill)
+    view["status"] = "reversed"
+    callbacks.queue(
+        session,
+        target_type="biller",
+        target_id=biller.code,
+        subject_id=transfer.id,
+        event="bill.reversed",
+        url=biller.webhook_url,
+        payload={"id": f"{transfer.reference}:reversed", "event": "bill.reversed", "payment": view},
+    )
