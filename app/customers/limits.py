@@ -6,10 +6,19 @@ of the calendar day and month in Brazzaville time. Totals are read from the
 ledger (``ledger.outflow``: posted and still-reserved debits, not voided ones),
 so every channel and every payment type counts against the same numbers.
 
-Payments call ``check_outgoing`` with what will leave the wallet (amount plus
-fee) before reserving funds, and ``check_incoming`` for the receiving wallet.
-Both run inside the payment's unit of work, after its ledger rows are locked,
-so two payments cannot both slip under a cap.
+Payments call ``check_outgoing`` with their amount and fee before reserving
+funds, and ``check_incoming`` for the receiving wallet. The single cap is on the
+amount (the number the customer types and the tariff shows: a basic customer
+may send 100 000); the daily and monthly caps are on what leaves the wallet,
+amount plus fee, as the ledger's outflow already counts past payments.
+Both run inside the payment's unit of work and first lock the customer's row
+(``lock_customers``) until the commit, so of two payments racing for one
+customer's cap the second reads the first's reservation: they cannot both slip
+under it. The customer rows are locked before any ledger row and, when a
+payment has two customers, both at once in id order, so two payments between
+the same people in opposite directions cannot deadlock. ``FOR NO KEY UPDATE``:
+a row inserted elsewhere that refers to the customer (a transfer of a bulk
+payout) takes only a key-share lock, which this does not wait for.
 """
 
 from __future__ import annotations
@@ -18,6 +27,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import ledger
@@ -68,12 +78,24 @@ def limits_for(session: Session, customer: Customer) -> dict[str, Any]:
     }
 
 
-def check_outgoing(session: Session, customer: Customer, amount: int) -> None:
-    """Refuse ``amount`` leaving the wallet if it breaks the single, daily or monthly cap.
+def lock_customers(session: Session, *customers: Customer) -> None:
+    """Hold the rows of ``customers`` until the commit, in id order (see above)."""
+    ids = sorted({c.id for c in customers})
+    session.execute(
+        select(Customer.id)
+        .where(Customer.id.in_(ids))
+        .order_by(Customer.id)
+        .with_for_update(key_share=True)
+    ).all()
+
+
+def check_outgoing(session: Session, customer: Customer, amount: int, fee: int = 0) -> None:
+    """Refuse a payment of ``amount`` (plus ``fee``) that breaks the single, daily or monthly cap.
 
     The error names the limit (``limit``: single, daily or monthly) and how much
     may still be sent (``remaining``), so a channel can tell the customer.
     """
+    lock_customers(session, customer)
     caps = tier_limits(session, customer.kyc_tier)
     if amount > caps["single"]:
         raise LimitExceeded(
@@ -84,7 +106,7 @@ def check_outgoing(session: Session, customer: Customer, amount: int) -> None:
     used = usage(session, customer)
     for window in ("daily", "monthly"):
         remaining = caps[window] - used[window]
-        if amount > remaining:
+        if amount + fee > remaining:
             raise LimitExceeded(
                 f"Above the {window} limit of {caps[window]} for tier {customer.kyc_tier}.",
                 limit=window,
@@ -98,6 +120,7 @@ def check_incoming(session: Session, customer: Customer, amount: int) -> None:
     Counts the posted balance, credits still pending (reserved for this wallet by
     payments not yet confirmed) and ``amount``.
     """
+    lock_customers(session, customer)
     cap = tier_limits(session, customer.kyc_tier)["balance"]
     account = ledger.get_account(session, chart.wallet(customer.id))
     session.refresh(account)

@@ -69,7 +69,7 @@ def place_bill(
         return existing
     config = settings(session)
     quote = fees.quote(config, "bill", amount)
-    limits.check_outgoing(session, customer, quote.total)
+    limits.check_outgoing(session, customer, amount, quote.fee)
     now = clock.now()
     transfer = Transfer(
         id=str(uuid.uuid4()),

@@ -92,7 +92,7 @@ def place_remittance(
         return existing
     config = settings(session)
     quote = fees.quote(config, "remittance", amount)
-    limits.check_outgoing(session, sender, quote.total)
+    limits.check_outgoing(session, sender, amount, quote.fee)
     now = clock.now()
     remittance = Remittance(
         id=str(uuid.uuid4()),

@@ -126,7 +126,8 @@ def place_p2p(
         return existing
     config = settings(session)
     quote = fees.quote(config, "p2p", amount)
-    limits.check_outgoing(session, sender, amount)
+    limits.lock_customers(session, sender, recipient)
+    limits.check_outgoing(session, sender, amount, quote.fee)
     check_channel_caps(session, sender, amount, channel)
     limits.check_incoming(session, recipient, amount)
     now = clock.now()

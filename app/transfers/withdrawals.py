@@ -62,6 +62,7 @@ def create_withdrawal(
         return IssuedWithdrawal(existing, None)
     if pin is not None:
         verify_pin(session, customer, pin)
+    limits.lock_customers(session, customer)  # one pending withdrawal, even when racing
     for pending in lock_pending_withdrawals(session, customer.id):
         if not expire_if_stale(session, pending):
             raise InvalidState(
@@ -70,7 +71,7 @@ def create_withdrawal(
             )
     config = settings(session)
     quote = fees.quote(config, "cashout", amount)
-    limits.check_outgoing(session, customer, amount)
+    limits.check_outgoing(session, customer, amount, quote.fee)
     now = clock.now()
     transfer = Transfer(
         id=str(uuid.uuid4()),

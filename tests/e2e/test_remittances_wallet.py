@@ -334,7 +334,7 @@ def test_bad_input_is_a_validation_error(client, app, awa, body, field):
 
 
 def test_the_senders_kyc_limit_applies(client, app, awa):
-    response = send(client, app, awa, amount=100_000)  # 100 000 + 1 500 fee > basic single cap
+    response = send(client, app, awa, amount=100_001)  # above the basic single cap of 100 000
 
     assert response.get_json()["code"] == "limit_exceeded"
 

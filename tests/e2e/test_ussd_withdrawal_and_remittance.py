@@ -118,7 +118,7 @@ def test_back_from_the_amount_lets_the_customer_fix_the_name(phone):
 
 
 def test_a_remittance_above_the_single_limit_is_refused(phone, runtime, awa):
-    screen = remit(phone, "100000")  # 100 000 + 1 500 of fee leave the wallet
+    screen = remit(phone, "100001")  # the single cap is on the amount typed
     assert screen == "END Montant au-dessus de votre plafond par opération (100 000 FCFA)."
     assert count(runtime, Remittance, initiator_id=awa.id) == 0
 
