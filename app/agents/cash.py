@@ -161,7 +161,7 @@ def topup_float(
     """Move money from the trust bank to an agent's float (the admin records the deposit)."""
     entry = ledger.post_entry(
         session,
-        key=f"float_topup:{key}",
+        key=ledger.entry_key("float_topup", key),
         kind="float_topup",
         legs=[
             ledger.debit(chart.TRUST_BANK, amount),

@@ -142,7 +142,7 @@ class Callbacks(Resource):
             raise ValidationFailed({"status": [f"One of: {', '.join(DELIVERY_STATUSES)}."]})
         limit = query_int("limit", 20)
         cursor = request.args.get("cursor") or None
-        if cursor is not None and not (cursor.isdigit() and len(cursor) <= 18):
+        if cursor is not None and not (cursor.isascii() and cursor.isdigit() and len(cursor) <= 18):
             raise ValidationFailed({"cursor": ["Not a cursor of this list."]})
         with transaction() as session:
             rows = callbacks.list_deliveries(
@@ -159,7 +159,7 @@ class CallbackRetry(Resource):
     @require("admin")
     def post(self, delivery_id: str):  # type: ignore[no-untyped-def]
         """Send an undeliverable callback again, with a fresh series of attempts."""
-        if not (delivery_id.isdigit() and len(delivery_id) <= 18):
+        if not (delivery_id.isascii() and delivery_id.isdigit() and len(delivery_id) <= 18):
             raise NotFound("No such callback.")
         with transaction() as session:
             delivery = callbacks.rearm(session, int(delivery_id), admin_id=current_principal().id)

@@ -45,6 +45,6 @@ def decode_id_cursor(listing: str, cursor: str | None) -> int | None:
     value = decode_cursor(listing, cursor)
     if value is None:
         return None
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit() and len(value) <= 18):
         raise ValidationFailed({"cursor": ["Not a cursor returned by this endpoint."]})
     return int(value)

@@ -114,7 +114,7 @@ class BatchLines(Resource):
         if status is not None and status not in LINE_STATUSES:
             raise ValidationFailed({"status": [f"One of: {', '.join(LINE_STATUSES)}."]})
         cursor = request.args.get("cursor") or None
-        if cursor is not None and not (cursor.isdigit() and len(cursor) <= 9):
+        if cursor is not None and not (cursor.isascii() and cursor.isdigit() and len(cursor) <= 9):
             raise ValidationFailed({"cursor": ["Not a cursor of this list."]})
         with transaction() as session:
             batch = batches.get_batch(session, batch_id, payer_id=payer)

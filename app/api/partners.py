@@ -129,7 +129,7 @@ class PartnerRemittances(Resource):
         return body, 201 if result.created else 200
 
 
-@ns.route("/remittances/<string:partner_reference>")
+@ns.route("/remittances/<path:partner_reference>")  # references may hold "/"
 class PartnerRemittanceItem(Resource):
     @ns.doc(security="apikey")
     @require("partner")

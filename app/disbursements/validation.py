@@ -104,7 +104,7 @@ def parse_csv(data: bytes | str) -> list[dict[str, Any]]:
 def _amount(value: object) -> int | None:
     if isinstance(value, str):
         text = value.strip().replace(" ", "")
-        value = int(text) if text.isdigit() and len(text) <= 13 else None
+        value = int(text) if text.isascii() and text.isdigit() and len(text) <= 13 else None
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= AMOUNT_MAX:
         return None
     return value

@@ -317,8 +317,25 @@ def ref_of(row: Any) -> AccountRef:
     return AccountRef(row.id, row.code, row.normal, row.currency, False)
 
 
+KEY_MAX = 255
+
+
+def entry_key(*parts: str) -> str:
+    """An entry's idempotency key made of ``parts`` joined by ``:``, within ``KEY_MAX``.
+
+    The last part is often a client's own Idempotency-Key (up to 255 characters
+    by API.md): when the whole would be too long, that part is replaced by its
+    SHA-256, so keys that always fitted keep their old form (and their replays).
+    """
+    key = ":".join(parts)
+    if len(key) <= KEY_MAX:
+        return key
+    digest = hashlib.sha256(parts[-1].encode()).hexdigest()
+    return ":".join((*parts[:-1], f"sha256={digest}"))
+
+
 def check_fields(key: str, kind: str, reference: str | None) -> None:
-    if not isinstance(key, str) or not 0 < len(key) <= 255:
+    if not isinstance(key, str) or not 0 < len(key) <= KEY_MAX:
         raise InvalidEntry("an entry needs an idempotency key of 1-255 characters")
     if not isinstance(kind, str) or not 0 < len(kind) <= 40:
         raise InvalidEntry("an entry needs a kind of 1-40 characters")

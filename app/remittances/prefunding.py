@@ -60,7 +60,7 @@ def prefund(
         )
     entry = ledger.post_entry(
         session,
-        key=f"prefunding:{admin_id}:{key}",
+        key=ledger.entry_key("prefunding", admin_id, key),
         kind="prefunding",
         legs=[ledger.debit(chart.TRUST_BANK, amount), ledger.credit(code, amount)],
         meta={"account_holder": account_holder, "holder_id": client.id, "by": admin_id},

@@ -246,6 +246,20 @@ def test_oversized_fields_are_rejected_lines_not_errors(client, fund):
     ]
 
 
+@pytest.mark.parametrize("amount", ["\u00b2", "\u0663\u0660\u0660\u0660", "5\u00b2"])
+def test_an_amount_in_other_digits_is_a_rejected_line(client, fund, amount):
+    item = {"msisdn": JEAN, "name": "Jean Okemba", "amount": amount}
+    response = submit(client, fund, {"reference": "X", "items": [item]})
+    assert response.get_json()["rejected"] == [{"line": 1, "code": "invalid_amount"}]
+
+
+@pytest.mark.parametrize("query", ["cursor=\u00b2", "cursor=9999999999"])
+def test_a_cursor_or_limit_in_other_digits_is_a_validation_error(client, fund, people, query):
+    batch_id = submit(client, fund, pensions(people)).get_json()["id"]
+    response = get(client, fund, f"{batch_id}/lines?{query}")
+    assert (response.status_code, response.get_json()["code"]) == (400, "validation_error")
+
+
 def test_a_line_that_is_not_an_object_is_rejected(client, fund):
     response = submit(client, fund, {"reference": "X", "items": ["oops", 3]})
 

@@ -56,6 +56,14 @@ def test_prefunding_moves_money_from_the_trust_bank_to_the_partner(
     assert posted(runtime, chart.TRUST_BANK) == 500_000
 
 
+def test_the_longest_idempotency_key_prefunds_once(client, app, runtime, admin, partner):
+    key = "k" * 255  # API.md: an Idempotency-Key is 1 to 255 characters
+    first = prefund(client, app, admin, "partner", partner.id, key=key)
+    again = prefund(client, app, admin, "partner", partner.id, key=key)
+    assert (first.status_code, again.get_json()) == (201, first.get_json())
+    assert posted(runtime, chart.partner(partner.id)) == 500_000
+
+
 def test_payers_are_prefunded_the_same_way(client, app, runtime, admin, payer):
     prefund(client, app, admin, "payer", payer.id, amount=2_000_000)
 

@@ -265,6 +265,16 @@ def test_a_currency_without_a_rate_is_a_validation_error(client, partner):
     assert "send_currency" in response.get_json()["errors"]
 
 
+@pytest.mark.parametrize("encoded", ["INV/2026/001", "INV%2F2026%2F001"])
+def test_a_reference_with_slashes_is_polled_too(client, partner, encoded):
+    assert inbound(client, partner, reference="INV/2026/001").status_code == 201
+    response = client.get(f"{API}/partners/remittances/{encoded}", headers=partner[1])
+    assert (response.status_code, response.get_json()["partner_reference"]) == (
+        200,
+        "INV/2026/001",
+    )
+
+
 def test_status_is_polled_by_the_partners_reference(client, partner):
     inbound(client, partner)
 

@@ -53,3 +53,16 @@ def test_accounts_that_may_not_overdraw_are_locked_before_the_others_each_by_id(
     accounts = [(7, True), (3, False), (1, True), (9, False)]  # (id, allow_overdraft)
     ordered = sorted(accounts, key=lambda a: lock_order(a[1], a[0]))
     assert ordered == [(3, False), (9, False), (1, True), (7, True)]
+
+
+def test_an_entry_key_that_fits_keeps_its_plain_form():
+    assert ledger.entry_key("prefunding", "admin-1", "k-42") == "prefunding:admin-1:k-42"
+
+
+def test_an_entry_key_too_long_hashes_its_last_part_and_fits():
+    client_key = "k" * 255
+    key = ledger.entry_key("prefunding", "0" * 36, client_key)
+    assert len(key) <= 255
+    assert key.startswith("prefunding:" + "0" * 36 + ":sha256=")
+    assert key == ledger.entry_key("prefunding", "0" * 36, client_key)
+    assert key != ledger.entry_key("prefunding", "0" * 36, "k" * 254 + "j")
