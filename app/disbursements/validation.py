@@ -77,14 +77,18 @@ class Recipient:
 def parse_csv(data: bytes | str) -> list[dict[str, Any]]:
     """Rows of a CSV upload with a header ``msisdn,name,amount[,reference]``.
 
-    Amounts stay text here; ``check_lines`` accepts only digits. A file that is
-    not UTF-8 or lacks a column is refused as a whole.
+    The separator is the one the header uses: ``,``, or ``;`` as French
+    spreadsheets write (or a tab). Amounts stay text here; ``check_lines``
+    accepts only digits, grouped or not ("5 000"). A file that is not UTF-8 or
+    lacks a column is refused as a whole.
     """
     try:
         text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
     except UnicodeDecodeError:
         raise ValidationFailed({"file": ["The CSV file must be UTF-8 text."]}) from None
-    reader = csv.DictReader(io.StringIO(text))
+    header_line = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=header_line.count)
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     rows: list[dict[str, Any]] = []
     try:
         header = [name.strip().lower() for name in reader.fieldnames or []]
@@ -103,7 +107,7 @@ def parse_csv(data: bytes | str) -> list[dict[str, Any]]:
 
 def _amount(value: object) -> int | None:
     if isinstance(value, str):
-        text = value.strip().replace(" ", "")
+        text = "".join(value.split())  # "5 000", with any space a spreadsheet puts there
         value = int(text) if text.isascii() and text.isdigit() and len(text) <= 13 else None
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= AMOUNT_MAX:
         return None

@@ -194,6 +194,21 @@ def test_a_csv_body_names_its_reference_in_the_query(client, fund, people):
     assert (response.get_json()["valid"], response.get_json()["valid_amount"]) == (1, 5_000)
 
 
+def test_a_csv_from_a_french_spreadsheet_is_read(client, fund, people):
+    awa = people[0]
+    csv = f"msisdn;name;amount\r\n{awa.msisdn};Awa Mabiala;12\u202f500\r\n"
+
+    response = client.post(
+        f"{API}/disbursements/batches?reference=PENSIONS-11",
+        data=csv.encode(),
+        content_type="text/csv",
+        headers=api_key(fund[1], factories.key()),
+    )
+
+    assert response.status_code == 201, response.get_json()
+    assert (response.get_json()["valid"], response.get_json()["valid_amount"]) == (1, 12_500)
+
+
 def test_a_csv_without_the_columns_is_refused(client, fund):
     response = submit(
         client,
