@@ -13,6 +13,7 @@ from app.payments import callbacks
 from app.payments.requests import due_request_ids, expire_one
 from app.payments.settlement import settle_billers
 from app.runtime import current_runtime, transaction
+from workers.expiry import expire_each
 
 log = logging.getLogger(__name__)
 
@@ -69,16 +70,7 @@ def retry_callbacks() -> int:
 
 def expire_requests() -> int:
     """Expire every payment request past its deadline; one transaction each."""
-    rt = current_runtime()
-    with rt.unit_of_work() as uow:
-        ids = due_request_ids(uow.session)
-    expired = 0
-    for request_id in ids:
-        with transaction(rt) as session:
-            expired += int(expire_one(session, request_id))
-    if expired:
-        log.info("expired %d payment request(s)", expired)
-    return expired
+    return expire_each("payment request", due_request_ids, expire_one)
 
 
 def settle_yesterday() -> int:

@@ -10,6 +10,7 @@ import requests
 from app.remittances import webhooks
 from app.remittances.sweeps import due_remittance_ids, expire_one
 from app.runtime import current_runtime, transaction
+from workers.expiry import expire_each
 
 log = logging.getLogger(__name__)
 
@@ -20,16 +21,7 @@ Poster = Callable[[str, str, dict[str, str]], None]
 
 def expire_due() -> int:
     """Expire every remittance past its deadline (OTP or payout); one transaction each."""
-    rt = current_runtime()
-    with rt.unit_of_work() as uow:
-        ids = due_remittance_ids(uow.session)
-    expired = 0
-    for remittance_id in ids:
-        with transaction(rt) as session:
-            expired += int(expire_one(session, remittance_id))
-    if expired:
-        log.info("expired %d remittance(s)", expired)
-    return expired
+    return expire_each("remittance", due_remittance_ids, expire_one)
 
 
 def _http_post(url: str, body: str, headers: dict[str, str]) -> None:

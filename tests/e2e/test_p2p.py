@@ -120,6 +120,28 @@ def test_the_expiry_sweep_releases_stale_transfers(client, app, runtime, awa, br
     assert wallet_of(runtime, awa) == 100_000
 
 
+def test_one_transfer_that_cannot_expire_does_not_hold_the_others(
+    client, app, runtime, awa, bruno, clock, monkeypatch
+):
+    from workers import transfers as sweep
+
+    stuck = send_p2p(client, app, awa, bruno.msisdn, 5_000).get_json()["id"]
+    send_p2p(client, app, awa, bruno.msisdn, 7_000)
+    clock.advance(minutes=6)
+    real = sweep.expire_one
+
+    def broken_for_one(session, transfer_id):
+        if transfer_id == stuck:
+            raise RuntimeError("a row a bug left inconsistent")
+        return real(session, transfer_id)
+
+    monkeypatch.setattr(sweep, "expire_one", broken_for_one)
+    assert sweep.expire_stale() == 1
+    monkeypatch.setattr(sweep, "expire_one", real)
+    assert sweep.expire_stale() == 1
+    assert wallet_of(runtime, awa) == 100_000
+
+
 def test_replay_with_the_same_idempotency_key_returns_the_first_transfer(client, app, awa, bruno):
     first = send_p2p(client, app, awa, bruno.msisdn, 5_000, key="pay-bruno-1")
     again = send_p2p(client, app, awa, bruno.msisdn, 5_000, key="pay-bruno-1")
