@@ -119,8 +119,12 @@ def cash_out(session: Session, agent: StaffUser, *, msisdn: str, code: str) -> T
         verify_challenge(
             session, withdrawal.challenge_id or "", code, withdrawal_binding(withdrawal)
         )
-    except (OtpAttemptsExceeded, OtpExpired) as exc:
+    except OtpAttemptsExceeded as exc:
         close_pending(session, withdrawal, "failed", "too many wrong codes at the counter")
+        exc.commit = True
+        raise
+    except OtpExpired as exc:
+        close_pending(session, withdrawal, "expired", "code expired before the counter")
         exc.commit = True
         raise
     return _pay(session, agent, withdrawal)
