@@ -2,7 +2,8 @@
 
 One unit of work per request: find the caller, lock the session's row, give
 back the remembered answer if the gateway is repeating itself, otherwise walk
-the inputs to the current screen and render it (its handler calls the domain),
+the inputs to the current screen (a pick is read from the list its screen
+showed, as the row remembers it) and render it (its handler calls the domain),
 then remember the answer with the payment it reports, in the same commit.
 
 A domain error ends ``transaction()`` as it does for REST (committed first when
@@ -14,9 +15,6 @@ answered with a screen: a feature phone never sees an HTTP error.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-
-from sqlalchemy.orm import Session
 
 from app.customers import service
 from app.customers.models import Customer
@@ -28,12 +26,12 @@ from app.ussd import sessions
 from app.ussd.failures import LOCKED, error_screen
 from app.ussd.machine import (
     Context,
-    Option,
-    Pick,
     Position,
     SessionOver,
+    Shown,
     is_public,
     render,
+    showing,
     walk,
 )
 from app.ussd.menu import MAIN, NODES, REGISTER, flow_of
@@ -73,11 +71,11 @@ def _answer(request: UssdRequest) -> Reply:
             opened = sessions.open_session(session, request.session_id, msisdn, start)
             if not opened.owned:  # a session id replayed from another number
                 return Reply.end(translate(UNAVAILABLE, language))
-            remembered = sessions.replay(session, opened.row, request.text)
-            if remembered is not None:
-                return remembered
-            options = _options_once(session)
-            position = walk(NODES, _home(opened.row.start), request.inputs, config, options)
+            memory = sessions.recall(session, opened.row, request)
+            if memory.reply is not None:
+                return memory.reply
+            home = _home(opened.row.start)
+            position = walk(NODES, home, request.inputs, config, shown=memory.shown)
             ctx = Context(
                 session=session,
                 config=config,
@@ -86,31 +84,19 @@ def _answer(request: UssdRequest) -> Reply:
                 data=position.state.data,
                 page=position.state.page,
                 client_key=_client_key(request),
-                options=options,
             )
             language, flow = ctx.language, flow_of(position.screen)
-            reply = _render(position, ctx)
-            sessions.remember(session, opened.row, request.text, reply)
+            reply, shown = _render(position, ctx)
+            sessions.remember(session, opened.row, request, reply, memory.keeping(shown))
             return reply
     except DomainError as exc:
         reply = error_screen(exc, flow, language)
         with transaction() as session:
             opened = sessions.open_session(session, request.session_id, msisdn, start)
             if opened.owned:
-                sessions.remember(session, opened.row, request.text, reply)
+                memory = sessions.recall(session, opened.row, request)
+                sessions.remember(session, opened.row, request, reply, memory.keeping(None))
         return reply
-
-
-def _options_once(session: Session) -> Callable[[Pick], list[Option]]:
-    """A ``Pick`` reads its list at most once per request, for the walk and the screen."""
-    read: dict[int, list[Option]] = {}
-
-    def options(node: Pick) -> list[Option]:
-        if id(node) not in read:
-            read[id(node)] = node.options(session)
-        return read[id(node)]
-
-    return options
 
 
 def _home(start: str) -> str:
@@ -129,11 +115,12 @@ def _blocked(customer: Customer) -> Reply:
     return Reply.end(error_message("account_frozen", customer.language))
 
 
-def _render(position: Position, ctx: Context) -> Reply:
+def _render(position: Position, ctx: Context) -> tuple[Reply, Shown | None]:
+    """The screen, and what it shows to pick from (kept: the next input is read from it)."""
     node = NODES[position.screen]
     if position.over or (ctx.customer is None and not is_public(node)):
-        return Reply.end(ctx.t(SESSION_OVER))
+        return Reply.end(ctx.t(SESSION_OVER)), None
     try:
-        return render(node, position.state, ctx)
+        return render(node, position.state, ctx), showing(node, position.state, ctx)
     except SessionOver:
-        return Reply.end(ctx.t(SESSION_OVER))
+        return Reply.end(ctx.t(SESSION_OVER)), None

@@ -13,11 +13,18 @@ Navigation is the same everywhere: ``0`` goes back one screen (or one page),
 ``00`` goes home (the main menu, or the start of the registration).
 
 ``walk`` rebuilds the position from the session's inputs without writing
-anything: transitions are pure (parsers check shapes only; a ``Pick`` reads its
-list). Only the screen the customer is now looking at is rendered, and its
-handler is the one place a domain function runs. So a replayed input never
-re-runs a payment, and inputs after a ``Final`` screen (the gateway closed the
-session) end the session again.
+anything: transitions are pure (parsers check shapes only). Only the screen the
+customer is now looking at is rendered, and its handler is the one place a
+domain function runs. So a replayed input never re-runs a payment, and inputs
+after a ``Final`` screen (the gateway closed the session) end the session again.
+
+A ``Pick`` is the exception to "the inputs say it all": its list comes from the
+database and may change between two requests (a biller added, renamed, taken
+off). So a pick is read from what the screen *showed* (``Shown``: the values
+of its numbered lines, kept by the channel in the session's row when the
+screen was answered), never from the list as it is now: ``1`` means the line
+the customer saw as ``1``, on every replay, up to the final PIN. A pick whose
+screen is not remembered is refused ("Choix invalide."), never guessed.
 """
 
 from __future__ import annotations
@@ -68,10 +75,13 @@ class Context:
     data: Mapping[str, Any]
     page: int
     client_key: str
-    options: Callable[[Pick], list[Option]] | None = None
+    lists: dict[int, list[Option]] = field(default_factory=dict)  # read once a request
 
     def options_of(self, node: Pick) -> list[Option]:
-        return self.options(node) if self.options else node.options(self.session)
+        """The ``Pick``'s list as it is now (what its screen shows), read once a request."""
+        if id(node) not in self.lists:
+            self.lists[id(node)] = node.options(self.session)
+        return self.lists[id(node)]
 
     @property
     def me(self) -> Customer:
@@ -156,6 +166,22 @@ class Pick:
     per_page: int = 4  # 1-4 choose, 9 next page, 0 back: fits with names cut to 24
 
 
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """What a ``Pick`` screen showed: the values of its numbered lines in order, and
+    whether ``9`` led to a further page. A pick is read from this, not from the list."""
+
+    values: tuple[str, ...]
+    more: bool
+
+
+def shown_on(node: Pick, items: list[Option], page: int) -> Shown:
+    """What ``node``'s screen shows of ``items`` on ``page``."""
+    first = page * node.per_page
+    lines = items[first : first + node.per_page]
+    return Shown(tuple(value for value, _label in lines), first + node.per_page < len(items))
+
+
 @dataclass(frozen=True)
 class Final:
     action: Handler
@@ -189,13 +215,17 @@ def walk(
     inputs: list[str],
     config: Config,
     options: Callable[[Pick], list[Option]] | None = None,
+    shown: Callable[[int], Shown | None] | None = None,
 ) -> Position:
     """Where the inputs lead from ``start``; pure, so replaying them is free and safe.
-    ``options`` gives a ``Pick`` its list (read once per request by the caller)."""
+
+    ``shown(step)`` is what the ``Pick`` screen answered to the first ``step`` inputs
+    showed (the channel remembers it); a walk without it (a test of the machine)
+    reads ``options``, the list as it is now."""
     state = State(start, {})
     back: list[State] = []
     home = start
-    for token in inputs:
+    for step, token in enumerate(inputs):
         node = nodes[state.screen]
         if isinstance(node, Final):
             return Position(state, over=True)
@@ -206,7 +236,10 @@ def walk(
             state = back.pop() if back else replace(state, note=None)
             continue
         try:
-            following = _accept(node, state, token, config, options)
+            if isinstance(node, Pick):
+                following = _pick(node, state, token, _lines(node, state, step, options, shown))
+            else:
+                following = _accept(node, state, token, config)
         except Invalid as invalid:
             state = replace(state, note=invalid.note)
             continue
@@ -218,13 +251,7 @@ def walk(
     return Position(state)
 
 
-def _accept(
-    node: Node,
-    state: State,
-    token: str,
-    config: Config,
-    options: Callable[[Pick], list[Option]] | None,
-) -> State:
+def _accept(node: Node, state: State, token: str, config: Config) -> State:
     if isinstance(node, Menu):
         for choice in node.choices:
             if choice.key == token and choice.visible(config):
@@ -243,19 +270,30 @@ def _accept(
         if token == MORE:
             return replace(state, page=state.page + 1, note=None)
         raise Invalid("ussd.note.choice")
-    if isinstance(node, Pick) and options is not None:
-        return _pick(node, state, token, options(node))
     raise Invalid("ussd.note.choice")  # pragma: no cover - Final is handled by walk
 
 
-def _pick(node: Pick, state: State, token: str, items: list[Option]) -> State:
-    first = state.page * node.per_page
-    if token == MORE and first + node.per_page < len(items):
+def _lines(
+    node: Pick,
+    state: State,
+    step: int,
+    options: Callable[[Pick], list[Option]] | None,
+    shown: Callable[[int], Shown | None] | None,
+) -> Shown | None:
+    if shown is not None:
+        return shown(step)
+    if options is not None:
+        return shown_on(node, options(node), state.page)
+    return None
+
+
+def _pick(node: Pick, state: State, token: str, lines: Shown | None) -> State:
+    if lines is None:  # what the screen showed is not known: refuse rather than guess
+        raise Invalid("ussd.note.choice")
+    if token == MORE and lines.more:
         return replace(state, page=state.page + 1, note=None)
-    if token.isascii() and token.isdigit() and 1 <= int(token) <= node.per_page:
-        index = first + int(token) - 1
-        if index < len(items):
-            return State(node.to, {**state.data, node.field: items[index][0]})
+    if token.isascii() and token.isdigit() and 1 <= int(token) <= len(lines.values):
+        return State(node.to, {**state.data, node.field: lines.values[int(token) - 1]})
     raise Invalid("ussd.note.choice")
 
 
@@ -285,6 +323,14 @@ def render(node: Node, state: State, ctx: Context) -> Reply:
     if isinstance(node, Pick):
         return Reply.con(_choices(node, ctx.options_of(node), state.page, note, ctx))
     return Reply.con(_page(node.listing(ctx), state.page, note, ctx))
+
+
+def showing(node: Node, state: State, ctx: Context) -> Shown | None:
+    """What the screen rendered for ``state`` showed to pick from (a ``Pick``), if anything:
+    the channel keeps it, and the next input is read from it."""
+    if isinstance(node, Pick):
+        return shown_on(node, ctx.options_of(node), state.page)
+    return None
 
 
 def _choices(node: Pick, items: list[Option], page: int, note: list[str], ctx: Context) -> str:

@@ -9,7 +9,9 @@ every request (``machine.walk``). A row keeps only what ``text`` cannot say:
 * ``text_mac`` and ``reply_sealed``: the last request's inputs (an HMAC, since
   they contain the PIN) and the answer given, encrypted (it may hold a cash-out
   code). A gateway retrying the same request gets that answer back without
-  anything being executed again.
+  anything being executed again. Sealed with the answer: what each list screen
+  (a ``Pick``: billers, payment requests) showed, so a later request reads the
+  customer's pick from the list they saw, not from the list as it is now.
 
 Rows live ``USSD_SESSION_TTL`` seconds after their last request; the worker's
 ``ussd-sessions-purge`` sweep deletes them.

@@ -121,3 +121,58 @@ def test_no_biller_yet_says_so(phone):
 def test_the_statement_names_the_biller(phone, e2c):
     phone.run("4", "1", CONTRACT, "15000", "1", factories.PIN)
     assert "28/11 -15 100 Facture Energie Elec" in phone.run("6", factories.PIN)
+
+
+# --- The biller paid is the one the customer saw ----------------------------------------
+# The list is read again on every request (the gateway's ``text`` is replayed), so a
+# biller added, renamed or taken off the list between two screens must not change
+# what "1" meant when the customer typed it.
+
+
+def test_the_biller_paid_is_the_one_confirmed_even_if_the_list_changed(phone, runtime, awa):
+    with transaction(runtime) as session:
+        factories.biller(session, code="WATER", name="Societe Nationale des Eaux")
+    summary = phone.run("4", "1", CONTRACT, "5000")
+    assert "Payer 5 000 FCFA à Societe Nationale des" in summary
+    phone.send("1")  # summary confirmed, the PIN is asked
+    with transaction(runtime) as session:  # operators add a biller that sorts first
+        factories.biller(session, code="ELEC", name="Energie Electrique du Congo")
+    done = phone.send(factories.PIN)
+    assert (collected(runtime, "WATER"), collected(runtime, "ELEC")) == (5_000, 0), done
+    assert "Societe Nationale des" in done
+
+
+def test_a_pick_means_the_line_shown_even_if_the_list_changed_before_it(phone, runtime, awa):
+    with transaction(runtime) as session:
+        factories.biller(session, code="WATER", name="Societe Nationale des Eaux")
+    assert "1 Societe Nationale des" in phone.run("4")
+    with transaction(runtime) as session:
+        factories.biller(session, code="ELEC", name="Energie Electrique du Congo")
+    assert phone.send("1").startswith("CON Societe Nationale des")
+    phone.send(CONTRACT, "5000", "1", factories.PIN)
+    assert (collected(runtime, "WATER"), collected(runtime, "ELEC")) == (5_000, 0)
+
+
+def test_a_biller_taken_off_the_list_before_the_pin_is_not_paid(phone, runtime, awa, e2c):
+    from app.payments.biller_status import disable_biller
+
+    phone.run("4", "1", CONTRACT, "15000", "1")
+    with transaction(runtime) as session:
+        disable_biller(session, "E2C", reason="Contract ended")
+    screen = phone.send(factories.PIN)
+    assert screen == "END Ce facturier n'est plus disponible."
+    assert balance_of(runtime, awa) == 100_000
+    assert bills_paid(runtime, awa) == 0
+
+
+def test_a_session_that_lost_its_memory_asks_for_the_biller_again(phone, runtime, awa, e2c):
+    from sqlalchemy import delete
+
+    from app.ussd.models import UssdSession
+
+    phone.run("4", "1", CONTRACT, "15000", "1")
+    with transaction(runtime) as session:
+        session.execute(delete(UssdSession))
+    screen = phone.send(factories.PIN)
+    assert screen.startswith("CON Choix invalide.\nPayer une facture :\n1 Energie")
+    assert bills_paid(runtime, awa) == 0
