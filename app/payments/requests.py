@@ -177,6 +177,18 @@ def pending_requests_for(session: Session, customer: Customer) -> list[PaymentRe
     )
 
 
+def pending_request_for(session: Session, request_id: object, customer: Customer) -> PaymentRequest:
+    """One request the customer is asked to pay right now (what a USSD summary shows),
+    read without a lock: ``PaymentRequestNotFound`` if it is not theirs,
+    ``RequestNotPending`` once paid, declined or past its deadline."""
+    request = session.get(PaymentRequest, request_id) if isinstance(request_id, str) else None
+    if request is None or request.customer_id != customer.id:
+        raise PaymentRequestNotFound()
+    if request.status != "pending" or _is_due(request):
+        raise RequestNotPending("This payment request is no longer pending.")
+    return request
+
+
 def _owned(session: Session, request_id: str, customer: Customer) -> PaymentRequest:
     request = lock_request(session, request_id)
     if request.customer_id != customer.id:

@@ -3,9 +3,11 @@
 A menu is a table ``{screen name: node}`` (``menu.py``). Six kinds of node:
 
 * ``Menu``: numbered choices, each leading to a screen (and maybe setting a value);
-* ``Pick``: numbered choices read from the domain (billers), four a page;
+* ``Pick``: numbered choices read from the domain (billers, payment requests), a page
+  at a time;
 * ``Ask``: one free input (a number, an amount, a name, a PIN), parsed, then on;
-* ``Confirm``: a summary the domain computes (fee, recipient's name); ``1`` goes on;
+* ``Confirm``: a summary the domain computes (fee, recipient's name); ``1`` goes on
+  (and maybe ``2`` elsewhere: decline);
 * ``Pages``: a list the domain returns, cut into screens (``9`` next page);
 * ``Final``: runs the domain action (money moves only here) and ends the session.
 
@@ -80,7 +82,7 @@ class Context:
     def options_of(self, node: Pick) -> list[Option]:
         """The ``Pick``'s list as it is now (what its screen shows), read once a request."""
         if id(node) not in self.lists:
-            self.lists[id(node)] = node.options(self.session)
+            self.lists[id(node)] = node.options(self)
         return self.lists[id(node)]
 
     @property
@@ -149,6 +151,8 @@ class Ask:
 class Confirm:
     summary: Handler
     to: str
+    confirm: str = "ussd.nav.confirm"  # the line saying what ``1`` does
+    choices: tuple[Choice, ...] = ()  # other answers than ``1`` (decline)
 
 
 @dataclass(frozen=True)
@@ -159,7 +163,7 @@ class Pages:
 @dataclass(frozen=True)
 class Pick:
     title: str
-    options: Callable[[Session], list[Option]]
+    options: Callable[[Context], list[Option]]
     field: str
     to: str
     empty: str  # shown instead of the choices when there are none
@@ -265,6 +269,9 @@ def _accept(node: Node, state: State, token: str, config: Config) -> State:
     if isinstance(node, Confirm):
         if token == CONFIRM:
             return State(node.to, state.data)
+        for choice in node.choices:
+            if choice.key == token and choice.visible(config):
+                return State(choice.to, {**state.data, **choice.sets})
         raise Invalid("ussd.note.choice")
     if isinstance(node, Pages):
         if token == MORE:
@@ -318,7 +325,8 @@ def render(node: Node, state: State, ctx: Context) -> Reply:
         params = node.params(ctx) if node.params else {}
         return Reply.con("\n".join([*note, ctx.t(node.prompt, **params), ctx.t("ussd.nav.footer")]))
     if isinstance(node, Confirm):
-        body = [*note, node.summary(ctx), ctx.t("ussd.nav.confirm"), ctx.t("ussd.nav.footer")]
+        others = [f"{c.key} {ctx.t(c.label)}" for c in node.choices if c.visible(ctx.config)]
+        body = [*note, node.summary(ctx), ctx.t(node.confirm), *others, ctx.t("ussd.nav.footer")]
         return Reply.con("\n".join(body))
     if isinstance(node, Pick):
         return Reply.con(_choices(node, ctx.options_of(node), state.page, note, ctx))

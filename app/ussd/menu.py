@@ -16,8 +16,13 @@ reading the service:
                      ─2→ language ─1/2→ language.done
                      ─3→ limits.pin → limits.done
                      ─4→ claim.code → claim.done
+         ─8→ pending.list (merchants' payment requests, 9 next page) → pending.confirm
+             ─1→ pending.pin → pending.done   ─2→ pending.declined
     register.language ─1/2→ register.first_name → register.last_name → register.pin
                       → register.pin_again → register.done (the main menu, greeting first)
+
+The main menu is full: ``9`` turns pages and ``0`` goes back, so a new service
+goes into a sub-menu (``7`` My account).
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ def _bills_shown(config: Config) -> bool:
     return config.USSD_BILLS_ENABLED
 
 
+PENDING = Choice("8", "ussd.main.pending", "pending.list")
 MAIN_CHOICES = (
     Choice("1", "ussd.main.send", "send.to"),
     Choice("2", "ussd.main.withdraw", "withdraw.amount"),
@@ -42,7 +48,12 @@ MAIN_CHOICES = (
     Choice("5", "ussd.main.balance", "balance.pin"),
     Choice("6", "ussd.main.statement", "statement.pin"),
     Choice("7", "ussd.main.account", "account"),
+    PENDING,
 )
+# Right after registering, the greeting above the menu takes the room of entry 8 (the
+# screen would pass 182 characters): a wallet opened a moment ago has no merchant
+# request waiting, and ``00`` shows the whole menu.
+WELCOME_CHOICES = tuple(choice for choice in MAIN_CHOICES if choice is not PENDING)
 
 LANGUAGE_CHOICES = (
     Choice("1", "ussd.language.fr", "", sets={"lang": "fr"}),
@@ -110,6 +121,24 @@ NODES: dict[str, Node] = {
             Choice("4", "ussd.account.claim", "claim.code"),
         ),
     ),
+    # 8 Pending payments: what merchants ask the customer to pay
+    "pending.list": Pick(
+        "ussd.pending.title",
+        screens.pending_requests,
+        "request",
+        "pending.confirm",
+        "ussd.pending.none",
+        per_page=screens.PENDING_PER_PAGE,
+    ),
+    "pending.confirm": Confirm(
+        screens.request_summary,
+        "pending.pin",
+        confirm="ussd.pending.pay",
+        choices=(Choice("2", "ussd.pending.decline", "pending.declined"),),
+    ),
+    "pending.pin": _pin("pending.done"),
+    "pending.done": Final(screens.pay_request),
+    "pending.declined": Final(screens.decline_request),
     "pin.old": Ask("ussd.pin.old", "old_pin", parsers.pin, "pin.new"),
     "pin.new": Ask("ussd.pin.new", "new_pin", parsers.new_pin, "pin.again"),
     "pin.again": Ask(
@@ -150,7 +179,12 @@ NODES: dict[str, Node] = {
         retry="register.pin",
     ),
     "register.done": Menu(
-        "ussd.main.title", MAIN_CHOICES, root=True, home=MAIN, action=screens.register, public=True
+        "ussd.main.title",
+        WELCOME_CHOICES,
+        root=True,
+        home=MAIN,
+        action=screens.register,
+        public=True,
     ),
 }
 

@@ -10,22 +10,19 @@ repeats the final request gets the first payment back, never a second one.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from app import fees
 from app.customers import limits, service
 from app.payments import billers as billers_registry
-from app.payments import bills
+from app.payments import bills, requests
 from app.remittances import claims
 from app.remittances import wallet as remittances
 from app.transfers import p2p
 from app.transfers.statements import customer_statement
 from app.transfers.withdrawals import create_withdrawal
 from app.ussd import formats
-from app.ussd.machine import Context, Listing
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+from app.ussd.machine import Context, Listing, Option
 
 STATEMENT_SIZE = 5
 # Statement line labels by (type, direction); anything else is "an operation".
@@ -174,9 +171,9 @@ def send_remittance(ctx: Context) -> str:
 HINT_CUT = 90  # a biller's own words on its reference, e.g. "Numéro de contrat (11 chiffres)"
 
 
-def billers(session: Session) -> list[tuple[str, str]]:
+def billers(ctx: Context) -> list[Option]:
     """The billers to pick from: (code, name as the list shows it)."""
-    return [(b.code, formats.short(b.name)) for b in bills.list_billers(session)]
+    return [(b.code, formats.short(b.name)) for b in bills.list_billers(ctx.session)]
 
 
 def bill_reference_hint(ctx: Context) -> dict[str, Any]:
@@ -283,4 +280,69 @@ def claim_remittance(ctx: Context) -> str:
         amount=formats.money(remittance.amount),
         name=formats.short(remittance.sender_name),
         balance=_balance(ctx),
+    )
+
+
+# --- 8 Pending payments (merchants' payment requests) --------------------------------
+
+PENDING_PER_PAGE = 3  # "1 <16-character name>, 99 999 999 FCFA" three times, 9 more, 0 back
+PENDING_NAME_CUT = 16
+REFERENCE_CUT = 20  # a merchant's reference, as in the SMS that announced the request
+
+
+def pending_requests(ctx: Context) -> list[Option]:
+    """What merchants ask the customer to pay now, newest first: (request id, line)."""
+    views = [
+        requests.customer_view(ctx.session, request)
+        for request in requests.pending_requests_for(ctx.session, ctx.me)
+    ]
+    return [
+        (
+            view["id"],
+            f"{formats.short(view['merchant']['name'], PENDING_NAME_CUT)}, "
+            f"{formats.money(view['amount'])}",
+        )
+        for view in views
+    ]
+
+
+def request_summary(ctx: Context) -> str:
+    """The request picked (still pending, still the customer's): who asks, how much,
+    until when. The customer pays no fee on it (the merchant's is in the amount)."""
+    request = requests.pending_request_for(ctx.session, ctx.data["request"], ctx.me)
+    view = requests.customer_view(ctx.session, request)
+    return ctx.t(
+        "ussd.pending.confirm",
+        merchant=formats.short(view["merchant"]["name"]),
+        amount=formats.money(view["amount"]),
+        reference=view["reference"][:REFERENCE_CUT],
+        time=formats.local_time(request.expires_at, ctx.config.TIMEZONE),
+    )
+
+
+def pay_request(ctx: Context) -> str:
+    """Approve with the PIN, as REST does; approving a paid request returns it (a retry)."""
+    request = requests.approve_request(
+        ctx.session, ctx.data["request"], ctx.me, pin=ctx.data["pin"]
+    )
+    view = requests.customer_view(ctx.session, request)
+    transfer = p2p.get_owned(ctx.session, request.transfer_id or "", ctx.me.id, lock=False)
+    return ctx.t(
+        "ussd.pending.done",
+        amount=formats.money(view["amount"]),
+        merchant=formats.short(view["merchant"]["name"]),
+        reference=transfer.reference,
+        balance=_balance(ctx),
+    )
+
+
+def decline_request(ctx: Context) -> str:
+    """Decline, as REST does; a request that expired meanwhile says so."""
+    request = requests.decline_request(ctx.session, ctx.data["request"], ctx.me)
+    view = requests.customer_view(ctx.session, request)
+    key = "ussd.pending.declined" if view["status"] == "declined" else "ussd.pending.expired"
+    return ctx.t(
+        key,
+        amount=formats.money(view["amount"]),
+        merchant=formats.short(view["merchant"]["name"]),
     )

@@ -2,8 +2,9 @@
 
 Thousands of random ``text`` values (keypad digits and ``*``, menu words, letters
 of any script, very long input) for a registered, an unregistered and a locked
-number: always 200, plain text, ``CON``/``END``, at most 182 characters, nothing
-logged as an error. Money may move when a random walk happens to type the right
+number, and random sessions typed one input at a time (to get past the lists of
+billers and payment requests): always 200, plain text, ``CON``/``END``, at most 182
+characters, nothing logged as an error. Money may move when a random walk happens to type the right
 PIN at the right place; the ``app`` fixture checks every ledger invariant after
 each test.
 """
@@ -18,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.customers.service import get_customer
+from app.payments import requests
 from app.runtime import transaction
 from tests import factories
 
@@ -37,6 +39,7 @@ MEANINGFUL = st.sampled_from(
         "5",
         "6",
         "7",
+        "8",
         "9",
         "2580",
         "1357",
@@ -57,8 +60,14 @@ TOKENS = st.one_of(MEANINGFUL, MEANINGFUL, MEANINGFUL, DIGITS, ANYTHING)
 # A walk into one of the menus, then anything.
 WALKS = st.builds(
     lambda first, rest: "*".join([first, *rest]),
-    st.sampled_from("1234567"),
+    st.sampled_from("12345678"),
     st.lists(TOKENS, max_size=8),
+)
+# A session typed one input at a time into a menu that lists rows of the database
+# (billers, payment requests): a pick is read from what its screen showed, so only
+# such a session gets past the list.
+TYPED = st.builds(
+    lambda first, rest: [first, *rest], st.sampled_from("48"), st.lists(TOKENS, max_size=8)
 )
 TEXTS = st.one_of(
     WALKS,
@@ -81,12 +90,12 @@ def config_overrides():
     return {"PIN_MAX_ATTEMPTS": 1_000_000}
 
 
-def answer(client, caplog, msisdn: str, text: str) -> str:
+def answer(client, caplog, msisdn: str, text: str, session_id: str | None = None) -> str:
     caplog.clear()
     response = client.post(
         "/ussd",
         data={
-            "sessionId": f"fuzz-{uuid.uuid4().hex}",
+            "sessionId": session_id or f"fuzz-{uuid.uuid4().hex}",
             "serviceCode": "*144#",
             "phoneNumber": msisdn,
             "networkCode": "62901",
@@ -125,6 +134,26 @@ def test_a_registered_number_always_gets_a_screen(client, caplog, awa):
     @given(text=TEXTS)
     def check(text: str) -> None:
         answer(client, caplog, awa.msisdn, text)
+
+    check()
+
+
+def test_a_session_typed_one_input_at_a_time_always_gets_screens(client, caplog, runtime, awa):
+    with transaction(runtime) as session:
+        shop = factories.merchant(session, name="Boutique Ndeko")
+        for n in range(4):
+            requests.create_payment_request(
+                session, shop.client.id, msisdn=awa.msisdn, amount=5_000, reference=f"F-{n}"
+            )
+
+    @settings(FUZZ, max_examples=150)
+    @given(inputs=TYPED)
+    def check(inputs: list[str]) -> None:
+        session_id = f"fuzz-{uuid.uuid4().hex}"
+        for typed in range(1, len(inputs) + 1):
+            text = "*".join(inputs[:typed])
+            if answer(client, caplog, awa.msisdn, text, session_id).startswith("END "):
+                break
 
     check()
 

@@ -17,7 +17,7 @@ from app.i18n.catalog import catalogs
 from app.ledger import Balance
 from app.transfers.withdrawals import IssuedWithdrawal
 from app.ussd import failures, formats, screens
-from app.ussd.machine import Ask, Context, Final, Menu, State, render
+from app.ussd.machine import Ask, Confirm, Context, Final, Menu, State, render
 from app.ussd.menu import NODES
 from app.ussd.protocol import SCREEN_LIMIT
 
@@ -74,7 +74,21 @@ def longest(monkeypatch):
         reference_hint="H" * 120,  # the most a biller may write
         reference_example="0" * 30,
     )
+    request = SimpleNamespace(id="ID", transfer_id="TRANSFER", expires_at=NOON)
+    request_view = {
+        "id": "ID",
+        "merchant": {"id": "M", "name": SIXTY},
+        "reference": "R" * 64,  # the most a merchant may send
+        "amount": LONGEST_AMOUNT,
+        "status": "declined",
+    }
     patches = {
+        (screens.requests, "pending_requests_for"): lambda *a, **k: [request] * 9,
+        (screens.requests, "customer_view"): lambda *a, **k: request_view,
+        (screens.requests, "pending_request_for"): lambda *a, **k: request,
+        (screens.requests, "approve_request"): lambda *a, **k: request,
+        (screens.requests, "decline_request"): lambda *a, **k: request,
+        (screens.p2p, "get_owned"): lambda *a, **k: transfer,
         (screens.bills, "list_billers"): lambda *a, **k: [biller] * 9,
         (screens.billers_registry, "get_biller"): lambda *a, **k: biller,
         (screens.billers_registry, "clean_reference"): lambda *a, **k: "R" * 30,
@@ -94,11 +108,11 @@ def longest(monkeypatch):
     }
     for (module, name), value in patches.items():
         monkeypatch.setattr(module, name, value)
-    return SimpleNamespace(transfer=transfer)
+    return SimpleNamespace(transfer=transfer, request_view=request_view)
 
 
 def context(language: str) -> Context:
-    customer = SimpleNamespace(language=language, first_name=FIRST, last_name=LAST)
+    customer = SimpleNamespace(id="C", language=language, first_name=FIRST, last_name=LAST)
     data = {
         "to": "+242061234567",
         "amount": LONGEST_AMOUNT,
@@ -112,6 +126,7 @@ def context(language: str) -> Context:
         "new_pin": "1470",
         "biller": "CODE",
         "reference": "R" * 30,
+        "request": "ID",
     }
     return Context(None, CONFIG, "+242061234567", customer, data, 0, "key")  # type: ignore[arg-type]
 
@@ -144,6 +159,17 @@ def test_a_withdrawal_repeated_without_its_code_fits_too(longest, monkeypatch, l
     monkeypatch.setattr(screens, "create_withdrawal", lambda *a, **k: issued)
     reply = rendered("withdraw.done", language)
     assert "999999" not in reply.body
+    assert visible_length(reply) <= SCREEN_LIMIT
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_request_that_expired_before_it_was_declined_fits_too(longest, language):
+    longest.request_view["status"] = "expired"
+    reply = rendered("pending.declined", language)
+    amount, merchant = formats.money(LONGEST_AMOUNT), formats.short(SIXTY)
+    assert reply.body == translate(
+        "ussd.pending.expired", language, amount=amount, merchant=merchant
+    )
     assert visible_length(reply) <= SCREEN_LIMIT
 
 
@@ -206,10 +232,10 @@ def test_every_text_a_screen_names_exists():
     keys = set(catalogs()["fr"])
     named = set()
     for node in NODES.values():
-        for attribute in ("title", "prompt", "empty"):
+        for attribute in ("title", "prompt", "empty", "confirm"):
             if hasattr(node, attribute):
                 named.add(getattr(node, attribute))
-        if isinstance(node, Menu):
+        if isinstance(node, Menu | Confirm):
             named |= {choice.label for choice in node.choices}
     assert named <= keys, named - keys
 
