@@ -161,10 +161,18 @@ NODES: dict[str, Node] = {
         "ussd.register.welcome", _languages("register.first_name"), root=True, public=True
     ),
     "register.first_name": Ask(
-        "ussd.register.first_name", "first_name", parsers.name, "register.last_name", public=True
+        "ussd.register.first_name",
+        "first_name",
+        parsers.customer_name,
+        "register.last_name",
+        public=True,
     ),
     "register.last_name": Ask(
-        "ussd.register.last_name", "last_name", parsers.name, "register.pin", public=True
+        "ussd.register.last_name",
+        "last_name",
+        parsers.customer_name,
+        "register.pin",
+        public=True,
     ),
     "register.pin": Ask(
         "ussd.register.pin", "pin", parsers.new_pin, "register.pin_again", public=True

@@ -10,6 +10,7 @@ from __future__ import annotations
 from app.config import Config
 from app.customers.msisdn import try_normalize_msisdn
 from app.customers.pins import PIN_LENGTH, validate_pin
+from app.customers.service import _clean_name  # the register's own rule, not a copy
 from app.errors import ValidationFailed
 from app.money import parse_amount
 from app.payments.billers import REFERENCE_MAX
@@ -57,13 +58,24 @@ def new_pin(token: str, config: Config) -> str:
 
 
 def name(token: str, config: Config) -> str:
-    """A person's name as typed: printable, with a letter, of a length a screen can show."""
+    """A remittance recipient's name as typed: printable, with a letter, of a length a
+    screen can show (``NAME_MAX``, 60)."""
     cleaned = " ".join(token.split())
     if not 2 <= len(cleaned) <= NAME_MAX or not cleaned.isprintable():
         raise Invalid("ussd.note.name")
     if not any(ch.isalpha() for ch in cleaned):
         raise Invalid("ussd.note.name")
     return cleaned
+
+
+def customer_name(token: str, config: Config) -> str:
+    """A first or last name as registration takes it: the domain's own rule (letters of
+    any script, with spaces, hyphens, apostrophes or dots between them, at most 30),
+    checked here so a slip is asked again at once, not refused after both PINs."""
+    try:
+        return _clean_name(token, "name")
+    except ValidationFailed as exc:
+        raise Invalid("ussd.note.customer_name") from exc
 
 
 def bill_reference(token: str, config: Config) -> str:

@@ -68,10 +68,29 @@ def test_zero_goes_back_a_step_and_double_zero_to_the_language(phone, runtime):
     assert registered(runtime, phone) is None
 
 
-def test_a_name_the_register_refuses_ends_with_a_screen_naming_it(phone, runtime):
-    screen = phone.run("1", "Awa2", "Mabiala", "1357", "1357")
-    assert screen == "END Prénom refusé : des lettres seulement, 30 au plus."
+def test_a_first_name_the_register_would_refuse_is_asked_again_at_once(phone, runtime):
+    assert phone.run("1", "Jean2") == (
+        "CON Des lettres seulement, 30 au plus.\nOuverture de compte.\nVotre prénom :\n"
+        "0 Retour 00 Menu"
+    )
     assert registered(runtime, phone) is None
+    assert phone.send("Jean").startswith("CON Votre nom de famille")
+    screen = phone.send("Mabiala", "1357", "1357")
+    assert screen.startswith("CON Compte ouvert. Bienvenue Jean !")
+    assert registered(runtime, phone).first_name == "Jean"
+
+
+def test_a_last_name_longer_than_the_register_takes_is_asked_again_at_once(phone, runtime):
+    screen = phone.run("1", "Awa", "M" * 31)
+    assert screen.startswith("CON Des lettres seulement, 30 au plus.\nVotre nom de famille")
+    phone.send("Mabiala-Nkounkou", "1357", "1357")
+    assert registered(runtime, phone).last_name == "Mabiala-Nkounkou"
+
+
+def test_the_note_on_a_refused_name_speaks_lingala_too(phone):
+    assert phone.run("2", "Bruno_").startswith(
+        "CON Kaka ba lettre, 30 koleka te.\nKofungola compte.\nKombo na yo ya libatisi"
+    )
 
 
 def test_a_registered_customer_is_never_offered_registration(client, runtime):
