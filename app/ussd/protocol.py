@@ -5,6 +5,9 @@ and ``text``: every input of the session so far joined by ``*`` (empty on the
 first request). The answer is plain text: ``CON <screen>`` keeps the session
 open for one more input, ``END <screen>`` closes it. A screen holds at most 182
 characters; we count the prefix too, so every phone shows the whole screen.
+
+Control characters (C0: NUL, tab, newline…) are dropped from the fields as they
+arrive: no keypad types them, and PostgreSQL refuses a NUL in a text column.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ MAX_TEXT = 1_000
 CON = "CON"
 END = "END"
 
+_CONTROLS = dict.fromkeys(range(0x20))  # C0, removed by str.translate
+
 
 @dataclass(frozen=True, slots=True)
 class UssdRequest:
@@ -39,7 +44,7 @@ class UssdRequest:
     def from_form(cls, form: Any) -> UssdRequest:
         def field(name: str) -> str:
             value = form.get(name, "")
-            return value if isinstance(value, str) else ""
+            return value.translate(_CONTROLS) if isinstance(value, str) else ""
 
         return cls(
             session_id=field("sessionId").strip(),

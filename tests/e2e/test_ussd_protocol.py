@@ -51,6 +51,20 @@ def test_a_request_we_cannot_serve_still_gets_a_closing_screen(client, awa, fiel
     assert response.get_data(as_text=True).startswith("END ")
 
 
+def test_a_nul_in_the_text_is_dropped_not_read_as_an_input(phone):
+    assert phone.run("5\x00").startswith("CON Entrez votre PIN")
+    assert phone.send("25\x0080\x1f") == "END Solde disponible : 100 000 FCFA"
+
+
+def test_control_characters_in_the_session_id_and_number_are_dropped_before_the_row_is_kept(
+    client, runtime, awa
+):
+    fields = {"sessionId": "ATUid_\x00nul\n", "phoneNumber": f"{awa.msisdn}\x00"}
+    assert post(client, **fields, text="5").get_data(as_text=True).startswith("CON Entrez")
+    with transaction(runtime) as session:
+        assert session.get(UssdSession, "ATUid_nul").msisdn == awa.msisdn
+
+
 def test_the_number_may_come_in_any_format(client, awa):
     national = "0" + awa.msisdn[5:]
     assert post(client, phoneNumber=national).get_data(as_text=True).startswith("CON PostCash")
