@@ -54,7 +54,8 @@ _NAME = re.compile(r"[^\W\d_]+(?:(?:[ '\-.]|\. )[^\W\d_]+)*\.?")
 _ID_NUMBER = re.compile(r"[A-Z0-9][A-Z0-9\-/]{2,39}")
 
 
-def _clean_name(value: object, field: str) -> str:
+def clean_person_name(value: object, field: str) -> str:
+    """A customer's first or last name as registered; USSD checks each screen with it."""
     text = " ".join(value.split()) if isinstance(value, str) else ""
     if not text:
         _fail(field, "Required.")
@@ -94,8 +95,8 @@ def register_customer(
     values: dict[str, str] = {}
     checks = {
         "msisdn": lambda: normalize_msisdn(msisdn, config.ALLOWED_REGIONS),
-        "first_name": lambda: _clean_name(first_name, "first_name"),
-        "last_name": lambda: _clean_name(last_name, "last_name"),
+        "first_name": lambda: clean_person_name(first_name, "first_name"),
+        "last_name": lambda: clean_person_name(last_name, "last_name"),
         "pin": lambda: validate_pin(pin),
         "language": lambda: _validate_language(language),
     }

@@ -10,7 +10,7 @@ from __future__ import annotations
 from app.config import Config
 from app.customers.msisdn import try_normalize_msisdn
 from app.customers.pins import PIN_LENGTH, validate_pin
-from app.customers.service import _clean_name  # the register's own rule, not a copy
+from app.customers.service import clean_person_name  # the register's own rule
 from app.errors import ValidationFailed
 from app.money import parse_amount
 from app.payments.billers import REFERENCE_MAX
@@ -73,7 +73,7 @@ def customer_name(token: str, config: Config) -> str:
     any script, with spaces, hyphens, apostrophes or dots between them, at most 30),
     checked here so a slip is asked again at once, not refused after both PINs."""
     try:
-        return _clean_name(token, "name")
+        return clean_person_name(token, "name")
     except ValidationFailed as exc:
         raise Invalid("ussd.note.customer_name") from exc
 
