@@ -24,6 +24,7 @@ def create_app(config: Config | None = None) -> Flask:
     register_runtime(app, config)
     register_extensions(app, config)
     register_request_hooks(app)
+    register_input_guards(app)
     register_instrumentation(app)
     register_proxy_fix(app, config)
     register_domain_hooks()
@@ -85,6 +86,15 @@ def register_request_hooks(app: Flask) -> None:
         token = g.pop("request_id_token", None)
         if token is not None:
             reset_request_id(token)
+
+
+def register_input_guards(app: Flask) -> None:
+    """Input no endpoint may see: JSON nested too deep, NUL characters, control
+    characters in path ids (``app/api/validation.py``)."""
+    from app.api.validation import RequestJSONProvider, guard_request
+
+    app.json = RequestJSONProvider(app)
+    app.before_request(guard_request)
 
 
 def register_instrumentation(app: Flask) -> None:

@@ -65,6 +65,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from werkzeug.exceptions import HTTPException
 
 from app.api.problem import PROBLEM_JSON, problem_body
+from app.api.validation import CONTROL_CHARACTERS
 from app.auth.principal import current_principal
 from app.clock import clock
 from app.db import Base, BigIntPK, UTCDateTime
@@ -131,8 +132,10 @@ def idempotent(func: F | None = None, *, optional: bool = False) -> Any:
                 if optional:
                     return view(*args, **kwargs)
                 raise IdempotencyKeyMissing(f"This request needs an {HEADER} header.")
-            if not 0 < len(key) <= MAX_KEY_LENGTH:
-                raise ValidationFailed({HEADER: [f"Must be 1 to {MAX_KEY_LENGTH} characters."]})
+            if not 0 < len(key) <= MAX_KEY_LENGTH or CONTROL_CHARACTERS.search(key):
+                raise ValidationFailed(
+                    {HEADER: [f"Must be 1 to {MAX_KEY_LENGTH} characters, none a control one."]}
+                )
             return _run_once(view, args, kwargs, current_principal().key, key)
 
         description = "Unique per request; a retry with the same key and body is replayed."
@@ -193,7 +196,11 @@ def _run_once(
 
 
 def request_fingerprint() -> str:
-    """SHA-256 of method, path and the canonical form of the body."""
+    """SHA-256 of method, path and the canonical form of the body.
+
+    A body that is not JSON (nested too deep included: ``RequestJSONProvider``)
+    is hashed as its bytes; the handler refuses it afterwards.
+    """
     digest = hashlib.sha256()
     digest.update(f"{request.method} {request.path}\n".encode())
     if request.is_json:

@@ -2,9 +2,12 @@
 
 Domain errors keep their status and stable code. HTTP errors raised by Flask or
 its extensions get a code too. A database that cannot be reached is a 503
-``service_unavailable`` with ``Retry-After`` (the unit of work rolled back).
-Anything else is a bug: it is logged with its stack trace and answered with a
-bare 500 problem that reveals nothing.
+``service_unavailable`` with ``Retry-After`` (the unit of work rolled back). A
+NUL character the database driver refused is the client's input, a 400
+``validation_error`` (the input guards of ``validation.py`` should have caught
+it first; the unit of work rolled back too). Anything else is a bug: it is
+logged with its stack trace and answered with a bare 500 problem that reveals
+nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Any
 from flask import Response
 from werkzeug.exceptions import HTTPException
 
-from app.errors import DomainError
+from app.errors import DomainError, ValidationFailed
 
 log = logging.getLogger("app.api")
 
@@ -57,6 +60,15 @@ def problem_body(exc: BaseException) -> tuple[dict[str, Any], int, dict[str, str
         if exc.code == 429:
             headers["Retry-After"] = "60"
         return body, exc.code, headers
+    if nul_refused_by_database(exc):
+        # The input guards (``app/api/validation.py``) should have refused it first;
+        # the unit of work rolled back, so nothing was half-applied. Say which input.
+        log.warning("a NUL character reached the database: %s", exc.__class__.__name__)
+        refused = ValidationFailed(
+            {"_body": ["Text must not contain NUL characters."]},
+            detail="The request holds a NUL character, which no text field may contain.",
+        )
+        return refused.to_problem(), refused.status, headers
     if database_unavailable(exc):
         # Not a bug: the database went away (restart, failover, network). The unit of
         # work rolled back, so nothing was half-applied; the client retries later.
@@ -98,6 +110,26 @@ def database_unavailable(exc: BaseException) -> bool:
             return True
         seen.add(id(link))
         link = link.__cause__ or link.__context__
+    return False
+
+
+def nul_refused_by_database(exc: BaseException) -> bool:
+    """True when the database driver refused a NUL character in a text parameter.
+
+    PostgreSQL text cannot hold one and psycopg refuses it before sending
+    (``psycopg.DataError``, wrapped by SQLAlchemy): the client's input, not an outage.
+    """
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - SQLite-only installation
+        return False
+    seen: set[int] = set()
+    link: BaseException | None = exc
+    while link is not None and id(link) not in seen:
+        if isinstance(link, psycopg.DataError) and "NUL" in str(link):
+            return True
+        seen.add(id(link))
+        link = getattr(link, "orig", None) or link.__cause__ or link.__context__
     return False
 
 

@@ -1,16 +1,39 @@
-"""Loading request bodies with marshmallow into plain dicts, or a validation_error."""
+"""Loading request input into plain values, or a validation_error.
+
+Request bodies go through marshmallow (``load``); query integers through
+``query_int``. Whatever a client sends that the database or Python itself
+cannot take is refused here, once, for every endpoint:
+
+* a NUL character in a JSON string (PostgreSQL text cannot hold one): a
+  ``validation_error`` naming the field (``load``), or the query parameter
+  (``guard_request``); a path id holding any control character is simply not
+  found (``guard_request``), since no id we issue contains one;
+* JSON nested deeper than ``MAX_JSON_DEPTH`` (no request needs more than a few
+  levels; Python's parser raises ``RecursionError`` long before a megabyte of
+  ``[``): ``RequestJSONProvider`` turns it into a parsing failure, so the body
+  reads as "not JSON" everywhere it is read (``load``, the idempotency
+  fingerprint, the rate limiter).
+"""
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from flask import request
+from flask.json.provider import DefaultJSONProvider
 from marshmallow import Schema, fields
 from marshmallow import ValidationError as MarshmallowError
 
-from app.errors import ValidationFailed
+from app.errors import NotFound, ValidationFailed
 
 MAX_AMOUNT = 10**12
+MAX_JSON_DEPTH = 32
+
+NUL = "\x00"
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_NUL_MESSAGE = "Must not contain NUL characters."
 
 
 class Amount(fields.Integer):
@@ -32,6 +55,40 @@ class Amount(fields.Integer):
         return value
 
 
+class RequestJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, except that a body nested too deep is a parsing failure (a ValueError).
+
+    ``request.get_json(silent=True)`` then answers None and ``get_json()`` a 400,
+    instead of a ``RecursionError`` escaping as a 500 from whoever read the body first.
+    """
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            value = json.loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deep") from None
+        if _nested_deeper_than(value, MAX_JSON_DEPTH):
+            raise ValueError("JSON nested too deep")
+        return value
+
+
+def _nested_deeper_than(value: Any, limit: int) -> bool:
+    """Whether arrays and objects nest more than ``limit`` levels (iterative: no recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
 def load(schema: Schema, data: Any = None) -> dict[str, Any]:
     """Validate ``data`` (default: the JSON body) against ``schema``."""
     if data is None:
@@ -40,11 +97,51 @@ def load(schema: Schema, data: Any = None) -> dict[str, Any]:
             raise ValidationFailed({"_body": ["A JSON object body is required."]})
     if not isinstance(data, dict):
         raise ValidationFailed({"_body": ["A JSON object body is required."]})
+    refuse_nul(data)
     try:
         return schema.load(data)
     except MarshmallowError as exc:
         messages = exc.messages if isinstance(exc.messages, dict) else {"_body": exc.messages}
         raise ValidationFailed(messages) from exc
+
+
+def refuse_nul(data: dict[str, Any]) -> None:
+    """Refuse a document with a NUL in any string, naming each field as marshmallow
+    does (nested fields nest: ``{"sender": {"name": [...]}}``)."""
+    errors: dict[Any, Any] = {}
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(data, ())]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, dict):
+            for key, child in item.items():
+                if isinstance(key, str) and NUL in key:
+                    _put(errors, (*path, key), "Field names must not contain NUL characters.")
+                else:
+                    stack.append((child, (*path, key)))
+        elif isinstance(item, list):
+            stack.extend((child, (*path, index)) for index, child in enumerate(item))
+        elif isinstance(item, str) and NUL in item:
+            _put(errors, path, _NUL_MESSAGE)
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _put(errors: dict[Any, Any], path: tuple[Any, ...], message: str) -> None:
+    *parents, name = path
+    for part in parents:
+        errors = errors.setdefault(part, {})
+    errors.setdefault(name, []).append(message)
+
+
+def guard_request() -> None:
+    """Before any view: a path id with a control character names nothing (404), a query
+    parameter with a NUL is a validation_error. Neither ever reaches the database."""
+    for value in (request.view_args or {}).values():
+        if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+            raise NotFound()
+    bad = {name for name, value in request.args.items(multi=True) if NUL in name + value}
+    if bad:
+        raise ValidationFailed({name: [_NUL_MESSAGE] for name in sorted(bad)})
 
 
 def query_int(name: str, default: int, minimum: int = 1, maximum: int = 100) -> int:

@@ -1,0 +1,189 @@
+"""Odd input is refused with a 4xx, never a 5xx (API.md: "A 5xx is always a bug").
+
+NUL characters (PostgreSQL text cannot hold them), JSON nested deeper than any
+request needs.
+"""
+
+import pytest
+from sqlalchemy import func, select
+
+from app.runtime import transaction
+from tests import factories
+from tests.e2e.cyber_support import API, api_key
+from tests.e2e.payments_support import post, wallet_of
+
+
+@pytest.fixture
+def awa(runtime):
+    with transaction(runtime) as session:
+        return factories.customer(session, balance=50_000)
+
+
+@pytest.fixture
+def bob(runtime):
+    with transaction(runtime) as session:
+        return factories.customer(session, first_name="Bob")
+
+
+def problem(response, status, code):
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert body["code"] == code
+    return body
+
+
+# -- NUL characters ---------------------------------------------------------------------
+
+
+def test_a_note_with_a_nul_character_is_a_validation_error_naming_it(client, app, awa, bob):
+    response = post(
+        client,
+        app,
+        awa,
+        "/transfers",
+        {"type": "p2p", "to": bob.msisdn, "amount": 1_000, "note": "loyer\u0000novembre"},
+    )
+
+    body = problem(response, 400, "validation_error")
+    assert "note" in body["errors"]
+
+
+def test_a_nul_character_in_a_nested_field_names_its_path(client, app, runtime):
+    with transaction(runtime) as session:
+        counter = factories.agent(session, float_balance=100_000)
+    response = post(
+        client,
+        app,
+        counter,
+        "/agent/remittances",
+        {
+            "sender": {"name": "Awa\u0000", "msisdn": "061234567"},
+            "recipient": {"name": "Bob", "msisdn": "069876543"},
+            "amount": 5_000,
+        },
+    )
+
+    body = problem(response, 400, "validation_error")
+    assert body["errors"] == {"sender": {"name": ["Must not contain NUL characters."]}}
+
+
+def test_a_nul_in_a_field_name_is_a_validation_error(client, app, awa, bob):
+    body = {
+        "type": "p2p",
+        "to": bob.msisdn,
+        "amount": 1_000,
+        "extra": {"a\u0000": 1, "b": "\u0000"},
+    }
+
+    response = post(client, app, awa, "/transfers", body)
+
+    errors = problem(response, 400, "validation_error")["errors"]
+    assert set(errors["extra"]) == {"a\u0000", "b"}
+
+
+def test_a_transfer_id_with_a_nul_character_is_not_found(client, app, awa):
+    response = client.get(f"{API}/transfers/ab%00cd", headers=factories.headers_for(app, awa))
+
+    problem(response, 404, "not_found")
+
+
+def test_cancelling_a_transfer_id_with_a_nul_character_is_not_found(client, app, awa):
+    response = post(client, app, awa, "/transfers/ab%00cd/cancel", idempotent=False)
+
+    problem(response, 404, "not_found")
+
+
+def test_a_path_id_with_another_control_character_is_not_found(client, app, awa):
+    response = client.get(f"{API}/transfers/ab%1Bcd", headers=factories.headers_for(app, awa))
+
+    problem(response, 404, "not_found")
+
+
+def test_a_query_parameter_with_a_nul_character_is_a_validation_error(client, app, awa):
+    response = client.get(
+        f"{API}/me/transactions?cursor=ab%00cd", headers=factories.headers_for(app, awa)
+    )
+
+    body = problem(response, 400, "validation_error")
+    assert "cursor" in body["errors"]
+
+
+def test_an_idempotency_key_with_a_control_character_is_a_validation_error(client, app, awa, bob):
+    response = post(
+        client,
+        app,
+        awa,
+        "/transfers",
+        {"type": "p2p", "to": bob.msisdn, "amount": 1_000},
+        key="retry\u0001-1",
+    )
+
+    body = problem(response, 400, "validation_error")
+    assert "Idempotency-Key" in body["errors"]
+
+
+def test_a_merchant_callback_url_with_a_nul_character_is_a_validation_error(client, runtime, awa):
+    with transaction(runtime) as session:
+        shop = factories.merchant(session, name="Boutique Ndeko")
+    response = client.post(
+        f"{API}/merchant/payment-requests",
+        json={
+            "msisdn": awa.msisdn,
+            "amount": 1_000,
+            "reference": "CMD-1",
+            "callback_url": "https://shop.example/cb\u0000",
+        },
+        headers=api_key(shop.api_key, factories.key()),
+    )
+
+    body = problem(response, 400, "validation_error")
+    assert "callback_url" in body["errors"]
+
+
+# -- JSON nested too deep ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("depth", [100_000, 990])
+def test_a_body_nested_too_deep_is_a_validation_error(client, app, awa, depth):
+    headers = factories.headers_for(app, awa)
+    headers["Idempotency-Key"] = factories.key()
+    headers["Content-Type"] = "application/json"
+
+    response = client.post(f"{API}/transfers", data="[" * depth + "]" * depth, headers=headers)
+
+    problem(response, 400, "validation_error")
+
+
+def test_a_body_nested_too_deep_without_an_idempotency_key_is_a_validation_error(client, app, awa):
+    headers = factories.headers_for(app, awa)
+    headers["Content-Type"] = "application/json"
+    deep = '{"otp": ' + "[" * 100_000 + "]" * 100_000 + "}"
+
+    response = client.post(f"{API}/transfers/some-id/confirm", data=deep, headers=headers)
+
+    problem(response, 400, "validation_error")
+
+
+# -- the last line of defence -----------------------------------------------------------
+
+
+@pytest.mark.postgres_only
+def test_a_nul_that_slips_past_the_guards_is_a_validation_error_and_nothing_is_kept(
+    client, app, runtime, monkeypatch, awa, bob
+):
+    from app.api import validation
+    from app.transfers.models import Transfer
+
+    monkeypatch.setattr(validation, "refuse_nul", lambda data: None)  # a guard forgotten
+    key = factories.key()
+    body = {"type": "p2p", "to": bob.msisdn, "amount": 1_000, "note": "loyer\u0000novembre"}
+
+    response = post(client, app, awa, "/transfers", body, key=key)
+
+    problem(response, 400, "validation_error")
+    assert wallet_of(runtime, awa) == 50_000
+    with transaction(runtime) as session:
+        assert session.scalar(select(func.count()).select_from(Transfer)) == 0
+    body["note"] = "loyer novembre"
+    assert post(client, app, awa, "/transfers", body, key=key).status_code == 201
