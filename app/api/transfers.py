@@ -9,7 +9,7 @@ from marshmallow import Schema, fields, validate
 from app.api.idempotency import idempotent
 from app.api.ratelimit import limit_by_msisdn_and_ip
 from app.api.schemas import dump_transfer
-from app.api.validation import Amount, load
+from app.api.validation import MAX_AMOUNT, Amount, ascii_int, load
 from app.auth.decorators import require
 from app.auth.principal import current_principal
 from app.customers.service import get_customer
@@ -169,10 +169,10 @@ class Fees(Resource):
     def get(self):  # type: ignore[no-untyped-def]
         """Quote the fee of an operation."""
         fee_type = request.args.get("type", "")
-        raw = request.args.get("amount", "")
-        if not raw.isdigit() or int(raw) <= 0:
+        amount = ascii_int(request.args.get("amount", ""))
+        if amount is None or not 0 < amount <= MAX_AMOUNT:
             raise ValidationFailed({"amount": ["Must be a positive integer amount."]})
-        result = quote(current_runtime().config, fee_type, int(raw))
+        result = quote(current_runtime().config, fee_type, amount)
         return {
             "type": result.type,
             "amount": result.amount,

@@ -12,7 +12,10 @@ cannot take is refused here, once, for every endpoint:
   levels; Python's parser raises ``RecursionError`` long before a megabyte of
   ``[``): ``RequestJSONProvider`` turns it into a parsing failure, so the body
   reads as "not JSON" everywhere it is read (``load``, the idempotency
-  fingerprint, the rate limiter).
+  fingerprint, the rate limiter);
+* integers written with non-ASCII digits (``"²".isdigit()`` is true, ``int``
+  refuses it) or with more digits than any amount or page size has
+  (``ascii_int``).
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from app.errors import NotFound, ValidationFailed
 
 MAX_AMOUNT = 10**12
 MAX_JSON_DEPTH = 32
+# Longest integer a client may write in a query: MAX_AMOUNT's digits.
+MAX_INT_DIGITS = len(str(MAX_AMOUNT))
 
 NUL = "\x00"
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -144,10 +149,18 @@ def guard_request() -> None:
         raise ValidationFailed({name: [_NUL_MESSAGE] for name in sorted(bad)})
 
 
+def ascii_int(raw: str, max_digits: int = MAX_INT_DIGITS) -> int | None:
+    """``raw`` as an int if it is 1 to ``max_digits`` ASCII digits, else None."""
+    if 0 < len(raw) <= max_digits and raw.isascii() and raw.isdigit():
+        return int(raw)
+    return None
+
+
 def query_int(name: str, default: int, minimum: int = 1, maximum: int = 100) -> int:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or not minimum <= int(raw) <= maximum:
+    value = ascii_int(raw)
+    if value is None or not minimum <= value <= maximum:
         raise ValidationFailed({name: [f"Must be an integer between {minimum} and {maximum}."]})
-    return int(raw)
+    return value

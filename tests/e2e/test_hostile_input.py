@@ -1,7 +1,7 @@
 """Odd input is refused with a 4xx, never a 5xx (API.md: "A 5xx is always a bug").
 
 NUL characters (PostgreSQL text cannot hold them), JSON nested deeper than any
-request needs.
+request needs, numbers written with non-ASCII digits or too many of them.
 """
 
 import pytest
@@ -187,3 +187,41 @@ def test_a_nul_that_slips_past_the_guards_is_a_validation_error_and_nothing_is_k
         assert session.scalar(select(func.count()).select_from(Transfer)) == 0
     body["note"] = "loyer novembre"
     assert post(client, app, awa, "/transfers", body, key=key).status_code == 201
+
+
+# -- integers written oddly -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("amount", ["²", "٣", "9" * 5000, "0x10", " 5", "+5"])
+def test_a_fee_quote_for_an_amount_that_is_not_plain_ascii_digits_is_refused(client, amount):
+    response = client.get(f"{API}/fees", query_string={"type": "p2p", "amount": amount})
+
+    body = problem(response, 400, "validation_error")
+    assert "amount" in body["errors"]
+
+
+def test_a_fee_quote_still_answers_for_a_plain_amount(client):
+    response = client.get(f"{API}/fees?type=p2p&amount=5000")
+
+    assert response.status_code == 200
+    assert response.get_json()["amount"] == 5000
+
+
+@pytest.mark.parametrize("limit", ["²", "9" * 5000, "٣"])
+def test_a_page_size_that_is_not_plain_ascii_digits_is_refused(client, app, awa, limit):
+    response = client.get(
+        f"{API}/me/transactions",
+        query_string={"limit": limit},
+        headers=factories.headers_for(app, awa),
+    )
+
+    body = problem(response, 400, "validation_error")
+    assert "limit" in body["errors"]
+
+
+def test_an_admin_list_refuses_a_page_size_in_superscript(client, app, runtime):
+    with transaction(runtime) as session:
+        boss = factories.admin(session)
+    response = client.get(f"{API}/admin/audit?limit=²", headers=factories.headers_for(app, boss))
+
+    problem(response, 400, "validation_error")
