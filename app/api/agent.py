@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import request
 from flask_restx import Namespace, Resource
 from marshmallow import Schema, fields, validate
@@ -11,6 +9,7 @@ from marshmallow import Schema, fields, validate
 from app import ledger
 from app.agents import cash, report
 from app.agents.staff import get_agent
+from app.api.admin_ops import parse_day
 from app.api.idempotency import idempotent
 from app.api.ratelimit import limit_by_msisdn_and_ip
 from app.api.schemas import dump_transfer
@@ -18,7 +17,6 @@ from app.api.validation import Amount, load
 from app.auth.decorators import require
 from app.auth.principal import current_principal
 from app.clock import local_today
-from app.errors import ValidationFailed
 from app.ledger import chart
 from app.runtime import transaction
 
@@ -89,10 +87,7 @@ class ReportResource(Resource):
     def get(self):  # type: ignore[no-untyped-def]
         """The day's operations, totals per type, commission earned, opening and closing float."""
         raw = request.args.get("date")
-        try:
-            day = date.fromisoformat(raw) if raw else local_today()
-        except ValueError as exc:
-            raise ValidationFailed({"date": ["Must be a date YYYY-MM-DD."]}) from exc
+        day = parse_day(raw, "date") if raw else local_today()
         with transaction() as session:
             agent = get_agent(session, current_principal().id)
             result = report.daily_report(session, agent, day)

@@ -1,7 +1,8 @@
 """Odd input is refused with a 4xx, never a 5xx (API.md: "A 5xx is always a bug").
 
 NUL characters (PostgreSQL text cannot hold them), JSON nested deeper than any
-request needs, numbers written with non-ASCII digits or too many of them.
+request needs, numbers written with non-ASCII digits or too many of them, days
+outside the calendar the reports cover.
 """
 
 import pytest
@@ -225,3 +226,18 @@ def test_an_admin_list_refuses_a_page_size_in_superscript(client, app, runtime):
     response = client.get(f"{API}/admin/audit?limit=²", headers=factories.headers_for(app, boss))
 
     problem(response, 400, "validation_error")
+
+
+# -- days outside the calendar ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "1999-12-31", "3000-01-01"])
+def test_an_agent_report_for_a_day_outside_the_calendar_is_refused(client, app, runtime, day):
+    with transaction(runtime) as session:
+        counter = factories.agent(session)
+    response = client.get(
+        f"{API}/agent/report?date={day}", headers=factories.headers_for(app, counter)
+    )
+
+    body = problem(response, 400, "validation_error")
+    assert "date" in body["errors"]
