@@ -18,7 +18,7 @@ import base64
 import binascii
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select
@@ -289,16 +289,28 @@ def receipt_view(result: Receipt) -> dict[str, Any]:
 # -- what a biller polls -------------------------------------------------------
 
 
+_ID_LENGTH = 36  # a transfer id is a UUID
+
+
 def _encode(paid_at: datetime, transfer_id: str) -> str:
     return base64.urlsafe_b64encode(f"{paid_at.isoformat()}|{transfer_id}".encode()).decode()
 
 
 def _decode(cursor: str) -> tuple[datetime, str]:
+    """``_encode``'s position back; anything we could not have written is refused:
+    a time without its zone or outside UTC's calendar, an id longer than ours or
+    with a control character (a NUL would reach PostgreSQL)."""
     try:
         stamp, _, transfer_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
-        return datetime.fromisoformat(stamp), transfer_id
-    except (binascii.Error, UnicodeDecodeError, ValueError):
+        paid_at = datetime.fromisoformat(stamp)
+        if paid_at.tzinfo is None:
+            raise ValueError("no time zone")
+        paid_at = paid_at.astimezone(UTC)
+        if not (0 < len(transfer_id) <= _ID_LENGTH and transfer_id.isprintable()):
+            raise ValueError("not a transfer id")
+    except (binascii.Error, UnicodeError, ValueError, OverflowError):
         raise ValidationFailed({"cursor": ["Not a cursor of this list."]}) from None
+    return paid_at, transfer_id
 
 
 def payments_for_biller(

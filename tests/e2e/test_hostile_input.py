@@ -2,8 +2,10 @@
 
 NUL characters (PostgreSQL text cannot hold them), JSON nested deeper than any
 request needs, numbers written with non-ASCII digits or too many of them, days
-outside the calendar the reports cover.
+outside the calendar the reports cover, cursors that were not ours.
 """
+
+import base64
 
 import pytest
 from sqlalchemy import func, select
@@ -241,3 +243,30 @@ def test_an_agent_report_for_a_day_outside_the_calendar_is_refused(client, app, 
 
     body = problem(response, 400, "validation_error")
     assert "date" in body["errors"]
+
+
+# -- cursors that were not ours ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "2026-11-28T10:00:00|x",  # no time zone
+        "2026-11-28T10:00:00+00:00|ab\u0000cd",  # a NUL in the id
+        "0001-01-01T00:00:00+05:00|x",  # before the first UTC instant
+        "garbage",
+    ],
+)
+def test_a_biller_cursor_that_is_not_ours_is_a_validation_error(client, runtime, raw):
+    with transaction(runtime) as session:
+        created = factories.biller(session)
+    cursor = base64.urlsafe_b64encode(raw.encode()).decode()
+
+    response = client.get(
+        f"{API}/billers/payments",
+        query_string={"cursor": cursor},
+        headers=api_key(created.api_key),
+    )
+
+    body = problem(response, 400, "validation_error")
+    assert "cursor" in body["errors"]
