@@ -206,3 +206,42 @@ def test_the_message_is_kept_with_its_routing_fields(client, runtime, awa):
     (row,) = inbox(runtime)
     assert (row.text, row.to_code, row.provider_date) == ("Solde", "20880", "2026-11-28 10:00:00")
     assert row.link_id.startswith("link-")
+
+
+# --- Control characters --------------------------------------------------------------
+
+
+def test_a_nul_after_the_keyword_is_answered_like_the_keyword(client, app, runtime, awa):
+    assert answer(client, app, awa.msisdn, "SOLDE\x00", provider_id="ATXid_4") == answer(
+        client, app, awa.msisdn, "SOLDE", provider_id="ATXid_5"
+    )
+    assert [row.text for row in inbox(runtime)] == ["SOLDE", "SOLDE"]
+
+
+def test_control_characters_are_dropped_from_every_field_before_it_is_stored(
+    client, app, runtime, awa, bruno
+):
+    response = client.post(
+        "/sms/inbound",
+        data={
+            "from": awa.msisdn + "\x00",
+            "to": "20880\x00",
+            "text": f"ENVOI\t{bruno.msisdn}\x1b 5000\x7f",
+            "date": "2026-11-28\x0010:00:00",
+            "id": "ATXid_\x006",
+            "linkId": "link\x00",
+        },
+    )
+
+    assert (response.status_code, response.get_data()) == (200, b"")
+    (row,) = inbox(runtime)
+    assert (row.provider_id, row.to_code, row.link_id) == ("ATXid_6", "20880", "link")
+    assert row.command == "send"
+    assert wallet_of(runtime, awa) == 100_000 - 5_050
+
+
+def test_newlines_of_a_message_are_kept(client, runtime, awa):
+    text(client, awa.msisdn, "Solde\nmerci", provider_id="ATXid_8")
+
+    (row,) = inbox(runtime)
+    assert row.text == "Solde\nmerci"

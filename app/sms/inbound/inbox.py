@@ -14,6 +14,8 @@ while the sender's row is locked, so it holds with several web processes.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -26,6 +28,15 @@ from app.runtime import settings
 from app.sms.inbound.models import ANSWERED, InboundSender, InboundSms
 
 WINDOW = timedelta(hours=1)
+# Tab, carriage return, vertical tab and form feed read as a space; every other C0
+# control character (NUL first: PostgreSQL text cannot hold it) and DEL are dropped.
+_AS_SPACE = re.compile(r"[\t\r\x0b\x0c]")
+_DROPPED = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+
+
+def clean_field(value: str) -> str:
+    """A gateway form field as text we can store: no control character but newlines."""
+    return _DROPPED.sub("", _AS_SPACE.sub(" ", value))
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +52,23 @@ class IncomingSms:
 
     def __repr__(self) -> str:  # no number, no text (it may hold a code) in logs
         return f"IncomingSms({self.provider_id[:40]!r})"
+
+    @classmethod
+    def from_form(cls, form: Mapping[str, str]) -> IncomingSms:
+        """The message as posted, each field cleaned (``clean_field``) before anything
+        stores it: a ``SOLDE`` followed by a NUL is answered like ``SOLDE``."""
+
+        def field(name: str) -> str:
+            return clean_field(form.get(name) or "")
+
+        return cls(
+            provider_id=field("id").strip(),
+            sender=field("from").strip(),
+            to=field("to") or None,
+            text=field("text"),
+            date=field("date") or None,
+            link_id=field("linkId") or None,
+        )
 
 
 def record_once(

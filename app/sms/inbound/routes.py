@@ -1,6 +1,8 @@
 """``POST /sms/inbound``: Africa's Talking hands us a text a customer sent to our short code.
 
-Form fields ``from``, ``to``, ``text``, ``date``, ``id``, ``linkId``. The answer
+Form fields ``from``, ``to``, ``text``, ``date``, ``id``, ``linkId``, cleaned of
+control characters but newlines before anything is stored (a NUL, which
+PostgreSQL text cannot hold, would otherwise fail even the fallback). The answer
 to the customer is an SMS, never the HTTP body. Once the message is stored the
 gateway gets an empty 200: an error status would only make it post the message
 again. Should handling break on something unexpected, the unit of work is
@@ -32,15 +34,7 @@ RETRY_AFTER_SECONDS = 60
 
 @blueprint.post("/sms/inbound")
 def inbound():  # type: ignore[no-untyped-def]
-    form = request.form
-    incoming = IncomingSms(
-        provider_id=form.get("id", "").strip(),
-        sender=form.get("from", "").strip(),
-        to=form.get("to") or None,
-        text=form.get("text", ""),
-        date=form.get("date") or None,
-        link_id=form.get("linkId") or None,
-    )
+    incoming = IncomingSms.from_form(request.form)
     try:
         with transaction() as session:
             handle_inbound(session, incoming)
