@@ -1,9 +1,11 @@
 """The SMS of bill and merchant payments, one per party per event, each with a dedupe key.
 
-Names are cut to 27 characters and merchant references to 20, the sizes the
+Names are cut to 27 septets and merchant references to 20, the sizes the
 catalogs (``payments.*.po``) are checked against, so the longest text still
-fits one SMS. Everything is recorded in the caller's transaction and leaves
-after the commit.
+fits one SMS. They are cut once written in GSM-7 (``gsm_cut``), not by
+characters: ``|``, ``€`` or ``[`` take two septets on the air and ``…`` becomes
+three dots, so 20 characters of a reference may be 40 septets. Everything is
+recorded in the caller's transaction and leaves after the commit.
 """
 
 from __future__ import annotations
@@ -15,11 +17,25 @@ from app.customers.models import Customer
 from app.ledger import chart
 from app.money import format_amount
 from app.payments.models import Biller, BillPayment, PaymentRequest
+from app.sms.gsm import EXTENSION, to_gsm7
 from app.sms.service import send_sms
 from app.transfers.models import Transfer
 
 NAME_CUT = 27
 REFERENCE_CUT = 20
+
+
+def gsm_cut(text: str, limit: int) -> str:
+    """``text`` written in GSM-7 and cut to at most ``limit`` septets (an extension
+    character counts two and is never split from its escape)."""
+    kept: list[str] = []
+    used = 0
+    for ch in to_gsm7(text):
+        used += 2 if ch in EXTENSION else 1
+        if used > limit:
+            break
+        kept.append(ch)
+    return "".join(kept).rstrip()
 
 
 def _balance(session: Session, customer: Customer) -> str:
@@ -38,7 +54,7 @@ def bill_receipt(
             "amount": format_amount(transfer.amount),
             "fee": format_amount(transfer.fee),
             "reference": transfer.reference,
-            "biller": biller.name[:NAME_CUT],
+            "biller": gsm_cut(biller.name, NAME_CUT),
             "bill_reference": bill.bill_reference,
             "balance": _balance(session, customer),
         },
@@ -57,9 +73,9 @@ def request_notice(
         template="sms.merchant.request",
         language=customer.language,
         params={
-            "merchant": merchant_name[:NAME_CUT],
+            "merchant": gsm_cut(merchant_name, NAME_CUT),
             "amount": format_amount(request.amount),
-            "reference": request.merchant_reference[:REFERENCE_CUT],
+            "reference": gsm_cut(request.merchant_reference, REFERENCE_CUT),
             "minutes": minutes,
         },
         purpose="notification",
@@ -78,7 +94,7 @@ def merchant_receipt(
         language=customer.language,
         params={
             "amount": format_amount(transfer.amount),
-            "merchant": merchant_name[:NAME_CUT],
+            "merchant": gsm_cut(merchant_name, NAME_CUT),
             "reference": transfer.reference,
             "balance": _balance(session, customer),
         },
@@ -102,7 +118,7 @@ def refund_receipt(
         language=customer.language,
         params={
             "amount": format_amount(amount),
-            "merchant": merchant_name[:NAME_CUT],
+            "merchant": gsm_cut(merchant_name, NAME_CUT),
             "reference": reference,
             "balance": _balance(session, customer),
         },

@@ -68,6 +68,18 @@ def _clean_reference(value: object) -> str:
     return text
 
 
+def _check_amount(amount: object, tiers: dict[str, dict[str, int]]) -> None:
+    """Refuse an amount that is not a positive integer, or one above the largest KYC
+    tier's single-payment limit: no customer could ever approve that request."""
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        raise ValidationFailed({"amount": ["Must be a positive integer amount."]})
+    largest = max(tier["single"] for tier in tiers.values())
+    if amount > largest:
+        raise ValidationFailed(
+            {"amount": [f"At most {largest}: no wallet may pay more in one payment."]}
+        )
+
+
 def _fingerprint(fields: dict[str, Any]) -> str:
     canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -103,9 +115,8 @@ def create_payment_request(
     """Ask the customer behind ``msisdn`` to pay; ``(request, created)``."""
     client, merchant = get_merchant(session, merchant_id)
     clean_ref = _clean_reference(reference)
-    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
-        raise ValidationFailed({"amount": ["Must be a positive integer amount."]})
     config = settings(session)
+    _check_amount(amount, config.KYC_TIERS)
     number = normalize_msisdn(msisdn, config.ALLOWED_REGIONS)
     url = None
     if callback_url is not None:

@@ -11,6 +11,7 @@ from app.errors import InvalidPin
 from app.ledger import chart
 from app.payments import requests
 from app.runtime import transaction
+from app.sms.gsm import sms_length
 from tests import factories
 from tests.e2e.cyber_support import API, api_key, receiver
 from tests.e2e.payments_support import available, otp_for, post, sms_to, wallet_of
@@ -69,6 +70,24 @@ def test_a_request_is_pending_until_its_expiry_and_texted_to_the_customer(
     assert body["expires_at"] == "2026-11-28T09:10:00+00:00"
     notice = sms_to(app, awa.msisdn)[-1]
     assert "Boutique Ndeko" in notice and "10 000 FCFA" in notice and "CMD-1001" in notice
+
+
+@pytest.mark.parametrize(
+    "reference",
+    ["INV|2026|11|28|00001", "CMD-2026-11-28-00001", "{[~€]}{[~€]}{[~€]}{[~€]}", "N°…©®™…©®™…©®™…"],
+)
+def test_the_notice_fits_one_sms_with_the_longest_name_amount_and_reference(
+    client, app, runtime, awa, reference
+):
+    with transaction(runtime) as session:
+        supermarket = factories.merchant(session, name="Supermarché Ndeko Poto-Poto Mpila")
+
+    response = ask(client, supermarket, awa.msisdn, amount=2_000_000, reference=reference)
+
+    assert response.status_code == 201, response.get_json()
+    notice = sms_to(app, awa.msisdn)[-1]
+    assert "Supermarché Ndeko Poto-Poto" in notice and "2 000 000 FCFA" in notice
+    assert sms_length(notice) <= 160
 
 
 def test_the_customer_sees_what_merchants_ask(client, app, shop, awa):
@@ -287,6 +306,8 @@ def test_a_number_without_a_wallet_is_recipient_not_found(client, shop):
         ({"msisdn": "12"}, "msisdn"),
         ({"amount": 0}, "amount"),
         ({"amount": "100"}, "amount"),
+        ({"amount": 2_000_001}, "amount"),  # above every tier's single-payment limit
+        ({"amount": 1_000_000_000}, "amount"),
         ({"reference": ""}, "reference"),
         ({"callback_url": "not a url"}, "callback_url"),
     ],

@@ -5,17 +5,17 @@ import pytest
 from app.i18n import translate
 from app.i18n.catalog import CATALOG_DIR, read_catalog_dir
 from app.payments.billers import REFERENCE_MAX
-from app.payments.notifications import NAME_CUT, REFERENCE_CUT
-from app.sms.gsm import sms_length, to_gsm7
+from app.payments.notifications import NAME_CUT, REFERENCE_CUT, gsm_cut
+from app.sms.gsm import septets, sms_length, to_gsm7
 
 WORST_CASE = {
     "amount": "20 000 000 FCFA",
     "fee": "10 000 FCFA",
     "reference": "PCWWWWWWWW",
-    "biller": "Energie Electrique du Congo"[:NAME_CUT],
+    "biller": gsm_cut("Energie Electrique du Congo", NAME_CUT),
     "bill_reference": "W" * REFERENCE_MAX,
-    "merchant": "Supermarché Ndeko Poto-Poto Mpila"[:NAME_CUT],
-    "payer": "Caisse de Retraite des Fonctionnaires"[:NAME_CUT],
+    "merchant": gsm_cut("Supermarché Ndeko Poto-Poto Mpila", NAME_CUT),
+    "payer": gsm_cut("Caisse de Retraite des Fonctionnaires", NAME_CUT),
     "label": "PENSION-NOVEMBRE-2026-XYZ"[:REFERENCE_CUT],
     "balance": "20 000 000 FCFA",
     "minutes": "10",
@@ -51,3 +51,23 @@ def test_texts_fit_one_sms(key, language):
 @pytest.mark.parametrize("key", KEYS)
 def test_lingala_texts_are_translations(key):
     assert translate(key, "ln", **WORST_CASE) != translate(key, "fr", **WORST_CASE)
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "cut"),
+    [
+        ("Supermarché Ndeko Poto-Poto Mpila", 27, "Supermarché Ndeko Poto-Poto"),
+        ("INV|2026|11|28|00001", 20, "INV|2026|11|28|0"),  # each | is two septets
+        ("Boutique…Ndeko", 12, "Boutique...N"),  # the ellipsis becomes three dots
+        ("©©©©©©©", 18, "(c)(c)(c)(c)(c)(c)"),
+        ("€€€€€€€€€€€", 21, "€€€€€€€€€€"),  # never half of an escaped character
+    ],
+)
+def test_names_and_references_are_cut_by_septets_once_in_gsm_7(text, limit, cut):
+    assert gsm_cut(text, limit) == cut
+
+
+@pytest.mark.parametrize("text", ["|" * 40, "€" * 40, "…" * 40, "©" * 40, "é" * 40, "œ" * 40])
+def test_a_cut_never_exceeds_its_septets(text):
+    assert septets(gsm_cut(text, REFERENCE_CUT)) <= REFERENCE_CUT
+    assert septets(gsm_cut(text, NAME_CUT)) <= NAME_CUT
