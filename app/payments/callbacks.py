@@ -19,6 +19,15 @@ or ``undeliverable`` after ``WEBHOOK_MAX_ATTEMPTS``. The sweep
 ``workers.payments.retry_callbacks`` enqueues what is due. Undeliverable rows
 stay for operators (``GET /admin/callbacks``), who re-arm them once the
 receiver is fixed: nothing is ever dropped.
+
+In production a callback may only reach the public internet: a merchant-supplied
+URL must not reach into our own network (SSRF). Its host is resolved and every
+address it gives must be global (``non_public_reason``); numeric hosts in the
+short forms browsers and resolvers accept (``127.1``, ``2130706433``,
+``0x7f000001``, ``0``) are read as the addresses they are. The URL is checked
+when it is given, and again just before each POST (DNS may have changed since):
+a host that now points inward makes the delivery ``undeliverable`` with the
+reason, unsent.
 """
 
 from __future__ import annotations
@@ -27,6 +36,7 @@ import ipaddress
 import json
 import logging
 import secrets
+import socket
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -51,6 +61,7 @@ DELIVER_JOB = "workers.payments.deliver_callback"
 # Long enough for one HTTP attempt (timeout 10 s) to finish before another copy may try.
 LEASE = timedelta(seconds=60)
 MAX_BACKOFF = timedelta(hours=6)
+UNRESOLVED = "the host name does not resolve"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,25 +78,72 @@ def new_secret(session: Session) -> tuple[str, str]:
 
 
 def clean_callback_url(session: Session, url: object, field_name: str) -> str:
-    """A URL we may post to: absolute, https in production, and never a private address
-    there (a merchant-supplied URL must not reach into our own network)."""
+    """A URL we may post to: absolute, printable, https in production, and there only
+    to a host whose every address is public (``non_public_reason``)."""
+    if isinstance(url, str) and not url.isprintable():
+        raise ValidationFailed({field_name: ["A URL without control characters."]})
     try:
         value = clean_url(session, url)
     except ValidationFailed as exc:
         raise ValidationFailed({field_name: exc.extra["errors"]["url"]}) from None
-    if settings(session).is_production and _is_internal(urlsplit(value).hostname or ""):
+    refused = non_public_reason(value) if settings(session).is_production else None
+    if refused == UNRESOLVED:
+        raise ValidationFailed({field_name: ["The host name does not resolve."]})
+    if refused is not None:
         raise ValidationFailed({field_name: ["A public address is required."]})
     return value
 
 
-def _is_internal(host: str) -> bool:
-    if host.lower() in ("localhost", "localhost.localdomain") or host.endswith(".local"):
-        return True
+def non_public_reason(url: str) -> str | None:
+    """Why a POST to ``url`` could reach something other than the public internet
+    (a local name, a name that does not resolve, a non-global address); None if it cannot."""
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    if not host or host in ("localhost", "localhost.localdomain"):
+        return "no public host name"
+    if host.endswith((".local", ".localhost", ".internal")):
+        return "a local host name"
     try:
-        address = ipaddress.ip_address(host.strip("[]"))
+        addresses = _addresses(host)
+    except (OSError, UnicodeError, ValueError):
+        addresses = []
+    if not addresses:
+        return UNRESOLVED
+    for address in addresses:
+        if not _is_public(address):
+            return f"the host resolves to a non-public address ({address})"
+    return None
+
+
+def _addresses(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """Every address a connection to ``host`` may use: the literal (any form the C
+    library reads: ``127.1``, ``2130706433``, ``0x7f000001``), else what DNS says."""
+    try:
+        return [ipaddress.ip_address(host)]
     except ValueError:
-        return False
-    return not address.is_global
+        pass
+    try:
+        return [ipaddress.IPv4Address(socket.inet_aton(host))]
+    except (OSError, UnicodeError):
+        pass
+    return [ipaddress.ip_address(str(a).split("%", 1)[0]) for a in resolve(host)]
+
+
+def resolve(host: str) -> list[str]:
+    """The addresses DNS gives for ``host`` (tests replace it: no network in tests)."""
+    return [info[4][0] for info in socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)]
+
+
+def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_global and not (
+        address.is_loopback
+        or address.is_private
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+    )
 
 
 def queue(
@@ -161,6 +219,15 @@ def prepare(session: Session, delivery_id: int) -> Callback | None:
     if secret is None:
         _give_up(delivery, "no signing secret for this target")
         return None
+    if settings(session).is_production:
+        refused = non_public_reason(delivery.url)
+        if refused == UNRESOLVED:  # DNS trouble, perhaps ours: an attempt that failed
+            delivery.attempts += 1
+            _failed(session, delivery, f"not sent: {refused}")
+            return None
+        if refused is not None:  # the name points inward since the URL was accepted
+            _give_up(delivery, f"not sent: {refused}")
+            return None
     body = json.dumps(delivery.payload, separators=(",", ":"), ensure_ascii=False)
     delivery.attempts += 1
     delivery.next_attempt_at = now + LEASE
@@ -197,6 +264,10 @@ def record_failure(session: Session, delivery_id: int, error: str) -> None:
     delivery = session.get(CallbackDelivery, delivery_id, with_for_update=True)
     if delivery is None or delivery.status != "pending":
         return
+    _failed(session, delivery, error)
+
+
+def _failed(session: Session, delivery: CallbackDelivery, error: str) -> None:
     delivery.last_error = error[:300]
     if delivery.attempts >= settings(session).WEBHOOK_MAX_ATTEMPTS:
         _give_up(delivery, error)
