@@ -79,35 +79,41 @@ class RequestJSONProvider(DefaultJSONProvider):
 
 def _nested_deeper_than(value: Any, limit: int) -> bool:
     """Whether arrays and objects nest more than ``limit`` levels (iterative: no recursion)."""
+    if not isinstance(value, dict | list):
+        return False
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         item, depth = stack.pop()
-        if isinstance(item, dict):
-            children: Any = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
         if depth > limit:
             return True
-        stack.extend((child, depth + 1) for child in children)
+        for child in item.values() if isinstance(item, dict) else item:
+            if isinstance(child, dict | list):
+                stack.append((child, depth + 1))
     return False
 
 
 def load(schema: Schema, data: Any = None) -> dict[str, Any]:
     """Validate ``data`` (default: the JSON body) against ``schema``."""
-    if data is None:
+    from_body = data is None
+    if from_body:
         data = request.get_json(silent=True)
         if data is None:
             raise ValidationFailed({"_body": ["A JSON object body is required."]})
     if not isinstance(data, dict):
         raise ValidationFailed({"_body": ["A JSON object body is required."]})
-    refuse_nul(data)
+    if not from_body or _may_hold_nul(request.get_data(cache=True)):
+        refuse_nul(data)
     try:
         return schema.load(data)
     except MarshmallowError as exc:
         messages = exc.messages if isinstance(exc.messages, dict) else {"_body": exc.messages}
         raise ValidationFailed(messages) from exc
+
+
+def _may_hold_nul(raw: bytes) -> bool:
+    """UTF-8 JSON can only write a NUL as the escape ``\\u0000``; a body in UTF-16 or
+    UTF-32 (NUL bytes everywhere) is walked whatever it holds."""
+    return b"\\u0000" in raw or b"\x00" in raw
 
 
 def refuse_nul(data: dict[str, Any]) -> None:

@@ -6,6 +6,7 @@ outside the calendar the reports cover, cursors that were not ours.
 """
 
 import base64
+import json
 
 import pytest
 from sqlalchemy import func, select
@@ -83,6 +84,21 @@ def test_a_nul_in_a_field_name_is_a_validation_error(client, app, awa, bob):
 
     errors = problem(response, 400, "validation_error")["errors"]
     assert set(errors["extra"]) == {"a\u0000", "b"}
+
+
+def test_a_nul_in_a_body_written_in_utf_16_is_a_validation_error(client, app, awa, bob):
+    headers = factories.headers_for(app, awa)
+    headers["Idempotency-Key"] = factories.key()
+    body = {"type": "p2p", "to": bob.msisdn, "amount": 1_000, "note": "loyer\u0000novembre"}
+
+    response = client.post(
+        f"{API}/transfers",
+        data=json.dumps(body).encode("utf-16"),
+        headers=headers,
+        content_type="application/json",
+    )
+
+    assert "note" in problem(response, 400, "validation_error")["errors"]
 
 
 def test_a_transfer_id_with_a_nul_character_is_not_found(client, app, awa):
