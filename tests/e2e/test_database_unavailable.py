@@ -101,9 +101,11 @@ def test_ussd_answers_a_screen_while_the_database_is_down(client, runtime, peopl
     assert response.get_data(as_text=True).startswith("END ")
 
 
-def test_an_inbound_sms_while_the_database_is_down_is_no_500(client, runtime, people):
+def test_an_inbound_sms_while_the_database_is_down_is_asked_for_again(client, runtime, people):
     awa, _counter = people
     form = {"from": awa.msisdn, "to": "20555", "text": "SOLDE", "id": "ATXid_down", "date": "x"}
     with database_down(runtime):
         response = client.post("/sms/inbound", data=form)
-    assert response.status_code < 500
+    # not an error page: the gateway is told to post it again later (docs/SMS.md)
+    assert (response.status_code, response.headers.get("Retry-After")) == (503, "60")
+    assert response.get_data() == b""
