@@ -7,7 +7,6 @@ cursor is opaque to clients and only says "older than this event".
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import request
@@ -17,10 +16,9 @@ from marshmallow import fields as mf
 
 from app.api import nullable
 from app.api.cursors import decode_id_cursor, encode_id_cursor
-from app.api.validation import query_int
+from app.api.validation import query_instant, query_int
 from app.audit import list_events
 from app.auth.decorators import require
-from app.errors import ValidationFailed
 from app.runtime import transaction
 
 ns = Namespace(
@@ -93,22 +91,11 @@ class AuditEvents(Resource):
         query: dict[str, Any] = {
             name: request.args[name] for name in FILTERS if request.args.get(name)
         }
-        query["since"] = _instant("since")
-        query["until"] = _instant("until")
+        query["since"] = query_instant("since", naive_is_utc=True)
+        query["until"] = query_instant("until", naive_is_utc=True)
         query["limit"] = query_int("limit", 20)
         query["before_id"] = decode_id_cursor("audit", request.args.get("cursor"))
         with transaction() as session:
             page = list_events(session, **query)
             items = _events.dump(page.items)
         return {"items": items, "next_cursor": encode_id_cursor("audit", page.next_before_id)}
-
-
-def _instant(name: str) -> datetime | None:
-    raw = request.args.get(name)
-    if not raw:
-        return None
-    try:
-        value = datetime.fromisoformat(raw)
-    except ValueError as exc:
-        raise ValidationFailed({name: ["Must be an ISO 8601 date or time."]}) from exc
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import request
@@ -11,11 +10,10 @@ from marshmallow import Schema, fields, validate
 
 from app.api.idempotency import idempotent
 from app.api.schemas import dump_transfer
-from app.api.validation import Amount, load, query_int
+from app.api.validation import Amount, load, query_instant, query_int
 from app.auth.decorators import require
 from app.auth.principal import current_principal
 from app.customers.service import get_customer
-from app.errors import ValidationFailed
 from app.otp.models import Challenge
 from app.otp.service import otp_view
 from app.payments import billers, bills
@@ -28,18 +26,6 @@ class CreateBillPayment(Schema):
     biller = fields.String(required=True, validate=validate.Length(min=2, max=24))
     bill_reference = fields.String(required=True, validate=validate.Length(min=1, max=64))
     amount = Amount(required=True)
-
-
-def _since(raw: str | None) -> datetime | None:
-    if not raw:
-        return None
-    try:
-        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        value = None
-    if value is None or value.tzinfo is None:
-        raise ValidationFailed({"since": ["An ISO 8601 instant with a time zone."]})
-    return value
 
 
 @ns.route("/billers")
@@ -97,7 +83,7 @@ class BillerPayments(Resource):
     @require("biller")
     def get(self):  # type: ignore[no-untyped-def]
         """The calling biller's paid bills, oldest first (poll instead of, or besides, webhooks)."""
-        since = _since(request.args.get("since"))
+        since = query_instant("since")
         limit = query_int("limit", 20)
         with transaction() as session:
             biller = billers.biller_for_client(session, current_principal().id)

@@ -15,13 +15,16 @@ cannot take is refused here, once, for every endpoint:
   fingerprint, the rate limiter);
 * integers written with non-ASCII digits (``"²".isdigit()`` is true, ``int``
   refuses it) or with more digits than any amount or page size has
-  (``ascii_int``).
+  (``ascii_int``);
+* instants that Python reads but cannot turn into UTC (``0001-01-01T00:00+05:00``
+  is in year 0 there, an OverflowError): ``query_instant``.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import request
@@ -170,3 +173,22 @@ def query_int(name: str, default: int, minimum: int = 1, maximum: int = 100) -> 
     if value is None or not minimum <= value <= maximum:
         raise ValidationFailed({name: [f"Must be an integer between {minimum} and {maximum}."]})
     return value
+
+
+def parse_instant(raw: str, field: str, *, naive_is_utc: bool = False) -> datetime:
+    """An ISO 8601 instant in UTC; without a zone it is refused, or read as UTC."""
+    try:
+        value = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+        if value.tzinfo is None:
+            if not naive_is_utc:
+                raise ValueError("no time zone")
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise ValidationFailed({field: ["An ISO 8601 instant with a time zone."]}) from None
+
+
+def query_instant(name: str, *, naive_is_utc: bool = False) -> datetime | None:
+    """The query parameter ``name`` as an instant in UTC, or None when absent."""
+    raw = request.args.get(name)
+    return parse_instant(raw, name, naive_is_utc=naive_is_utc) if raw else None

@@ -6,7 +6,7 @@ import base64
 import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
@@ -101,15 +101,19 @@ def encode_cursor(posted_at: datetime, entry_id: int) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    """``encode_cursor``'s position back; anything we could not have written is refused
+    (a time without its zone or outside UTC's calendar, an id that is not a row id)."""
     try:
         raw = base64.urlsafe_b64decode(cursor.encode()).decode()
         when, entry_id = raw.split("|")
-        position = datetime.fromisoformat(when), int(entry_id)
-    except (ValueError, binascii.Error, UnicodeError) as exc:
+        posted_at = datetime.fromisoformat(when)
+        if posted_at.tzinfo is None:
+            raise ValueError("no time zone")
+        if not (entry_id.isascii() and entry_id.isdigit() and len(entry_id) <= 18):
+            raise ValueError("not an entry id")
+        return posted_at.astimezone(UTC), int(entry_id)
+    except (ValueError, OverflowError, binascii.Error, UnicodeError) as exc:
         raise ValidationFailed({"cursor": ["Invalid cursor."]}) from exc
-    if position[0].tzinfo is None:
-        raise ValidationFailed({"cursor": ["Invalid cursor."]})
-    return position
 
 
 def statement(session: Session, code: str, *, limit: int = 20, cursor: str | None = None) -> Page:

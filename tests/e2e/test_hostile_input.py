@@ -286,3 +286,52 @@ def test_a_biller_cursor_that_is_not_ours_is_a_validation_error(client, runtime,
 
     body = problem(response, 400, "validation_error")
     assert "cursor" in body["errors"]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "0001-01-01T00:00:00+05:00|1",  # before the first UTC instant
+        "2026-11-28T10:00:00+00:00|" + "9" * 30,  # not a row id
+        "2026-11-28T10:00:00+00:00|\u00b2",
+        "2026-11-28T10:00:00|1",  # no time zone
+    ],
+)
+def test_a_statement_cursor_that_is_not_ours_is_a_validation_error(client, app, awa, raw):
+    cursor = base64.urlsafe_b64encode(raw.encode()).decode()
+    response = client.get(
+        f"{API}/me/transactions",
+        query_string={"cursor": cursor},
+        headers=factories.headers_for(app, awa),
+    )
+    problem(response, 400, "validation_error")
+
+
+def test_a_biller_since_before_the_first_utc_instant_is_a_validation_error(client, runtime):
+    with transaction(runtime) as session:
+        created = factories.biller(session)
+    response = client.get(
+        f"{API}/billers/payments",
+        query_string={"since": "0001-01-01T00:00:00+05:00"},
+        headers=api_key(created.api_key),
+    )
+    assert "since" in problem(response, 400, "validation_error")["errors"]
+
+
+def test_an_audit_filter_before_the_first_utc_instant_is_a_validation_error(client, app, runtime):
+    with transaction(runtime) as session:
+        admin = factories.admin(session)
+    response = client.get(
+        f"{API}/admin/audit",
+        query_string={"since": "0001-01-01T00:00:00+05:00"},
+        headers=factories.headers_for(app, admin),
+    )
+    assert "since" in problem(response, 400, "validation_error")["errors"]
+
+
+@pytest.mark.parametrize("path", ["/admin/callbacks?cursor=\u00b2", "/admin/audit?cursor=\u00b2"])
+def test_an_admin_cursor_in_superscript_is_a_validation_error(client, app, runtime, path):
+    with transaction(runtime) as session:
+        admin = factories.admin(session)
+    response = client.get(f"{API}{path}", headers=factories.headers_for(app, admin))
+    problem(response, 400, "validation_error")
