@@ -32,15 +32,12 @@ reason, unsent.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 import secrets
-import socket
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -49,6 +46,7 @@ from sqlalchemy.orm import Session
 from app import jobs
 from app.clock import clock
 from app.errors import NotFound, ValidationFailed
+from app.outbound_urls import UNRESOLVED, non_public_reason
 from app.payments.models import Biller, CallbackDelivery, Merchant
 from app.remittances.webhooks import EVENT_HEADER, SIGNATURE_HEADER, clean_url, sign
 from app.runtime import settings
@@ -61,7 +59,6 @@ DELIVER_JOB = "workers.payments.deliver_callback"
 # Long enough for one HTTP attempt (timeout 10 s) to finish before another copy may try.
 LEASE = timedelta(seconds=60)
 MAX_BACKOFF = timedelta(hours=6)
-UNRESOLVED = "the host name does not resolve"
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,58 +89,6 @@ def clean_callback_url(session: Session, url: object, field_name: str) -> str:
     if refused is not None:
         raise ValidationFailed({field_name: ["A public address is required."]})
     return value
-
-
-def non_public_reason(url: str) -> str | None:
-    """Why a POST to ``url`` could reach something other than the public internet
-    (a local name, a name that does not resolve, a non-global address); None if it cannot."""
-    host = (urlsplit(url).hostname or "").rstrip(".").lower()
-    if not host or host in ("localhost", "localhost.localdomain"):
-        return "no public host name"
-    if host.endswith((".local", ".localhost", ".internal")):
-        return "a local host name"
-    try:
-        addresses = _addresses(host)
-    except (OSError, UnicodeError, ValueError):
-        addresses = []
-    if not addresses:
-        return UNRESOLVED
-    for address in addresses:
-        if not _is_public(address):
-            return f"the host resolves to a non-public address ({address})"
-    return None
-
-
-def _addresses(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
-    """Every address a connection to ``host`` may use: the literal (any form the C
-    library reads: ``127.1``, ``2130706433``, ``0x7f000001``), else what DNS says."""
-    try:
-        return [ipaddress.ip_address(host)]
-    except ValueError:
-        pass
-    try:
-        return [ipaddress.IPv4Address(socket.inet_aton(host))]
-    except (OSError, UnicodeError):
-        pass
-    return [ipaddress.ip_address(str(a).split("%", 1)[0]) for a in resolve(host)]
-
-
-def resolve(host: str) -> list[str]:
-    """The addresses DNS gives for ``host`` (tests replace it: no network in tests)."""
-    return [info[4][0] for info in socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)]
-
-
-def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address.is_global and not (
-        address.is_loopback
-        or address.is_private
-        or address.is_link_local
-        or address.is_multicast
-        or address.is_reserved
-        or address.is_unspecified
-    )
 
 
 def queue(

@@ -31,6 +31,7 @@ from app import jobs
 from app.auth.api_keys import get_api_client
 from app.clock import clock
 from app.errors import ValidationFailed
+from app.outbound_urls import non_public_reason
 from app.remittances.models import PartnerWebhook, Remittance, WebhookDelivery
 from app.runtime import settings
 from app.secretbox import seal, unseal
@@ -68,9 +69,14 @@ def clean_url(session: Session, url: object) -> str:
 
 
 def configure(session: Session, partner_id: str, url: object) -> tuple[PartnerWebhook, str]:
-    """Set the partner's callback URL and draw a new signing secret (returned once)."""
+    """Set the partner's callback URL and draw a new signing secret (returned once).
+
+    In production the URL's host must be public (``app.outbound_urls``)."""
     get_api_client(session, partner_id, role="partner")
     clean = clean_url(session, url)
+    refused = non_public_reason(clean) if settings(session).is_production else None
+    if refused is not None:
+        raise ValidationFailed({"url": [f"A public address is required: {refused}."]})
     secret = secrets.token_urlsafe(32)
     sealed = seal(settings(session).SECRET_KEY, SEAL_PURPOSE, secret)
     now = clock.now()
@@ -138,6 +144,13 @@ def prepare(session: Session, delivery_id: int) -> Callback | None:
     remittance = session.get(Remittance, delivery.remittance_id)
     hook = session.get(PartnerWebhook, remittance.partner_id) if remittance else None
     if remittance is None or hook is None:
+        return None
+    refused = non_public_reason(hook.url) if settings(session).is_production else None
+    if refused is not None:  # the name points inward (or nowhere) since it was accepted
+        delivery.attempts += 1
+        delivery.last_error = f"not sent: {refused}"[:300]
+        session.flush()
+        log.warning("partner callback %s not sent: %s", delivery.id, refused)
         return None
     secret = unseal(settings(session).SECRET_KEY, SEAL_PURPOSE, hook.secret_sealed)
     body = json.dumps(payload(remittance, delivery.event), separators=(",", ":"))

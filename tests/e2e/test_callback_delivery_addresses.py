@@ -11,6 +11,7 @@ import socket
 import pytest
 from sqlalchemy import select
 
+from app import outbound_urls
 from app.payments import callbacks
 from app.payments.models import CallbackDelivery
 from app.runtime import transaction
@@ -44,7 +45,7 @@ def dns(monkeypatch):
 
     real = callbacks.settings
     monkeypatch.setattr(callbacks, "settings", lambda session: Production(real(session)))
-    monkeypatch.setattr(callbacks, "resolve", resolve)
+    monkeypatch.setattr(outbound_urls, "resolve", resolve)
     return records
 
 

@@ -9,13 +9,14 @@ down to the franc.
 import hashlib
 import hmac
 import json
+import socket
 
 import pytest
 from sqlalchemy import select
 
 from app import ledger
 from app.ledger import chart
-from app.remittances import fx
+from app.remittances import fx, webhooks
 from app.runtime import transaction
 from tests import factories
 
@@ -378,3 +379,58 @@ class TestCallbacks:
         inbound(client, partner, msisdn=awa.msisdn, payout="wallet")
 
         assert received == []
+
+
+class TestCallbackAddressesInProduction:
+    """In production a partner's webhook must point at the public internet, when it is set
+    and again before each POST (the resolver is replaced: nothing leaves the machine)."""
+
+    @pytest.fixture
+    def dns(self, monkeypatch):
+        from app import outbound_urls
+
+        records = {"partner.example": ["93.184.216.34"]}
+
+        def resolve(host):
+            if host not in records:
+                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+            return records[host]
+
+        class Production:
+            is_production = True
+
+            def __init__(self, config):
+                self._config = config
+
+            def __getattr__(self, name):
+                return getattr(self._config, name)
+
+        real = webhooks.settings
+        monkeypatch.setattr(webhooks, "settings", lambda session: Production(real(session)))
+        monkeypatch.setattr(outbound_urls, "resolve", resolve)
+        return records
+
+    def set_hook(self, client, partner, url):
+        return client.put(f"{API}/partners/webhook", json={"url": url}, headers=partner[1])
+
+    @pytest.mark.parametrize(
+        "url", ["https://127.1/hooks", "https://169.254.169.254/latest", "https://localhost/x"]
+    )
+    def test_an_inward_webhook_url_is_refused(self, client, partner, dns, url):
+        response = self.set_hook(client, partner, url)
+        assert (response.status_code, response.get_json()["code"]) == (400, "validation_error")
+
+    def test_a_name_that_turned_inward_is_not_posted_to(self, client, runtime, partner, awa, dns):
+        from app.remittances.models import WebhookDelivery
+
+        sent = []
+        runtime.services["partner_http_post"] = lambda url, body, headers: sent.append(url)
+        assert self.set_hook(client, partner, "https://partner.example/hooks").status_code == 200
+        dns["partner.example"] = ["10.0.0.7"]
+        inbound(client, partner, msisdn=awa.msisdn, payout="wallet")
+        runtime.services.pop("partner_http_post", None)
+        assert sent == []
+        with transaction(runtime) as session:
+            (delivery,) = session.scalars(select(WebhookDelivery)).all()
+            assert delivery.status == "pending"
+            assert delivery.last_error.startswith("not sent: the host resolves to a non-public")

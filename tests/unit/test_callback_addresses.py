@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from app import outbound_urls
 from app.errors import ValidationFailed
 from app.payments import callbacks
 
@@ -32,7 +33,7 @@ def dns(monkeypatch):
             raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
         return records[host]
 
-    monkeypatch.setattr(callbacks, "resolve", resolve)
+    monkeypatch.setattr(outbound_urls, "resolve", resolve)
     return records
 
 
