@@ -15,18 +15,28 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-__all__ = ["InvalidToken", "seal", "unseal"]
+__all__ = ["InvalidToken", "mac_key", "seal", "unseal"]
 
 
 @lru_cache(maxsize=32)
-def _fernet(secret_key: str, purpose: str) -> Fernet:
-    derived = HKDF(
+def _derive(secret_key: str, purpose: str) -> bytes:
+    return HKDF(
         algorithm=hashes.SHA256(),
         length=32,
         salt=b"postcash-secretbox",
         info=f"postcash/{purpose}".encode(),
     ).derive(secret_key.encode())
-    return Fernet(base64.urlsafe_b64encode(derived))
+
+
+@lru_cache(maxsize=32)
+def _fernet(secret_key: str, purpose: str) -> Fernet:
+    return Fernet(base64.urlsafe_b64encode(_derive(secret_key, purpose)))
+
+
+def mac_key(secret_key: str, purpose: str) -> bytes:
+    """A key for HMAC over values a database dump must not let anyone guess offline
+    (a fingerprint of a request that carries a code)."""
+    return _derive(secret_key, f"mac/{purpose}")
 
 
 def seal(secret_key: str, purpose: str, plaintext: str) -> str:

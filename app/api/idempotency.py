@@ -23,6 +23,14 @@ replays the stored answer or runs the request afresh. The claim's
 ``created_at`` is its token: an attempt whose claim was taken over cannot
 store its answer, so it rolls back instead of applying twice.
 
+Stored requests and answers may carry secrets (the code of a claim or a
+payout, the cash-out code a withdrawal answers with), and the table outlives
+them by a day: the request is kept only as an HMAC under a key derived from
+``SECRET_KEY`` (a plain SHA-256 of ``{"code": "…"}`` is searched through 10^10
+codes in seconds), and the answer is sealed (``app.secretbox``). Records
+written before this rule (plain hashes, clear answers) are still honoured
+until they expire.
+
 Usage, under the auth decorator so the principal is known::
 
     @require("customer")
@@ -39,6 +47,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import hmac
 import json
 import logging
 from collections.abc import Callable
@@ -76,7 +85,8 @@ from app.errors import (
     RequestInProgress,
     ValidationFailed,
 )
-from app.runtime import JoinedTransaction, Runtime, current_runtime
+from app.runtime import JoinedTransaction, Runtime, current_runtime, settings
+from app.secretbox import InvalidToken, mac_key, seal, unseal
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +100,8 @@ RETRYABLE_CODES = ("request_in_progress", "rate_limited")
 # past it, the attempt that claimed the key is dead and a retry may take over.
 # PostgreSQL knows at once, from the attempt's advisory lock (``LOCK_SPACE``).
 IN_PROGRESS_LEASE = timedelta(seconds=60)
+FINGERPRINT_PURPOSE = "idempotency-request"
+RESPONSE_PURPOSE = "idempotency-response"
 LOCK_SPACE = 0x1DE4  # first key of the advisory locks of idempotency keys
 # Between committing its claim and taking its lock an attempt is alive but unlocked.
 CLAIM_GRACE = timedelta(seconds=2)
@@ -163,7 +175,7 @@ def _run_once(
     view: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], who: str, key: str
 ) -> Response:
     runtime = current_runtime()
-    claim = _claim(runtime, who, key, request_fingerprint())
+    claim = _claim(runtime, who, key, request_fingerprint(runtime.config.SECRET_KEY))
     if isinstance(claim, Response):
         return claim
     with JoinedTransaction(runtime) as joined:
@@ -195,13 +207,18 @@ def _run_once(
     return response
 
 
-def request_fingerprint() -> str:
-    """SHA-256 of method, path and the canonical form of the body.
+def request_fingerprint(secret_key: str | None = None) -> str:
+    """HMAC-SHA256 (keyed from ``secret_key``; plain SHA-256 without one, as records
+    before the key was used) of method, path and the canonical form of the body.
 
     A body that is not JSON (nested too deep included: ``RequestJSONProvider``)
     is hashed as its bytes; the handler refuses it afterwards.
     """
-    digest = hashlib.sha256()
+    digest = (
+        hmac.new(mac_key(secret_key, FINGERPRINT_PURPOSE), digestmod=hashlib.sha256)
+        if secret_key
+        else hashlib.sha256()
+    )
     digest.update(f"{request.method} {request.path}\n".encode())
     if request.is_json:
         body = request.get_json(silent=True)
@@ -249,7 +266,9 @@ def _claim(runtime: Runtime, who: str, key: str, fingerprint: str) -> Response |
                 )
                 uow.commit()
                 continue
-            if existing.request_hash != fingerprint:
+            if existing.request_hash != fingerprint and existing.request_hash != (
+                request_fingerprint()  # a record of before the keyed fingerprint
+            ):
                 raise IdempotencyKeyReused(
                     f"This {HEADER} was already used for a different request."
                 )
@@ -275,7 +294,7 @@ def _claim(runtime: Runtime, who: str, key: str, fingerprint: str) -> Response |
                     )
                     return token
                 continue
-            return _replay(existing)
+            return _replay(existing, runtime.config.SECRET_KEY)
     raise RequestInProgress("The first request with this key is still running.")
 
 
@@ -334,8 +353,13 @@ def _insert(
     return True
 
 
-def _replay(record: IdempotencyRecord) -> Response:
-    response = Response(record.response_body or "", status=record.response_status or 200)
+def _replay(record: IdempotencyRecord, secret_key: str) -> Response:
+    body = record.response_body or ""
+    if body:
+        # an answer stored in clear before answers were sealed is replayed as it is
+        with contextlib.suppress(InvalidToken):
+            body = unseal(secret_key, RESPONSE_PURPOSE, body)
+    response = Response(body, status=record.response_status or 200)
     for name, value in (record.response_headers or {}).items():
         response.headers[name] = value
     response.headers[REPLAYED_HEADER] = "true"
@@ -364,7 +388,12 @@ def _finish(
             IdempotencyRecord.status == "in_progress",
             IdempotencyRecord.created_at == claim,
         )
-        .values(status="done", response_status=status, response_body=body, response_headers=headers)
+        .values(
+            status="done",
+            response_status=status,
+            response_body=seal(settings(joined.session).SECRET_KEY, RESPONSE_PURPOSE, body),
+            response_headers=headers,
+        )
     )
     if stored.rowcount != 1:  # type: ignore[attr-defined]
         joined.rollback()
