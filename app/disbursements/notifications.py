@@ -17,6 +17,7 @@ from app.customers.models import Customer
 from app.disbursements.models import DisbursementBatch, DisbursementLine
 from app.ledger import chart
 from app.money import format_amount
+from app.sms.gsm import gsm_cut
 from app.sms.service import OutgoingDraft, send_many
 from app.transfers.models import Transfer
 
@@ -60,8 +61,8 @@ def notify_lines(session: Session, batch_id: str, first_line: int, last_line: in
                 language=row.language,
                 params={
                     "amount": format_amount(row.amount or 0),
-                    "payer": payer.name[:NAME_CUT],
-                    "label": (row.label or batch.reference)[:LABEL_CUT],
+                    "payer": gsm_cut(payer.name, NAME_CUT),
+                    "label": gsm_cut(row.label or batch.reference, LABEL_CUT),
                     "reference": row.reference,
                     "balance": format_amount(balances[chart.wallet(row.customer_id)].available),
                 },

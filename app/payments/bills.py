@@ -36,6 +36,7 @@ from app.payments import billers, callbacks
 from app.payments.errors import BillPaymentNotFound
 from app.payments.models import Biller, BillPayment
 from app.runtime import settings
+from app.sms.gsm import gsm_cut
 from app.transfers.errors import ClientKeyReused
 from app.transfers.lifecycle import PENDING, complete_pending
 from app.transfers.models import Transfer
@@ -157,7 +158,10 @@ def create_bill_payment(
             purpose=CONFIRM_PURPOSE,
             binding=otp_binding(transfer),
             template="sms.otp.bill",
-            params={"amount": format_amount(transfer.amount), "biller": biller.name[:NAME_CUT]},
+            params={
+                "amount": format_amount(transfer.amount),
+                "biller": gsm_cut(biller.name, NAME_CUT),
+            },
             ttl=settings(session).OTP_TTL,
         )
         transfer.challenge_id = issued.challenge.id

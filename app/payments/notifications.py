@@ -17,25 +17,12 @@ from app.customers.models import Customer
 from app.ledger import chart
 from app.money import format_amount
 from app.payments.models import Biller, BillPayment, PaymentRequest
-from app.sms.gsm import EXTENSION, to_gsm7
+from app.sms.gsm import gsm_cut
 from app.sms.service import send_sms
 from app.transfers.models import Transfer
 
 NAME_CUT = 27
 REFERENCE_CUT = 20
-
-
-def gsm_cut(text: str, limit: int) -> str:
-    """``text`` written in GSM-7 and cut to at most ``limit`` septets (an extension
-    character counts two and is never split from its escape)."""
-    kept: list[str] = []
-    used = 0
-    for ch in to_gsm7(text):
-        used += 2 if ch in EXTENSION else 1
-        if used > limit:
-            break
-        kept.append(ch)
-    return "".join(kept).rstrip()
 
 
 def _balance(session: Session, customer: Customer) -> str:

@@ -21,13 +21,14 @@ from app.ledger import chart
 from app.money import format_amount
 from app.remittances.models import Remittance
 from app.runtime import settings
+from app.sms.gsm import gsm_cut
 from app.sms.service import send_sms
 
 NAME_CUT = 24
 
 
 def short(name: str | None) -> str:
-    return (name or "PostCash").strip()[:NAME_CUT]
+    return gsm_cut((name or "PostCash").strip(), NAME_CUT)
 
 
 def _send(

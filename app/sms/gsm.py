@@ -126,3 +126,16 @@ def parts(text: str) -> list[str]:
     if current:
         result.append("".join(current))
     return result
+
+
+def gsm_cut(text: str, limit: int) -> str:
+    """``text`` written in GSM-7 and cut to at most ``limit`` septets (an extension
+    character counts two and is never split from its escape)."""
+    kept: list[str] = []
+    used = 0
+    for ch in to_gsm7(text):
+        used += 2 if ch in EXTENSION else 1
+        if used > limit:
+            break
+        kept.append(ch)
+    return "".join(kept).rstrip()

@@ -15,6 +15,7 @@ from app.customers.msisdn import mask_msisdn
 from app.customers.service import get_customer
 from app.ledger import chart
 from app.money import format_amount
+from app.sms.gsm import gsm_cut
 from app.transfers.lifecycle import on_completed
 from app.transfers.models import Transfer
 
@@ -27,7 +28,7 @@ def _party(meta: dict | None, side: str) -> tuple[str, str]:
     info = (meta or {}).get(side) or {}
     msisdn = info.get("msisdn")
     # Names are cut so that the longest receipt still fits one SMS.
-    return (info.get("name") or "PostCash")[:24], mask_msisdn(msisdn) if msisdn else ""
+    return gsm_cut(info.get("name") or "PostCash", 24), mask_msisdn(msisdn) if msisdn else ""
 
 
 def send_receipt(

@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.sms.gsm import CONCAT_PART, is_gsm7, parts, sms_length, to_gsm7
+from app.sms.gsm import CONCAT_PART, gsm_cut, is_gsm7, parts, septets, sms_length, to_gsm7
 
 
 def test_plain_ascii_is_kept_as_it_is():
@@ -75,3 +75,17 @@ def test_parts_rebuild_the_whole_text_and_each_fits(text):
     assert "".join(pieces) == to_gsm7(text)
     if len(pieces) > 1:
         assert all(sms_length(p) <= CONCAT_PART for p in pieces)
+
+
+def test_a_cut_counts_an_extension_character_as_two_septets():
+    assert gsm_cut("ab€cd", 3) == "ab"
+    assert gsm_cut("ab€cd", 4) == "ab€"
+
+
+def test_a_cut_is_made_after_transliteration():
+    cut = gsm_cut("Œuvre Ñandú Łódź", 10)
+    assert is_gsm7(cut) and septets(cut) <= 10
+
+
+def test_a_cut_name_never_ends_with_a_space():
+    assert gsm_cut("Jean Okemba", 5) == "Jean"

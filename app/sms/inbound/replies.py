@@ -20,6 +20,7 @@ from app.errors import DomainError, LimitExceeded, RateLimited, ValidationFailed
 from app.i18n import DEFAULT_LANGUAGE, has_key, translate
 from app.i18n.catalog import catalogs
 from app.money import format_amount, group_thousands
+from app.sms.gsm import gsm_cut
 from app.sms.inbound.parser import CONFIRM, SEND, Command
 from app.transfers.errors import SelfTransfer
 
@@ -113,6 +114,6 @@ def _label(item: dict[str, Any], language: str) -> str:
     counterparty = item.get("counterparty") or {}
     name = counterparty.get("name")
     if name:
-        return str(name)[:LABEL_WIDTH].rstrip()
+        return gsm_cut(str(name), LABEL_WIDTH)
     key = f"smscmd.kind.{item['type']}"
     return translate(key if has_key(key) else "smscmd.kind.other", language)[:LABEL_WIDTH]
