@@ -50,6 +50,7 @@ from app.payments.locks import lock_request
 from app.payments.merchants import get_merchant
 from app.payments.models import Merchant, PaymentRequest
 from app.runtime import settings
+from app.sms.gsm import gsm_cut
 from app.transfers.lifecycle import mark_completed
 from app.transfers.models import Transfer
 from app.transfers.p2p import entry_meta
@@ -208,10 +209,12 @@ def _owned(session: Session, request_id: str, customer: Customer) -> PaymentRequ
 
 
 def approve_request(
-    session: Session, request_id: str, customer: Customer, *, pin: str
+    session: Session, request_id: str, customer: Customer, *, pin: str, channel: str = "api"
 ) -> PaymentRequest:
     """Pay the merchant, authorised by the PIN. Approving a paid request returns it."""
-    return _approve(session, request_id, customer, lambda r: verify_pin(session, customer, pin))
+    return _approve(
+        session, request_id, customer, lambda r: verify_pin(session, customer, pin), channel
+    )
 
 
 def approve_request_with_otp(
@@ -260,7 +263,7 @@ def request_otp(session: Session, request_id: str, customer: Customer) -> Paymen
         template="sms.otp.merchant",
         params={
             "amount": format_amount(request.amount),
-            "merchant": client.name[: notifications.NAME_CUT],
+            "merchant": gsm_cut(client.name, notifications.NAME_CUT),
         },
         ttl=max(1, min(config.OTP_TTL, left)),
     )
@@ -282,6 +285,7 @@ def _approve(
     request_id: str,
     customer: Customer,
     authorise: Callable[[PaymentRequest], None],
+    channel: str = "api",
 ) -> PaymentRequest:
     request = _owned(session, request_id, customer)
     if request.status == "paid":
@@ -291,7 +295,7 @@ def _approve(
     authorise(request)
     limits.check_outgoing(session, customer, request.amount)
     client, _merchant = get_merchant(session, request.merchant_id)
-    transfer = _pay(session, request, customer, client)
+    transfer = _pay(session, request, customer, client, channel)
     request.status = "paid"
     request.transfer_id = transfer.id
     request.paid_at = transfer.completed_at
@@ -303,7 +307,7 @@ def _approve(
 
 
 def _pay(
-    session: Session, request: PaymentRequest, customer: Customer, client: ApiClient
+    session: Session, request: PaymentRequest, customer: Customer, client: ApiClient, channel: str
 ) -> Transfer:
     now = clock.now()
     transfer = Transfer(
@@ -311,7 +315,7 @@ def _pay(
         reference=new_reference(session),
         type="merchant",
         status="pending_confirmation",
-        channel="api",
+        channel=channel,
         amount=request.amount,
         fee=0,  # the customer pays no fee; the merchant's is in the request
         commission=0,

@@ -323,7 +323,7 @@ def request_summary(ctx: Context) -> str:
 def pay_request(ctx: Context) -> str:
     """Approve with the PIN, as REST does; approving a paid request returns it (a retry)."""
     request = requests.approve_request(
-        ctx.session, ctx.data["request"], ctx.me, pin=ctx.data["pin"]
+        ctx.session, ctx.data["request"], ctx.me, pin=ctx.data["pin"], channel="ussd"
     )
     view = requests.customer_view(ctx.session, request)
     transfer = p2p.get_owned(ctx.session, request.transfer_id or "", ctx.me.id, lock=False)

@@ -119,6 +119,16 @@ def test_paying_with_the_pin_pays_the_merchant_less_its_fee(phone, runtime, awa,
     assert available(runtime, chart.merchant(shop.client.id)) == 9_850
 
 
+def test_a_payment_approved_by_ussd_is_recorded_as_ussd(phone, runtime, awa, shop):
+    from app.transfers.models import Transfer
+
+    request_id = ask(runtime, shop, awa)
+    phone.run("8", "1", "1", factories.PIN)
+    with transaction(runtime) as session:
+        transfer_id = session.get(PaymentRequest, request_id).transfer_id
+        assert session.get(Transfer, transfer_id).channel == "ussd"
+
+
 def test_the_gateway_repeating_the_final_request_gets_the_same_screen_and_pays_once(
     phone, runtime, awa, shop
 ):
