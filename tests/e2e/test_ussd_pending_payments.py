@@ -120,8 +120,6 @@ def test_paying_with_the_pin_pays_the_merchant_less_its_fee(phone, runtime, awa,
 
 
 def test_a_payment_approved_by_ussd_is_recorded_as_ussd(phone, runtime, awa, shop):
-    from app.transfers.models import Transfer
-
     request_id = ask(runtime, shop, awa)
     phone.run("8", "1", "1", factories.PIN)
     with transaction(runtime) as session:
