@@ -46,4 +46,8 @@ def seal(secret_key: str, purpose: str, plaintext: str) -> str:
 
 def unseal(secret_key: str, purpose: str, token: str) -> str:
     """Decrypt a token made by ``seal`` with the same key and purpose (else InvalidToken)."""
-    return _fernet(secret_key, purpose).decrypt(token.encode("ascii")).decode()
+    try:
+        raw = token.encode("ascii")
+    except UnicodeError:  # not something seal wrote (seal writes ASCII)
+        raise InvalidToken from None
+    return _fernet(secret_key, purpose).decrypt(raw).decode()

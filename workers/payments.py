@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import timedelta
 
 import requests
@@ -14,21 +13,9 @@ from app.payments.requests import due_request_ids, expire_one
 from app.payments.settlement import settle_billers
 from app.runtime import current_runtime, transaction
 from workers.expiry import expire_each
+from workers.webhook_post import Poster, post_webhook
 
 log = logging.getLogger(__name__)
-
-CALLBACK_TIMEOUT = 10
-
-Poster = Callable[[str, str, dict[str, str]], None]
-
-
-def _http_post(url: str, body: str, headers: dict[str, str]) -> None:
-    response = requests.post(
-        url, data=body.encode(), headers=headers, timeout=CALLBACK_TIMEOUT, allow_redirects=False
-    )
-    response.raise_for_status()
-    if response.status_code >= 300:  # a redirect is not an acknowledgement
-        raise requests.HTTPError(f"{response.status_code} redirect not followed")
 
 
 def _describe(exc: Exception) -> str:
@@ -50,7 +37,7 @@ def deliver_callback(delivery_id: int) -> bool:
         callback = callbacks.prepare(session, delivery_id)
     if callback is None:
         return False
-    post: Poster = rt.services.get("callback_http_post", _http_post)
+    post: Poster = rt.services.get("callback_http_post", post_webhook)
     try:
         post(callback.url, callback.body, callback.headers)
     except Exception as exc:

@@ -3,30 +3,19 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-
-import requests
 
 from app.remittances import webhooks
 from app.remittances.sweeps import due_remittance_ids, expire_one
 from app.runtime import current_runtime, transaction
 from workers.expiry import expire_each
+from workers.webhook_post import Poster, post_webhook
 
 log = logging.getLogger(__name__)
-
-CALLBACK_TIMEOUT = 10
-
-Poster = Callable[[str, str, dict[str, str]], None]
 
 
 def expire_due() -> int:
     """Expire every remittance past its deadline (OTP or payout); one transaction each."""
     return expire_each("remittance", due_remittance_ids, expire_one)
-
-
-def _http_post(url: str, body: str, headers: dict[str, str]) -> None:
-    response = requests.post(url, data=body.encode(), headers=headers, timeout=CALLBACK_TIMEOUT)
-    response.raise_for_status()
 
 
 def deliver_partner_callback(delivery_id: int) -> bool:
@@ -42,7 +31,7 @@ def deliver_partner_callback(delivery_id: int) -> bool:
         callback = webhooks.prepare(session, delivery_id)
     if callback is None:
         return False
-    post: Poster = rt.services.get("partner_http_post", _http_post)
+    post: Poster = rt.services.get("partner_http_post", post_webhook)
     try:
         post(callback.url, callback.body, callback.headers)
     except Exception as exc:

@@ -181,9 +181,12 @@ def verify_pin(session: Session, customer: Customer, pin: str) -> None:
     """Accept the right PIN (and reset the counter) or count a wrong one.
 
     The ``PIN_MAX_ATTEMPTS``-th wrong PIN in a row locks the customer and ends
-    their sessions; only an agent or admin unlocks (``unlock_customer``).
+    their sessions; only an agent or admin unlocks (``unlock_customer``). The
+    counter says so too: a frozen customer keeps the status ``frozen`` and is
+    PIN-locked all the same, so freezing never reopens PIN guessing.
     """
-    if customer.status == "locked":
+    limit = settings(session).PIN_MAX_ATTEMPTS
+    if customer.status == "locked" or customer.failed_pin_attempts >= limit:
         raise AccountLocked("Too many wrong PINs; an agent must unlock the account.")
     if check_pin(customer.pin_hash, pin):
         if customer.failed_pin_attempts:
@@ -197,7 +200,6 @@ def verify_pin(session: Session, customer: Customer, pin: str) -> None:
         .execution_options(synchronize_session=False)
     ).scalar_one()
     set_committed_value(customer, "failed_pin_attempts", attempts)
-    limit = settings(session).PIN_MAX_ATTEMPTS
     if attempts < limit:
         raise InvalidPin("Wrong PIN.", attempts_left=limit - attempts, commit=True)
     session.execute(

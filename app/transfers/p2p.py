@@ -277,11 +277,17 @@ def send_with_pin(
     channel: str = "ussd",
     client_key: str | None = None,
 ) -> Transfer:
-    """Place and complete at once, authorised by the PIN typed on the final screen."""
+    """Place and complete at once, authorised by the PIN typed on the final screen.
+
+    Both customers are locked before the PIN is checked: a right PIN after a wrong
+    one writes the sender's row, and taking that row alone first would lock the
+    pair out of id order (two sends in opposite directions would deadlock).
+    """
     if client_key:
         existing = _existing_for_key(session, sender.id, client_key)
         if existing is not None:
             return existing
+    limits.lock_customers(session, sender, resolve_recipient(session, sender, to))
     verify_pin(session, sender, pin)
     transfer = place_p2p(
         session, sender, to=to, amount=amount, channel=channel, client_key=client_key

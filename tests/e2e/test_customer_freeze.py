@@ -184,3 +184,24 @@ def test_a_customer_is_frozen_and_unfrozen_from_the_command_line(app, runtime, a
     assert (frozen.exit_code, status_of(runtime, awa)) == (0, "frozen"), frozen.output
     thawed = runner.invoke(args=["customers", "unfreeze", awa.msisdn, "--reason", "cleared"])
     assert (thawed.exit_code, status_of(runtime, awa)) == (0, "active"), thawed.output
+
+
+def sign_in(client, who, pin):
+    return client.post(f"{API}/auth/login", json={"msisdn": who.msisdn, "pin": pin})
+
+
+def test_wrong_pins_lock_a_frozen_account_all_the_same(client, admin_headers, awa):
+    freeze(client, admin_headers, awa)
+    for _ in range(5):
+        assert sign_in(client, awa, "0000").status_code == 422
+    right = sign_in(client, awa, factories.PIN)
+    assert (right.status_code, right.get_json()["code"]) == (422, "account_locked")
+
+
+def test_freezing_a_pin_locked_customer_keeps_the_pin_locked(client, runtime, admin_headers, awa):
+    for _ in range(3):
+        sign_in(client, awa, "0000")
+    freeze(client, admin_headers, awa)
+    assert sign_in(client, awa, factories.PIN).get_json()["code"] == "account_locked"
+    freeze(client, admin_headers, awa, "unfreeze")
+    assert status_of(runtime, awa) == "locked"

@@ -71,3 +71,23 @@ def test_a_record_written_before_the_rule_still_replays(client, app, runtime):
         )
     again = post(client, app, awa, "/withdrawals", {"amount": 10_000}, key="cash-2")
     assert (again.status_code, again.get_json()) == (first.status_code, first.get_json())
+
+
+def test_a_clear_record_with_an_accent_still_replays(client, app, runtime):
+    with transaction(runtime) as session:
+        awa = factories.customer(session, balance=50_000)
+    body = {"type": "p2p", "to": "+242069999999", "amount": 5_000, "référence": "loyer"}
+    first = post(client, app, awa, "/transfers", body, key="legacy-accent")
+    assert first.status_code == 400, first.get_json()
+    clear = first.get_data(as_text=True)
+    assert not clear.isascii()  # what the code before sealing stored, as it stored it
+    legacy_hash = hashlib.sha256(
+        f"POST {API}/transfers\n".encode()
+        + json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    ).hexdigest()
+    with transaction(runtime) as session:
+        session.execute(
+            update(IdempotencyRecord).values(request_hash=legacy_hash, response_body=clear)
+        )
+    again = post(client, app, awa, "/transfers", body, key="legacy-accent")
+    assert (again.status_code, again.get_json()) == (first.status_code, first.get_json())

@@ -1,0 +1,58 @@
+"""USSD sends both ways between two customers who each once typed a wrong PIN: the right
+PIN resets the sender's counter (a write to their row), which must not come before both
+customers are locked in id order, or the two sends deadlock (PostgreSQL)."""
+
+import threading
+
+import pytest
+from sqlalchemy import update
+
+from app.customers import limits
+from app.customers.models import Customer
+from app.customers.service import get_customer
+from app.transfers import p2p
+from tests import factories
+from tests.concurrency import together
+
+pytestmark = pytest.mark.postgres_only
+
+
+def committed(runtime, write):
+    with runtime.unit_of_work() as uow:
+        result = write(uow.session)
+        uow.commit()
+    return result
+
+
+def test_ussd_sends_both_ways_after_a_wrong_pin_do_not_deadlock(runtime, monkeypatch):
+    def two(s):
+        pair = [factories.customer(s, balance=100_000) for _ in range(2)]
+        ids = [c.id for c in pair]
+        s.execute(update(Customer).where(Customer.id.in_(ids)).values(failed_pin_attempts=1))
+        return pair
+
+    pair = committed(runtime, two)
+    both_there = threading.Barrier(2, timeout=10)
+    original = limits.lock_customers
+    waited = set()
+
+    def lock_when_both_are_there(session, *customers):
+        if len(customers) == 2 and threading.get_ident() not in waited:
+            waited.add(threading.get_ident())
+            both_there.wait()  # what two phones confirming at the same moment do
+        return original(session, *customers)
+
+    monkeypatch.setattr(limits, "lock_customers", lock_when_both_are_there)
+
+    def send(i):
+        payer, payee = pair[i], pair[1 - i]
+        return committed(
+            runtime,
+            lambda s: (
+                p2p.send_with_pin(
+                    s, get_customer(s, payer.id), to=payee.msisdn, amount=1_000, pin=factories.PIN
+                ).status
+            ),
+        )
+
+    assert together(2, send) == ["completed", "completed"]
