@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.agents.models import StaffUser
-from app.audit import record
+from app.audit import record_by
 from app.audit.reasons import operator_reason
 from app.auth.principal import Principal
 from app.auth.tokens import revoke_other_tokens
@@ -106,10 +106,9 @@ def _audit(
     after: dict[str, object] = {"status": staff.status, "reason": reason}
     if revoked is not None:
         after["sessions_ended"] = revoked
-    record(
+    record_by(
         session,
-        actor_role=by.role if by else "cli",
-        actor_id=by.id if by else None,
+        by,
         action=f"staff.{verb}",
         target_type="staff",
         target_id=staff.id,

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from app import ledger
 from app.agents import totp
 from app.agents.models import StaffUser, new_id
-from app.audit import record
+from app.audit import record, record_by
 from app.auth.hashing import hash_secret, verify_secret
 from app.auth.principal import Principal
 from app.clock import clock
@@ -99,10 +99,9 @@ def _create(
             session.flush()
     except IntegrityError as exc:
         raise Conflict("This username is taken.") from exc
-    record(
+    record_by(
         session,
-        actor_role=by.role if by else "cli",
-        actor_id=by.id if by else None,
+        by,
         action=f"{role}.create",
         target_type="staff",
         target_id=staff.id,

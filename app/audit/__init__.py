@@ -10,7 +10,7 @@ verify`` detects a row edited or deleted around the application.
 from app.audit.chain import chain_summary, verify_chain
 from app.audit.models import AuditChainHead, AuditEvent
 from app.audit.queries import EventPage, list_events
-from app.audit.service import record, scrub
+from app.audit.service import record, record_by, scrub
 
 __all__ = [
     "AuditChainHead",
@@ -19,6 +19,7 @@ __all__ = [
     "chain_summary",
     "list_events",
     "record",
+    "record_by",
     "scrub",
     "verify_chain",
 ]

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.audit.chain import HASHED_FIELDS, advance_head, event_hash, lock_head
 from app.audit.models import AuditEvent
+from app.auth.principal import Principal
 from app.clock import clock
 from app.observability import current_request_id
 
@@ -112,3 +113,10 @@ def _bounded(value: object, length: int) -> str | None:
     if len(text) > length:
         raise ValueError(f"audit field longer than {length} characters")
     return text
+
+
+def record_by(session: Session, by: Principal | None, **event: Any) -> AuditEvent:
+    """``record`` an action of ``by``, or of the server's shell (``flask …``) when None."""
+    return record(
+        session, actor_role=by.role if by else "cli", actor_id=by.id if by else None, **event
+    )

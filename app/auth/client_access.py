@@ -18,7 +18,7 @@ import logging
 
 from sqlalchemy.orm import Session
 
-from app.audit import record
+from app.audit import record_by
 from app.audit.reasons import operator_reason
 from app.auth.api_keys import ApiClient, issue_key
 from app.auth.principal import Principal
@@ -86,10 +86,9 @@ def _audit(
 ) -> None:
     # "prefix", not "key_prefix": the trail drops any field named like a key
     after = {"status": client.status, "prefix": client.key_prefix, "reason": reason}
-    record(
+    record_by(
         session,
-        actor_role=by.role if by else "cli",
-        actor_id=by.id if by else None,
+        by,
         action=f"api_client.{verb}",
         target_type="api_client",
         target_id=client.id,

@@ -12,7 +12,7 @@ import phonenumbers
 from sqlalchemy.orm import Session
 
 from app import ledger
-from app.audit import record
+from app.audit import record_by
 from app.auth.api_keys import ApiClient, create_api_client
 from app.auth.principal import Principal
 from app.errors import ValidationFailed
@@ -65,10 +65,9 @@ def create_payer(
 
 
 def _audit(session: Session, client: ApiClient, by: Principal | None) -> None:
-    record(
+    record_by(
         session,
-        actor_role=by.role if by else "cli",
-        actor_id=by.id if by else None,
+        by,
         action=f"{client.role}.create",
         target_type="api_client",
         target_id=client.id,

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import ledger
-from app.audit import record
+from app.audit import record_by
 from app.audit.reasons import operator_reason
 from app.auth.principal import Principal
 from app.clock import clock
@@ -122,10 +122,9 @@ def _audit(
     if done is not None:
         after["cancelled_transfers"] = done.cancelled_transfers
         after["cancelled_remittances"] = done.cancelled_remittances
-    record(
+    record_by(
         session,
-        actor_role=by.role if by else "cli",
-        actor_id=by.id if by else None,
+        by,
         action=f"customer.{verb}",
         target_type="customer",
         target_id=customer.id,

@@ -16,7 +16,7 @@ import logging
 
 from sqlalchemy.orm import Session
 
-from app.audit import record
+from app.audit import record_by
 from app.audit.reasons import operator_reason
 from app.auth.principal import Principal
 from app.payments.errors import BillerNotFound
@@ -51,10 +51,9 @@ def _set_status(
     before = {"status": biller.status}
     biller.status = status
     session.flush()
-    record(
+    record_by(
         session,
-        actor_role=by.role if by else "cli",
-        actor_id=by.id if by else None,
+        by,
         action="biller.disable" if status == "disabled" else "biller.enable",
         target_type="biller",
         target_id=biller.code,

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import ledger
-from app.audit import record
+from app.audit import record_by
 from app.auth.api_keys import create_api_client
 from app.auth.principal import Principal
 from app.clock import clock
@@ -143,10 +143,9 @@ def create_biller(
         allow_overdraft=False,
         name=f"Biller {clean_name}",
     )
-    record(
+    record_by(
         session,
-        actor_role=by.role if by else "cli",
-        actor_id=by.id if by else None,
+        by,
         action="biller.create",
         target_type="biller",
         target_id=clean_code,

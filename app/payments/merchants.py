@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from app import ledger
-from app.audit import record
+from app.audit import record_by
 from app.auth.api_keys import ApiClient, create_api_client, get_api_client
 from app.auth.principal import Principal
 from app.clock import clock
@@ -69,10 +69,9 @@ def create_merchant(
         allow_overdraft=False,
         name=f"Merchant {client.name}",
     )
-    record(
+    record_by(
         session,
-        actor_role=by.role if by else "cli",
-        actor_id=by.id if by else None,
+        by,
         action="merchant.create",
         target_type="api_client",
         target_id=client.id,

@@ -301,7 +301,7 @@ def _approve(
     request.paid_at = transfer.completed_at
     _close_code(session, request)
     session.flush()
-    _callback(session, request)
+    callback_merchant(session, request)
     log.info("payment request %s paid", request.id)
     return request
 
@@ -369,7 +369,7 @@ def decline_request(session: Session, request_id: str, customer: Customer) -> Pa
     request.closed_at = clock.now()
     _close_code(session, request)
     session.flush()
-    _callback(session, request)
+    callback_merchant(session, request)
     return request
 
 
@@ -385,7 +385,7 @@ def expire_if_due(session: Session, request: PaymentRequest) -> bool:
     request.closed_at = clock.now()
     _close_code(session, request)
     session.flush()
-    _callback(session, request)
+    callback_merchant(session, request)
     return True
 
 
@@ -409,21 +409,23 @@ def expire_one(session: Session, request_id: str) -> bool:
     return expire_if_due(session, lock_request(session, request_id))
 
 
-def _callback(session: Session, request: PaymentRequest) -> None:
+def callback_merchant(session: Session, request: PaymentRequest, state: str | None = None) -> None:
+    """Owe the merchant a signed ``payment_request.<state>`` callback (default: its status)."""
     merchant = session.get(Merchant, request.merchant_id)
     url = request.callback_url or (merchant.callback_url if merchant else None)
     if not url:
         return
+    state = state or request.status
     callbacks.queue(
         session,
         target_type="merchant",
         target_id=request.merchant_id,
         subject_id=request.id,
-        event=f"payment_request.{request.status}",
+        event=f"payment_request.{state}",
         url=url,
         payload={
-            "id": f"{request.id}:{request.status}",
-            "event": f"payment_request.{request.status}",
+            "id": f"{request.id}:{state}",
+            "event": f"payment_request.{state}",
             "payment_request": merchant_view(session, request),
         },
     )

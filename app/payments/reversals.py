@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from app.payments import callbacks
 from app.payments.bills import payment_view
 from app.payments.errors import NotReversible
-from app.payments.models import Biller, BillPayment, Merchant, PaymentRequest
-from app.payments.requests import merchant_view
+from app.payments.models import Biller, BillPayment, PaymentRequest
+from app.payments.requests import callback_merchant
 from app.transfers.models import Transfer
 
 
@@ -42,22 +42,7 @@ def on_merchant_reversing(session: Session, transfer: Transfer) -> None:
         )
     request.refunded = request.amount
     session.flush()
-    merchant = session.get(Merchant, request.merchant_id)
-    url = request.callback_url or (merchant.callback_url if merchant else None)
-    if url:
-        callbacks.queue(
-            session,
-            target_type="merchant",
-            target_id=request.merchant_id,
-            subject_id=request.id,
-            event="payment_request.reversed",
-            url=url,
-            payload={
-                "id": f"{request.id}:reversed",
-                "event": "payment_request.reversed",
-                "payment_request": merchant_view(session, request),
-            },
-        )
+    callback_merchant(session, request, "reversed")
 
 
 def on_bill_reversing(session: Session, transfer: Transfer) -> None:

@@ -85,3 +85,16 @@ def api_key(key: str, idempotency_key: str | None = None) -> dict[str, str]:
     if idempotency_key is not None:
         headers["Idempotency-Key"] = idempotency_key
     return headers
+
+
+class Production:
+    """The app's settings, except that they say production (for the checks that only
+    production makes, such as public webhook addresses)."""
+
+    is_production = True
+
+    def __init__(self, config: Any) -> None:
+        self._config = config
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._config, name)

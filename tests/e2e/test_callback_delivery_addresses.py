@@ -16,22 +16,10 @@ from app.payments import callbacks
 from app.payments.models import CallbackDelivery
 from app.runtime import transaction
 from tests import factories
-from tests.e2e.cyber_support import API, api_key
+from tests.e2e.cyber_support import API, Production, api_key
 from tests.e2e.payments_support import post
 
 HOOK = "https://hooks.shop.example/postcash"
-
-
-class Production:
-    """The app's settings, except that they say production."""
-
-    is_production = True
-
-    def __init__(self, config):
-        self._config = config
-
-    def __getattr__(self, name):
-        return getattr(self._config, name)
 
 
 @pytest.fixture

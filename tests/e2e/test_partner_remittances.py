@@ -388,6 +388,7 @@ class TestCallbackAddressesInProduction:
     @pytest.fixture
     def dns(self, monkeypatch):
         from app import outbound_urls
+        from tests.e2e.cyber_support import Production
 
         records = {"partner.example": ["93.184.216.34"]}
 
@@ -395,15 +396,6 @@ class TestCallbackAddressesInProduction:
             if host not in records:
                 raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
             return records[host]
-
-        class Production:
-            is_production = True
-
-            def __init__(self, config):
-                self._config = config
-
-            def __getattr__(self, name):
-                return getattr(self._config, name)
 
         real = webhooks.settings
         monkeypatch.setattr(webhooks, "settings", lambda session: Production(real(session)))
