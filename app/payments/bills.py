@@ -216,25 +216,37 @@ def on_bill_completed(session: Session, transfer: Transfer) -> None:
     session.flush()
     customer = get_customer(session, transfer.from_customer_id or "")
     notifications.bill_receipt(session, transfer, customer, biller, bill)
-    if biller.webhook_url:
-        callbacks.queue(
-            session,
-            target_type="biller",
-            target_id=biller.code,
-            subject_id=transfer.id,
-            event="bill.paid",
-            url=biller.webhook_url,
-            payload=biller_payload(transfer, bill),
-        )
+    notify_biller(session, transfer, bill, biller)
 
 
-def biller_payload(transfer: Transfer, bill: BillPayment) -> dict[str, Any]:
+def notify_biller(
+    session: Session, transfer: Transfer, bill: BillPayment, biller: Biller, reversed_: bool = False
+) -> None:
+    """Owe the biller its signed callback: ``bill.paid``, or ``bill.reversed`` when an
+    operator reverses the payment (called before the transfer's status changes)."""
+    if not biller.webhook_url:
+        return
+    event = "bill.reversed" if reversed_ else "bill.paid"
+    callbacks.queue(
+        session,
+        target_type="biller",
+        target_id=biller.code,
+        subject_id=transfer.id,
+        event=event,
+        url=biller.webhook_url,
+        payload=biller_payload(transfer, bill, reversed_),
+    )
+
+
+def biller_payload(
+    transfer: Transfer, bill: BillPayment, reversed_: bool = False
+) -> dict[str, Any]:
     """What the biller is told (and polls): our reference identifies the payment."""
-    return {
-        "id": transfer.reference,
-        "event": "bill.paid",
-        "payment": payment_view(transfer, bill),
-    }
+    payment = payment_view(transfer, bill)
+    if not reversed_:
+        return {"id": transfer.reference, "event": "bill.paid", "payment": payment}
+    payment["status"] = "reversed"
+    return {"id": f"{transfer.reference}:reversed", "event": "bill.reversed", "payment": payment}
 
 
 def payment_view(transfer: Transfer, bill: BillPayment) -> dict[str, Any]:

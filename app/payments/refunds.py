@@ -28,6 +28,7 @@ from app.payments.errors import NotRefundable, PaymentRequestNotFound, RefundExc
 from app.payments.locks import lock_request
 from app.payments.merchants import get_merchant
 from app.payments.models import MerchantRefund, PaymentRequest
+from app.payments.requests import callback_url_of
 from app.transfers.models import Transfer
 
 log = logging.getLogger(__name__)
@@ -105,7 +106,7 @@ def refund_payment(
     notifications.refund_receipt(
         session, refund.id, amount, payment.reference, customer, client.name
     )
-    url = request.callback_url or merchant.callback_url
+    url = callback_url_of(request, merchant)
     if url:
         callbacks.queue(
             session,

@@ -409,10 +409,14 @@ def expire_one(session: Session, request_id: str) -> bool:
     return expire_if_due(session, lock_request(session, request_id))
 
 
+def callback_url_of(request: PaymentRequest, merchant: Merchant | None) -> str | None:
+    """Where the merchant hears of this request: its own URL, else the merchant's."""
+    return request.callback_url or (merchant.callback_url if merchant else None)
+
+
 def callback_merchant(session: Session, request: PaymentRequest, state: str | None = None) -> None:
     """Owe the merchant a signed ``payment_request.<state>`` callback (default: its status)."""
-    merchant = session.get(Merchant, request.merchant_id)
-    url = request.callback_url or (merchant.callback_url if merchant else None)
+    url = callback_url_of(request, session.get(Merchant, request.merchant_id))
     if not url:
         return
     state = state or request.status

@@ -18,8 +18,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.payments import callbacks
-from app.payments.bills import payment_view
+from app.payments.bills import notify_biller
 from app.payments.errors import NotReversible
 from app.payments.models import Biller, BillPayment, PaymentRequest
 from app.payments.requests import callback_merchant
@@ -47,19 +46,6 @@ def on_merchant_reversing(session: Session, transfer: Transfer) -> None:
 
 def on_bill_reversing(session: Session, transfer: Transfer) -> None:
     bill = session.get(BillPayment, transfer.id)
-    if bill is None:
-        return
-    biller = session.get(Biller, bill.biller_code)
-    if biller is None or not biller.webhook_url:
-        return
-    view = payment_view(transfer, bill)
-    view["status"] = "reversed"
-    callbacks.queue(
-        session,
-        target_type="biller",
-        target_id=biller.code,
-        subject_id=transfer.id,
-        event="bill.reversed",
-        url=biller.webhook_url,
-        payload={"id": f"{transfer.reference}:reversed", "event": "bill.reversed", "payment": view},
-    )
+    biller = session.get(Biller, bill.biller_code) if bill is not None else None
+    if bill is not None and biller is not None:
+        notify_biller(session, transfer, bill, biller, reversed_=True)
