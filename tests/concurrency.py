@@ -1,4 +1,5 @@
-"""Running work in threads released at once: the PostgreSQL race tests."""
+"""Running work in threads released at once, each in its own unit of work: the
+PostgreSQL race tests."""
 
 import threading
 
@@ -22,3 +23,11 @@ def together(count, work):
         thread.join(timeout=120)
     assert not any(thread.is_alive() for thread in threads), "a thread is stuck"
     return outcomes
+
+
+def committed(runtime, write):
+    """Run ``write(session)`` in its own unit of work and commit it; its result."""
+    with runtime.unit_of_work() as uow:
+        result = write(uow.session)
+        uow.commit()
+    return result

@@ -31,18 +31,10 @@ from app.ledger.errors import (
     InvalidEntry,
     UnbalancedEntry,
 )
-from tests.concurrency import together
+from tests.concurrency import committed, together
 from tests.factories import fund, key, wallet
 
 # -- helpers -------------------------------------------------------------------
-
-
-def committed(runtime, write):
-    """Run ``write(session)`` in its own unit of work and commit it."""
-    with runtime.unit_of_work() as uow:
-        result = write(uow.session)
-        uow.commit()
-    return result
 
 
 def read(runtime, query):

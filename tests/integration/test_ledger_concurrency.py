@@ -16,17 +16,10 @@ from app.clock import clock as app_clock
 from app.errors import InsufficientFunds
 from app.ledger.chart import fees
 from app.ledger.errors import EntryNotPending
-from tests.concurrency import together
+from tests.concurrency import committed, together
 from tests.factories import key, wallet
 
 pytestmark = pytest.mark.postgres_only
-
-
-def committed(runtime, write):
-    with runtime.unit_of_work() as uow:
-        result = write(uow.session)
-        uow.commit()
-    return result
 
 
 def transfer(a, b, amount, fee=0):

@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from app import ledger
+from tests.concurrency import committed
 from tests.factories import key, wallet
 
 
@@ -22,13 +23,6 @@ def posted_transfer(session, amount=1_000):
         legs=[ledger.debit(awa, amount), ledger.credit(bruno, amount)],
     )
     return awa, bruno, entry
-
-
-def committed(runtime, build):
-    with runtime.unit_of_work() as uow:
-        result = build(uow.session)
-        uow.commit()
-    return result
 
 
 def test_an_overdraft_written_in_sql_is_refused_by_the_check_constraint(session):

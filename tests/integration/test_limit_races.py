@@ -10,16 +10,9 @@ from app.errors import InvalidState, LimitExceeded
 from app.transfers import p2p, withdrawals
 from app.transfers.models import Transfer
 from tests import factories
-from tests.concurrency import together
+from tests.concurrency import committed, together
 
 pytestmark = pytest.mark.postgres_only
-
-
-def committed(runtime, write):
-    with runtime.unit_of_work() as uow:
-        result = write(uow.session)
-        uow.commit()
-    return result
 
 
 def test_racing_transfers_cannot_together_pass_the_daily_limit(runtime):

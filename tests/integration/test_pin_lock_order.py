@@ -12,16 +12,9 @@ from app.customers.models import Customer
 from app.customers.service import get_customer
 from app.transfers import p2p
 from tests import factories
-from tests.concurrency import together
+from tests.concurrency import committed, together
 
 pytestmark = pytest.mark.postgres_only
-
-
-def committed(runtime, write):
-    with runtime.unit_of_work() as uow:
-        result = write(uow.session)
-        uow.commit()
-    return result
 
 
 def test_ussd_sends_both_ways_after_a_wrong_pin_do_not_deadlock(runtime, monkeypatch):
