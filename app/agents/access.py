@@ -71,8 +71,6 @@ def _locked(session: Session, staff_id: str) -> StaffUser:
 
 
 def _role_of(session: Session, staff_id: str) -> str | None:
-    if not isinstance(staff_id, str):
-        return None
     return session.scalar(select(StaffUser.role).where(StaffUser.id == staff_id))
 
 
