@@ -183,7 +183,8 @@ class Registration(Resource):
 class Verification(Resource):
     @ns.expect(verification_model, validate=False)
     @ns.response(200, "Verified: active, wallet opened, welcome SMS", registered_model)
-    @ns.response(404, "not_found")
+    @ns.response(404, "not_found: no such registration, or it was replaced")
+    @ns.response(409, "conflict: the number was registered meanwhile (e.g. over USSD)")
     @ns.response(422, "invalid_otp, otp_expired, otp_attempts_exceeded or invalid_state")
     @limit_by_ip("RATELIMIT_OTP", "RATELIMIT_OTP:registration")
     def post(self, customer_id: str):  # type: ignore[no-untyped-def]

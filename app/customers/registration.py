@@ -15,6 +15,8 @@ A number with a registration still waiting for its code cannot register again
 always register at once over USSD (the gateway vouches for the number), which
 drops the waiting registration. Two racing registrations of one number leave
 one (unique number); two racing verifications activate once (row lock).
+Lapsed registrations are deleted by an hourly sweep (``purge_lapsed``), so a
+stranger's name and PIN hash are not kept for a number they never proved.
 """
 
 from __future__ import annotations
@@ -146,6 +148,16 @@ def verify_registration(session: Session, registration_id: str, otp: object) -> 
     customer = open_customer(session, **values)
     log.info("registration %s verified", customer.id)
     return customer
+
+
+def purge_lapsed(session: Session) -> int:
+    """Delete registrations past their expiry (names, number, PIN hash); how many went."""
+    result = session.execute(
+        delete(Registration)
+        .where(Registration.expires_at <= clock.now())
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def _binding(registration_id: str, msisdn: str) -> dict[str, str]:

@@ -164,7 +164,7 @@ def open_customer(
     now = clock.now()
     session.execute(
         delete(Registration)
-        .where(Registration.msisdn == msisdn, Registration.id != customer_id)
+        .where(Registration.msisdn == msisdn)
         .execution_options(synchronize_session=False)
     )
     customer = Customer(

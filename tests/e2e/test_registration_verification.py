@@ -220,3 +220,16 @@ def test_registering_over_ussd_takes_the_number_from_a_waiting_registration(clie
     assert response.get_json()["code"] == "not_found"
     with transaction(runtime) as session:
         assert find_by_msisdn(session, AWA).first_name == "Awa"
+
+
+def test_the_purge_job_forgets_lapsed_registrations_only(client, app, runtime, clock):
+    from workers.customers import purge_registrations
+
+    factories.registration(client, msisdn=AWA)
+    clock.advance(minutes=10)
+    recent = factories.registration(client)
+    clock.advance(minutes=5)
+
+    assert purge_registrations() == 1
+    with transaction(runtime) as session:
+        assert session.scalars(select(Registration.id)).all() == [recent["id"]]
