@@ -17,13 +17,7 @@ from app.api.validation import load
 from app.auth.decorators import require
 from app.auth.principal import current_principal
 from app.customers import limits, registration, service
-from app.customers.models import (
-    ID_TYPES,
-    KYC_TIERS,
-    LANGUAGES,
-    NAME_MAX_LENGTH,
-    Customer,
-)
+from app.customers.models import ID_TYPES, KYC_TIERS, LANGUAGES, NAME_MAX_LENGTH, Customer
 from app.customers.models import Registration as PendingRegistration
 from app.otp.service import otp_view
 from app.runtime import transaction

@@ -79,7 +79,8 @@ class Registration(Base):
     Not a customer: nothing that resolves a number to a customer reads this table,
     so an unverified number is unregistered for every purpose (no sign-in, nothing
     paid to it). Verifying the code turns the row into a ``Customer`` with the same
-    id and deletes it; an expired row is deleted when the number registers again.
+    id and deletes it; an expired row is deleted when the number registers again
+    or by the hourly purge.
     One row per number (unique), so two racing registrations leave one pending.
     """
 
