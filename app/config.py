@@ -108,6 +108,7 @@ class Config:
     OTP_TTL: int = 5 * 60
     OTP_MAX_ATTEMPTS: int = 3
     OTP_RESEND_COOLDOWN: int = 60
+    REGISTRATION_TTL: int = 15 * 60  # an app registration waits this long for its code
     WITHDRAWAL_TTL: int = 15 * 60
     WITHDRAWAL_MAX_ATTEMPTS: int = 3
     IDEMPOTENCY_TTL: int = 24 * 3600

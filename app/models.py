@@ -8,7 +8,7 @@ from app.api.idempotency import IdempotencyRecord
 from app.audit.models import AuditChainHead, AuditEvent
 from app.auth.api_keys import ApiClient
 from app.auth.tokens import AuthToken
-from app.customers.models import Customer
+from app.customers.models import Customer, Registration
 from app.db import Base
 from app.disbursements.models import DisbursementBatch, DisbursementLine
 from app.jobs import OutboxJob
@@ -66,6 +66,7 @@ __all__ = [
     "PaymentRequest",
     "Posting",
     "Reconciliation",
+    "Registration",
     "Remittance",
     "RemittanceQuote",
     "SmsMessage",

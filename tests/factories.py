@@ -166,6 +166,37 @@ def login(client: Any, msisdn: str, pin: str = PIN) -> dict[str, str]:
     return bearer(response.get_json()["access_token"])
 
 
+def registration(
+    client: Any,
+    *,
+    msisdn: str | None = None,
+    first_name: str = "Awa",
+    last_name: str = "Mabiala",
+    pin: str = PIN,
+    language: str = "fr",
+) -> dict[str, Any]:
+    """Register over HTTP (POST /customers): a registration waiting for the code texted
+    to its number, not a customer yet. Its JSON (``id``, ``msisdn``, ``otp``…)."""
+    response = client.post(
+        "/api/v1/customers",
+        json={
+            "msisdn": msisdn or new_msisdn(),
+            "first_name": first_name,
+            "last_name": last_name,
+            "pin": pin,
+            "language": language,
+        },
+    )
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def verify(client: Any, app: Any, pending: dict[str, Any], code: str | None = None) -> Any:
+    """POST /customers/{id}/verify with ``code`` (default: the code texted to the number)."""
+    otp = sms_code(app, pending["msisdn"], digits=6) if code is None else code
+    return client.post(f"/api/v1/customers/{pending['id']}/verify", json={"otp": otp})
+
+
 def staff_login(
     client: Any, username: str, password: str = PASSWORD, code: str | None = None
 ) -> dict[str, str]:

@@ -12,12 +12,14 @@ from flask_restx import Namespace, Resource, fields
 from marshmallow import Schema, validate
 from marshmallow import fields as mf
 
-from app.api.ratelimit import limit_by_msisdn_and_ip
+from app.api.ratelimit import limit_by_ip, limit_by_msisdn_and_ip
 from app.api.validation import load
 from app.auth.decorators import require
 from app.auth.principal import current_principal
-from app.customers import limits, service
+from app.customers import limits, registration, service
 from app.customers.models import ID_TYPES, KYC_TIERS, LANGUAGES, NAME_MAX_LENGTH, Customer
+from app.customers.models import Registration as PendingRegistration
+from app.otp.service import otp_view
 from app.runtime import transaction
 
 ns = Namespace("customers", path="/customers", description="Registration, KYC and unlock")
@@ -32,6 +34,10 @@ class RegistrationSchema(Schema):
     last_name = mf.String(required=True, validate=validate.Length(min=1, max=NAME_MAX_LENGTH))
     pin = mf.String(required=True, validate=_PIN)
     language = mf.String(load_default="fr", validate=validate.OneOf(LANGUAGES))
+
+
+class VerificationSchema(Schema):
+    otp = mf.String(required=True, validate=validate.Length(min=1, max=16))
 
 
 class KycSchema(Schema):
@@ -72,7 +78,7 @@ customer_fields = {
     "display_name": fields.String(example="Awa M."),
     "language": fields.String(enum=list(LANGUAGES)),
     "kyc_tier": fields.String(enum=list(KYC_TIERS)),
-    "status": fields.String(enum=["active", "locked", "frozen"]),
+    "status": fields.String(enum=["pending_verification", "active", "locked", "frozen"]),
     "created_at": fields.DateTime(),
 }
 customer_model = ns.model("Customer", customer_fields)
@@ -88,6 +94,20 @@ balance_model = ns.model(
 registered_model = ns.model(
     "RegisteredCustomer",
     {**customer_fields, "wallet": fields.Nested(balance_model)},
+)
+otp_model = ns.model(
+    "RegistrationCode",
+    {
+        "expires_at": fields.DateTime(description="the registration expires with its code"),
+        "attempts_left": fields.Integer(example=3),
+    },
+)
+pending_model = ns.model(
+    "PendingRegistration", {**customer_fields, "otp": fields.Nested(otp_model)}
+)
+verification_model = ns.model(
+    "RegistrationVerification",
+    {"otp": fields.String(required=True, example="123456", description="the code sent by SMS")},
 )
 registration_model = ns.model(
     "Registration",
@@ -133,24 +153,41 @@ pin_change_model = me_ns.model(
 )
 
 
-def _customer(customer: Customer, **extra: Any) -> dict[str, Any]:
+def _customer(customer: Customer | PendingRegistration, **extra: Any) -> dict[str, Any]:
     return {**CustomerSchema().dump(customer), **extra}
 
 
 @ns.route("")
 class Registration(Resource):
     @ns.expect(registration_model, validate=False)
-    @ns.response(201, "Registered, wallet opened", registered_model)
+    @ns.response(201, "Waiting for the code texted to the number", pending_model)
     @ns.response(400, "validation_error")
-    @ns.response(409, "conflict: number already registered")
+    @ns.response(409, "conflict: number registered, or its registration awaits its code")
     @limit_by_msisdn_and_ip("RATELIMIT_REGISTER")
     def post(self):  # type: ignore[no-untyped-def]
-        """Register a customer (tier basic) and open their wallet."""
+        """Register a customer: a 6-digit code goes by SMS to the number, to verify."""
         data = load(RegistrationSchema())
         with transaction() as session:
-            customer = service.register_customer(session, **data)
+            pending, challenge = registration.start_registration(session, **data)
+        return _customer(pending, otp=otp_view(challenge)), 201
+
+
+@ns.route("/<string:customer_id>/verify")
+@ns.param("customer_id", "The id the registration answered")
+class Verification(Resource):
+    @ns.expect(verification_model, validate=False)
+    @ns.response(200, "Verified: active, wallet opened, welcome SMS", registered_model)
+    @ns.response(404, "not_found: no such registration, or it was replaced")
+    @ns.response(409, "conflict: the number was registered meanwhile (e.g. over USSD)")
+    @ns.response(422, "invalid_otp, otp_expired, otp_attempts_exceeded or invalid_state")
+    @limit_by_ip("RATELIMIT_OTP", "RATELIMIT_OTP:registration")
+    def post(self, customer_id: str):  # type: ignore[no-untyped-def]
+        """Prove the number with the code texted to it; the customer becomes active."""
+        data = load(VerificationSchema())
+        with transaction() as session:
+            customer = registration.verify_registration(session, customer_id, data["otp"])
             wallet = service.wallet_balance(session, customer)
-        return _customer(customer, wallet=BalanceSchema().dump(wallet)), 201
+        return _customer(customer, wallet=BalanceSchema().dump(wallet))
 
 
 @ns.route("/<string:customer_id>/kyc")

@@ -26,6 +26,11 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+def display_name(first_name: str, last_name: str) -> str:
+    initial = last_name[:1].upper()
+    return f"{first_name} {initial}." if initial else first_name
+
+
 class Customer(Base):
     __tablename__ = "customers"
     __table_args__ = (
@@ -62,8 +67,43 @@ class Customer(Base):
         """First name and initial of the surname ("Awa M."): what a counterparty is
         shown before confirming a payment, enough to spot a wrong number without
         revealing the whole name to whoever types it."""
-        initial = self.last_name[:1].upper()
-        return f"{self.first_name} {initial}." if initial else self.first_name
+        return display_name(self.first_name, self.last_name)
 
     def __repr__(self) -> str:  # no phone number in reprs that may end up in logs
         return f"<Customer {self.id} {self.status} {self.kyc_tier}>"
+
+
+class Registration(Base):
+    """A registration made through the app, waiting for the code texted to its number.
+
+    Not a customer: nothing that resolves a number to a customer reads this table,
+    so an unverified number is unregistered for every purpose (no sign-in, nothing
+    paid to it). Verifying the code turns the row into a ``Customer`` with the same
+    id and deletes it; an expired row is deleted when the number registers again
+    or by the hourly purge.
+    One row per number (unique), so two racing registrations leave one pending.
+    """
+
+    __tablename__ = "customer_registrations"
+    __table_args__ = (CheckConstraint(f"language IN {LANGUAGES!r}", name="language_known"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    msisdn: Mapped[str] = mapped_column(String(16), unique=True)
+    first_name: Mapped[str] = mapped_column(String(NAME_MAX_LENGTH))
+    last_name: Mapped[str] = mapped_column(String(NAME_MAX_LENGTH))
+    language: Mapped[str] = mapped_column(String(2))
+    pin_hash: Mapped[str] = mapped_column(String(255))
+    challenge_id: Mapped[str] = mapped_column(String(36))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    # What the API shows of a registration: a customer-to-be of the basic tier.
+    status = "pending_verification"
+    kyc_tier = KYC_TIERS[0]
+
+    @property
+    def display_name(self) -> str:
+        return display_name(self.first_name, self.last_name)
+
+    def __repr__(self) -> str:
+        return f"<Registration {self.id}>"

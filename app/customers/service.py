@@ -12,7 +12,7 @@ import logging
 import re
 from typing import NoReturn
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -28,6 +28,7 @@ from app.customers.models import (
     LANGUAGES,
     NAME_MAX_LENGTH,
     Customer,
+    Registration,
     new_id,
 )
 from app.customers.msisdn import normalize_msisdn, try_normalize_msisdn
@@ -85,11 +86,44 @@ def register_customer(
     pin: str,
     language: str = "fr",
 ) -> Customer:
-    """Create a basic-tier customer, open their wallet in the same unit of work and
-    queue a welcome SMS (sent after commit, in their language).
+    """Create a basic-tier customer at once, wallet and welcome SMS included.
 
+    Only for channels that vouch for the number themselves (USSD: the gateway
+    gives ``phoneNumber``) and for seed data; the app registers through
+    ``app.customers.registration`` and proves possession with a code first.
     A number already registered is a Conflict (409), whatever format it was typed in.
     """
+    values = clean_registration(
+        session,
+        msisdn=msisdn,
+        first_name=first_name,
+        last_name=last_name,
+        pin=pin,
+        language=language,
+    )
+    if session.scalar(select(Customer.id).where(Customer.msisdn == values["msisdn"])):
+        raise Conflict("This number is already registered.")
+    return open_customer(
+        session,
+        customer_id=new_id(),
+        msisdn=values["msisdn"],
+        first_name=values["first_name"],
+        last_name=values["last_name"],
+        language=values["language"],
+        pin_hash=hash_pin(values["pin"], fast=settings(session).TESTING),
+    )
+
+
+def clean_registration(
+    session: Session,
+    *,
+    msisdn: str,
+    first_name: str,
+    last_name: str,
+    pin: str,
+    language: str,
+) -> dict[str, str]:
+    """The registration's fields cleaned (number in E.164), or every problem at once."""
     config = settings(session)
     errors: dict[str, list[str]] = {}
     values: dict[str, str] = {}
@@ -107,20 +141,42 @@ def register_customer(
             errors.update(exc.extra["errors"])
     if errors:
         raise ValidationFailed(errors)
+    return values
 
-    if session.scalar(select(Customer.id).where(Customer.msisdn == values["msisdn"])):
-        raise Conflict("This number is already registered.")
+
+def open_customer(
+    session: Session,
+    *,
+    customer_id: str,
+    msisdn: str,
+    first_name: str,
+    last_name: str,
+    language: str,
+    pin_hash: str,
+) -> Customer:
+    """Insert an active basic-tier customer, open their wallet in the same unit of work
+    and queue a welcome SMS (sent after commit, in their language).
+
+    An app registration still waiting for its code on this number is dropped: the
+    number now has its customer (a concurrent insert of the number is a Conflict).
+    """
+    config = settings(session)
     now = clock.now()
+    session.execute(
+        delete(Registration)
+        .where(Registration.msisdn == msisdn)
+        .execution_options(synchronize_session=False)
+    )
     customer = Customer(
-        id=new_id(),
-        msisdn=values["msisdn"],
-        first_name=values["first_name"],
-        last_name=values["last_name"],
-        language=values["language"],
+        id=customer_id,
+        msisdn=msisdn,
+        first_name=first_name,
+        last_name=last_name,
+        language=language,
         kyc_tier="basic",
         status="active",
         failed_pin_attempts=0,
-        pin_hash=hash_pin(values["pin"], fast=config.TESTING),
+        pin_hash=pin_hash,
         created_at=now,
         updated_at=now,
     )

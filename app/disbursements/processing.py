@@ -8,8 +8,9 @@ again. Each line's entry is keyed ``disbursement:<batch>:<line>`` (and its
 transfer by the same pair): even a line whose result was somehow lost is found
 paid, never paid twice.
 
-Postings: a line whose number has a wallet is ``payer:<id>`` → ``wallet:<id>``
-(type ``disbursement``, no fee); a number without a wallet gets a cash-pickup
+Postings: a line whose number has a wallet under the line's name
+(``validation.payee``) is ``payer:<id>`` → ``wallet:<id>`` (type
+``disbursement``, no fee); any other line gets a cash-pickup
 remittance ``payer:<id>`` → ``remit:payable`` (``app.remittances.funded``),
 whose code is texted to the recipient. A line the payment refuses (the
 prefunding ran out, the wallet reached its cap or was frozen since validation)
@@ -43,7 +44,13 @@ from app.bulk_rows import insert_rows, update_rows
 from app.clock import clock
 from app.disbursements.batches import lock_batch
 from app.disbursements.models import DisbursementBatch, DisbursementLine
-from app.disbursements.validation import Recipient, limit_code, recipients, wallet_holdings
+from app.disbursements.validation import (
+    Recipient,
+    limit_code,
+    payee,
+    recipients,
+    wallet_holdings,
+)
 from app.errors import DomainError
 from app.ledger import chart
 from app.remittances import funded
@@ -161,7 +168,7 @@ def _within_limits(session: Session, lines: list[Row[Any]]) -> list[_Payment]:
     )
     payments = []
     for line in lines:
-        recipient = found.get(line.msisdn)
+        recipient = payee(found, line.msisdn, line.name)
         amount = line.amount or 0
         holding = holdings.get(recipient.customer_id, 0) if recipient else 0
         payment = _Payment(line, recipient, code=limit_code(session, recipient, amount, holding))

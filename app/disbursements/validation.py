@@ -9,8 +9,13 @@ Each line gets at most one code, the first that applies:
   the batch (one payment per person and per reference in a batch);
 * ``account_frozen``: the number's wallet is frozen by an operator;
 * ``limit_exceeded``: the wallet would go above its tier's balance cap, or, for
-  a number without a wallet (paid as a cash pickup), the amount is above what a
-  basic-tier customer may receive in one transaction.
+  a line paid as a cash pickup, the amount is above what a basic-tier customer
+  may receive in one transaction.
+
+A line pays the wallet at its number only if the number is a registered
+customer's and the line's name is theirs (``payee``: the rule of
+``app.customers.names``); any other line is a cash pickup for the person named,
+so a number registered by someone else never receives a pension.
 
 Lookups are done in bulk (a few queries per thousand lines) so a 100 000-line
 batch validates within the request.
@@ -31,6 +36,7 @@ from app import ledger
 from app.bulk_lookup import any_of, key_chunks
 from app.customers.models import Customer
 from app.customers.msisdn import try_normalize_msisdn
+from app.customers.names import same_person
 from app.errors import ValidationFailed
 from app.ledger import chart
 from app.remittances.models import NAME_MAX
@@ -72,6 +78,8 @@ class Recipient:
     tier: str
     status: str
     language: str
+    first_name: str
+    last_name: str
 
 
 def parse_csv(data: bytes | str) -> list[dict[str, Any]]:
@@ -151,12 +159,26 @@ def recipients(session: Session, msisdns: Iterable[str]) -> dict[str, Recipient]
     for chunk in key_chunks(session, sorted(set(msisdns))):
         rows = session.execute(
             select(
-                Customer.msisdn, Customer.id, Customer.kyc_tier, Customer.status, Customer.language
+                Customer.msisdn,
+                Customer.id,
+                Customer.kyc_tier,
+                Customer.status,
+                Customer.language,
+                Customer.first_name,
+                Customer.last_name,
             ).where(any_of(session, Customer.msisdn, chunk))
         )
-        for msisdn, customer_id, tier, status, language in rows:
-            found[msisdn] = Recipient(customer_id, tier, status, language)
+        for msisdn, *fields in rows:
+            found[msisdn] = Recipient(*fields)
     return found
+
+
+def payee(found: dict[str, Recipient], msisdn: str, name: str) -> Recipient | None:
+    """Whose wallet a line for ``name`` at ``msisdn`` pays; None: a cash pickup."""
+    recipient = found.get(msisdn)
+    if recipient is None or not same_person(name, recipient.first_name, recipient.last_name):
+        return None
+    return recipient
 
 
 def wallet_holdings(session: Session, customer_ids: Iterable[str]) -> dict[str, int]:
@@ -216,7 +238,7 @@ def check_lines(session: Session, items: list[Any]) -> Validation:
     found = recipients(session, (ln.msisdn for ln in valid))
     holdings = wallet_holdings(session, (r.customer_id for r in found.values()))
     for checked in valid:
-        recipient = found.get(checked.msisdn)
+        recipient = payee(found, checked.msisdn, checked.name)
         assert checked.amount is not None
         holding = holdings.get(recipient.customer_id, 0) if recipient else 0
         checked.code = limit_code(session, recipient, checked.amount, holding)

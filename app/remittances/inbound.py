@@ -8,6 +8,11 @@ rate. One entry moves the money (DESIGN.md "inbound international"):
 with ``insufficient_funds``), the recipient's wallet or ``remit:payable`` is
 credited the net amount, ``fees:fx`` the spread and ``fees:remit`` the fee.
 
+``payout: "wallet"`` pays the wallet only when the number is a registered
+customer's and the recipient's name is theirs (``customers.payees``); otherwise
+the remittance becomes a cash pickup (``payout`` answers ``cash``) and its
+code is texted to the number, so a squatted number never diverts the money.
+
 A partner's reference is unique per partner. Sending it again with the same
 body returns the first remittance (a partner's retry); with another body it is
 a ``conflict``. That holds under concurrency too: the unique constraint
@@ -34,7 +39,7 @@ from app import ledger
 from app.auth.api_keys import ApiClient, get_api_client
 from app.clock import clock
 from app.customers import limits
-from app.customers.service import find_by_msisdn
+from app.customers.payees import wallet_payee
 from app.errors import Conflict, RecipientNotFound, ValidationFailed
 from app.ledger import chart
 from app.remittances import fx, lifecycle, notifications, webhooks
@@ -183,12 +188,15 @@ def receive(
         pricing = fx.current_price(session, send_amount, currency)
     customer = None
     if payout == "wallet":
-        customer = find_by_msisdn(session, recipient_msisdn)
-        if customer is None or customer.status == "frozen":
+        customer = wallet_payee(session, recipient_msisdn, recipient_name)
+        if customer is None:  # not registered there, or under another name
+            payout = "cash"
+        elif customer.status == "frozen":
             raise RecipientNotFound(
                 "No PostCash wallet at this number; send it for cash pickup instead."
             )
-        limits.check_incoming(session, customer, pricing.amount)
+        else:
+            limits.check_incoming(session, customer, pricing.amount)
 
     remittance = Remittance(
         id=str(uuid.uuid4()),

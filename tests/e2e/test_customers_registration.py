@@ -1,13 +1,10 @@
-"""POST /customers: anyone registers with their number, names, a PIN and a language."""
+"""POST /customers: anyone registers with their number, names, a PIN and a language.
+
+The registration waits for the code texted to the number (tests/e2e/
+test_registration_verification.py); these tests are about what is typed in.
+"""
 
 import pytest
-from sqlalchemy import select
-
-from app import ledger
-from app.customers.models import Customer
-from app.ledger import chart
-from app.runtime import transaction
-from app.sms import SmsMessage
 
 URL = "/api/v1/customers"
 
@@ -31,40 +28,6 @@ def test_every_number_format_registers_the_same_e164_number(client, typed):
     assert response.get_json()["msisdn"] == "+242061234567"
 
 
-def test_registration_returns_the_customer_with_an_empty_wallet(client):
-    response = client.post(URL, json=body())
-    customer = response.get_json()
-    assert customer["first_name"] == "Awa"
-    assert customer["display_name"] == "Awa M."
-    assert customer["kyc_tier"] == "basic"
-    assert customer["status"] == "active"
-    assert customer["language"] == "fr"
-    assert customer["wallet"] == {"available": 0, "pending": 0, "posted": 0, "currency": "XAF"}
-    assert "pin" not in customer and "pin_hash" not in customer
-
-
-def test_registration_opens_the_wallet_account_in_the_ledger(client, runtime):
-    customer_id = client.post(URL, json=body()).get_json()["id"]
-    with transaction(runtime) as session:
-        account = ledger.get_account(session, chart.wallet(customer_id))
-        assert (account.type, account.allow_overdraft) == ("liability", False)
-
-
-def test_the_pin_is_stored_only_as_an_argon2_hash(client, runtime):
-    customer_id = client.post(URL, json=body()).get_json()["id"]
-    with transaction(runtime) as session:
-        stored = session.get(Customer, customer_id).pin_hash
-    assert stored.startswith("$argon2id$") and "2580" not in stored
-
-
-def test_a_welcome_sms_goes_out_in_the_customers_language(client, runtime):
-    client.post(URL, json=body(msisdn="051234567", first_name="Bruno", language="ln"))
-    with transaction(runtime) as session:
-        sms = session.scalars(select(SmsMessage).where(SmsMessage.template == "sms.welcome")).one()
-        assert (sms.to_msisdn, sms.language) == ("+242051234567", "ln")
-        assert "Bruno" in sms.body
-
-
 def test_language_defaults_to_french(client):
     data = body()
     del data["language"]
@@ -78,7 +41,7 @@ def test_the_longest_names_register(client):
     assert response.status_code == 201, response.get_json()
 
 
-def test_a_registered_number_cannot_register_again_in_any_format(client):
+def test_a_number_waiting_for_its_code_cannot_register_again_in_any_format(client):
     client.post(URL, json=body(msisdn="+242061234567"))
     response = client.post(URL, json=body(msisdn="06 123 4567", first_name="Autre"))
     assert response.status_code == 409

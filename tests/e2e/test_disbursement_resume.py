@@ -33,7 +33,9 @@ def batch(client, runtime, monkeypatch):
     monkeypatch.setattr(processing, "CHUNK", 2)
     with transaction(runtime) as session:
         payer, key = factories.payer(session, balance=1_000_000)
-        people = [factories.customer(session) for _ in AMOUNTS]
+        people = [
+            factories.customer(session, first_name="Retraité", last_name="Test") for _ in AMOUNTS
+        ]
     items = [
         {"msisdn": p.msisdn, "name": "Retraité Test", "amount": a, "reference": f"P-{i}"}
         for i, (p, a) in enumerate(zip(people, AMOUNTS, strict=True), start=1)

@@ -35,8 +35,8 @@ def fund(runtime):
 def people(runtime):
     with transaction(runtime) as session:
         awa = factories.customer(session)
-        bruno = factories.customer(session, balance=190_000, first_name="Bruno")
-        chantal = factories.customer(session, first_name="Chantal")
+        bruno = factories.customer(session, balance=190_000, first_name="Bruno", last_name="Ngoma")
+        chantal = factories.customer(session, first_name="Chantal", last_name="Ibara")
     return awa, bruno, chantal
 
 
@@ -68,7 +68,7 @@ def pensions(people):
             {"msisdn": awa.msisdn, "name": "Awa Mabiala", "amount": 25_000, "reference": "P-003"},
             {"msisdn": bruno.msisdn, "name": "Bruno Ngoma", "amount": 20_000, "reference": "P-004"},
             {"msisdn": JEAN, "name": "Jean Okemba", "amount": 30_000, "reference": "P-005"},
-            {"msisdn": chantal.msisdn, "name": "Chantal", "amount": 0, "reference": "P-006"},
+            {"msisdn": chantal.msisdn, "name": "Chantal Ibara", "amount": 0, "reference": "P-006"},
             {"msisdn": "+242069990003", "name": "", "amount": 1_000, "reference": "P-007"},
             {"msisdn": MOISE, "name": "Moise Kaya", "amount": 150_000, "reference": "P-008"},
         ],
@@ -428,7 +428,7 @@ def test_a_prefunding_that_runs_out_mid_chunk_pays_the_lines_in_order_until_it_d
         items = [
             {"msisdn": awa.msisdn, "name": "Awa Mabiala", "amount": 30_000},
             {"msisdn": JEAN, "name": "Jean Okemba", "amount": 30_000},
-            {"msisdn": chantal.msisdn, "name": "Chantal", "amount": 50_000},
+            {"msisdn": chantal.msisdn, "name": "Chantal Ibara", "amount": 50_000},
             {"msisdn": bruno.msisdn, "name": "Bruno Ngoma", "amount": 10_000},
         ]
         batch, _created = batches.submit_batch(session, payer.id, reference="DRAIN", items=items)

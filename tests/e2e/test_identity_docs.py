@@ -4,6 +4,7 @@ import pytest
 
 PATHS = {
     ("/customers", "post"): None,
+    ("/customers/{customer_id}/verify", "post"): None,
     ("/auth/login", "post"): None,
     ("/auth/agent/login", "post"): None,
     ("/auth/logout", "post"): "bearer",

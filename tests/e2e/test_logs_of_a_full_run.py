@@ -1,6 +1,6 @@
 """The logs of a whole customer journey hold no secret and no full phone number.
 
-Registration, sign-in, a P2P transfer with its OTP, a withdrawal paid at the
+Registration with its code, sign-in, a P2P transfer with its OTP, a withdrawal paid at the
 counter with its code, a remittance paid out with its 10-digit code, a USSD
 session and an SMS command all run with DEBUG logging to JSON; then the log
 text is searched for every secret the journey used.
@@ -29,6 +29,7 @@ def captured_logs():
 
 def test_a_full_journey_logs_no_secret(client, app, runtime, captured_logs):
     awa_number, bruno_number = factories.new_msisdn(), factories.new_msisdn()
+    registration_codes: list[str] = []
     for number, first in ((awa_number, "Awa"), (bruno_number, "Bruno")):
         created = client.post(
             f"{API}/customers",
@@ -41,6 +42,9 @@ def test_a_full_journey_logs_no_secret(client, app, runtime, captured_logs):
             },
         )
         assert created.status_code == 201, created.get_json()
+        registration_codes.append(factories.sms_code(app, number, digits=6))
+        verified = factories.verify(client, app, created.get_json(), registration_codes[-1])
+        assert verified.status_code == 200, verified.get_json()
     login = client.post(f"{API}/auth/login", json={"msisdn": awa_number, "pin": PIN})
     token = login.get_json()["access_token"]
     with transaction(runtime) as session:
@@ -119,6 +123,7 @@ def test_a_full_journey_logs_no_secret(client, app, runtime, captured_logs):
     local = {n.removeprefix("+242") for n in (awa_number, bruno_number)}
     secrets_used = {
         PIN,
+        *registration_codes,
         otp,
         withdrawal["code"],
         remittance_code,

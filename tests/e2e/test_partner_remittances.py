@@ -16,12 +16,14 @@ from sqlalchemy import select
 
 from app import ledger
 from app.ledger import chart
+from app.ledger.errors import AccountNotFound
 from app.remittances import fx, webhooks
 from app.runtime import transaction
 from tests import factories
 
 API = "/api/v1"
 JEAN = "+242069990001"
+AWA = "MABIALA Awa"  # the name the partner sends for Awa Mabiala: word order is no matter
 
 
 @pytest.fixture
@@ -56,6 +58,7 @@ def inbound(
     *,
     reference="TEE-0001",
     msisdn=JEAN,
+    name="Jean Okemba",
     payout="cash",
     amount=10_000,
     currency="EUR",
@@ -66,7 +69,7 @@ def inbound(
     body = {
         "partner_reference": reference,
         "sender": {"name": "Pierre Loubaki", "country": "FR"},
-        "recipient": {"name": "Jean Okemba", "msisdn": msisdn},
+        "recipient": {"name": name, "msisdn": msisdn},
         "send_amount": amount,
         "send_currency": currency,
         "payout": payout,
@@ -88,7 +91,7 @@ def quote(client, partner, amount=10_000, currency="USD"):
 
 
 def test_euros_go_into_the_wallet_at_the_peg_with_no_margin(client, runtime, partner, awa):
-    response = inbound(client, partner, msisdn=awa.msisdn, payout="wallet", amount=10_000)
+    response = inbound(client, partner, msisdn=awa.msisdn, name=AWA, payout="wallet", amount=10_000)
 
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
@@ -107,7 +110,7 @@ def test_euros_go_into_the_wallet_at_the_peg_with_no_margin(client, runtime, par
 def test_the_wallet_recipient_gets_a_receipt(client, app, runtime, partner, awa):
     from app.sms.gateways import recording_outbox
 
-    body = inbound(client, partner, msisdn=awa.msisdn, payout="wallet").get_json()
+    body = inbound(client, partner, msisdn=awa.msisdn, name=AWA, payout="wallet").get_json()
 
     text = [text for to, text in recording_outbox(runtime) if to == awa.msisdn][-1]
     assert body["reference"] in text
@@ -152,11 +155,58 @@ def test_cash_pickup_is_paid_at_a_counter(client, app, runtime, partner):
     assert (status["status"], status["payout"]) == ("paid_out", "cash")
 
 
-def test_an_unknown_wallet_is_refused_and_nothing_is_debited(client, runtime, partner):
-    response = inbound(client, partner, payout="wallet")
+def test_a_wallet_payout_to_an_unregistered_number_becomes_a_cash_pickup(
+    client, app, runtime, partner
+):
+    body = inbound(client, partner, payout="wallet").get_json()
 
-    assert response.get_json()["code"] == "recipient_not_found"
-    assert posted(runtime, chart.partner(partner[0].id)) == 1_000_000
+    assert (body["status"], body["payout"]) == ("awaiting_payout", "cash")
+    assert posted(runtime, chart.REMIT_PAYABLE) == 65_595
+    assert len(factories.sms_code(app, JEAN)) == 10
+
+
+def test_a_wallet_payout_to_a_number_waiting_for_its_code_becomes_a_cash_pickup(
+    client, app, runtime, partner
+):
+    pending = factories.registration(client, msisdn=JEAN, first_name="Jean", last_name="Okemba")
+
+    body = inbound(client, partner, payout="wallet").get_json()
+
+    assert (body["status"], body["payout"]) == ("awaiting_payout", "cash")
+    with pytest.raises(AccountNotFound):
+        posted(runtime, chart.wallet(pending["id"]))
+    assert len(factories.sms_code(app, JEAN)) == 10
+
+
+def test_a_wallet_payout_under_another_name_becomes_a_cash_pickup(
+    client, app, runtime, partner, awa
+):
+    body = inbound(client, partner, msisdn=awa.msisdn, payout="wallet").get_json()  # Jean Okemba
+
+    assert (body["status"], body["payout"]) == ("awaiting_payout", "cash")
+    assert posted(runtime, chart.wallet(awa.id)) == 0
+    assert posted(runtime, chart.REMIT_PAYABLE) == 65_595
+    assert len(factories.sms_code(app, awa.msisdn)) == 10
+
+
+def test_a_wallet_payout_matches_the_name_without_accents_case_or_order(client, runtime, partner):
+    with transaction(runtime) as session:
+        eloise = factories.customer(session, first_name="Éloïse", last_name="N'Goma")
+
+    body = inbound(
+        client, partner, msisdn=eloise.msisdn, name="NGOMA Eloise", payout="wallet"
+    ).get_json()
+
+    assert (body["status"], body["payout"]) == ("paid_out", "wallet")
+    assert posted(runtime, chart.wallet(eloise.id)) == 65_595
+
+
+def test_the_same_reference_after_a_cash_fallback_returns_the_first_remittance(client, partner):
+    first = inbound(client, partner, payout="wallet")
+    second = inbound(client, partner, payout="wallet")
+
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert second.get_json() == first.get_json()
 
 
 def test_exhausted_prefunding_is_insufficient_funds(client, runtime, partner):
@@ -335,7 +385,7 @@ class TestCallbacks:
     def test_a_payout_is_called_back_signed_with_the_partners_secret(
         self, client, partner, awa, secret, received
     ):
-        inbound(client, partner, msisdn=awa.msisdn, payout="wallet")
+        inbound(client, partner, msisdn=awa.msisdn, name=AWA, payout="wallet")
 
         ((url, body, headers),) = received
         assert url == "https://partner.example/hooks/postcash"
@@ -361,7 +411,7 @@ class TestCallbacks:
             raise ConnectionError("partner down")
 
         runtime.services["partner_http_post"] = refuse
-        inbound(client, partner, msisdn=awa.msisdn, payout="wallet")
+        inbound(client, partner, msisdn=awa.msisdn, name=AWA, payout="wallet")
         runtime.services["partner_http_post"] = lambda u, b, h: received.append((u, b, h))
 
         retry_failed(runtime)
@@ -376,7 +426,7 @@ class TestCallbacks:
             )
 
     def test_without_a_webhook_nothing_is_called(self, client, partner, awa, received):
-        inbound(client, partner, msisdn=awa.msisdn, payout="wallet")
+        inbound(client, partner, msisdn=awa.msisdn, name=AWA, payout="wallet")
 
         assert received == []
 
@@ -419,7 +469,7 @@ class TestCallbackAddressesInProduction:
         runtime.services["partner_http_post"] = lambda url, body, headers: sent.append(url)
         assert self.set_hook(client, partner, "https://partner.example/hooks").status_code == 200
         dns["partner.example"] = ["10.0.0.7"]
-        inbound(client, partner, msisdn=awa.msisdn, payout="wallet")
+        inbound(client, partner, msisdn=awa.msisdn, name=AWA, payout="wallet")
         runtime.services.pop("partner_http_post", None)
         assert sent == []
         with transaction(runtime) as session:

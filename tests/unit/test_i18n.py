@@ -33,6 +33,7 @@ OUR_SMS_KEYS = [
     "sms.otp.merchant",
     "sms.otp.remittance",
     "sms.otp.withdrawal",
+    "sms.otp.registration",
     "sms.welcome",
 ]
 
