@@ -286,7 +286,9 @@ def _refund_as_cash(
     remittance to the sender, which never expires and can be collected at any
     counter or claimed into the wallet once there is room. A fee given back
     (``REMITTANCE_REFUND_FEE``) joins it there: ``fees:remit`` → ``remit:payable``
-    under the settle key, so a racing payout still cannot take the money twice.
+    under the settle key. As for a cash sender's return, the row lock and the
+    guarded ``move`` out of ``awaiting_payout`` keep a racing payout from paying
+    the original too.
     """
     entry_id = None
     if fee_back:
