@@ -94,6 +94,7 @@ _schema = RemittanceSchema()
 def dump_remittance(session: Any, remittance: Remittance) -> dict[str, Any]:
     data: dict[str, Any] = _schema.dump(remittance)
     data["otp"] = queries.otp_state(session, remittance)
+    data["refund"] = queries.refund_view(remittance)
     return data
 
 

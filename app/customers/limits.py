@@ -7,7 +7,10 @@ ledger (``ledger.outflow``: posted and still-reserved debits, not voided ones),
 so every channel and every payment type counts against the same numbers.
 
 Payments call ``check_outgoing`` with their amount and fee before reserving
-funds, and ``check_incoming`` for the receiving wallet. The single cap is on the
+funds, and ``check_incoming`` for the receiving wallet. Money that comes back
+to a customer (a refund, a reversal) is held to the same balance cap: see
+"Money coming back and the balance cap" in docs/LEDGER.md for what each path
+does when it would not fit (``fits_balance``). The single cap is on the
 amount (the number the customer types and the tariff shows: a basic customer
 may send 100 000); the daily and monthly caps are on what leaves the wallet,
 amount plus fee, as the ledger's outflow already counts past payments.
@@ -114,20 +117,36 @@ def check_outgoing(session: Session, customer: Customer, amount: int, fee: int =
             )
 
 
+def balance_room(session: Session, customer: Customer) -> int:
+    """How much more the wallet may take before its tier's balance cap (never below 0).
+
+    Counts the posted balance and credits still pending (reserved for this wallet
+    by payments not yet confirmed). Locks the customer's row first, so the room
+    read here stays true until the commit.
+    """
+    lock_customers(session, customer)
+    cap = tier_limits(session, customer.kyc_tier)["balance"]
+    account = ledger.get_account(session, chart.wallet(customer.id))
+    session.refresh(account)
+    return max(cap - account.posted_balance - account.credits_pending, 0)
+
+
+def fits_balance(session: Session, customer: Customer, amount: int) -> bool:
+    """Whether a credit of ``amount`` keeps the wallet within its balance cap."""
+    return amount <= balance_room(session, customer)
+
+
 def check_incoming(session: Session, customer: Customer, amount: int) -> None:
     """Refuse a credit that would take the wallet above the tier's balance cap.
 
     Counts the posted balance, credits still pending (reserved for this wallet by
     payments not yet confirmed) and ``amount``.
     """
-    lock_customers(session, customer)
-    cap = tier_limits(session, customer.kyc_tier)["balance"]
-    account = ledger.get_account(session, chart.wallet(customer.id))
-    session.refresh(account)
-    projected = account.posted_balance + account.credits_pending + amount
-    if projected > cap:
+    room = balance_room(session, customer)
+    if amount > room:
+        cap = tier_limits(session, customer.kyc_tier)["balance"]
         raise LimitExceeded(
             f"The wallet would exceed the balance limit of {cap} for tier {customer.kyc_tier}.",
             limit="balance",
-            remaining=max(cap - account.posted_balance - account.credits_pending, 0),
+            remaining=room,
         )

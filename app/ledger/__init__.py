@@ -29,6 +29,7 @@ from app.ledger.posting import (
     hold_entry,
     post_entry,
     post_pending,
+    reversal_legs,
     reverse_entry,
     void_pending,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "post_pending",
     "posted_balance_at",
     "register",
+    "reversal_legs",
     "reverse_entry",
     "run_checks",
     "set_status",

@@ -193,10 +193,7 @@ def reverse_entry(
     existing = reversal_of(connection, entry_id)
     if existing is not None and existing.idempotency_key != key:
         raise AlreadyReversed(f"entry {entry_id} was reversed by entry {existing.id}")
-    legs = [
-        Leg(p.code, CREDIT if p.side == DEBIT else DEBIT, p.amount)
-        for p in entry_postings(connection, entry_id)
-    ]
+    legs = reversal_legs(session, entry_id)
     return _write(
         session,
         key=key,
@@ -208,6 +205,15 @@ def reverse_entry(
         expires_at=None,
         reverses_id=entry_id,
     )
+
+
+def reversal_legs(session: Session, entry_id: int) -> list[Leg]:
+    """The legs ``reverse_entry`` would post for ``entry_id``: each of its legs on the
+    other side. Lets a caller see whom a reversal credits before posting it."""
+    return [
+        Leg(p.code, CREDIT if p.side == DEBIT else DEBIT, p.amount)
+        for p in entry_postings(session.connection(), entry_id)
+    ]
 
 
 def entry_fingerprint(kind: str, legs: list[Leg]) -> str:

@@ -165,6 +165,8 @@ class MerchantRefund(Base):
     amount: Mapped[int] = mapped_column(BigInteger)
     fee_returned: Mapped[int] = mapped_column(BigInteger)
     entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_entries.id"))
+    # Paid as a cash pickup (the wallet was at its balance cap): that remittance.
+    remittance_id: Mapped[str | None] = mapped_column(ForeignKey("remittances.id"))
     reason: Mapped[str | None] = mapped_column(String(140))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

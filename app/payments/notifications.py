@@ -112,3 +112,24 @@ def refund_receipt(
         purpose="receipt",
         dedupe_key=f"merchant_refund:{refund_id}",
     )
+
+
+def refund_as_cash(
+    session: Session,
+    refund_id: str,
+    amount: int,
+    customer: Customer,
+    merchant_name: str,
+    code: str,
+) -> None:
+    """The refund went to cash pickup (the wallet is at its cap): the code to collect it."""
+    send_sms(
+        session,
+        to=customer.msisdn,
+        template="sms.receipt.merchant_refund_cash",
+        language=customer.language,
+        params={"amount": format_amount(amount), "merchant": gsm_cut(merchant_name, NAME_CUT)},
+        secret=code,
+        purpose="remittance",
+        dedupe_key=f"merchant_refund:{refund_id}",
+    )

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from app import ledger
 from app.clock import clock
+from app.customers import limits
 from app.customers.service import get_customer
 from app.errors import ValidationFailed
 from app.ledger import chart
@@ -29,6 +30,7 @@ from app.payments.locks import lock_request
 from app.payments.merchants import get_merchant
 from app.payments.models import MerchantRefund, PaymentRequest
 from app.payments.requests import callback_url_of
+from app.remittances.lifecycle import issue_return
 from app.transfers.models import Transfer
 
 log = logging.getLogger(__name__)
@@ -55,6 +57,12 @@ def refund_payment(
         raise ValidationFailed({"amount": ["Must be a positive integer amount."]})
     note = " ".join(reason.split())[:140] if isinstance(reason, str) and reason.strip() else None
     client, merchant = get_merchant(session, merchant_id)
+    found = session.get(PaymentRequest, request_id) if isinstance(request_id, str) else None
+    customer = get_customer(session, found.customer_id) if found and found.customer_id else None
+    if customer is not None:
+        # Customer row before the request's (the domain's lock order): the cap
+        # read by ``fits_balance`` below holds until the commit.
+        limits.lock_customers(session, customer)
     request = lock_request(session, request_id)
     if request.merchant_id != client.id:
         raise PaymentRequestNotFound()
@@ -78,7 +86,10 @@ def refund_payment(
         reason=note,
         created_at=clock.now(),
     )
-    legs = [ledger.credit(chart.wallet(request.customer_id), amount)]
+    assert customer is not None and customer.id == request.customer_id
+    to_wallet = limits.fits_balance(session, customer, amount)
+    target = chart.wallet(customer.id) if to_wallet else chart.REMIT_PAYABLE
+    legs = [ledger.credit(target, amount)]
     if amount > fee_back:
         legs.append(ledger.debit(chart.merchant(client.id), amount - fee_back))
     if fee_back:
@@ -99,13 +110,27 @@ def refund_payment(
         },
     )
     refund.entry_id = entry.id
+    code = None
+    if not to_wallet:
+        returned, code = issue_return(
+            session,
+            amount=amount,
+            sender_name=client.name,
+            recipient_name=customer.full_name,
+            recipient_msisdn=customer.msisdn,
+            initiator_id=client.id,
+            meta={"merchant_refund_id": refund.id, "reason": "balance_cap"},
+        )
+        refund.remittance_id = returned.id
     session.add(refund)
     request.refunded += amount
     session.flush()
-    customer = get_customer(session, request.customer_id)
-    notifications.refund_receipt(
-        session, refund.id, amount, payment.reference, customer, client.name
-    )
+    if code is None:
+        notifications.refund_receipt(
+            session, refund.id, amount, payment.reference, customer, client.name
+        )
+    else:
+        notifications.refund_as_cash(session, refund.id, amount, customer, client.name, code)
     url = callback_url_of(request, merchant)
     if url:
         callbacks.queue(
@@ -136,5 +161,8 @@ def refund_view(refund: MerchantRefund, request: PaymentRequest) -> dict[str, ob
         "refundable": request.amount - request.refunded,
         "currency": request.currency,
         "reason": refund.reason,
+        # Added: where the money went. ``cash_pickup`` when the customer's wallet
+        # was at its balance cap; the code went to the customer by SMS.
+        "paid_to": "cash_pickup" if refund.remittance_id else "wallet",
         "created_at": refund.created_at.isoformat(),
     }

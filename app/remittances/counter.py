@@ -30,7 +30,7 @@ from app.ledger import chart
 from app.money import format_amount
 from app.remittances import codes, lifecycle, misses
 from app.remittances.errors import RemittanceNotPayable
-from app.remittances.locks import lock_actor, lock_remittance
+from app.remittances.locks import lock_actor, lock_for_refund
 from app.remittances.models import AWAITING, PENDING, Remittance
 from app.remittances.parties import clean_id, clean_msisdn, clean_name
 from app.remittances.references import new_reference
@@ -152,7 +152,8 @@ def pay_out(
     found = find_by_code(session, cleaned)
     if found is None:
         raise misses.count_miss(session, actor=actor, role="agent", actor_id=agent.id)
-    remittance = lock_remittance(session, found.id)
+    # The sender's row first: an expired one is refunded on the way (``ensure_payable``).
+    remittance = lock_for_refund(session, found)
     ensure_payable(session, remittance)
     lifecycle.pay_cash(session, remittance, agent, id_type=id_type, id_number=id_number)
     return remittance

@@ -11,7 +11,10 @@ Postings (DESIGN.md):
 * payout (cash): ``remit:payable`` → ``float:<agent>``, commission as a leg;
 * payout to a wallet and refund: ``remit:payable`` → ``wallet:<customer>``;
 * refund of a partner's remittance: ``remit:payable`` → ``partner:<id>``;
-* with ``REMITTANCE_REFUND_FEE`` the fee comes back too, from ``fees:remit``.
+* with ``REMITTANCE_REFUND_FEE`` the fee comes back too, from ``fees:remit``;
+* a refund that would take the sender's wallet above its balance cap, and a
+  cash sender's uncollected remittance, stay in ``remit:payable`` and become a
+  ``return`` remittance to the sender, collected in cash (``issue_return``).
 """
 
 from __future__ import annotations
@@ -29,13 +32,14 @@ from app import fees, ledger
 from app.agents.cash import commission_legs
 from app.agents.models import StaffUser
 from app.clock import clock
+from app.customers import limits
 from app.customers.models import Customer
 from app.customers.service import get_customer
 from app.ledger import chart
 from app.otp.service import expire_challenge
 from app.remittances import codes, notifications, webhooks
 from app.remittances.errors import RemittanceNotPayable
-from app.remittances.models import AWAITING, PAID_OUT, PENDING, Remittance
+from app.remittances.models import AWAITING, NAME_MAX, PAID_OUT, PENDING, Remittance
 from app.remittances.references import new_reference
 from app.runtime import settings
 
@@ -210,16 +214,30 @@ def close_pending(session: Session, remittance: Remittance, status: str, reason:
 
 def refund(session: Session, remittance: Remittance, status: str, reason: str) -> None:
     """Take an unpaid remittance out of ``awaiting_payout`` (``cancelled`` or ``expired``)
-    and give the money back to whoever funded it."""
+    and give the money back to whoever funded it.
+
+    A wallet sender gets it back in the wallet when it fits under their tier's
+    balance cap, and as a cash pickup otherwise (``_refund_as_cash``): the cap
+    is never passed and the money is never stuck (docs/LEDGER.md, "Money coming
+    back and the balance cap").
+    """
     if remittance.source == "cash":
-        _return_to_cash_sender(session, remittance, reason)
+        _return_to_cash_sender(session, remittance, status, reason)
         return
     config = settings(session)
     back = remittance.amount
+    fee_back = remittance.fee if config.REMITTANCE_REFUND_FEE and remittance.fee else 0
+    back += fee_back
+    sender = None
+    if remittance.source != "partner":
+        assert remittance.sender_customer_id is not None
+        sender = get_customer(session, remittance.sender_customer_id)
+        if not limits.fits_balance(session, sender, back):
+            _refund_as_cash(session, remittance, status, reason, sender, fee_back)
+            return
     legs = [ledger.debit(chart.REMIT_PAYABLE, remittance.amount)]
-    if config.REMITTANCE_REFUND_FEE and remittance.fee:
-        legs.append(ledger.debit(chart.fees("remit"), remittance.fee))
-        back += remittance.fee
+    if fee_back:
+        legs.append(ledger.debit(chart.fees("remit"), fee_back))
     if remittance.source == "partner":
         assert remittance.partner_id is not None
         # An organisation's remittance goes back to the account that funded it
@@ -228,7 +246,6 @@ def refund(session: Session, remittance: Remittance, status: str, reason: str) -
         legs.append(ledger.credit(funding or chart.partner(remittance.partner_id), back))
         meta: dict[str, Any] = {"remittance_id": remittance.id, "type": "remittance_refund"}
     else:
-        assert remittance.sender_customer_id is not None
         legs.append(ledger.credit(chart.wallet(remittance.sender_customer_id), back))
         # On the sender's statement the refund comes back "from" the unpaid recipient.
         meta = statement_meta(remittance, side="from", type_="remittance_refund")
@@ -242,29 +259,101 @@ def refund(session: Session, remittance: Remittance, status: str, reason: str) -
         settle_entry_id=entry_id,
         closed_at=clock.now(),
         failure_reason=reason[:200],
+        meta=_with_refund(remittance, method="wallet" if sender else "funder", amount=back),
     )
-    if remittance.sender_customer_id is not None:
-        sender = get_customer(session, remittance.sender_customer_id)
+    if sender is not None:
         notifications.refund_receipt(session, remittance, sender, back)
     webhooks.notify(session, remittance)
     log.info("remittance %s %s, %d refunded", remittance.id, status, back)
 
 
-def _return_to_cash_sender(session: Session, remittance: Remittance, reason: str) -> None:
-    """Nobody collected a cash-funded remittance: the sender collects it back in cash.
+def _with_refund(remittance: Remittance, **refund: Any) -> dict[str, Any]:
+    """The remittance's meta with how its money went back (``refund`` in its API view)."""
+    return {**(remittance.meta or {}), "refund": refund}
 
-    The money stays in ``remit:payable`` and changes hands to a new remittance to
-    the sender (``source="return"``) that never expires; the original expires.
+
+def _refund_as_cash(
+    session: Session,
+    remittance: Remittance,
+    status: str,
+    reason: str,
+    sender: Customer,
+    fee_back: int,
+) -> None:
+    """The refund would take the sender's wallet above its cap: a cash pickup instead.
+
+    The amount stays in ``remit:payable`` and changes hands to a ``return``
+    remittance to the sender, which never expires and can be collected at any
+    counter or claimed into the wallet once there is room. A fee given back
+    (``REMITTANCE_REFUND_FEE``) joins it there: ``fees:remit`` → ``remit:payable``
+    under the settle key. As for a cash sender's return, the row lock and the
+    guarded ``move`` out of ``awaiting_payout`` keep a racing payout from paying
+    the original too.
     """
-    assert remittance.sender_msisdn is not None
+    entry_id = None
+    if fee_back:
+        entry_id = _settle(
+            session,
+            remittance,
+            kind="remittance_refund",
+            legs=[
+                ledger.debit(chart.fees("remit"), fee_back),
+                ledger.credit(chart.REMIT_PAYABLE, fee_back),
+            ],
+            meta={"remittance_id": remittance.id, "type": "remittance_refund"},
+        )
     move(
         session,
         remittance,
         (AWAITING,),
-        "expired",
+        status,
+        settle_entry_id=entry_id,
         closed_at=clock.now(),
         failure_reason=reason[:200],
     )
+    back = remittance.amount + fee_back
+    returned, code = issue_return(
+        session,
+        amount=back,
+        sender_name="PostCash",
+        recipient_name=remittance.sender_name,
+        recipient_msisdn=sender.msisdn,
+        returned_from_id=remittance.id,
+        meta={"returned_from": remittance.reference, "reason": "balance_cap"},
+    )
+    remittance.meta = _with_refund(
+        remittance, method="cash_pickup", amount=back, reference=returned.reference
+    )
+    session.flush()
+    notifications.refund_as_cash(session, remittance, returned, sender, code)
+    webhooks.notify(session, remittance)
+    log.info(
+        "remittance %s %s, %d refunded as cash pickup %s (balance cap)",
+        remittance.id,
+        status,
+        back,
+        returned.id,
+    )
+
+
+def issue_return(
+    session: Session,
+    *,
+    amount: int,
+    sender_name: str,
+    recipient_name: str,
+    recipient_msisdn: str,
+    initiator_id: str = "system",
+    returned_from_id: str | None = None,
+    meta: dict[str, Any] | None = None,
+) -> tuple[Remittance, str]:
+    """A cash pickup of money coming back to someone: ``source="return"``, awaiting
+    payout at once, never expiring; the caller has put ``amount`` in ``remit:payable``
+    (or left it there) and texts the code, returned here and never stored.
+
+    Used when nobody collected a cash-funded remittance, and when a refund would
+    take a wallet above its balance cap (a remittance's, a merchant's).
+    """
     now = clock.now()
     code, digest = _draw_code(session)
     returned = Remittance(
@@ -273,26 +362,59 @@ def _return_to_cash_sender(session: Session, remittance: Remittance, reason: str
         source="return",
         status=AWAITING,
         channel="system",
-        amount=remittance.amount,
+        amount=amount,
         fee=0,
         fx_fee=0,
         send_commission=0,
         payout_commission=0,
-        currency=remittance.currency,
-        initiator_id="system",
+        currency=settings(session).CURRENCY,
+        initiator_id=initiator_id,
+        sender_name=sender_name[:NAME_MAX],
+        recipient_name=recipient_name[:NAME_MAX],
+        recipient_msisdn=recipient_msisdn,
+        returned_from_id=returned_from_id,
+        code_hash=digest,
+        created_at=now,
+        confirmed_at=now,
+        meta=meta,
+    )
+    session.add(returned)
+    session.flush()
+    return returned, code
+
+
+def _return_to_cash_sender(
+    session: Session, remittance: Remittance, status: str, reason: str
+) -> None:
+    """A cash-funded remittance cannot go back to a wallet: the sender collects it in cash.
+
+    The money stays in ``remit:payable`` and changes hands to a new remittance to
+    the sender (``source="return"``) that never expires; the original is closed.
+    """
+    assert remittance.sender_msisdn is not None
+    move(
+        session,
+        remittance,
+        (AWAITING,),
+        status,
+        closed_at=clock.now(),
+        failure_reason=reason[:200],
+    )
+    returned, code = issue_return(
+        session,
+        amount=remittance.amount,
         sender_name="PostCash",
         recipient_name=remittance.sender_name,
         recipient_msisdn=remittance.sender_msisdn,
         returned_from_id=remittance.id,
-        code_hash=digest,
-        created_at=now,
-        confirmed_at=now,
         meta={"returned_from": remittance.reference},
     )
-    session.add(returned)
+    remittance.meta = _with_refund(
+        remittance, method="cash_pickup", amount=remittance.amount, reference=returned.reference
+    )
     session.flush()
     notifications.send_return_code(session, returned, code)
-    log.info("remittance %s expired, returned as %s", remittance.id, returned.id)
+    log.info("remittance %s %s, returned as %s", remittance.id, status, returned.id)
 
 
 def expire_if_due(session: Session, remittance: Remittance) -> bool:

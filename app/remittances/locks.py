@@ -31,6 +31,23 @@ def lock_remittance(session: Session, remittance_id: str) -> Remittance:
     return remittance
 
 
+def lock_for_refund(session: Session, remittance: Remittance) -> Remittance:
+    """Lock a wallet sender's customer row, then the remittance (read first without a lock).
+
+    A refund checks the sender's balance cap under their row lock
+    (``limits.fits_balance``); taking it before the remittance's keeps the
+    domain's order (customer rows, then payment rows) so a cancel, the expiry
+    sweep and a read that expires on the way queue instead of deadlocking.
+    """
+    if remittance.sender_customer_id is not None:
+        session.execute(
+            select(Customer.id)
+            .where(Customer.id == remittance.sender_customer_id)
+            .with_for_update(key_share=True)
+        )
+    return lock_remittance(session, remittance.id)
+
+
 def lock_actor(session: Session, actor: StaffUser | Customer) -> None:
     """Serialise code attempts of one counter or one customer.
 

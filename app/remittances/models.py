@@ -16,7 +16,10 @@ from ``SECRET_KEY`` (``codes.py``).
 A cash-funded remittance nobody collects cannot be refunded to a wallet the
 sender may not have, so on expiry it is *returned*: a new ``source="return"``
 remittance to the sender, with its own code, takes over the money still in
-``remit:payable`` (no ledger entry needed) and never expires.
+``remit:payable`` (no ledger entry needed) and never expires. The same kind of
+``return`` remittance carries a refund that would take a wallet above its KYC
+balance cap (a wallet sender's cancelled or expired remittance, a merchant's
+refund): docs/LEDGER.md, "Money coming back and the balance cap".
 """
 
 from __future__ import annotations

@@ -176,3 +176,23 @@ def refund_receipt(
         },
         dedupe_key=f"remittance:{remittance.id}:refund",
     )
+
+
+def refund_as_cash(
+    session: Session, remittance: Remittance, returned: Remittance, customer: Customer, code: str
+) -> None:
+    """The wallet sender's refund went to cash pickup (their wallet is at its cap): the code."""
+    template = (
+        "sms.remittance.cancelled_cash"
+        if remittance.status == "cancelled"
+        else "sms.remittance.expired_cash"
+    )
+    _send(
+        session,
+        to=customer.msisdn,
+        language=customer.language,
+        template=template,
+        params={"amount": format_amount(returned.amount), "reference": remittance.reference},
+        secret=code,
+        dedupe_key=f"remittance:{returned.id}:code",
+    )

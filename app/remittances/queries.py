@@ -10,7 +10,7 @@ from app.otp.models import Challenge
 from app.otp.service import otp_view
 from app.remittances.errors import RemittanceNotFound
 from app.remittances.lifecycle import expire_if_due, is_due
-from app.remittances.locks import lock_remittance
+from app.remittances.locks import lock_for_refund
 from app.remittances.models import Remittance
 
 
@@ -26,7 +26,7 @@ def get_remittance(
     if not visible or remittance is None:
         raise RemittanceNotFound()
     if is_due(remittance):
-        remittance = lock_remittance(session, remittance_id)
+        remittance = lock_for_refund(session, remittance)
         expire_if_due(session, remittance)
     return remittance
 
@@ -36,3 +36,12 @@ def otp_state(session: Session, remittance: Remittance) -> dict[str, Any] | None
     if remittance.status != "pending_confirmation" or remittance.challenge_id is None:
         return None
     return otp_view(session.get(Challenge, remittance.challenge_id))
+
+
+def refund_view(remittance: Remittance) -> dict[str, Any] | None:
+    """How a cancelled or expired remittance's money went back, once it has:
+    ``{method: "wallet"|"cash_pickup"|"funder", amount, reference?}`` (``reference``:
+    the cash pickup whose code was texted to the sender). None before, and for
+    remittances closed before this was recorded."""
+    refund = (remittance.meta or {}).get("refund")
+    return dict(refund) if isinstance(refund, dict) else None

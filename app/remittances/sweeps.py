@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.clock import clock
 from app.remittances.lifecycle import expire_if_due
-from app.remittances.locks import lock_remittance
+from app.remittances.locks import lock_for_refund
 from app.remittances.models import AWAITING, PENDING, Remittance
 
 
@@ -31,4 +31,7 @@ def due_remittance_ids(session: Session, limit: int = 500) -> list[str]:
 
 
 def expire_one(session: Session, remittance_id: str) -> bool:
-    return expire_if_due(session, lock_remittance(session, remittance_id))
+    remittance = session.get(Remittance, remittance_id)
+    if remittance is None:
+        return False
+    return expire_if_due(session, lock_for_refund(session, remittance))

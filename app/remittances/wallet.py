@@ -34,7 +34,7 @@ from app.remittances.errors import (
     RemittanceNotFound,
     RemittanceNotPending,
 )
-from app.remittances.locks import lock_remittance
+from app.remittances.locks import lock_for_refund, lock_remittance
 from app.remittances.models import AWAITING, PAID_OUT, PENDING, Remittance
 from app.remittances.notifications import short
 from app.remittances.parties import clean_msisdn, clean_name
@@ -264,8 +264,11 @@ def confirm_remittance(
 
 def cancel_remittance(session: Session, remittance_id: str, customer_id: str) -> Remittance:
     """The sender takes it back before payout: a pending one is released, an unpaid one
-    refunded. Cancelling a cancelled remittance returns it unchanged."""
-    remittance = get_owned(session, remittance_id, customer_id, lock=True)
+    refunded: into the wallet, or as a cash pickup when the wallet is at its
+    balance cap (``lifecycle.refund``). Cancelling a cancelled remittance
+    returns it unchanged."""
+    found = get_owned(session, remittance_id, customer_id, lock=False)
+    remittance = lock_for_refund(session, found)
     if remittance.status == "cancelled":
         return remittance
     if lifecycle.expire_if_due(session, remittance):

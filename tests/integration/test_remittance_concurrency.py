@@ -125,7 +125,7 @@ def test_a_payout_racing_the_expiry_sweep_moves_the_money_once(
     monkeypatch.setattr(
         counter_module, "find_by_code", meet_after(barrier, counter_module.find_by_code)
     )
-    monkeypatch.setattr(sweeps, "lock_remittance", meet_before(barrier, sweeps.lock_remittance))
+    monkeypatch.setattr(sweeps, "lock_for_refund", meet_before(barrier, sweeps.lock_for_refund))
     outcomes: list[str] = []
 
     def pay():
@@ -164,7 +164,7 @@ def test_two_sweeps_at_once_expire_a_remittance_once(
 ):
     clock.advance(days=31)
     barrier = threading.Barrier(2)
-    monkeypatch.setattr(sweeps, "lock_remittance", meet_before(barrier, sweeps.lock_remittance))
+    monkeypatch.setattr(sweeps, "lock_for_refund", meet_before(barrier, sweeps.lock_for_refund))
     counts: list[int] = []
 
     def sweep():

@@ -19,6 +19,7 @@ WORST_CASE = {
     "label": "PENSION-NOVEMBRE-2026-XYZ"[:REFERENCE_CUT],
     "balance": "20 000 000 FCFA",
     "minutes": "10",
+    "code": "0123456789",  # a cash pickup's code, filled at delivery
 }
 KEYS = sorted(
     key
@@ -35,6 +36,7 @@ def test_every_payment_of_the_package_has_its_text():
         "sms.receipt.disbursement",
         "sms.receipt.merchant",
         "sms.receipt.merchant_refund",
+        "sms.receipt.merchant_refund_cash",
     ]
 
 

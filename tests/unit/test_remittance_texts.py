@@ -24,6 +24,8 @@ KEYS = [
     "sms.remittance.credited",
     "sms.remittance.cancelled",
     "sms.remittance.expired",
+    "sms.remittance.cancelled_cash",
+    "sms.remittance.expired_cash",
 ]
 
 
