@@ -6,7 +6,7 @@ paid as a cash pickup (a ``return`` remittance) instead of into the wallet;
 wallet). See docs/LEDGER.md, "Money coming back and the balance cap".
 
 Revision ID: 0014_refund_cap
-Revises: 0011
+Revises: 0013_registration_verification
 """
 
 from collections.abc import Sequence
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014_refund_cap"
-down_revision: str | None = "0011"
+down_revision: str | None = "0013_registration_verification"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
