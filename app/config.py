@@ -86,6 +86,15 @@ DEFAULT_COMMISSIONS: dict[str, dict[str, int]] = {
 }
 
 
+RATE_LIMIT_SETTINGS = (
+    "RATELIMIT_LOGIN",
+    "RATELIMIT_REGISTER",
+    "RATELIMIT_OTP",
+    "RATELIMIT_OTP_ACCOUNT",
+    "RATELIMIT_PER_IP",
+)
+
+
 @dataclass
 class Config:
     APP_ENV: str = "development"
@@ -133,10 +142,14 @@ class Config:
     USSD_SESSION_TTL: int = 180
     USSD_BILLS_ENABLED: bool = True
 
+    # Rate limits (flask-limiter strings) keyed on what is attacked, not on the address:
+    # carrier-grade NAT puts thousands of customers behind one (app/api/ratelimit.py).
     RATELIMIT_ENABLED: bool = True
-    RATELIMIT_LOGIN: str = "30/minute;300/hour"
-    RATELIMIT_REGISTER: str = "200/hour"
-    RATELIMIT_OTP: str = "30/minute"
+    RATELIMIT_LOGIN: str = "30/minute;300/hour"  # per number, staff username, account
+    RATELIMIT_REGISTER: str = "10/hour"  # per number registered
+    RATELIMIT_OTP: str = "10/minute"  # per challenge (transfer, remittance, request, code)
+    RATELIMIT_OTP_ACCOUNT: str = "30/minute;300/hour"  # codes typed per signed-in account
+    RATELIMIT_PER_IP: str = "1000/minute;20000/hour"  # ceiling per client address
 
     MERCHANT_REQUEST_TTL: int = 10 * 60
     MERCHANT_FEE_BP: int = 150  # default merchant fee rate, basis points of the amount
@@ -175,6 +188,11 @@ class Config:
             "SMS_MAX_DAILY_AMOUNT": _env_int("SMS_MAX_DAILY_AMOUNT", 50_000),
             "SMS_REPLIES_PER_HOUR": _env_int("SMS_REPLIES_PER_HOUR", 10),
             "RATELIMIT_ENABLED": _env("RATELIMIT_ENABLED", "1") == "1",
+            "RATELIMIT_LOGIN": _env("RATELIMIT_LOGIN", cls.RATELIMIT_LOGIN),
+            "RATELIMIT_REGISTER": _env("RATELIMIT_REGISTER", cls.RATELIMIT_REGISTER),
+            "RATELIMIT_OTP": _env("RATELIMIT_OTP", cls.RATELIMIT_OTP),
+            "RATELIMIT_OTP_ACCOUNT": _env("RATELIMIT_OTP_ACCOUNT", cls.RATELIMIT_OTP_ACCOUNT),
+            "RATELIMIT_PER_IP": _env("RATELIMIT_PER_IP", cls.RATELIMIT_PER_IP),
             "USSD_BILLS_ENABLED": _env("USSD_BILLS_ENABLED", "1") == "1",
         }
         values.update(overrides)
@@ -214,8 +232,20 @@ class Config:
                     "SMS_BACKEND=africastalking, AT_USERNAME (not sandbox) and AT_API_KEY "
                     "are required in production"
                 )
+        problems += self._unreadable_rate_limits()
         if problems:
             raise RuntimeError("Refusing to start: " + "; ".join(problems))
+
+    def _unreadable_rate_limits(self) -> list[str]:
+        from limits import parse_many
+
+        problems = []
+        for name in RATE_LIMIT_SETTINGS:
+            try:
+                parse_many(getattr(self, name))
+            except ValueError:
+                problems.append(f"{name} is not a rate limit such as '30/minute;300/hour'")
+        return problems
 
     def as_flask_mapping(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
