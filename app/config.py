@@ -114,6 +114,9 @@ class Config:
     CUSTOMER_TOKEN_TTL: int = 15 * 60
     AGENT_TOKEN_TTL: int = 8 * 3600
     PIN_MAX_ATTEMPTS: int = 3
+    STAFF_LOGIN_MAX_FAILURES: int = 5  # in a row, then locked until an admin unlocks
+    STAFF_LOGIN_BURST: int = 20  # failures across all staff within the window: alert
+    STAFF_LOGIN_BURST_WINDOW: int = 5 * 60
     OTP_TTL: int = 5 * 60
     OTP_MAX_ATTEMPTS: int = 3
     OTP_RESEND_COOLDOWN: int = 60
@@ -188,6 +191,9 @@ class Config:
             "SMS_MAX_DAILY_AMOUNT": _env_int("SMS_MAX_DAILY_AMOUNT", 50_000),
             "SMS_REPLIES_PER_HOUR": _env_int("SMS_REPLIES_PER_HOUR", 10),
             "RATELIMIT_ENABLED": _env("RATELIMIT_ENABLED", "1") == "1",
+            "STAFF_LOGIN_MAX_FAILURES": _env_int("STAFF_LOGIN_MAX_FAILURES", 5),
+            "STAFF_LOGIN_BURST": _env_int("STAFF_LOGIN_BURST", 20),
+            "STAFF_LOGIN_BURST_WINDOW": _env_int("STAFF_LOGIN_BURST_WINDOW", 5 * 60),
             "RATELIMIT_LOGIN": _env("RATELIMIT_LOGIN", cls.RATELIMIT_LOGIN),
             "RATELIMIT_REGISTER": _env("RATELIMIT_REGISTER", cls.RATELIMIT_REGISTER),
             "RATELIMIT_OTP": _env("RATELIMIT_OTP", cls.RATELIMIT_OTP),
