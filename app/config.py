@@ -8,6 +8,7 @@ and ``Config.validate`` refuses to start without them.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 from dataclasses import dataclass, field
@@ -18,6 +19,15 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = BASE_DIR / "instance"
 
 DEV_SECRET_KEY = "dev-only-not-secret"
+GATEWAY_TOKEN_MIN_LENGTH = 32
+
+
+def _is_network(value: object) -> bool:
+    try:
+        ipaddress.ip_network(str(value), strict=False)
+    except ValueError:
+        return False
+    return True
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -28,6 +38,11 @@ def _env(name: str, default: str | None = None) -> str | None:
 def _env_int(name: str, default: int) -> int:
     value = _env(name)
     return int(value) if value is not None else default
+
+
+def _env_list(name: str) -> list[str]:
+    """A list given as words separated by commas or spaces."""
+    return [item for item in (_env(name) or "").replace(",", " ").split() if item]
 
 
 def _env_json(name: str, default: Any) -> Any:
@@ -87,6 +102,7 @@ DEFAULT_COMMISSIONS: dict[str, dict[str, int]] = {
 
 
 RATE_LIMIT_SETTINGS = (
+    "USSD_PIN_SCREENS",
     "RATELIMIT_LOGIN",
     "RATELIMIT_REGISTER",
     "RATELIMIT_OTP",
@@ -144,6 +160,15 @@ class Config:
 
     USSD_SESSION_TTL: int = 180
     USSD_BILLS_ENABLED: bool = True
+    # PIN screens one number may submit over USSD per window (app/auth/throttle.py).
+    USSD_PIN_SCREENS: str = "10/15 minutes"
+
+    # Who may call the gateway callbacks (/ussd, /sms/inbound, /sms/delivery-reports):
+    # source addresses (CIDRs, copied from the aggregator's documentation) and a secret
+    # token in the callback URL (?token=) or the X-Gateway-Token header. Both are
+    # required in production; unset elsewhere, that check is off (app/gateway_access.py).
+    GATEWAY_ALLOWED_CIDRS: list[str] = field(default_factory=list)
+    GATEWAY_TOKEN: str | None = None
 
     # Rate limits (flask-limiter strings) keyed on what is attacked, not on the address:
     # carrier-grade NAT puts thousands of customers behind one (app/api/ratelimit.py).
@@ -181,6 +206,9 @@ class Config:
             "AT_API_KEY": _env("AT_API_KEY"),
             "ONCALL_WEBHOOK_URL": _env("ONCALL_WEBHOOK_URL"),
             "TRUSTED_PROXIES": _env_int("TRUSTED_PROXIES", 0),
+            "GATEWAY_ALLOWED_CIDRS": _env_list("GATEWAY_ALLOWED_CIDRS"),
+            "GATEWAY_TOKEN": _env("GATEWAY_TOKEN"),
+            "USSD_PIN_SCREENS": _env("USSD_PIN_SCREENS", cls.USSD_PIN_SCREENS),
             "KYC_TIERS": _env_json("KYC_TIERS", DEFAULT_KYC_TIERS),
             "TARIFFS": _env_json("TARIFFS", DEFAULT_TARIFFS),
             "COMMISSIONS": _env_json("COMMISSIONS", DEFAULT_COMMISSIONS),
@@ -238,7 +266,24 @@ class Config:
                     "SMS_BACKEND=africastalking, AT_USERNAME (not sandbox) and AT_API_KEY "
                     "are required in production"
                 )
+            if not self.GATEWAY_ALLOWED_CIDRS:
+                problems.append(
+                    "GATEWAY_ALLOWED_CIDRS (the USSD/SMS aggregator's addresses) is required "
+                    "in production"
+                )
+            if not self.GATEWAY_TOKEN or len(self.GATEWAY_TOKEN) < GATEWAY_TOKEN_MIN_LENGTH:
+                problems.append(
+                    f"GATEWAY_TOKEN of at least {GATEWAY_TOKEN_MIN_LENGTH} characters is "
+                    "required in production"
+                )
         problems += self._unreadable_rate_limits()
+        problems += [
+            f"GATEWAY_ALLOWED_CIDRS: {cidr!r} is not an address or network (CIDR)"
+            for cidr in self.GATEWAY_ALLOWED_CIDRS
+            if not _is_network(cidr)
+        ]
+        if self.TRUSTED_PROXIES < 0:
+            problems.append("TRUSTED_PROXIES cannot be negative")
         if problems:
             raise RuntimeError("Refusing to start: " + "; ".join(problems))
 
