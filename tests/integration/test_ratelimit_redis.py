@@ -8,20 +8,29 @@ from __future__ import annotations
 
 import pytest
 
+from app.auth.throttle import PinScreensExceeded, take_pin_screen, throttle_of
 from app.extensions import limiter
+from app.runtime import transaction
 from tests.conftest import need_env
 
 
 @pytest.fixture
 def config_overrides():
-    return {"REDIS_URL": need_env("TEST_REDIS_URL"), "RATELIMIT_LOGIN": "3/minute"}
+    return {
+        "REDIS_URL": need_env("TEST_REDIS_URL"),
+        "RATELIMIT_LOGIN": "3/minute",
+        "USSD_PIN_SCREENS": "2/15 minutes",
+    }
 
 
 @pytest.fixture(autouse=True)
-def fresh_counters(app):
+def fresh_counters(app, runtime):
+    throttle = throttle_of(runtime)
     limiter.reset()
+    throttle.reset()
     yield
     limiter.reset()
+    throttle.reset()
 
 
 def login(client, msisdn, ip="100.64.0.1"):
@@ -48,3 +57,14 @@ def test_one_number_hammered_from_many_addresses_is_limited(client):
     assert response.status_code == 429
     assert response.get_json()["code"] == "rate_limited"
     assert int(response.headers["Retry-After"]) >= 1
+
+
+def test_the_ussd_pin_screens_of_a_number_are_counted_in_redis(runtime):
+    assert type(throttle_of(runtime).storage).__name__.lower().startswith("redis")
+    with transaction(runtime) as session:
+        take_pin_screen(session, "+242061234567")
+        take_pin_screen(session, "+242061234567")
+        take_pin_screen(session, "+242069999999")
+        with pytest.raises(PinScreensExceeded) as refused:
+            take_pin_screen(session, "+242061234567")
+    assert refused.value.extra["minutes"] == 15
