@@ -25,6 +25,7 @@ Unlocking (``unlock_staff``, REST ``POST /admin/staff/{id}/unlock`` or
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import timedelta
 
@@ -36,15 +37,17 @@ from app.agents.models import StaffUser
 from app.audit import AuditEvent, record, record_by
 from app.audit.reasons import operator_reason
 from app.auth.principal import Principal
+from app.auth.throttle import throttle_of
 from app.clock import clock
 from app.errors import NotFound
 from app.metrics import STAFF_LOCKOUTS, STAFF_LOGIN_BURSTS, STAFF_LOGIN_FAILURES
-from app.runtime import settings
+from app.runtime import runtime_of, settings
 
 log = logging.getLogger(__name__)
 
 FAILED = "staff.login_failed"
 ALERT_JOB = "workers.security.notify_oncall"
+UNKNOWN_LOCK = "1 day"
 REASONS = ("unknown_username", "password", "totp", "totp_replayed", "disabled", "locked")
 
 
@@ -65,6 +68,24 @@ def take_attempt(session: Session, staff: StaffUser) -> int | None:
     if not taken.rowcount:  # type: ignore[attr-defined]
         return None
     return int(session.scalar(select(StaffUser.failed_logins).where(StaffUser.id == staff.id)))
+
+
+def take_unknown_attempt(session: Session, username: str) -> bool:
+    """Count a sign-in for a username nobody has; False once it has had the failures that
+    would have locked a real account.
+
+    So the lock is no oracle: after five failures any username, real or not, answers
+    ``account_locked`` (an unknown one for ``UNKNOWN_LOCK`` rather than until an
+    unlock). The names are counted hashed, in the rate-limit storage, never stored.
+    """
+    runtime = runtime_of(session)
+    digest = hashlib.sha256(username.strip().lower().encode()).hexdigest()
+    limits = f"{runtime.config.STAFF_LOGIN_MAX_FAILURES}/{UNKNOWN_LOCK}"
+    try:
+        return throttle_of(runtime).take(limits, "staff-unknown", digest) is None
+    except Exception as exc:  # storage down: a plain refusal, as for a wrong password
+        log.error("throttle storage unavailable: %s", exc.__class__.__name__)
+        return True
 
 
 def failed(

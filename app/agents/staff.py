@@ -35,6 +35,7 @@ PASSWORD_MAX_LENGTH = 128
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
 _POST_OFFICE_CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{1,19}")
 _REFUSED = "Invalid username, password or code."
+_LOCKED = "This account is locked; an administrator must unlock it."
 
 
 def _validate(
@@ -208,7 +209,8 @@ def authenticate_staff(
     """The active staff member with this password and a fresh TOTP code, or a refusal.
 
     An unknown username, a wrong password or code, and a disabled account all get
-    the same ``Unauthorized``; a locked account gets ``AccountLocked``. The attempt
+    the same ``Unauthorized``; a locked account gets ``AccountLocked``, and so does
+    an unknown username after as many failures (the lock is no oracle). The attempt
     is counted before the password is checked (``lockout.take_attempt``); five
     failures in a row lock the account. Every refusal is audited and kept
     (``commit=True``). ``ip`` is the caller's address, for the audit trail.
@@ -221,13 +223,16 @@ def authenticate_staff(
     """
     staff = find_staff(session, username)
     if staff is None:
+        if not lockout.take_unknown_attempt(session, username):
+            lockout.failed(session, None, "locked", attempt=None, ip=ip)
+            raise AccountLocked(_LOCKED, commit=True)
         verify_secret(None, password)  # as long as checking a real password
         lockout.failed(session, None, "unknown_username", attempt=None, ip=ip)
         raise Unauthorized(_REFUSED, commit=True)
     attempt = lockout.take_attempt(session, staff)
     if attempt is None:
         lockout.failed(session, staff, "locked", attempt=None, ip=ip)
-        raise AccountLocked("This account is locked; an administrator must unlock it.", commit=True)
+        raise AccountLocked(_LOCKED, commit=True)
     reason = _refusal(session, staff, password, totp_code)
     if reason is not None:
         lockout.failed(session, staff, reason, attempt=attempt, ip=ip)

@@ -97,6 +97,12 @@ def test_an_unknown_username_gets_the_same_answer_as_a_wrong_password(client, ag
     assert {k: v for k, v in unknown.get_json().items()} == wrong.get_json()
 
 
+def test_an_unknown_username_locks_like_a_real_one(client):
+    assert fail(client, 5, username="nobody.here") == [401] * 5
+    refused = login(client, username="nobody.here")
+    assert (refused.status_code, refused.get_json()["code"]) == (422, "account_locked")
+
+
 def test_every_failure_is_audited_without_the_password_or_the_code(client, runtime, agent):
     client.post(
         LOGIN,
