@@ -12,9 +12,9 @@ from app.sms.inbound.models import InboundSms
 from app.ussd.models import UssdSession
 
 TOKEN = "gw-" + "s3cret" * 6
-GATEWAY = "196.201.214.17"  # inside the documentation-style example range below
+GATEWAY = "192.0.2.17"  # RFC 5737 documentation addresses, not any real aggregator's
 STRANGER = "41.202.219.70"
-GUARDED = {"GATEWAY_ALLOWED_CIDRS": ["196.201.214.0/24", "2c0f:fe38::/32"], "GATEWAY_TOKEN": TOKEN}
+GUARDED = {"GATEWAY_ALLOWED_CIDRS": ["192.0.2.0/24", "2001:db8::/32"], "GATEWAY_TOKEN": TOKEN}
 
 USSD_FORM = {"sessionId": "ATUid_gw_1", "serviceCode": "*555#", "phoneNumber": "+242061234567"}
 SMS_FORM = {"from": "+242061234567", "to": "555", "text": "SOLDE", "date": "x", "id": "gw-sms-1"}
@@ -53,7 +53,7 @@ def test_the_token_may_come_in_a_header(client):
 
 
 def test_an_ipv6_address_of_the_gateway_is_allowed(client):
-    assert post(client, "/ussd", USSD_FORM, ip="2c0f:fe38:2::1").status_code == 200
+    assert post(client, "/ussd", USSD_FORM, ip="2001:db8:2::1").status_code == 200
 
 
 @pytest.mark.parametrize("path,form", [("/ussd", USSD_FORM), ("/sms/inbound", SMS_FORM)])

@@ -15,7 +15,7 @@ PRODUCTION = {
     "SMS_BACKEND": "africastalking",
     "AT_USERNAME": "postcash",
     "AT_API_KEY": "at-key",
-    "GATEWAY_ALLOWED_CIDRS": ["196.201.214.0/24"],
+    "GATEWAY_ALLOWED_CIDRS": ["192.0.2.0/24"],
     "GATEWAY_TOKEN": "g" * 40,
 }
 
@@ -111,7 +111,7 @@ def test_production_needs_a_long_gateway_token(token):
     assert "GATEWAY_TOKEN of at least 32 characters" in refusal(production(GATEWAY_TOKEN=token))
 
 
-@pytest.mark.parametrize("cidr", ["196.201.214.0/33", "africastalking.com", "10.0.0.0/8x"])
+@pytest.mark.parametrize("cidr", ["192.0.2.0/33", "africastalking.com", "10.0.0.0/8x"])
 def test_a_malformed_gateway_network_is_refused_everywhere(cidr):
     assert "not an address or network" in refusal(Config(GATEWAY_ALLOWED_CIDRS=[cidr]))
 
@@ -121,11 +121,11 @@ def test_development_runs_without_gateway_checks():
 
 
 def test_the_gateway_settings_are_read_from_the_environment(monkeypatch):
-    monkeypatch.setenv("GATEWAY_ALLOWED_CIDRS", "196.201.214.0/24, 2c0f:fe38::/32 10.1.2.3")
+    monkeypatch.setenv("GATEWAY_ALLOWED_CIDRS", "192.0.2.0/24, 2001:db8::/32 10.1.2.3")
     monkeypatch.setenv("GATEWAY_TOKEN", "t" * 40)
     monkeypatch.setenv("TRUSTED_PROXIES", "1")
     config = Config.from_env()
-    assert config.GATEWAY_ALLOWED_CIDRS == ["196.201.214.0/24", "2c0f:fe38::/32", "10.1.2.3"]
+    assert config.GATEWAY_ALLOWED_CIDRS == ["192.0.2.0/24", "2001:db8::/32", "10.1.2.3"]
     assert (config.GATEWAY_TOKEN, config.TRUSTED_PROXIES) == ("t" * 40, 1)
 
 
