@@ -50,12 +50,19 @@ def register_runtime(app: Flask, config: Config) -> None:
     database.configure(config.DATABASE_URL, info={"runtime": runtime})
     app.extensions["postcash"] = runtime
     register_sms_gateway(runtime, config)
+    register_throttle(runtime, config)
 
 
 def register_sms_gateway(runtime: Runtime, config: Config) -> None:
     from app.sms.gateways import SERVICE_NAME, build_gateway
 
     runtime.services[SERVICE_NAME] = build_gateway(config)
+
+
+def register_throttle(runtime: Runtime, config: Config) -> None:
+    from app.auth.throttle import SERVICE_NAME, build_throttle
+
+    runtime.services[SERVICE_NAME] = build_throttle(config.REDIS_URL)
 
 
 def register_extensions(app: Flask, config: Config) -> None:

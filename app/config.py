@@ -8,6 +8,7 @@ and ``Config.validate`` refuses to start without them.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 from dataclasses import dataclass, field
@@ -18,6 +19,15 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = BASE_DIR / "instance"
 
 DEV_SECRET_KEY = "dev-only-not-secret"
+GATEWAY_TOKEN_MIN_LENGTH = 32
+
+
+def _is_network(value: object) -> bool:
+    try:
+        ipaddress.ip_network(str(value), strict=False)
+    except ValueError:
+        return False
+    return True
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -28,6 +38,11 @@ def _env(name: str, default: str | None = None) -> str | None:
 def _env_int(name: str, default: int) -> int:
     value = _env(name)
     return int(value) if value is not None else default
+
+
+def _env_list(name: str) -> list[str]:
+    """A list given as words separated by commas or spaces."""
+    return [item for item in (_env(name) or "").replace(",", " ").split() if item]
 
 
 def _env_json(name: str, default: Any) -> Any:
@@ -86,6 +101,16 @@ DEFAULT_COMMISSIONS: dict[str, dict[str, int]] = {
 }
 
 
+RATE_LIMIT_SETTINGS = (
+    "USSD_PIN_SCREENS",
+    "RATELIMIT_LOGIN",
+    "RATELIMIT_REGISTER",
+    "RATELIMIT_OTP",
+    "RATELIMIT_OTP_ACCOUNT",
+    "RATELIMIT_PER_IP",
+)
+
+
 @dataclass
 class Config:
     APP_ENV: str = "development"
@@ -105,6 +130,9 @@ class Config:
     CUSTOMER_TOKEN_TTL: int = 15 * 60
     AGENT_TOKEN_TTL: int = 8 * 3600
     PIN_MAX_ATTEMPTS: int = 3
+    STAFF_LOGIN_MAX_FAILURES: int = 5  # in a row, then locked until an admin unlocks
+    STAFF_LOGIN_BURST: int = 20  # failures across all staff within the window: alert
+    STAFF_LOGIN_BURST_WINDOW: int = 5 * 60
     OTP_TTL: int = 5 * 60
     OTP_MAX_ATTEMPTS: int = 3
     OTP_RESEND_COOLDOWN: int = 60
@@ -133,11 +161,24 @@ class Config:
 
     USSD_SESSION_TTL: int = 180
     USSD_BILLS_ENABLED: bool = True
+    # PIN screens one number may submit over USSD per window (app/auth/throttle.py).
+    USSD_PIN_SCREENS: str = "10/15 minutes"
 
+    # Who may call the gateway callbacks (/ussd, /sms/inbound, /sms/delivery-reports):
+    # source addresses (CIDRs, copied from the aggregator's documentation) and a secret
+    # token in the callback URL (?token=) or the X-Gateway-Token header. Both are
+    # required in production; unset elsewhere, that check is off (app/gateway_access.py).
+    GATEWAY_ALLOWED_CIDRS: list[str] = field(default_factory=list)
+    GATEWAY_TOKEN: str | None = None
+
+    # Rate limits (flask-limiter strings) keyed on what is attacked, not on the address:
+    # carrier-grade NAT puts thousands of customers behind one (app/api/ratelimit.py).
     RATELIMIT_ENABLED: bool = True
-    RATELIMIT_LOGIN: str = "30/minute;300/hour"
-    RATELIMIT_REGISTER: str = "200/hour"
-    RATELIMIT_OTP: str = "30/minute"
+    RATELIMIT_LOGIN: str = "30/minute;300/hour"  # per number, staff username, account
+    RATELIMIT_REGISTER: str = "10/hour"  # per number registered
+    RATELIMIT_OTP: str = "10/minute"  # per challenge (transfer, remittance, request, code)
+    RATELIMIT_OTP_ACCOUNT: str = "30/minute;300/hour"  # codes typed per signed-in account
+    RATELIMIT_PER_IP: str = "1000/minute;20000/hour"  # ceiling per client address
 
     MERCHANT_REQUEST_TTL: int = 10 * 60
     MERCHANT_FEE_BP: int = 150  # default merchant fee rate, basis points of the amount
@@ -166,6 +207,9 @@ class Config:
             "AT_API_KEY": _env("AT_API_KEY"),
             "ONCALL_WEBHOOK_URL": _env("ONCALL_WEBHOOK_URL"),
             "TRUSTED_PROXIES": _env_int("TRUSTED_PROXIES", 0),
+            "GATEWAY_ALLOWED_CIDRS": _env_list("GATEWAY_ALLOWED_CIDRS"),
+            "GATEWAY_TOKEN": _env("GATEWAY_TOKEN"),
+            "USSD_PIN_SCREENS": _env("USSD_PIN_SCREENS", cls.USSD_PIN_SCREENS),
             "KYC_TIERS": _env_json("KYC_TIERS", DEFAULT_KYC_TIERS),
             "TARIFFS": _env_json("TARIFFS", DEFAULT_TARIFFS),
             "COMMISSIONS": _env_json("COMMISSIONS", DEFAULT_COMMISSIONS),
@@ -176,6 +220,14 @@ class Config:
             "SMS_MAX_DAILY_AMOUNT": _env_int("SMS_MAX_DAILY_AMOUNT", 50_000),
             "SMS_REPLIES_PER_HOUR": _env_int("SMS_REPLIES_PER_HOUR", 10),
             "RATELIMIT_ENABLED": _env("RATELIMIT_ENABLED", "1") == "1",
+            "STAFF_LOGIN_MAX_FAILURES": _env_int("STAFF_LOGIN_MAX_FAILURES", 5),
+            "STAFF_LOGIN_BURST": _env_int("STAFF_LOGIN_BURST", 20),
+            "STAFF_LOGIN_BURST_WINDOW": _env_int("STAFF_LOGIN_BURST_WINDOW", 5 * 60),
+            "RATELIMIT_LOGIN": _env("RATELIMIT_LOGIN", cls.RATELIMIT_LOGIN),
+            "RATELIMIT_REGISTER": _env("RATELIMIT_REGISTER", cls.RATELIMIT_REGISTER),
+            "RATELIMIT_OTP": _env("RATELIMIT_OTP", cls.RATELIMIT_OTP),
+            "RATELIMIT_OTP_ACCOUNT": _env("RATELIMIT_OTP_ACCOUNT", cls.RATELIMIT_OTP_ACCOUNT),
+            "RATELIMIT_PER_IP": _env("RATELIMIT_PER_IP", cls.RATELIMIT_PER_IP),
             "USSD_BILLS_ENABLED": _env("USSD_BILLS_ENABLED", "1") == "1",
         }
         values.update(overrides)
@@ -215,8 +267,37 @@ class Config:
                     "SMS_BACKEND=africastalking, AT_USERNAME (not sandbox) and AT_API_KEY "
                     "are required in production"
                 )
+            if not self.GATEWAY_ALLOWED_CIDRS:
+                problems.append(
+                    "GATEWAY_ALLOWED_CIDRS (the USSD/SMS aggregator's addresses) is required "
+                    "in production"
+                )
+            if not self.GATEWAY_TOKEN or len(self.GATEWAY_TOKEN) < GATEWAY_TOKEN_MIN_LENGTH:
+                problems.append(
+                    f"GATEWAY_TOKEN of at least {GATEWAY_TOKEN_MIN_LENGTH} characters is "
+                    "required in production"
+                )
+        problems += self._unreadable_rate_limits()
+        problems += [
+            f"GATEWAY_ALLOWED_CIDRS: {cidr!r} is not an address or network (CIDR)"
+            for cidr in self.GATEWAY_ALLOWED_CIDRS
+            if not _is_network(cidr)
+        ]
+        if self.TRUSTED_PROXIES < 0:
+            problems.append("TRUSTED_PROXIES cannot be negative")
         if problems:
             raise RuntimeError("Refusing to start: " + "; ".join(problems))
+
+    def _unreadable_rate_limits(self) -> list[str]:
+        from limits import parse_many
+
+        problems = []
+        for name in RATE_LIMIT_SETTINGS:
+            try:
+                parse_many(getattr(self, name))
+            except ValueError:
+                problems.append(f"{name} is not a rate limit such as '30/minute;300/hour'")
+        return problems
 
     def as_flask_mapping(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}

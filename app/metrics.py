@@ -75,6 +75,29 @@ JOB_FAILURES = Counter(
     "Background job runs that raised, by job name.",
     ["job"],
 )
+STAFF_LOGIN_FAILURES = Counter(
+    "postcash_staff_login_failures_total",
+    "Refused staff sign-ins, by reason (unknown_username, password, totp, totp_replayed, "
+    "disabled, locked); alert on its rate.",
+    ["reason"],
+)
+STAFF_LOCKOUTS = Counter(
+    "postcash_staff_lockouts_total",
+    "Staff accounts locked after too many sign-in failures in a row.",
+)
+STAFF_LOGIN_BURSTS = Counter(
+    "postcash_staff_login_failure_bursts_total",
+    "Bursts of staff sign-in failures across all accounts (STAFF_LOGIN_BURST in the window).",
+)
+GATEWAY_REFUSALS = Counter(
+    "postcash_gateway_refusals_total",
+    "Callbacks (USSD, SMS, delivery reports) refused: address not allowed or bad token.",
+    ["reason"],
+)
+USSD_PIN_THROTTLED = Counter(
+    "postcash_ussd_pin_screens_throttled_total",
+    "USSD PIN screens refused because the number submitted too many in the window.",
+)
 
 QUEUE_DEPTH = "postcash_queue_depth"
 

@@ -1,9 +1,10 @@
-"""``flask users create-admin|create-agent|list|disable|enable``.
+"""``flask users create-admin|create-agent|list|disable|enable|unlock``.
 
 The ``otpauth://`` URI is printed once, to be scanned into an authenticator
 app; it is not stored in clear and cannot be shown again. ``disable`` is also
 the way back in when the only admin account is compromised: it works from the
-server's shell, where no token is needed.
+server's shell, where no token is needed; so is ``unlock`` when every admin
+is locked out by sign-in failures.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from flask.cli import AppGroup
 from sqlalchemy.orm import Session
 
 from app.agents.access import disable_staff, enable_staff
+from app.agents.lockout import unlock_staff
 from app.agents.staff import create_admin, create_agent, find_staff, list_staff
 from app.command_line import in_transaction
 from app.errors import NotFound
@@ -63,7 +65,9 @@ def list_command() -> None:
     with transaction() as session:
         rows = list_staff(session, limit=10_000)
         lines = [
-            f"{s.username:<24} {s.role:<6} {s.post_office_code or '-':<10} {s.status}" for s in rows
+            f"{s.username:<24} {s.role:<6} {s.post_office_code or '-':<10} {s.status}"
+            + (" locked" if s.locked_at else "")
+            for s in rows
         ]
     for line in lines:
         click.echo(line)
@@ -85,6 +89,15 @@ def enable_command(username: str, reason: str) -> None:
     """Let a disabled staff account sign in again."""
     in_transaction(lambda s: enable_staff(s, _staff_id(s, username), reason=reason))
     click.echo(f"{username} enabled")
+
+
+@users_cli.command("unlock")
+@click.argument("username")
+@click.option("--reason", required=True)
+def unlock_command(username: str, reason: str) -> None:
+    """Let a staff account locked by sign-in failures sign in again (audited)."""
+    in_transaction(lambda s: unlock_staff(s, _staff_id(s, username), reason=reason))
+    click.echo(f"{username} unlocked")
 
 
 def _staff_id(session: Session, username: str) -> str:

@@ -5,6 +5,11 @@ the server must be able to read it back to compute the expected code.
 ``last_totp_step`` is the 30-second step of the last accepted code: a code for
 that step or an earlier one is refused, so a code seen over a shoulder or in a
 proxy log cannot be replayed.
+
+``failed_logins`` counts sign-in failures in a row (a wrong password or TOTP
+code); it is taken before the password is checked and reset by a success.
+The fifth sets ``locked_at``: the account then refuses every sign-in with
+``account_locked`` until an admin unlocks it (``access.unlock_staff``).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, String
+from sqlalchemy import BigInteger, CheckConstraint, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime
@@ -45,6 +50,8 @@ class StaffUser(Base):
     post_office: Mapped[str | None] = mapped_column(String(120))
     post_office_code: Mapped[str | None] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(10), default="active")
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     def __repr__(self) -> str:

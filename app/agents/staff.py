@@ -3,7 +3,9 @@
 Sign-in needs three things: the username, the argon2-checked password and a
 TOTP code from the authenticator enrolled at creation. Any failure is the same
 ``Unauthorized`` with the same words, so a guesser never learns which factor
-was wrong or whether the username exists.
+was wrong or whether the username exists. Five failures in a row lock the
+account (``lockout.py``): it then answers ``account_locked`` until an admin
+unlocks it.
 """
 
 from __future__ import annotations
@@ -16,13 +18,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import ledger
-from app.agents import totp
+from app.agents import lockout, totp
 from app.agents.models import StaffUser, new_id
 from app.audit import record, record_by
 from app.auth.hashing import hash_secret, verify_secret
 from app.auth.principal import Principal
 from app.clock import clock
-from app.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from app.errors import AccountLocked, Conflict, NotFound, Unauthorized, ValidationFailed
 from app.ledger import chart
 from app.runtime import settings
 
@@ -33,6 +35,7 @@ PASSWORD_MAX_LENGTH = 128
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
 _POST_OFFICE_CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{1,19}")
 _REFUSED = "Invalid username, password or code."
+_LOCKED = "This account is locked; an administrator must unlock it."
 
 
 def _validate(
@@ -200,35 +203,40 @@ def find_staff(session: Session, username: str) -> StaffUser | None:
     return session.scalar(select(StaffUser).where(StaffUser.username == username.strip().lower()))
 
 
-def authenticate_staff(session: Session, username: str, password: str, totp_code: str) -> StaffUser:
-    """The active staff member with this password and a fresh TOTP code, or Unauthorized.
+def authenticate_staff(
+    session: Session, username: str, password: str, totp_code: str, *, ip: str | None = None
+) -> StaffUser:
+    """The active staff member with this password and a fresh TOTP code, or a refusal.
+
+    An unknown username, a wrong password or code, and a disabled account all get
+    the same ``Unauthorized``; a locked account gets ``AccountLocked``, and so does
+    an unknown username after as many failures (the lock is no oracle). The attempt
+    is counted before the password is checked (``lockout.take_attempt``); five
+    failures in a row lock the account. Every refusal is audited and kept
+    (``commit=True``). ``ip`` is the caller's address, for the audit trail.
 
     The accepted time step is recorded with a guarded UPDATE (only if it is
-    later than the stored one, and only while the account is active), so the
-    same code cannot sign in twice, even by two requests racing each other, and
-    a sign-in racing an admin's disable cannot hand out a token after it.
+    later than the stored one, and only while the account is active and
+    unlocked), so the same code cannot sign in twice, even by two requests
+    racing each other, and a sign-in racing an admin's disable cannot hand out
+    a token after it. The same UPDATE resets the failure count.
     """
     staff = find_staff(session, username)
-    password_ok = verify_secret(staff.password_hash if staff else None, password)
-    if staff is None or not password_ok or staff.status != "active":
-        raise Unauthorized(_REFUSED)
-    secret = totp.decrypt_secret(settings(session).SECRET_KEY, staff.totp_secret_encrypted)
-    step = totp.matching_step(secret, totp_code, clock.now())
-    if step is None:
-        raise Unauthorized(_REFUSED)
-    claimed = session.execute(
-        update(StaffUser)
-        .where(
-            StaffUser.id == staff.id,
-            StaffUser.status == "active",  # not disabled while we checked the password
-            or_(StaffUser.last_totp_step.is_(None), StaffUser.last_totp_step < step),
-        )
-        .values(last_totp_step=step)
-        .execution_options(synchronize_session=False)
-    )
-    if not claimed.rowcount:  # type: ignore[attr-defined]
-        log.warning("staff %s: replayed TOTP code (or account just disabled) refused", staff.id)
-        raise Unauthorized(_REFUSED)
+    if staff is None:
+        if not lockout.take_unknown_attempt(session, username):
+            lockout.failed(session, None, "locked", attempt=None, ip=ip)
+            raise AccountLocked(_LOCKED, commit=True)
+        verify_secret(None, password)  # as long as checking a real password
+        lockout.failed(session, None, "unknown_username", attempt=None, ip=ip)
+        raise Unauthorized(_REFUSED, commit=True)
+    attempt = lockout.take_attempt(session, staff)
+    if attempt is None:
+        lockout.failed(session, staff, "locked", attempt=None, ip=ip)
+        raise AccountLocked(_LOCKED, commit=True)
+    reason = _refusal(session, staff, password, totp_code)
+    if reason is not None:
+        lockout.failed(session, staff, reason, attempt=attempt, ip=ip)
+        raise Unauthorized(_REFUSED, commit=True)
     session.refresh(staff)
     record(
         session,
@@ -237,6 +245,34 @@ def authenticate_staff(session: Session, username: str, password: str, totp_code
         action="staff.login",
         target_type="staff",
         target_id=staff.id,
+        ip=ip,
     )
     log.info("staff %s signed in", staff.id)
     return staff
+
+
+def _refusal(session: Session, staff: StaffUser, password: str, totp_code: str) -> str | None:
+    """Why the sign-in is refused, or None once its TOTP step is claimed and the count reset."""
+    if not verify_secret(staff.password_hash, password):
+        return "password"
+    if staff.status != "active":
+        return "disabled"
+    secret = totp.decrypt_secret(settings(session).SECRET_KEY, staff.totp_secret_encrypted)
+    step = totp.matching_step(secret, totp_code, clock.now())
+    if step is None:
+        return "totp"
+    claimed = session.execute(
+        update(StaffUser)
+        .where(
+            StaffUser.id == staff.id,
+            StaffUser.status == "active",  # not disabled while we checked the password
+            StaffUser.locked_at.is_(None),
+            or_(StaffUser.last_totp_step.is_(None), StaffUser.last_totp_step < step),
+        )
+        .values(last_totp_step=step, failed_logins=0)
+        .execution_options(synchronize_session=False)
+    )
+    if not claimed.rowcount:  # type: ignore[attr-defined]
+        log.warning("staff %s: replayed TOTP code (or account just disabled) refused", staff.id)
+        return "totp_replayed"
+    return None

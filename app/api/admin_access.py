@@ -14,7 +14,7 @@ from typing import Any
 from flask import request
 from flask_restx import Namespace, Resource, fields
 
-from app.agents import access, staff
+from app.agents import access, lockout, staff
 from app.agents.models import STAFF_ROLES, STAFF_STATUSES, StaffUser
 from app.api import nullable
 from app.api.cursors import decode_cursor, encode_cursor
@@ -47,6 +47,9 @@ staff_out = ns.model(
         "post_office": nullable.String(description="agents only"),
         "post_office_code": nullable.String(example="BZV-PP"),
         "status": fields.String(enum=list(STAFF_STATUSES)),
+        "locked_at": nullable.DateTime(
+            description="set after five sign-in failures in a row; null once unlocked"
+        ),
         "created_at": fields.DateTime(),
     },
 )
@@ -90,6 +93,7 @@ def staff_view(member: StaffUser) -> dict[str, Any]:
         "post_office": member.post_office,
         "post_office_code": member.post_office_code,
         "status": member.status,
+        "locked_at": member.locked_at.isoformat() if member.locked_at else None,
         "created_at": member.created_at.isoformat(),
     }
 
@@ -156,6 +160,19 @@ class StaffEnable(Resource):
         data = load(ReasonSchema())
         with transaction() as session:
             member = access.enable_staff(session, staff_id, by=current_principal(), **data)
+            return staff_view(member)
+
+
+@ns.route("/staff/<string:staff_id>/unlock")
+class StaffUnlock(Resource):
+    @ns.expect(reason_in, validate=False)
+    @ns.response(200, "Unlocked (or was not locked); the failure count starts over", staff_out)
+    @require("admin")
+    def post(self, staff_id: str):  # type: ignore[no-untyped-def]
+        """Let an agent or admin locked by sign-in failures sign in again (audited)."""
+        data = load(ReasonSchema())
+        with transaction() as session:
+            member = lockout.unlock_staff(session, staff_id, by=current_principal(), **data)
             return staff_view(member)
 
 

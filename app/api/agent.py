@@ -11,7 +11,7 @@ from app.agents import cash, report
 from app.agents.staff import get_agent
 from app.api.admin_ops import parse_day
 from app.api.idempotency import idempotent
-from app.api.ratelimit import limit_by_msisdn_and_ip
+from app.api.ratelimit import per_account, per_number, rate_limit
 from app.api.schemas import dump_transfer
 from app.api.validation import Amount, load
 from app.auth.decorators import require
@@ -52,7 +52,11 @@ class CashInResource(Resource):
 class CashOutResource(Resource):
     @ns.doc(security="bearer", params={"Idempotency-Key": {"in": "header", "required": True}})
     @require("agent")
-    @limit_by_msisdn_and_ip("RATELIMIT_OTP", "RATELIMIT_OTP:cash-out")
+    @rate_limit(
+        "RATELIMIT_OTP:cash-out",
+        per_number("RATELIMIT_OTP"),
+        per_account("RATELIMIT_OTP_ACCOUNT"),
+    )
     @idempotent
     def post(self):  # type: ignore[no-untyped-def]
         """Pay a customer's withdrawal against the 6-digit code they show."""

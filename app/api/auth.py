@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_restx import Namespace, Resource, fields
 from marshmallow import Schema, validate
 from marshmallow import fields as mf
@@ -89,12 +90,15 @@ class StaffLogin(Resource):
     @ns.expect(staff_login_model, validate=False)
     @ns.response(200, "Signed in", token_model)
     @ns.response(401, "unauthorized: wrong username, password or code (never says which)")
+    @ns.response(422, "account_locked: five failures in a row; an admin must unlock it")
     @limit_by_username_and_ip("RATELIMIT_LOGIN", "RATELIMIT_LOGIN:staff")
     def post(self):  # type: ignore[no-untyped-def]
-        """An agent or admin signs in with password and a 30-second TOTP code (single use)."""
+        """An agent or admin signs in with password and a 30-second TOTP code (single use).
+
+        Five failures in a row lock the account until an admin unlocks it."""
         data = load(StaffLoginSchema())
         with transaction() as session:
-            issued = login.login_staff(session, **data)
+            issued = login.login_staff(session, **data, ip=request.remote_addr)
         return _token_body(issued), 200, NO_STORE
 
 

@@ -6,7 +6,7 @@ from flask_restx import Namespace, Resource
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.api.idempotency import idempotent
-from app.api.ratelimit import limit_by_msisdn_and_ip
+from app.api.ratelimit import per_account, per_challenge, rate_limit
 from app.api.validation import Amount, load
 from app.auth.decorators import require
 from app.auth.principal import current_principal
@@ -111,6 +111,11 @@ class MyPaymentRequests(Resource):
 class ApproveRequest(Resource):
     @ns.doc(security="bearer")
     @require("customer")
+    @rate_limit(
+        "RATELIMIT_OTP:approve",
+        per_challenge("RATELIMIT_OTP", "request_id"),
+        per_account("RATELIMIT_OTP_ACCOUNT"),
+    )
     @idempotent(optional=True)
     def post(self, request_id: str):  # type: ignore[no-untyped-def]
         """Pay the merchant with my PIN, or with the code texted by .../otp."""
@@ -131,7 +136,11 @@ class ApproveRequest(Resource):
 class RequestCode(Resource):
     @ns.doc(security="bearer")
     @require("customer")
-    @limit_by_msisdn_and_ip("RATELIMIT_OTP", "RATELIMIT_OTP:merchant")
+    @rate_limit(
+        "RATELIMIT_OTP:merchant",
+        per_challenge("RATELIMIT_OTP", "request_id"),
+        per_account("RATELIMIT_OTP_ACCOUNT"),
+    )
     def post(self, request_id: str):  # type: ignore[no-untyped-def]
         """Text me a code that approves this request (instead of typing my PIN)."""
         with transaction() as session:

@@ -58,7 +58,8 @@ def problem_body(exc: BaseException) -> tuple[dict[str, Any], int, dict[str, str
         if exc.code == 405 and exc.valid_methods:  # type: ignore[attr-defined]
             headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
         if exc.code == 429:
-            headers["Retry-After"] = "60"
+            retry_after = getattr(exc, "retry_after", None)
+            headers["Retry-After"] = str(retry_after if isinstance(retry_after, int) else 60)
         return body, exc.code, headers
     if nul_refused_by_database(exc):
         # The input guards (``app/api/validation.py``) should have refused it first;

@@ -1,28 +1,47 @@
-"""Rate limits per client address and per phone number (or per signed-in caller).
+"""Rate limits keyed on who is targeted (number, username, account, challenge), per
+address only as a high ceiling.
+
+Mobile carriers put thousands of customers behind one public address
+(carrier-grade NAT), so an address says nothing about who is guessing: a limit
+per address low enough to stop a PIN guesser would lock out a whole carrier.
+The limits that protect an account are therefore keyed on what is attacked:
+
+* the phone number a sign-in or registration names (normalised, so
+  "061234567" and "+242061234567" share a counter), or the staff username;
+* the signed-in account (PIN change, codes typed at a counter);
+* the challenge a code answers (a transfer, remittance or payment request id).
+
+Each limited endpoint also counts the caller's address against
+``RATELIMIT_PER_IP``, a ceiling far above what one carrier address sends in
+normal use: it stops a flood from one machine, not customers behind one NAT.
+The client address is the socket peer unless ``TRUSTED_PROXIES`` says how many
+load balancers in front may be believed (``app.register_proxy_fix``).
 
 Built on the application's flask-limiter (``app/extensions.py``: Redis storage
 when ``REDIS_URL`` is set, memory otherwise) but applied by hand, because the
-limits are configuration read per request (``RATELIMIT_LOGIN``,
-``RATELIMIT_REGISTER``, ``RATELIMIT_OTP``: flask-limiter strings such as
-``"30/minute;300/hour"``) and because one request is counted against two keys:
-its IP address and the number it targets. Limiting by number stops a guesser who
-rotates addresses; limiting by address stops one who rotates numbers.
+limits are configuration read per request (flask-limiter strings such as
+``"30/minute;300/hour"``) and one request is counted against several keys.
 
-Over the limit → 429 problem+json ``rate_limited`` with ``Retry-After``. If the
-storage is unreachable the request goes through (config ``RATELIMIT_SWALLOW_ERRORS``):
-an outage of Redis must not lock every customer out; PIN lockout still applies.
+Over a limit → 429 problem+json ``rate_limited`` with ``Retry-After`` (seconds
+until the window frees a slot). If the storage is unreachable the request goes
+through (config ``RATELIMIT_SWALLOW_ERRORS``): an outage of Redis must not lock
+every customer out; PIN and OTP lockouts still apply.
 
 Usage, under ``@require`` when the caller is authenticated::
 
     @require("customer")
-    @limit_by_msisdn_and_ip("RATELIMIT_OTP")
+    @rate_limit("otp:transfer", per_challenge("RATELIMIT_OTP", "transfer_id"),
+                per_account("RATELIMIT_OTP_ACCOUNT"))
     def post(self, transfer_id): ...
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -38,23 +57,19 @@ from app.extensions import limiter
 log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
-Normalizer = Callable[[Any], str | None]
+CEILING = "RATELIMIT_PER_IP"
 
 
-def _hit(setting: str, scope: str, key: str) -> None:
-    if not current_app.config.get("RATELIMIT_ENABLED", True):
-        return
-    try:
-        items = parse_many(current_app.config[setting])
-        for item in items:
-            if not limiter.limiter.hit(item, "postcash", scope, key):
-                raise TooManyRequests(f"Too many requests for {scope}; retry later.")
-    except TooManyRequests:
-        raise
-    except Exception as exc:  # storage down: let the request through, say so in the log
-        if not current_app.config.get("RATELIMIT_SWALLOW_ERRORS", True):
-            raise
-        log.error("rate limit storage unavailable: %s", exc.__class__.__name__)
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """Count a request under the limits of ``setting`` against the key ``key`` finds.
+
+    ``key`` gets the view's arguments and returns the counted key (``"msisdn:+242…"``)
+    or None when the request has nothing to key on (the rule then does not apply).
+    """
+
+    setting: str
+    key: Callable[[Mapping[str, Any]], str | None]
 
 
 def _body_value(field: str) -> Any:
@@ -62,51 +77,62 @@ def _body_value(field: str) -> Any:
     return body.get(field) if isinstance(body, dict) else None
 
 
-def _msisdn(value: Any) -> str | None:
-    return try_normalize_msisdn(value, current_app.config.get("ALLOWED_REGIONS"))
+def _principal_key() -> str | None:
+    principal = g.get("principal")
+    return f"principal:{principal.key}" if principal is not None else None
 
 
-def _username(value: Any) -> str | None:
-    if not isinstance(value, str):
-        return None
-    return value.strip().lower()[:64] or None
+def per_number(setting: str, field: str = "msisdn", *, or_account: bool = True) -> Rule:
+    """The phone number in the JSON body's ``field``; without one, the signed-in account."""
+
+    def key(_args: Mapping[str, Any]) -> str | None:
+        msisdn = try_normalize_msisdn(_body_value(field), current_app.config.get("ALLOWED_REGIONS"))
+        if msisdn is not None:
+            return f"{field}:{msisdn}"
+        return _principal_key() if or_account else None
+
+    return Rule(setting, key)
 
 
-def limit_by_ip(setting: str, scope: str | None = None) -> Callable[[F], F]:
-    """Count each call against the client address under the limits of ``setting``."""
-    return _limit(setting, scope or setting, field=None, normalize=None)
+def per_username(setting: str, field: str = "username") -> Rule:
+    """The staff username in the JSON body (case and spaces ignored, as at sign-in)."""
+
+    def key(_args: Mapping[str, Any]) -> str | None:
+        value = _body_value(field)
+        if not isinstance(value, str) or not value.strip():
+            return None
+        return f"{field}:{value.strip().lower()[:64]}"
+
+    return Rule(setting, key)
 
 
-def limit_by_msisdn_and_ip(
-    setting: str, scope: str | None = None, *, field: str = "msisdn"
-) -> Callable[[F], F]:
-    """Count each call against the client address and against the phone number in
-    the JSON body's ``field`` (normalised, so "061234567" and "+242061234567" share
-    a counter); without one, against the signed-in principal."""
-    return _limit(setting, scope or setting, field=field, normalize=_msisdn)
+def per_account(setting: str) -> Rule:
+    """The signed-in caller (customer, agent, admin or API client)."""
+    return Rule(setting, lambda _args: _principal_key())
 
 
-def limit_by_username_and_ip(
-    setting: str, scope: str | None = None, *, field: str = "username"
-) -> Callable[[F], F]:
-    """Like ``limit_by_msisdn_and_ip`` for staff sign-in, keyed by the username."""
-    return _limit(setting, scope or setting, field=field, normalize=_username)
+def per_challenge(setting: str, view_arg: str) -> Rule:
+    """The challenge a code answers: the id in the path (``transfer_id`` …)."""
+
+    def key(args: Mapping[str, Any]) -> str | None:
+        value = args.get(view_arg)
+        return f"{view_arg}:{str(value)[:64]}" if value else None
+
+    return Rule(setting, key)
 
 
-def _limit(
-    setting: str, scope: str, *, field: str | None, normalize: Normalizer | None
-) -> Callable[[F], F]:
+def rate_limit(scope: str, *rules: Rule) -> Callable[[F], F]:
+    """Count each call against the client address (the ``RATELIMIT_PER_IP`` ceiling) and
+    against each rule's key under that rule's limits; the first limit passed answers 429."""
+
     def decorator(fn: F) -> F:
         @wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            _hit(setting, scope, f"ip:{get_remote_address() or 'unknown'}")
-            if field is not None and normalize is not None:
-                subject = normalize(_body_value(field))
-                principal = g.get("principal")
+            _hit(CEILING, scope, f"ip:{get_remote_address() or 'unknown'}")
+            for rule in rules:
+                subject = rule.key(kwargs)
                 if subject is not None:
-                    _hit(setting, scope, f"{field}:{subject}")
-                elif principal is not None:
-                    _hit(setting, scope, f"principal:{principal.key}")
+                    _hit(rule.setting, scope, subject)
             return fn(*args, **kwargs)
 
         wrapper.__apidoc__ = merge(  # type: ignore[attr-defined]
@@ -116,3 +142,36 @@ def _limit(
         return wrapper  # type: ignore[return-value]
 
     return decorator
+
+
+def limit_by_msisdn_and_ip(
+    setting: str, scope: str | None = None, *, field: str = "msisdn"
+) -> Callable[[F], F]:
+    """``setting`` per phone number in the body's ``field`` (or, without one, per signed-in
+    account), and the per-address ceiling."""
+    return rate_limit(scope or setting, per_number(setting, field))
+
+
+def limit_by_username_and_ip(
+    setting: str, scope: str | None = None, *, field: str = "username"
+) -> Callable[[F], F]:
+    """Like ``limit_by_msisdn_and_ip`` for staff sign-in, keyed by the username."""
+    return rate_limit(scope or setting, per_username(setting, field))
+
+
+def _hit(setting: str, scope: str, key: str) -> None:
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return
+    try:
+        for item in parse_many(current_app.config[setting]):
+            if not limiter.limiter.hit(item, "postcash", scope, key):
+                reset = limiter.limiter.get_window_stats(item, "postcash", scope, key).reset_time
+                wait = max(1, math.ceil(reset - time.time()))
+                log.warning("rate limit %s passed for %s (%s)", setting, scope, key.split(":")[0])
+                raise TooManyRequests(f"Too many requests for {scope}.", retry_after=wait)
+    except TooManyRequests:
+        raise
+    except Exception as exc:  # storage down: let the request through, say so in the log
+        if not current_app.config.get("RATELIMIT_SWALLOW_ERRORS", True):
+            raise
+        log.error("rate limit storage unavailable: %s", exc.__class__.__name__)

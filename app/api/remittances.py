@@ -14,7 +14,7 @@ from marshmallow import Schema, fields, validate
 
 from app.agents.staff import get_agent
 from app.api.idempotency import idempotent
-from app.api.ratelimit import limit_by_msisdn_and_ip
+from app.api.ratelimit import per_account, per_challenge, rate_limit
 from app.api.validation import Amount, load
 from app.auth.decorators import require
 from app.auth.principal import current_principal
@@ -153,7 +153,11 @@ class RemittanceItem(Resource):
 class Confirmation(Resource):
     @ns.doc(security="bearer")
     @require("customer")
-    @limit_by_msisdn_and_ip("RATELIMIT_OTP", "RATELIMIT_OTP:remittance")
+    @rate_limit(
+        "RATELIMIT_OTP:remittance",
+        per_challenge("RATELIMIT_OTP", "remittance_id"),
+        per_account("RATELIMIT_OTP_ACCOUNT"),
+    )
     @idempotent(optional=True)
     def post(self, remittance_id: str):  # type: ignore[no-untyped-def]
         """Confirm with the SMS code → awaiting payout; the recipient gets the withdrawal code."""
@@ -204,7 +208,7 @@ class CashRemittances(Resource):
 class PayoutResource(Resource):
     @agent_ns.doc(security="bearer")
     @require("agent")
-    @limit_by_msisdn_and_ip("RATELIMIT_OTP", "RATELIMIT_OTP:payout")
+    @rate_limit("RATELIMIT_OTP:payout", per_account("RATELIMIT_OTP"))
     @idempotent
     def post(self):  # type: ignore[no-untyped-def]
         """Pay a remittance in cash against its code and the recipient's identity document."""

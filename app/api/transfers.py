@@ -7,7 +7,7 @@ from flask_restx import Namespace, Resource
 from marshmallow import Schema, fields, validate
 
 from app.api.idempotency import idempotent
-from app.api.ratelimit import limit_by_msisdn_and_ip
+from app.api.ratelimit import per_account, per_challenge, rate_limit
 from app.api.schemas import dump_transfer
 from app.api.validation import MAX_AMOUNT, Amount, ascii_int, load
 from app.auth.decorators import require
@@ -97,7 +97,11 @@ class TransferItem(Resource):
 class Confirmation(Resource):
     @ns.doc(security="bearer")
     @require("customer")
-    @limit_by_msisdn_and_ip("RATELIMIT_OTP")
+    @rate_limit(
+        "RATELIMIT_OTP",
+        per_challenge("RATELIMIT_OTP", "transfer_id"),
+        per_account("RATELIMIT_OTP_ACCOUNT"),
+    )
     @idempotent(optional=True)
     def post(self, transfer_id: str):  # type: ignore[no-untyped-def]
         """Confirm with the SMS code; three wrong codes fail the transfer."""

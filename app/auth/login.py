@@ -44,8 +44,11 @@ def login_customer(session: Session, *, msisdn: str, pin: str) -> IssuedToken:
     return IssuedToken(token, ttl, "customer", customer.id)
 
 
-def login_staff(session: Session, *, username: str, password: str, totp: str) -> IssuedToken:
-    """A token for an agent or admin whose password and TOTP code are right."""
-    staff = authenticate_staff(session, username, password, totp)
+def login_staff(
+    session: Session, *, username: str, password: str, totp: str, ip: str | None = None
+) -> IssuedToken:
+    """A token for an agent or admin whose password and TOTP code are right (``ip``: the
+    caller's address, for the audit trail of sign-ins and refusals)."""
+    staff = authenticate_staff(session, username, password, totp, ip=ip)
     token, ttl = issue_token(session, staff.role, staff.id)
     return IssuedToken(token, ttl, staff.role, staff.id)

@@ -3,7 +3,8 @@
 ``POST /sms/delivery-reports`` takes Africa's Talking's form fields (``id``,
 ``status``, ``phoneNumber``, ``failureReason``) and always answers 200 once the
 report is recorded or ignored: the provider only retries on errors, and a
-report for a message we do not know is not one.
+report for a message we do not know is not one. Only the aggregator may post
+it (``app.gateway_access``: a refused caller gets a bare 403).
 
 ``GET /dev/outbox?msisdn=`` shows what the console gateway "sent", codes
 included, so a developer can complete an OTP flow on a laptop. It exists only
@@ -16,6 +17,7 @@ import phonenumbers
 from flask import Blueprint, jsonify, request
 
 from app.errors import NotFound
+from app.gateway_access import gateway_only
 from app.runtime import current_runtime, transaction
 from app.sms.gateways import ConsoleGateway, gateway_of
 from app.sms.service import record_delivery_report
@@ -24,6 +26,7 @@ blueprint = Blueprint("sms_outbound", __name__)
 
 
 @blueprint.post("/sms/delivery-reports")
+@gateway_only
 def delivery_report():  # type: ignore[no-untyped-def]
     form = request.form
     with transaction() as session:

@@ -4,7 +4,10 @@ One unit of work per request: find the caller, lock the session's row, give
 back the remembered answer if the gateway is repeating itself, otherwise walk
 the inputs to the current screen (a pick is read from the list its screen
 showed, as the row remembers it) and render it (its handler calls the domain),
-then remember the answer with the payment it reports, in the same commit.
+then remember the answer with the payment it reports, in the same commit. A
+screen that checks a PIN is first counted against the caller's number
+(``auth.throttle``): past ``USSD_PIN_SCREENS`` the number gets an ``END``
+screen saying how long to wait, and the PIN is not looked at.
 
 A domain error ends ``transaction()`` as it does for REST (committed first when
 it must keep a counted wrong PIN), becomes an ``END`` screen and is remembered
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import logging
 
+from app.auth.throttle import take_pin_screen
 from app.customers import service
 from app.customers.models import Customer
 from app.customers.msisdn import try_normalize_msisdn
@@ -34,7 +38,7 @@ from app.ussd.machine import (
     showing,
     walk,
 )
-from app.ussd.menu import MAIN, NODES, REGISTER, flow_of
+from app.ussd.menu import MAIN, NODES, REGISTER, flow_of, submits_pin
 from app.ussd.protocol import Reply, UssdRequest
 
 log = logging.getLogger(__name__)
@@ -86,6 +90,8 @@ def _answer(request: UssdRequest) -> Reply:
                 client_key=_client_key(request),
             )
             language, flow = ctx.language, flow_of(position.screen)
+            if submits_pin(position):
+                take_pin_screen(session, msisdn)
             reply, shown = _render(position, ctx)
             sessions.remember(session, opened.row, request, reply, memory.keeping(shown))
             return reply

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from app.config import Config
 from app.ussd import parsers, screens
-from app.ussd.machine import Ask, Choice, Confirm, Final, Menu, Node, Pages, Pick
+from app.ussd.machine import Ask, Choice, Confirm, Final, Menu, Node, Pages, Pick, Position
 
 MAIN = "main"
 REGISTER = "register.language"
@@ -195,6 +195,29 @@ NODES: dict[str, Node] = {
         public=True,
     ),
 }
+
+
+# Screens whose handler checks the PIN typed on the screen before (``pin.done``: the
+# old PIN). Each one shown is a PIN submitted, counted per number
+# (``auth.throttle.take_pin_screen``); turning a statement's pages is not.
+PIN_SCREENS = frozenset(
+    {
+        "send.done",
+        "withdraw.done",
+        "remit.done",
+        "bills.done",
+        "balance.done",
+        "statement.pages",
+        "pending.done",
+        "pin.done",
+        "limits.done",
+    }
+)
+
+
+def submits_pin(position: Position) -> bool:
+    """True when the screen reached checks a PIN just typed (not a page turn, not a replay)."""
+    return position.screen in PIN_SCREENS and position.state.page == 0 and not position.over
 
 
 def flow_of(screen: str) -> str:

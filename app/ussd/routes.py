@@ -6,16 +6,21 @@ text out, always 200 (the gateway shows our text, whatever it says). A
 
 ``GET /ussd/simulator`` is a phone drawn in HTML that drives ``POST /ussd``, so
 anyone can try the menus on a laptop with the demo customers (docs/DEMO.md).
-It exists only when ``APP_ENV=development``; everywhere else it is a 404.
+It exists only when ``APP_ENV=development``; everywhere else it is a 404. It
+posts with ``GATEWAY_TOKEN`` when one is set, like the aggregator.
+
+Only the aggregator may post to ``/ussd`` (``app.gateway_access``: its
+addresses and the secret token; a refused caller gets a bare 403).
 """
 
 from __future__ import annotations
 
 import time
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, render_template, request, url_for
 
 from app.errors import NotFound
+from app.gateway_access import TOKEN_PARAM, gateway_only
 from app.runtime import current_runtime
 from app.ussd.answer import answer
 from app.ussd.protocol import UssdRequest
@@ -24,6 +29,7 @@ blueprint = Blueprint("ussd", __name__, template_folder="templates")
 
 
 @blueprint.post("/ussd")
+@gateway_only
 def callback() -> Response:
     started = time.perf_counter()
     reply = answer(UssdRequest.from_form(request.form))
@@ -38,4 +44,6 @@ def simulator() -> str:
     runtime = current_runtime()
     if not runtime.config.is_development:
         raise NotFound("No such page.")
-    return render_template("ussd/simulator.html")
+    token = runtime.config.GATEWAY_TOKEN
+    target = url_for("ussd.callback", **({TOKEN_PARAM: token} if token else {}))
+    return render_template("ussd/simulator.html", callback_url=target)

@@ -15,6 +15,8 @@ PRODUCTION = {
     "SMS_BACKEND": "africastalking",
     "AT_USERNAME": "postcash",
     "AT_API_KEY": "at-key",
+    "GATEWAY_ALLOWED_CIDRS": ["192.0.2.0/24"],
+    "GATEWAY_TOKEN": "g" * 40,
 }
 
 
@@ -98,3 +100,44 @@ def test_production_from_the_environment_without_settings_is_refused(monkeypatch
     monkeypatch.setenv("APP_ENV", "production")
     with pytest.raises(RuntimeError, match="Refusing to start"):
         create_app()
+
+
+def test_production_needs_the_gateway_allowlist():
+    assert "GATEWAY_ALLOWED_CIDRS" in refusal(production(GATEWAY_ALLOWED_CIDRS=[]))
+
+
+@pytest.mark.parametrize("token", [None, "", "short-token"])
+def test_production_needs_a_long_gateway_token(token):
+    assert "GATEWAY_TOKEN of at least 32 characters" in refusal(production(GATEWAY_TOKEN=token))
+
+
+@pytest.mark.parametrize("cidr", ["192.0.2.0/33", "africastalking.com", "10.0.0.0/8x"])
+def test_a_malformed_gateway_network_is_refused_everywhere(cidr):
+    assert "not an address or network" in refusal(Config(GATEWAY_ALLOWED_CIDRS=[cidr]))
+
+
+def test_development_runs_without_gateway_checks():
+    Config(GATEWAY_ALLOWED_CIDRS=[], GATEWAY_TOKEN=None).validate()
+
+
+def test_the_gateway_settings_are_read_from_the_environment(monkeypatch):
+    monkeypatch.setenv("GATEWAY_ALLOWED_CIDRS", "192.0.2.0/24, 2001:db8::/32 10.1.2.3")
+    monkeypatch.setenv("GATEWAY_TOKEN", "t" * 40)
+    monkeypatch.setenv("TRUSTED_PROXIES", "1")
+    config = Config.from_env()
+    assert config.GATEWAY_ALLOWED_CIDRS == ["192.0.2.0/24", "2001:db8::/32", "10.1.2.3"]
+    assert (config.GATEWAY_TOKEN, config.TRUSTED_PROXIES) == ("t" * 40, 1)
+
+
+@pytest.mark.parametrize(
+    "setting", ["RATELIMIT_LOGIN", "RATELIMIT_OTP", "RATELIMIT_PER_IP", "USSD_PIN_SCREENS"]
+)
+def test_an_unreadable_rate_limit_is_refused(setting):
+    assert f"{setting} is not a rate limit" in refusal(Config(**{setting: "many"}))
+
+
+def test_rate_limits_are_read_from_the_environment(monkeypatch):
+    monkeypatch.setenv("RATELIMIT_PER_IP", "5000/minute")
+    monkeypatch.setenv("RATELIMIT_LOGIN", "5/minute")
+    config = Config.from_env()
+    assert (config.RATELIMIT_PER_IP, config.RATELIMIT_LOGIN) == ("5000/minute", "5/minute")

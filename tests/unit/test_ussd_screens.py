@@ -189,7 +189,12 @@ def test_the_main_menu_has_no_way_back_and_sub_menus_have_one(longest):
     assert "0 Retour" in rendered("account", "fr").body
 
 
-ERROR_PARAMS = {"attempts_left": 3, "remaining": LONGEST_AMOUNT, "limit": "monthly"}
+ERROR_PARAMS = {
+    "attempts_left": 3,
+    "remaining": LONGEST_AMOUNT,
+    "limit": "monthly",
+    "minutes": 1440,
+}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

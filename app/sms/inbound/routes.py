@@ -13,6 +13,9 @@ Only when even that second unit of work fails (the database is unreachable)
 is nothing kept; then, and only then, the gateway gets a 503 with Retry-After
 so that it posts the message again later. A repeat is harmless: messages are
 kept by the provider's id and a known id is never run twice.
+
+Only the aggregator may post here (``app.gateway_access``: its addresses and
+the secret token); anyone else gets a bare 403 and nothing is stored.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import logging
 
 from flask import Blueprint, request
 
+from app.gateway_access import gateway_only
 from app.runtime import transaction
 from app.sms.inbound.inbox import IncomingSms
 from app.sms.inbound.service import handle_inbound
@@ -33,6 +37,7 @@ RETRY_AFTER_SECONDS = 60
 
 
 @blueprint.post("/sms/inbound")
+@gateway_only
 def inbound():  # type: ignore[no-untyped-def]
     incoming = IncomingSms.from_form(request.form)
     try:
