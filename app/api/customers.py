@@ -12,7 +12,7 @@ from flask_restx import Namespace, Resource, fields
 from marshmallow import Schema, validate
 from marshmallow import fields as mf
 
-from app.api.ratelimit import limit_by_ip, limit_by_msisdn_and_ip
+from app.api.ratelimit import limit_by_msisdn_and_ip, per_challenge, rate_limit
 from app.api.validation import load
 from app.auth.decorators import require
 from app.auth.principal import current_principal
@@ -180,7 +180,7 @@ class Verification(Resource):
     @ns.response(404, "not_found: no such registration, or it was replaced")
     @ns.response(409, "conflict: the number was registered meanwhile (e.g. over USSD)")
     @ns.response(422, "invalid_otp, otp_expired, otp_attempts_exceeded or invalid_state")
-    @limit_by_ip("RATELIMIT_OTP", "RATELIMIT_OTP:registration")
+    @rate_limit("RATELIMIT_OTP:registration", per_challenge("RATELIMIT_OTP", "customer_id"))
     def post(self, customer_id: str):  # type: ignore[no-untyped-def]
         """Prove the number with the code texted to it; the customer becomes active."""
         data = load(VerificationSchema())

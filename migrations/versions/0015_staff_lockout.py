@@ -5,7 +5,7 @@ account until an admin unlocks it. Existing accounts start unlocked, with no
 failure counted.
 
 Revision ID: 0015_staff_lockout
-Revises: 0011
+Revises: 0014_refund_cap
 """
 
 from collections.abc import Sequence
@@ -16,7 +16,7 @@ from alembic import op
 from app.db import UTCDateTime
 
 revision: str = "0015_staff_lockout"
-down_revision: str | None = "0011"
+down_revision: str | None = "0014_refund_cap"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
