@@ -89,10 +89,13 @@ def register_request_hooks(app: Flask) -> None:
 
 
 def register_input_guards(app: Flask) -> None:
-    """Input no endpoint may see: JSON nested too deep, NUL characters, control
-    characters in path ids (``app/api/validation.py``)."""
+    """Input no endpoint may see: JSON nested too deep, NUL characters and lone
+    surrogates, control characters in path ids (``app/api/validation.py``), and
+    paths with an empty segment (``//``): werkzeug would merge the slashes and
+    answer with a redirect; here such a path names nothing, a problem+json 404."""
     from app.api.validation import RequestJSONProvider, guard_request
 
+    app.url_map.merge_slashes = False
     app.json = RequestJSONProvider(app)
     app.before_request(guard_request)
 

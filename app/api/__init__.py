@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 from flask_restx import Api
+from werkzeug.routing import RoutingException
 
 from app.api.problem import problem_response
 
@@ -16,6 +17,16 @@ from app.api.problem import problem_response
 class PostCashApi(Api):
     def handle_error(self, e: Exception):  # type: ignore[override]
         return problem_response(e)
+
+    def _should_use_fr_error_handler(self) -> bool | None:
+        """flask-restx matches the URL again with another method to decide who
+        renders a 404/405; a URL that redirects under that method (a slash to add)
+        raised from inside its error router, a bare HTML 500. Such an error is
+        rendered by the application's handler (problem+json) instead."""
+        try:
+            return super()._should_use_fr_error_handler()  # type: ignore[no-any-return]
+        except RoutingException:
+            return False
 
 
 authorizations = {
