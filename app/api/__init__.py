@@ -40,16 +40,21 @@ authorizations = {
 }
 
 
-def register_api(app: Flask) -> None:
+def register_api(app: Flask, docs: bool = True) -> None:
+    """Mount the API; without ``docs`` (``API_DOCS=off``, the production default)
+    neither Swagger UI nor ``swagger.json`` is served (404)."""
     blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
+    # Swagger UI would show a badge loaded from validator.swagger.io, telling it our URL.
+    app.config["SWAGGER_VALIDATOR_URL"] = "none"
     api = PostCashApi(
-        blueprint,
         version="1",
         title="PostCash API",
         description="Mobile money and remittances of the national postal operator (XAF).",
-        doc="/docs",
+        doc="/docs" if docs else False,
         authorizations=authorizations,
     )
+    # flask-restx reads add_specs from init_app only (the constructor's is overwritten)
+    api.init_app(blueprint, add_specs=docs)
     from app.api import namespaces
 
     for namespace in namespaces.ALL:
