@@ -29,11 +29,23 @@ ROLE_BY_PREFIX = [
 _PATH_PARAMETER = re.compile(r"\{([^}]+)\}")
 
 
+_DOCUMENTED_ROLES = re.compile(r"allowed to ([a-z, ]+)")
+# Changing the PIN (wrong old PINs lock the customer) and signing out (it revokes the
+# token) would shut the customer out of every later call: they are called last.
+RUN_LAST = ("/me/pin", "/auth/logout")
+
+
+def run_last(template: str) -> int:
+    """Sort key: the operations of ``RUN_LAST`` after all others, in that order."""
+    return RUN_LAST.index(template) + 1 if template in RUN_LAST else 0
+
+
 @dataclass(frozen=True)
 class Operation:
     method: str  # upper case
     template: str  # as in the spec, without the base path: /transfers/{transfer_id}/cancel
     parameters: tuple[dict[str, Any], ...]
+    responses: dict[str, Any]
 
     @property
     def label(self) -> str:
@@ -41,6 +53,11 @@ class Operation:
 
     @property
     def role(self) -> str:
+        """The first role its 403 says it is allowed to, else the one its path is for."""
+        forbidden = self.responses.get("403", {}).get("description", "")
+        documented = _DOCUMENTED_ROLES.search(forbidden)
+        if documented:
+            return documented.group(1).split(",")[0].strip()
         return role_for(self.template)
 
     @property
@@ -60,7 +77,7 @@ def role_for(path: str) -> str:
 
 
 def operations(client: Any) -> list[Operation]:
-    """Every operation the OpenAPI document lists."""
+    """Every operation the OpenAPI document lists, those of ``RUN_LAST`` last."""
     spec = client.get(f"{API}/swagger.json").get_json()
     found = []
     for template, item in spec["paths"].items():
@@ -69,13 +86,14 @@ def operations(client: Any) -> list[Operation]:
             if method == "parameters":
                 continue
             parameters = (*shared, *operation.get("parameters", []))
-            found.append(Operation(method.upper(), template, parameters))
-    return found
+            responses = operation.get("responses", {})
+            found.append(Operation(method.upper(), template, parameters, responses))
+    return sorted(found, key=lambda op: run_last(op.template))
 
 
 def credentials(app: Any) -> dict[str, dict[str, str]]:
     """Headers that sign a request in, by role: a customer with money, an agent with
-    float, an administrator, and API keys of a partner, a merchant and a payer."""
+    float, an administrator, and API keys of a partner, a merchant, a payer and a biller."""
     with transaction(app.extensions["postcash"]) as session:
         customer = factories.customer(session, balance=50_000)
         agent = factories.agent(session, float_balance=100_000)
@@ -84,6 +102,7 @@ def credentials(app: Any) -> dict[str, dict[str, str]]:
             role: factories.api_client(session, role)[1]
             for role in ("partner", "merchant", "payer")
         }
+        keys["biller"] = factories.biller(session).api_key
     found = {
         "customer": factories.headers_for(app, customer),
         "agent": factories.headers_for(app, agent),
