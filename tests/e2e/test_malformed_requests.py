@@ -13,7 +13,8 @@ each operation, signed in as the role it is for:
 * whole bodies that are not what it takes: empty, ``null``, a list, broken JSON, a
   number too big for a float, and the wrong content types (text, form, multipart, XML);
 * each path parameter and query parameter with the same kind of values, an empty
-  path segment (``//``), and odd ``Idempotency-Key`` headers.
+  path segment (``//``), odd ``Idempotency-Key`` headers, and odd ``Accept``,
+  ``X-Fields``, ``X-Request-ID``, ``Authorization`` and ``X-API-Key`` headers.
 
 The test counts the requests it made and says how many and what came back.
 """
@@ -73,8 +74,19 @@ RAW_BODIES: list[tuple[str, bytes]] = [
     ("application/x-www-form-urlencoded", b"amount=1000&to=%00"),
     ("multipart/form-data; boundary=XX", b"--XX\r\nContent-Disposition: form-data"),
     ("application/xml", b"<amount>1000</amount>"),
+    ("application/json; charset=bogus", b'{"amount": 1000}'),
+    ("application/x-www-form-urlencoded; charset=bogus", b"amount=1000"),
 ]
 ODD_IDEMPOTENCY_KEYS = ["retry\x01", "k" * 300, "\xed\xa0\x80"]
+# Headers beside the signed-in ones (each replaces its namesake).
+ODD_HEADERS: list[dict[str, str]] = [
+    {"Accept": "application/xml"},
+    {"Accept": "text/plain;q=1, */*;q=0"},
+    {"X-Fields": "{broken"},
+    {"X-Request-ID": "\x7f" * 100},
+    {"Authorization": "Bearer \xed\xa0\x80"},
+    {"X-API-Key": "k" * 5000},
+]
 
 
 def plausible_values(bob: str) -> dict[str, Any]:
@@ -209,6 +221,8 @@ def test_no_malformed_request_gets_a_5xx_on_any_operation(client, app, caller, c
         if operation.idempotent:
             for key in ODD_IDEMPOTENCY_KEYS:
                 caller.send(operation, operation.path(), headers={"Idempotency-Key": key})
+        for headers in ODD_HEADERS:
+            caller.send(operation, operation.path(), headers=headers)
         if operation.method not in ("POST", "PUT", "PATCH"):
             continue
         for content_type, raw in RAW_BODIES:
