@@ -14,6 +14,7 @@ import re
 
 import pytest
 
+from app.api.problem import problem_response
 from app.runtime import transaction
 from app.sms.inbound.inbox import clean_field
 from app.ussd.protocol import UssdRequest
@@ -267,3 +268,34 @@ def test_every_route_with_a_double_slash_is_a_problem_404(client, app):
     assert len(answers) > 200
     wrong = {k: v for k, v in answers.items() if v != (404, "application/problem+json")}
     assert not wrong
+
+
+def test_the_api_error_router_survives_a_url_that_redirects_under_another_method():
+    """Where slashes are merged (werkzeug's default), POST /things//cancel is a 405
+    and flask-restx re-matches it as a GET, which redirects: a problem, not a crash."""
+    from flask import Blueprint, Flask
+    from flask_restx import Resource
+
+    from app.api import PostCashApi
+
+    app = Flask("merging")
+    blueprint = Blueprint("api", "merging", url_prefix="/api")
+    api = PostCashApi(blueprint, doc=False)
+
+    @api.route("/things/<thing_id>")
+    class Thing(Resource):
+        def get(self, thing_id):
+            return {"id": thing_id}
+
+    @api.route("/things/<thing_id>/cancel")
+    class Cancel(Resource):
+        def post(self, thing_id):
+            return {"id": thing_id}
+
+    app.register_blueprint(blueprint)
+    app.errorhandler(Exception)(problem_response)
+
+    response = app.test_client().post("/api/things//cancel")
+
+    assert response.status_code == 405
+    assert response.mimetype == "application/problem+json"
