@@ -3,12 +3,11 @@
 Every operation of the OpenAPI document is called with generated requests, valid
 ones (positive: they reach the business rules) and malformed ones (negative: wrong
 types, missing or extra fields, out-of-range numbers, odd strings), signed in as the
-role its path is for, on SQLite and on PostgreSQL. ``FUZZ_EXAMPLES`` sets the
+role it documents (its 403), on SQLite and on PostgreSQL. ``FUZZ_EXAMPLES`` sets the
 examples per operation and mode (default 15, bounded for CI: about 2 300 requests,
 under a minute per database on two cores; the chaos runner raises it). Generation
-is derandomized unless
-``FUZZ_SEED`` is given, so a CI failure reproduces. The test counts the requests
-that reached the application and says how many.
+is derandomized unless ``FUZZ_SEED`` is given, so a CI failure reproduces. The
+test counts the requests that reached the application and says how many.
 
 Our own malformed cases (lone surrogates, double slashes, huge numbers, control
 characters, wrong content types) are in tests/e2e/test_malformed_requests.py.
