@@ -49,7 +49,7 @@ def metrics() -> Response:
 def _bearer_is(token: str) -> bool:
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     return scheme.lower() == "bearer" and hmac.compare_digest(
-        given.strip().encode("utf-8", "surrogateescape"), token.encode()
+        given.strip().encode("utf-8", "replace"), token.encode()
     )
 
 
