@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 5000
+# `make run` listens on this machine only (the dev outbox shows live codes); HOST=0.0.0.0 to share it.
+HOST ?= 127.0.0.1
 export FLASK_APP := wsgi.py
 
 .PHONY: run test lint format worker serve bench migrate seed clean ci
@@ -25,7 +27,7 @@ seed: migrate
 	$(BIN)/flask seed
 
 run: seed
-	REDIS_URL= $(BIN)/flask run --host 0.0.0.0 --port $(PORT)
+	REDIS_URL= $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)

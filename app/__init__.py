@@ -24,11 +24,12 @@ def create_app(config: Config | None = None) -> Flask:
     register_runtime(app, config)
     register_extensions(app, config)
     register_request_hooks(app)
+    register_security_headers(app, config)
     register_input_guards(app)
     register_instrumentation(app)
     register_proxy_fix(app, config)
     register_domain_hooks()
-    register_api(app)
+    register_api(app, config)
     register_channels(app, config)
     register_errorhandlers(app)
     register_commands(app)
@@ -95,11 +96,20 @@ def register_request_hooks(app: Flask) -> None:
             reset_request_id(token)
 
 
+def register_security_headers(app: Flask, config: Config) -> None:
+    from app.security_headers import register
+
+    register(app, config)
+
+
 def register_input_guards(app: Flask) -> None:
-    """Input no endpoint may see: JSON nested too deep, NUL characters, control
-    characters in path ids (``app/api/validation.py``)."""
+    """Input no endpoint may see: JSON nested too deep, NUL characters and lone
+    surrogates, control characters in path ids (``app/api/validation.py``), and
+    paths with an empty segment (``//``): werkzeug would merge the slashes and
+    answer with a redirect; here such a path names nothing, a problem+json 404."""
     from app.api.validation import RequestJSONProvider, guard_request
 
+    app.url_map.merge_slashes = False
     app.json = RequestJSONProvider(app)
     app.before_request(guard_request)
 
@@ -128,10 +138,10 @@ def register_domain_hooks() -> None:
     payments.register()
 
 
-def register_api(app: Flask) -> None:
+def register_api(app: Flask, config: Config) -> None:
     from app.api import register_api as _register
 
-    _register(app)
+    _register(app, docs=config.api_docs_enabled)
 
 
 def register_channels(app: Flask, config: Config) -> None:

@@ -30,6 +30,13 @@ def _is_network(value: object) -> bool:
     return True
 
 
+ENVIRONMENTS = ("development", "testing", "staging", "production")
+# Where a webhook address may point into our own network (a receiver on the laptop).
+LOCAL_ENVIRONMENTS = ("development", "testing")
+_SWITCH = {"1": True, "on": True, "true": True, "yes": True}
+_SWITCH.update({"0": False, "off": False, "false": False, "no": False})
+
+
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     return value if value not in (None, "") else default
@@ -43,6 +50,16 @@ def _env_int(name: str, default: int) -> int:
 def _env_list(name: str) -> list[str]:
     """A list given as words separated by commas or spaces."""
     return [item for item in (_env(name) or "").replace(",", " ").split() if item]
+
+
+def _env_switch(name: str, default: bool | None) -> bool | None:
+    """``on``/``off`` (or 1/0, true/false, yes/no); anything else refuses to start."""
+    value = _env(name)
+    if value is None:
+        return default
+    if value.strip().lower() not in _SWITCH:
+        raise RuntimeError(f"Refusing to start: {name} must be on or off, not {value!r}")
+    return _SWITCH[value.strip().lower()]
 
 
 def _env_json(name: str, default: Any) -> Any:
@@ -188,6 +205,12 @@ class Config:
     # Reverse proxies (load balancers) in front of the app whose X-Forwarded-For and
     # X-Forwarded-Proto are trusted: the client address audited and rate-limited.
     TRUSTED_PROXIES: int = 0
+    # GET /metrics: off (404), or only with "Authorization: Bearer <METRICS_TOKEN>" when
+    # a token is set. Production refuses to start with it on and no token.
+    METRICS_ENABLED: bool = True
+    METRICS_TOKEN: str | None = None
+    # Swagger UI (/api/v1/docs) and /api/v1/swagger.json; None: on, except in production.
+    API_DOCS: bool | None = None
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Config:
@@ -229,6 +252,9 @@ class Config:
             "RATELIMIT_OTP_ACCOUNT": _env("RATELIMIT_OTP_ACCOUNT", cls.RATELIMIT_OTP_ACCOUNT),
             "RATELIMIT_PER_IP": _env("RATELIMIT_PER_IP", cls.RATELIMIT_PER_IP),
             "USSD_BILLS_ENABLED": _env("USSD_BILLS_ENABLED", "1") == "1",
+            "METRICS_ENABLED": _env_switch("METRICS_ENABLED", True),
+            "METRICS_TOKEN": _env("METRICS_TOKEN"),
+            "API_DOCS": _env_switch("API_DOCS", None),
         }
         values.update(overrides)
         return cls(**values)
@@ -241,9 +267,29 @@ class Config:
     def is_production(self) -> bool:
         return self.APP_ENV == "production"
 
+    @property
+    def serves_https_only(self) -> bool:
+        """Production and staging are reached over HTTPS only (HSTS)."""
+        return self.APP_ENV in ("production", "staging")
+
+    @property
+    def checks_outbound_urls(self) -> bool:
+        """Whether webhook addresses must reach the public internet only (the SSRF
+        guard, ``app/outbound_urls.py``): everywhere but a laptop and the tests."""
+        return self.APP_ENV not in LOCAL_ENVIRONMENTS
+
+    @property
+    def api_docs_enabled(self) -> bool:
+        return self.API_DOCS if self.API_DOCS is not None else not self.is_production
+
     def validate(self) -> None:
         """Refuse settings that would be unsafe for real money."""
         problems: list[str] = []
+        if self.APP_ENV not in ENVIRONMENTS:
+            raise RuntimeError(
+                f"Refusing to start: APP_ENV must be one of {', '.join(ENVIRONMENTS)}, "
+                f"not {self.APP_ENV!r}"
+            )
         weak_key = not self.SECRET_KEY or self.SECRET_KEY == DEV_SECRET_KEY
         if not self.is_development and not self.TESTING and weak_key:
             problems.append("SECRET_KEY must be set outside development")
@@ -267,6 +313,8 @@ class Config:
                     "SMS_BACKEND=africastalking, AT_USERNAME (not sandbox) and AT_API_KEY "
                     "are required in production"
                 )
+            if self.METRICS_ENABLED and not self.METRICS_TOKEN:
+                problems.append("METRICS_TOKEN is required in production (or METRICS_ENABLED=off)")
             if not self.GATEWAY_ALLOWED_CIDRS:
                 problems.append(
                     "GATEWAY_ALLOWED_CIDRS (the USSD/SMS aggregator's addresses) is required "

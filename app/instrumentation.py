@@ -1,5 +1,10 @@
 """Every HTTP request timed, counted and logged once; ``GET /metrics`` for Prometheus.
 
+``/metrics`` can be turned off (``METRICS_ENABLED=off``: a 404) or protected
+(``METRICS_TOKEN``: only ``Authorization: Bearer <token>`` is answered, compared
+in constant time; Prometheus sends it with ``authorization: {credentials: …}``).
+Production refuses to start with it open (``Config.validate``).
+
 The access line is written by the application, not by gunicorn, so it carries
 the request id and the route template (``/api/v1/transfers/<id>/confirm``)
 instead of the raw path and query string, where a number or a code could hide.
@@ -9,11 +14,14 @@ scanner cannot blow up the number of series.
 
 from __future__ import annotations
 
+import hmac
 import logging
 import time
 
 from flask import Blueprint, Flask, Response, g, request
 
+from app.api.problem import problem_response
+from app.errors import NotFound, Unauthorized
 from app.metrics import HTTP_LATENCY, HTTP_REQUESTS, exposition
 from app.runtime import current_runtime
 
@@ -26,8 +34,23 @@ UNMATCHED = "<unmatched>"
 
 @blueprint.get("/metrics")
 def metrics() -> Response:
-    body, content_type = exposition(current_runtime())
+    runtime = current_runtime()
+    config = runtime.config
+    if not config.METRICS_ENABLED:
+        raise NotFound("No such page.")
+    if config.METRICS_TOKEN and not _bearer_is(config.METRICS_TOKEN):
+        refused = problem_response(Unauthorized("Use 'Authorization: Bearer <METRICS_TOKEN>'."))
+        refused.headers["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return refused
+    body, content_type = exposition(runtime)
     return Response(body, content_type=content_type)
+
+
+def _bearer_is(token: str) -> bool:
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode("utf-8", "replace"), token.encode()
+    )
 
 
 def register_instrumentation(app: Flask) -> None:

@@ -1,6 +1,7 @@
 """Where we may POST: a webhook's host must be on the public internet.
 
-Merchants, billers and partners give us URLs; in production we must never be
+Merchants, billers and partners give us URLs; outside development and testing
+(``Config.checks_outbound_urls``: staging and production) we must never be
 made to POST into our own network (the metadata service, the database host,
 localhost under another spelling). A host is refused unless every address it
 resolves to is global: literals in any form the C library reads (``127.1``,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 from flask_restx import Api
+from werkzeug.routing import RoutingException
 
 from app.api.problem import problem_response
 
@@ -16,6 +17,16 @@ from app.api.problem import problem_response
 class PostCashApi(Api):
     def handle_error(self, e: Exception):  # type: ignore[override]
         return problem_response(e)
+
+    def _should_use_fr_error_handler(self) -> bool | None:
+        """flask-restx matches the URL again with another method to decide who
+        renders a 404/405; a URL that redirects under that method (a slash to add)
+        raised from inside its error router, a bare HTML 500. Such an error is
+        rendered by the application's handler (problem+json) instead."""
+        try:
+            return super()._should_use_fr_error_handler()  # type: ignore[no-any-return]
+        except RoutingException:
+            return False
 
 
 authorizations = {
@@ -29,16 +40,21 @@ authorizations = {
 }
 
 
-def register_api(app: Flask) -> None:
+def register_api(app: Flask, docs: bool = True) -> None:
+    """Mount the API; without ``docs`` (``API_DOCS=off``, the production default)
+    neither Swagger UI nor ``swagger.json`` is served (404)."""
     blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
+    # Swagger UI would show a badge loaded from validator.swagger.io, telling it our URL.
+    app.config["SWAGGER_VALIDATOR_URL"] = "none"
     api = PostCashApi(
-        blueprint,
         version="1",
         title="PostCash API",
         description="Mobile money and remittances of the national postal operator (XAF).",
-        doc="/docs",
+        doc="/docs" if docs else False,
         authorizations=authorizations,
     )
+    # flask-restx reads add_specs from init_app only (the constructor's is overwritten)
+    api.init_app(blueprint, add_specs=docs)
     from app.api import namespaces
 
     for namespace in namespaces.ALL:

@@ -74,7 +74,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from werkzeug.exceptions import HTTPException
 
 from app.api.problem import PROBLEM_JSON, problem_body
-from app.api.validation import CONTROL_CHARACTERS
+from app.api.validation import NOT_IN_IDS
 from app.auth.principal import current_principal
 from app.clock import clock
 from app.db import Base, BigIntPK, UTCDateTime
@@ -144,7 +144,7 @@ def idempotent(func: F | None = None, *, optional: bool = False) -> Any:
                 if optional:
                     return view(*args, **kwargs)
                 raise IdempotencyKeyMissing(f"This request needs an {HEADER} header.")
-            if not 0 < len(key) <= MAX_KEY_LENGTH or CONTROL_CHARACTERS.search(key):
+            if not 0 < len(key) <= MAX_KEY_LENGTH or NOT_IN_IDS.search(key):
                 raise ValidationFailed(
                     {HEADER: [f"Must be 1 to {MAX_KEY_LENGTH} characters, none a control one."]}
                 )
@@ -223,7 +223,9 @@ def request_fingerprint(secret_key: str | None = None) -> str:
     if request.is_json:
         body = request.get_json(silent=True)
         if body is not None:
-            digest.update(_canonical(body).encode())
+            # guard_request refused lone surrogates already; "surrogatepass" keeps the
+            # fingerprint from ever raising on one (the same bytes for any other text)
+            digest.update(_canonical(body).encode("utf-8", "surrogatepass"))
         else:
             digest.update(request.get_data(cache=True))
     elif request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):

@@ -4,10 +4,15 @@ Request bodies go through marshmallow (``load``); query integers through
 ``query_int``. Whatever a client sends that the database or Python itself
 cannot take is refused here, once, for every endpoint:
 
-* a NUL character in a JSON string (PostgreSQL text cannot hold one): a
-  ``validation_error`` naming the field (``load``), or the query parameter
-  (``guard_request``); a path id holding any control character is simply not
-  found (``guard_request``), since no id we issue contains one;
+* a NUL character in a JSON string (PostgreSQL text cannot hold one) or a lone
+  surrogate (``"\\ud800"``: JSON may write one, UTF-8 cannot encode it, so no
+  database, log line or hash can take it): a ``validation_error`` naming the
+  field (``guard_request`` for every JSON body, before the idempotency
+  fingerprint or a rate limit reads it; ``load`` for data given to it), or the
+  query parameter (``guard_request``); a query string that is not UTF-8 is a
+  ``validation_error`` too; a path id holding any control character or
+  surrogate is simply not found (``guard_request``), since no id we issue
+  contains one;
 * JSON nested deeper than ``MAX_JSON_DEPTH`` (no request needs more than a few
   levels; Python's parser raises ``RecursionError`` long before a megabyte of
   ``[``): ``RequestJSONProvider`` turns it into a parsing failure, so the body
@@ -41,7 +46,17 @@ MAX_INT_DIGITS = len(str(MAX_AMOUNT))
 
 NUL = "\x00"
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Half of a UTF-16 pair, alone: JSON's "\ud800" decodes to one, UTF-8 cannot encode it.
+SURROGATES = re.compile("[\ud800-\udfff]")
+# What no id or key we issue contains: control characters and lone surrogates.
+NOT_IN_IDS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _NUL_MESSAGE = "Must not contain NUL characters."
+_SURROGATE_MESSAGE = "Must be valid Unicode text: no lone surrogate (\\ud800-\\udfff)."
+_FIELD_NAME_MESSAGES = {
+    _NUL_MESSAGE: "Field names must not contain NUL characters.",
+    _SURROGATE_MESSAGE: "Field names must be valid Unicode text: no lone surrogate.",
+}
+_NOT_UTF8_MESSAGE = "The query string must be UTF-8 (percent-encoded)."
 
 
 class Amount(fields.Integer):
@@ -104,8 +119,8 @@ def load(schema: Schema, data: Any = None) -> dict[str, Any]:
             raise ValidationFailed({"_body": ["A JSON object body is required."]})
     if not isinstance(data, dict):
         raise ValidationFailed({"_body": ["A JSON object body is required."]})
-    if not from_body or _may_hold_nul(request.get_data(cache=True)):
-        refuse_nul(data)
+    if not from_body:  # the body itself was checked by guard_request
+        refuse_unstorable_text(data)
     try:
         return schema.load(data)
     except MarshmallowError as exc:
@@ -113,31 +128,52 @@ def load(schema: Schema, data: Any = None) -> dict[str, Any]:
         raise ValidationFailed(messages) from exc
 
 
-def _may_hold_nul(raw: bytes) -> bool:
-    """UTF-8 JSON can only write a NUL as the escape ``\\u0000``; a body in UTF-16 or
-    UTF-32 (NUL bytes everywhere) is walked whatever it holds."""
-    return b"\\u0000" in raw or b"\x00" in raw
+def _may_hold_unstorable_text(raw: bytes) -> bool:
+    """Whether a JSON body may decode to a NUL or a lone surrogate; False only when
+    it cannot: UTF-8 JSON writes a NUL only as ``\\u0000`` and a surrogate only as a
+    ``\\udXXX`` escape or its (invalid) UTF-8 bytes ``ED A0``-``ED BF``, which the
+    JSON parser lets through; a body in UTF-16 or UTF-32 (NUL bytes everywhere) is
+    walked whatever it holds."""
+    return b"\\u" in raw or b"\x00" in raw or b"\xed" in raw
 
 
-def refuse_nul(data: dict[str, Any]) -> None:
-    """Refuse a document with a NUL in any string, naming each field as marshmallow
-    does (nested fields nest: ``{"sender": {"name": [...]}}``)."""
+def _unstorable(text: str) -> str | None:
+    """Why ``text`` cannot be stored, logged or hashed as it is; None if it can."""
+    if NUL in text:
+        return _NUL_MESSAGE
+    if SURROGATES.search(text):
+        return _SURROGATE_MESSAGE
+    return None
+
+
+def refuse_unstorable_text(data: Any) -> None:
+    """Refuse a document with a NUL or a lone surrogate in any string, naming each
+    field as marshmallow does (nested fields nest: ``{"sender": {"name": [...]}}``;
+    a body that is itself such a string is ``_body``)."""
     errors: dict[Any, Any] = {}
     stack: list[tuple[Any, tuple[Any, ...]]] = [(data, ())]
     while stack:
         item, path = stack.pop()
         if isinstance(item, dict):
             for key, child in item.items():
-                if isinstance(key, str) and NUL in key:
-                    _put(errors, (*path, key), "Field names must not contain NUL characters.")
+                why = _unstorable(key) if isinstance(key, str) else None
+                if why is not None:
+                    _put(errors, (*path, _nameable(key)), _FIELD_NAME_MESSAGES[why])
                 else:
                     stack.append((child, (*path, key)))
         elif isinstance(item, list):
             stack.extend((child, (*path, index)) for index, child in enumerate(item))
-        elif isinstance(item, str) and NUL in item:
-            _put(errors, path, _NUL_MESSAGE)
+        elif isinstance(item, str):
+            why = _unstorable(item)
+            if why is not None:
+                _put(errors, path or ("_body",), why)
     if errors:
         raise ValidationFailed(errors)
+
+
+def _nameable(name: str) -> str:
+    """``name`` as an answer can spell it: a lone surrogate written as its escape."""
+    return name.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _put(errors: dict[Any, Any], path: tuple[Any, ...], message: str) -> None:
@@ -148,14 +184,29 @@ def _put(errors: dict[Any, Any], path: tuple[Any, ...], message: str) -> None:
 
 
 def guard_request() -> None:
-    """Before any view: a path id with a control character names nothing (404), a query
-    parameter with a NUL is a validation_error. Neither ever reaches the database."""
+    """Before any view (and before the idempotency fingerprint, rate limits or auth
+    read anything): a path id with a control character or a surrogate names nothing
+    (404); a query string that is not UTF-8, a query parameter with a NUL or a
+    surrogate, a JSON body with one in any string or field name are a
+    validation_error naming what holds it. None of them reaches the database."""
     for value in (request.view_args or {}).values():
-        if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+        if isinstance(value, str) and NOT_IN_IDS.search(value):
             raise NotFound()
-    bad = {name for name, value in request.args.items(multi=True) if NUL in name + value}
+    try:
+        args = request.args
+    except UnicodeDecodeError:  # raw bytes a server passed on as they came
+        raise ValidationFailed({"_query": [_NOT_UTF8_MESSAGE]}) from None
+    bad = {
+        name: why
+        for name, value in args.items(multi=True)
+        if (why := _unstorable(name + value)) is not None
+    }
     if bad:
-        raise ValidationFailed({name: [_NUL_MESSAGE] for name in sorted(bad)})
+        raise ValidationFailed({_nameable(name): [bad[name]] for name in sorted(bad)})
+    if request.is_json and _may_hold_unstorable_text(request.get_data(cache=True)):
+        body = request.get_json(silent=True)
+        if body is not None:  # what is not JSON, each reader refuses on its own
+            refuse_unstorable_text(body)
 
 
 def ascii_int(raw: str, max_digits: int = MAX_INT_DIGITS) -> int | None:

@@ -20,7 +20,8 @@ or ``undeliverable`` after ``WEBHOOK_MAX_ATTEMPTS``. The sweep
 stay for operators (``GET /admin/callbacks``), who re-arm them once the
 receiver is fixed: nothing is ever dropped.
 
-In production a callback may only reach the public internet: a merchant-supplied
+Outside development and testing (``Config.checks_outbound_urls``: staging too) a
+callback may only reach the public internet: a merchant-supplied
 URL must not reach into our own network (SSRF). Its host is resolved and every
 address it gives must be global (``non_public_reason``); numeric hosts in the
 short forms browsers and resolvers accept (``127.1``, ``2130706433``,
@@ -75,15 +76,16 @@ def new_secret(session: Session) -> tuple[str, str]:
 
 
 def clean_callback_url(session: Session, url: object, field_name: str) -> str:
-    """A URL we may post to: absolute, printable, https in production, and there only
-    to a host whose every address is public (``non_public_reason``)."""
+    """A URL we may post to: absolute, printable, https in production, and outside
+    development and testing only to a host whose every address is public
+    (``non_public_reason``)."""
     if isinstance(url, str) and not url.isprintable():
         raise ValidationFailed({field_name: ["A URL without control characters."]})
     try:
         value = clean_url(session, url)
     except ValidationFailed as exc:
         raise ValidationFailed({field_name: exc.extra["errors"]["url"]}) from None
-    refused = non_public_reason(value) if settings(session).is_production else None
+    refused = non_public_reason(value) if settings(session).checks_outbound_urls else None
     if refused == UNRESOLVED:
         raise ValidationFailed({field_name: ["The host name does not resolve."]})
     if refused is not None:
@@ -164,7 +166,7 @@ def prepare(session: Session, delivery_id: int) -> Callback | None:
     if secret is None:
         _give_up(delivery, "no signing secret for this target")
         return None
-    if settings(session).is_production:
+    if settings(session).checks_outbound_urls:
         refused = non_public_reason(delivery.url)
         if refused == UNRESOLVED:  # DNS trouble, perhaps ours: an attempt that failed
             delivery.attempts += 1

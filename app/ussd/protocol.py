@@ -6,8 +6,9 @@ first request). The answer is plain text: ``CON <screen>`` keeps the session
 open for one more input, ``END <screen>`` closes it. A screen holds at most 182
 characters; we count the prefix too, so every phone shows the whole screen.
 
-Control characters (C0: NUL, tab, newline…) are dropped from the fields as they
-arrive: no keypad types them, and PostgreSQL refuses a NUL in a text column.
+Control characters (C0: NUL, tab, newline…) and lone surrogates are dropped from
+the fields as they arrive: no keypad types them, PostgreSQL refuses a NUL in a
+text column and UTF-8 cannot encode a surrogate.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ MAX_TEXT = 1_000
 CON = "CON"
 END = "END"
 
-_CONTROLS = dict.fromkeys(range(0x20))  # C0, removed by str.translate
+# C0 and lone surrogates (UTF-8 cannot encode them), removed by str.translate
+_CONTROLS = dict.fromkeys([*range(0x20), *range(0xD800, 0xE000)])
 
 
 @dataclass(frozen=True, slots=True)

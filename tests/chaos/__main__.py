@@ -3,8 +3,8 @@
 Runs each named scenario on its own throw-away PostgreSQL cluster and Redis
 (never the shared servers), prints the load, the faults and the proof, and
 exits 1 if any finding was made. ``fuzz`` runs the schemathesis test with
-``--examples`` per operation (on SQLite, and on PostgreSQL too when
-``TEST_DATABASE_URL`` is set).
+``--examples`` per operation and mode, valid and malformed (on SQLite, and on
+PostgreSQL too when ``TEST_DATABASE_URL`` is set).
 """
 
 from __future__ import annotations
@@ -38,7 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("scenarios", nargs="*", default=["all"])
     parser.add_argument("--flows", type=int, default=150, help="operations in the load")
     parser.add_argument("--concurrency", type=int, default=8, help="concurrent clients")
-    parser.add_argument("--examples", type=int, default=100, help="fuzz examples per operation")
+    parser.add_argument(
+        "--examples", type=int, default=100, help="fuzz examples per operation and mode"
+    )
     options = parser.parse_args(argv)
     names = [*FAULTS, "fuzz"] if "all" in options.scenarios else options.scenarios
     unknown = set(names) - set(FAULTS) - {"fuzz"}

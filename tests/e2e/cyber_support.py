@@ -92,6 +92,7 @@ class Production:
     production makes, such as public webhook addresses)."""
 
     is_production = True
+    checks_outbound_urls = True
 
     def __init__(self, config: Any) -> None:
         self._config = config

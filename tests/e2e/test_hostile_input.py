@@ -194,7 +194,7 @@ def test_a_nul_that_slips_past_the_guards_is_a_validation_error_and_nothing_is_k
     from app.api import validation
     from app.transfers.models import Transfer
 
-    monkeypatch.setattr(validation, "refuse_nul", lambda data: None)  # a guard forgotten
+    monkeypatch.setattr(validation, "refuse_unstorable_text", lambda data: None)  # forgotten
     key = factories.key()
     body = {"type": "p2p", "to": bob.msisdn, "amount": 1_000, "note": "loyer\u0000novembre"}
 

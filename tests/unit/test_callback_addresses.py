@@ -1,23 +1,25 @@
-"""In production a merchant's or biller's callback may only reach the public internet (SSRF).
+"""Outside development and testing a merchant's or biller's callback may only reach the
+public internet (SSRF): in staging as in production.
 
 The resolver is replaced in every test: no test looks anything up in DNS.
 """
 
 import socket
-from types import SimpleNamespace
 
 import pytest
 
 from app import outbound_urls
+from app.config import Config
 from app.errors import ValidationFailed
 from app.payments import callbacks
 
 PUBLIC = "93.184.216.34"
 
 
-@pytest.fixture
-def production(monkeypatch):
-    config = SimpleNamespace(is_production=True)
+@pytest.fixture(params=["production", "staging"])
+def production(monkeypatch, request):
+    """Settings where the guard applies: production, and staging too."""
+    config = Config(APP_ENV=request.param)
     monkeypatch.setattr(callbacks, "settings", lambda session: config)
     monkeypatch.setattr(callbacks, "clean_url", lambda session, value: value)
     return config
@@ -93,8 +95,11 @@ def test_a_name_that_resolves_to_public_addresses_is_accepted(production, dns):
     assert callbacks.clean_callback_url(None, url, "callback_url") == url
 
 
-def test_outside_production_a_local_receiver_is_allowed_and_nothing_is_resolved(monkeypatch, dns):
-    monkeypatch.setattr(callbacks, "settings", lambda session: SimpleNamespace(is_production=False))
+@pytest.mark.parametrize("env", ["development", "testing"])
+def test_on_a_laptop_and_in_tests_a_local_receiver_is_allowed_and_nothing_is_resolved(
+    monkeypatch, dns, env
+):
+    monkeypatch.setattr(callbacks, "settings", lambda session: Config(APP_ENV=env))
     monkeypatch.setattr(callbacks, "clean_url", lambda session, value: value)
 
     url = "http://127.0.0.1:8123/hooks/postcash"
@@ -102,7 +107,7 @@ def test_outside_production_a_local_receiver_is_allowed_and_nothing_is_resolved(
 
 
 def test_a_url_with_a_control_character_is_refused_everywhere(monkeypatch):
-    monkeypatch.setattr(callbacks, "settings", lambda session: SimpleNamespace(is_production=False))
+    monkeypatch.setattr(callbacks, "settings", lambda session: Config(APP_ENV="development"))
 
     with pytest.raises(ValidationFailed):
         callbacks.clean_callback_url(None, "https://shop.example/cb\x00", "callback_url")

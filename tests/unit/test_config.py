@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+
 import pytest
 
 from app import create_app
-from app.config import DEV_SECRET_KEY, Config
+from app.config import BASE_DIR, DEV_SECRET_KEY, Config
 
 PRODUCTION = {
     "APP_ENV": "production",
@@ -17,6 +21,7 @@ PRODUCTION = {
     "AT_API_KEY": "at-key",
     "GATEWAY_ALLOWED_CIDRS": ["192.0.2.0/24"],
     "GATEWAY_TOKEN": "g" * 40,
+    "METRICS_TOKEN": "m" * 32,
 }
 
 
@@ -141,3 +146,130 @@ def test_rate_limits_are_read_from_the_environment(monkeypatch):
     monkeypatch.setenv("RATELIMIT_LOGIN", "5/minute")
     config = Config.from_env()
     assert (config.RATELIMIT_PER_IP, config.RATELIMIT_LOGIN) == ("5000/minute", "5/minute")
+
+
+# -- APP_ENV ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("env", ["prod", "Production", "dev", "test", "stage", "", "production "])
+def test_an_unknown_environment_is_refused_by_name(env):
+    message = refusal(production(APP_ENV=env))
+
+    assert "APP_ENV must be one of development, testing, staging, production" in message
+    assert repr(env) in message
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        Config(),
+        Config(APP_ENV="testing", TESTING=True),
+        Config(APP_ENV="staging", SECRET_KEY="s" * 32),
+        production(),
+    ],
+    ids=["development", "testing", "staging", "production"],
+)
+def test_the_four_known_environments_start(config):
+    config.validate()
+
+
+def test_an_unknown_environment_from_the_environment_does_not_start(monkeypatch):
+    monkeypatch.setenv("APP_ENV", "prod")
+    monkeypatch.setenv("SECRET_KEY", "k" * 48)
+    with pytest.raises(RuntimeError, match="APP_ENV must be one of"):
+        create_app()
+
+
+# -- where webhooks may point (SSRF guard) ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("env", "checked"),
+    [("development", False), ("testing", False), ("staging", True), ("production", True)],
+)
+def test_webhook_addresses_are_checked_everywhere_but_a_laptop_and_the_tests(env, checked):
+    assert Config(APP_ENV=env).checks_outbound_urls is checked
+
+
+# -- HTTPS only (HSTS) ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("env", "https_only"),
+    [("development", False), ("testing", False), ("staging", True), ("production", True)],
+)
+def test_production_and_staging_are_served_over_https_only(env, https_only):
+    assert Config(APP_ENV=env).serves_https_only is https_only
+
+
+# -- /metrics ---------------------------------------------------------------------------
+
+
+def test_production_refuses_metrics_open_to_anyone():
+    assert "METRICS_TOKEN is required" in refusal(production(METRICS_TOKEN=None))
+
+
+def test_production_may_turn_metrics_off_instead_of_protecting_them():
+    production(METRICS_TOKEN=None, METRICS_ENABLED=False).validate()
+
+
+def test_metrics_settings_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("METRICS_ENABLED", "off")
+    monkeypatch.setenv("METRICS_TOKEN", "scrape-token")
+
+    config = Config.from_env()
+
+    assert config.METRICS_ENABLED is False
+    assert config.METRICS_TOKEN == "scrape-token"
+
+
+# -- API docs ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("env", "served"),
+    [("development", True), ("testing", True), ("staging", True), ("production", False)],
+)
+def test_api_docs_are_served_by_default_except_in_production(env, served):
+    assert Config(APP_ENV=env).api_docs_enabled is served
+
+
+@pytest.mark.parametrize(("value", "served"), [("on", True), ("off", False), ("1", True)])
+def test_api_docs_follow_api_docs_in_the_environment(monkeypatch, value, served):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("API_DOCS", value)
+
+    assert Config.from_env().api_docs_enabled is served
+
+
+def test_a_switch_that_is_neither_on_nor_off_does_not_start(monkeypatch):
+    monkeypatch.setenv("API_DOCS", "maybe")
+    with pytest.raises(RuntimeError, match="API_DOCS must be on or off, not 'maybe'"):
+        Config.from_env()
+
+
+# -- make run ---------------------------------------------------------------------------
+
+
+def make_run(**variables: str) -> str:
+    """The commands ``make run`` would run (``make -n``: nothing is run)."""
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    env = {k: v for k, v in os.environ.items() if k not in ("HOST", "PORT", "MAKEFLAGS")}
+    args = [
+        "make",
+        "-n",
+        "--no-print-directory",
+        "run",
+        *(f"{k}={v}" for k, v in variables.items()),
+    ]
+    done = subprocess.run(args, cwd=BASE_DIR, env=env, capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+def test_make_run_listens_on_this_machine_only_by_default():
+    assert "flask run --host 127.0.0.1 --port 5000" in make_run()
+
+
+def test_make_run_listens_where_host_says():
+    assert "flask run --host 0.0.0.0 --port 5000" in make_run(HOST="0.0.0.0")

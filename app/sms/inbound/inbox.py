@@ -29,9 +29,10 @@ from app.sms.inbound.models import ANSWERED, InboundSender, InboundSms
 
 WINDOW = timedelta(hours=1)
 # Tab, carriage return, vertical tab and form feed read as a space; every other C0
-# control character (NUL first: PostgreSQL text cannot hold it) and DEL are dropped.
+# control character (NUL first: PostgreSQL text cannot hold it), DEL and lone
+# surrogates (UTF-8 cannot encode them) are dropped.
 _AS_SPACE = re.compile(r"[\t\r\x0b\x0c]")
-_DROPPED = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_DROPPED = re.compile("[\x00-\x08\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def clean_field(value: str) -> str:
