@@ -26,6 +26,7 @@ WORST_CASE = {
     "first_name": "Marie-Thérèse-Bernadett",
     "minutes": "15",
     "attempts_left": "3",
+    "until": "31/12 23:59",
 }
 OUR_SMS_KEYS = [
     "sms.otp.p2p",
@@ -34,6 +35,8 @@ OUR_SMS_KEYS = [
     "sms.otp.remittance",
     "sms.otp.withdrawal",
     "sms.welcome",
+    "sms.pin_locked.until",
+    "sms.pin_locked.agent",
 ]
 
 

@@ -189,7 +189,12 @@ def test_the_main_menu_has_no_way_back_and_sub_menus_have_one(longest):
     assert "0 Retour" in rendered("account", "fr").body
 
 
-ERROR_PARAMS = {"attempts_left": 3, "remaining": LONGEST_AMOUNT, "limit": "monthly"}
+ERROR_PARAMS = {
+    "attempts_left": 3,
+    "remaining": LONGEST_AMOUNT,
+    "limit": "monthly",
+    "until": "31/12 23:59",
+}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -198,6 +203,7 @@ ERROR_PARAMS = {"attempts_left": 3, "remaining": LONGEST_AMOUNT, "limit": "month
     [
         *sorted(k for k in catalogs()["fr"] if k.startswith(("ussd.error.", "error."))),
         "ussd.locked",
+        "ussd.locked_until",
         "ussd.session_over",
         "ussd.unavailable",
     ],
