@@ -25,10 +25,10 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import NoReturn
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, update
+from sqlalchemy import Row, case, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -45,6 +45,23 @@ log = logging.getLogger(__name__)
 
 LOCKED_FOR_A_WHILE = "Too many wrong PINs; the account is locked until {until} UTC."
 LOCKED_UNTIL_UNLOCKED = "Too many wrong PINs; an agent must unlock the account."
+
+
+# What a PIN check reads of the customer, always from the row it has just written or
+# read (the object a caller passes may have been loaded long before, or elsewhere).
+_STATE = (
+    Customer.status,
+    Customer.failed_pin_attempts,
+    Customer.pin_locked_until,
+    Customer.pin_lock_level,
+    Customer.pin_locked_at,
+    Customer.updated_at,
+)
+
+
+def _sync(customer: Customer, row: Row[Any]) -> None:
+    for column in _STATE:
+        set_committed_value(customer, column.key, getattr(row, column.key))
 
 
 def lapsed(customer: Customer, now: datetime) -> bool:
@@ -108,12 +125,13 @@ def take_attempt(session: Session, customer: Customer) -> str:
             Customer.failed_pin_attempts < limit,
         )
         .values(failed_pin_attempts=Customer.failed_pin_attempts + 1, updated_at=now)
-        .returning(Customer.failed_pin_attempts, Customer.pin_hash)
+        .returning(*_STATE, Customer.pin_hash)
         .execution_options(synchronize_session=False)
     ).first()
-    session.refresh(customer)  # what the guarded statements left, under our row lock
     if taken is None:
+        _sync(customer, session.execute(select(*_STATE).where(Customer.id == customer.id)).one())
         raise locked_error(customer)
+    _sync(customer, taken)
     return str(taken.pin_hash)
 
 
@@ -146,7 +164,7 @@ def _lock(session: Session, customer: Customer, config: Config) -> None:
     level = next_level(customer, config, now)
     steps = config.PIN_LOCK_DURATIONS
     until = now + timedelta(seconds=steps[level - 1]) if level <= len(steps) else None
-    session.execute(
+    locked = session.execute(
         update(Customer)
         .where(Customer.id == customer.id)
         .values(
@@ -157,9 +175,10 @@ def _lock(session: Session, customer: Customer, config: Config) -> None:
             pin_locked_at=now,
             updated_at=now,
         )
+        .returning(*_STATE)
         .execution_options(synchronize_session=False)
-    )
-    session.refresh(customer)
+    ).one()
+    _sync(customer, locked)
     revoke_other_tokens(session, "customer", customer.id, keep_token_id=None)
     record(
         session,
