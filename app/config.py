@@ -206,6 +206,8 @@ class Config:
         locks = self.PIN_LOCK_DURATIONS
         if not isinstance(locks, list) or not all(type(s) is int and s > 0 for s in locks):
             problems.append("PIN_LOCK_DURATIONS must be a JSON list of positive seconds")
+        if type(self.PIN_LOCK_DECAY) is not int or self.PIN_LOCK_DECAY < 0:
+            problems.append("PIN_LOCK_DECAY must be a number of seconds")
         if self.is_production:
             if self.DEBUG:
                 problems.append("debug must be off in production")
