@@ -95,14 +95,42 @@ def take_attempt(session: Session, customer: Customer) -> str:
     """Count one attempt before any hashing; the PIN hash to compare with, as stored now.
 
     ``AccountLocked`` (nothing counted) when the customer is locked or has no
-    attempt left. A lock whose time has passed is lifted first.
+    attempt left. A lock whose time has passed is lifted, then the attempt taken.
     """
     now = clock.now()
     limit = settings(session).PIN_MAX_ATTEMPTS
+    taken = _take(session, customer.id, limit, now)
+    if taken is None:  # locked, or a lock just over (lifted here or by a racing check)
+        _lift_if_over(session, customer.id, now)
+        taken = _take(session, customer.id, limit, now)
+    if taken is None:
+        _sync(customer, session.execute(select(*_STATE).where(Customer.id == customer.id)).one())
+        raise locked_error(customer)
+    _sync(customer, taken)
+    return str(taken.pin_hash)
+
+
+def _take(session: Session, customer_id: str, limit: int, now: datetime) -> Row[Any] | None:
+    return session.execute(
+        update(Customer)
+        .where(
+            Customer.id == customer_id,
+            Customer.status != "locked",
+            Customer.failed_pin_attempts < limit,
+        )
+        .values(failed_pin_attempts=Customer.failed_pin_attempts + 1, updated_at=now)
+        .returning(*_STATE, Customer.pin_hash)
+        .execution_options(synchronize_session=False)
+    ).first()
+
+
+def _lift_if_over(session: Session, customer_id: str, now: datetime) -> None:
+    """End a temporary lock whose time has passed: active again (a frozen customer stays
+    frozen), every attempt back."""
     lifted = session.execute(
         update(Customer)
         .where(
-            Customer.id == customer.id,
+            Customer.id == customer_id,
             Customer.pin_locked_until.is_not(None),
             Customer.pin_locked_until <= now,
         )
@@ -116,23 +144,7 @@ def take_attempt(session: Session, customer: Customer) -> str:
         .execution_options(synchronize_session=False)
     ).first()
     if lifted is not None:
-        log.info("customer %s: PIN lock over", customer.id)
-    taken = session.execute(
-        update(Customer)
-        .where(
-            Customer.id == customer.id,
-            Customer.status != "locked",
-            Customer.failed_pin_attempts < limit,
-        )
-        .values(failed_pin_attempts=Customer.failed_pin_attempts + 1, updated_at=now)
-        .returning(*_STATE, Customer.pin_hash)
-        .execution_options(synchronize_session=False)
-    ).first()
-    if taken is None:
-        _sync(customer, session.execute(select(*_STATE).where(Customer.id == customer.id)).one())
-        raise locked_error(customer)
-    _sync(customer, taken)
-    return str(taken.pin_hash)
+        log.info("customer %s: PIN lock over", customer_id)
 
 
 def give_back(session: Session, customer: Customer) -> None:

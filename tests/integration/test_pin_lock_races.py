@@ -4,6 +4,7 @@ right PIN after the burst is refused, whatever the door (REST, USSD, every domai
 function that asks for a PIN). The conftest checks the ledger after each test."""
 
 import threading
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -164,3 +165,36 @@ def test_every_pin_check_takes_its_attempt_first(runtime, awa, bruno, compared, 
     assert isinstance(together(1, lambda _: attempt(factories.PIN))[0], AccountLocked)
     assert state_of(runtime, awa) == ("locked", 3)
     assert balance_of(runtime, awa) == 100_000
+
+
+def lock_awa(app):
+    for _ in range(3):
+        app.test_client().post(LOGIN, json={"msisdn": AWA, "pin": WRONG})
+
+
+def test_right_pins_at_once_when_a_lock_is_over_all_get_in(app, runtime, awa, clock):
+    lock_awa(app)
+    clock.advance(minutes=15)
+
+    def right(_):
+        return app.test_client().post(LOGIN, json={"msisdn": AWA, "pin": factories.PIN})
+
+    assert [r.status_code for r in together(10, right)] == [200] * 10
+    assert state_of(runtime, awa) == ("active", 0)
+
+
+def test_wrong_pins_at_once_when_a_lock_is_over_lock_again_for_longer(
+    app, runtime, awa, clock, compared
+):
+    lock_awa(app)
+    clock.advance(minutes=15)
+    compared.clear()
+
+    def wrong(_):
+        return app.test_client().post(LOGIN, json={"msisdn": AWA, "pin": WRONG})
+
+    answers = [r.get_json() for r in together(30, wrong)]
+    assert len(compared) == 3
+    (locking,) = [a for a in answers if a.get("attempts_left") == 0]
+    assert locking["locked_until"] == (clock.now() + timedelta(hours=1)).isoformat()
+    assert state_of(runtime, awa) == ("locked", 3)
