@@ -73,6 +73,8 @@ DEFAULT_KYC_TIERS: dict[str, dict[str, int]] = {
     "full": {"balance": 5_000_000, "single": 2_000_000, "daily": 5_000_000, "monthly": 20_000_000},
 }
 
+DEFAULT_PIN_LOCKS = (15 * 60, 3600, 24 * 3600)  # seconds: 15 min, 1 h, 24 h, then an agent
+
 # Bands are (upper bound inclusive, fee). An amount above the last band is refused
 # by the KYC limits long before it reaches the grid; the last band covers it anyway.
 DEFAULT_TARIFFS: dict[str, list[list[int]]] = {
@@ -150,6 +152,11 @@ class Config:
     STAFF_LOGIN_MAX_FAILURES: int = 5  # in a row, then locked until an admin unlocks
     STAFF_LOGIN_BURST: int = 20  # failures across all staff within the window: alert
     STAFF_LOGIN_BURST_WINDOW: int = 5 * 60
+    # Wrong PINs lock for these many seconds, one step further at each lock in a row;
+    # the lock after the last step lasts until an agent or admin unlocks. A customer
+    # not locked for PIN_LOCK_DECAY seconds starts again at the first step.
+    PIN_LOCK_DURATIONS: list[int] = field(default_factory=lambda: list(DEFAULT_PIN_LOCKS))
+    PIN_LOCK_DECAY: int = 30 * 24 * 3600
     OTP_TTL: int = 5 * 60
     OTP_MAX_ATTEMPTS: int = 3
     OTP_RESEND_COOLDOWN: int = 60
@@ -236,6 +243,8 @@ class Config:
             "KYC_TIERS": _env_json("KYC_TIERS", DEFAULT_KYC_TIERS),
             "TARIFFS": _env_json("TARIFFS", DEFAULT_TARIFFS),
             "COMMISSIONS": _env_json("COMMISSIONS", DEFAULT_COMMISSIONS),
+            "PIN_LOCK_DURATIONS": _env_json("PIN_LOCK_DURATIONS", list(DEFAULT_PIN_LOCKS)),
+            "PIN_LOCK_DECAY": _env_int("PIN_LOCK_DECAY", 30 * 24 * 3600),
             "REMITTANCE_TTL_DAYS": _env_int("REMITTANCE_TTL_DAYS", 30),
             "CUSTOMER_TOKEN_TTL": _env_int("CUSTOMER_TOKEN_TTL", 15 * 60),
             "AGENT_TOKEN_TTL": _env_int("AGENT_TOKEN_TTL", 8 * 3600),
@@ -293,6 +302,11 @@ class Config:
         weak_key = not self.SECRET_KEY or self.SECRET_KEY == DEV_SECRET_KEY
         if not self.is_development and not self.TESTING and weak_key:
             problems.append("SECRET_KEY must be set outside development")
+        locks = self.PIN_LOCK_DURATIONS
+        if not isinstance(locks, list) or not all(type(s) is int and s > 0 for s in locks):
+            problems.append("PIN_LOCK_DURATIONS must be a JSON list of positive seconds")
+        if type(self.PIN_LOCK_DECAY) is not int or self.PIN_LOCK_DECAY < 0:
+            problems.append("PIN_LOCK_DECAY must be a number of seconds")
         if self.is_production:
             if self.DEBUG:
                 problems.append("debug must be off in production")

@@ -8,6 +8,7 @@ the customer-facing message in the catalogs.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 
@@ -125,10 +126,20 @@ class InvalidPin(DomainError):
 
 
 class AccountLocked(DomainError):
-    """Locked after wrong PINs; an agent or admin unlocks it."""
+    """Locked after wrong PINs: until ``locked_until`` (ISO 8601 UTC), or, when it is
+    null, until an agent or admin unlocks it. ``until`` is the same moment as a datetime
+    for the channels that print it."""
 
     code = "account_locked"
     title = "Account locked"
+
+    def __init__(
+        self, detail: str | None = None, *, until: datetime | None = None, **extra: Any
+    ) -> None:
+        super().__init__(
+            detail, locked_until=until.isoformat() if until is not None else None, **extra
+        )
+        self.until = until
 
 
 class AccountFrozen(DomainError):

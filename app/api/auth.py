@@ -74,11 +74,15 @@ def _token_body(issued: login.IssuedToken) -> dict[str, object]:
 class CustomerLogin(Resource):
     @ns.expect(customer_login_model, validate=False)
     @ns.response(200, "Signed in", token_model)
-    @ns.response(401, "unauthorized: unknown number")
-    @ns.response(422, "invalid_pin (with attempts_left) or account_locked")
+    @ns.response(
+        422,
+        "invalid_pin (with attempts_left; an unknown number too) or account_locked "
+        "(with locked_until, null until an agent unlocks)",
+    )
     @limit_by_msisdn_and_ip("RATELIMIT_LOGIN")
     def post(self):  # type: ignore[no-untyped-def]
-        """A customer signs in with number and PIN. Three wrong PINs lock the account."""
+        """A customer signs in with number and PIN. Three wrong PINs lock the account
+        (15 min, then 1 h, then 24 h, then until an agent or admin unlocks it)."""
         data = load(CustomerLoginSchema())
         with transaction() as session:
             issued = login.login_customer(session, msisdn=data["msisdn"], pin=data["pin"])

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from app.agents.staff import authenticate_staff
 from app.auth.tokens import issue_token
 from app.customers import service as customers
-from app.errors import Unauthorized
 
 log = logging.getLogger(__name__)
 
@@ -31,13 +30,14 @@ class IssuedToken:
 def login_customer(session: Session, *, msisdn: str, pin: str) -> IssuedToken:
     """A token for the customer behind ``msisdn`` if ``pin`` is right.
 
-    An unknown number is ``unauthorized``; a wrong PIN is ``invalid_pin`` with
-    ``attempts_left`` and the last one ``account_locked`` (both keep the counted
-    attempt: they are raised with ``commit=True``).
+    A wrong PIN is ``invalid_pin`` with ``attempts_left`` and the last one
+    ``account_locked`` with ``locked_until`` (both keep the counted attempt: they
+    are raised with ``commit=True``). An unknown number is answered exactly as a
+    first wrong PIN, after the same hashing work, so that it is not told apart.
     """
     customer = customers.find_by_msisdn(session, msisdn)
     if customer is None:
-        raise Unauthorized("Unknown number or wrong PIN.")
+        customers.refuse_unknown_number(session, pin)
     customers.verify_pin(session, customer, pin)
     token, ttl = issue_token(session, "customer", customer.id)
     log.info("customer %s signed in", customer.id)

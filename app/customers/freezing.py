@@ -30,6 +30,7 @@ from app.audit.reasons import operator_reason
 from app.auth.principal import Principal
 from app.clock import clock
 from app.customers.models import Customer
+from app.customers.pin_locks import pin_locked
 from app.errors import NotFound
 from app.ledger import chart
 from app.remittances import lifecycle as remittance_lifecycle
@@ -81,12 +82,13 @@ def freeze_customer(
 def unfreeze_customer(
     session: Session, customer_id: str, *, reason: str, by: Principal | None = None
 ) -> Customer:
-    """Let money leave the wallet again; a customer frozen while PIN-locked stays locked."""
+    """Let money leave the wallet again; a customer frozen while PIN-locked stays locked
+    (until that lock ends, when it is a temporary one)."""
     why = operator_reason(reason)
     customer = _locked(session, customer_id)
     if customer.status != "frozen":
         return customer
-    locked = customer.failed_pin_attempts >= settings(session).PIN_MAX_ATTEMPTS
+    locked = pin_locked(customer, settings(session), clock.now())
     customer.status = "locked" if locked else "active"
     customer.updated_at = clock.now()
     ledger.set_status(session, chart.wallet(customer.id), "active")

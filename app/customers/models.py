@@ -38,6 +38,7 @@ class Customer(Base):
         CheckConstraint(f"kyc_tier IN {KYC_TIERS!r}", name="kyc_tier_known"),
         CheckConstraint(f"status IN {CUSTOMER_STATUSES!r}", name="status_known"),
         CheckConstraint("failed_pin_attempts >= 0", name="failed_pin_attempts_non_negative"),
+        CheckConstraint("pin_lock_level >= 0", name="pin_lock_level_non_negative"),
         # One identity document backs at most one wallet.
         UniqueConstraint("id_type", "id_number"),
     )
@@ -51,6 +52,11 @@ class Customer(Base):
     status: Mapped[str] = mapped_column(String(10), default="active")
     failed_pin_attempts: Mapped[int] = mapped_column(Integer, default=0)
     pin_hash: Mapped[str] = mapped_column(String(255))
+    # PIN lockout (``pin_locks.py``): when a temporary lock ends (None while locked: until
+    # an agent unlocks), how many locks in a row so far, and when the last one began.
+    pin_locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pin_lock_level: Mapped[int] = mapped_column(Integer, default=0)
+    pin_locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     id_type: Mapped[str | None] = mapped_column(String(24))
     id_number: Mapped[str | None] = mapped_column(String(40))
     kyc_verified_by: Mapped[str | None] = mapped_column(String(36))

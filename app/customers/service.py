@@ -2,8 +2,9 @@
 
 Every function takes the caller's session and never commits. A wrong PIN is
 raised with ``commit=True`` so the counted attempt (and the lock on the last
-one) survives the refusal. Counters and status changes are single guarded
-UPDATE statements, so two wrong PINs racing on PostgreSQL both count.
+one) survives the refusal. Attempts are taken by guarded UPDATE statements
+before the PIN is hashed (``pin_locks``), so PINs racing on PostgreSQL are
+compared one after the other and never more than the limit allows.
 """
 
 from __future__ import annotations
@@ -12,16 +13,16 @@ import logging
 import re
 from typing import NoReturn
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from app import ledger
 from app.audit import record
 from app.auth.principal import Principal
 from app.auth.tokens import revoke_other_tokens
 from app.clock import clock
+from app.customers import pin_locks
 from app.customers.models import (
     ID_TYPES,
     KYC_TIERS,
@@ -32,10 +33,9 @@ from app.customers.models import (
     new_id,
 )
 from app.customers.msisdn import normalize_msisdn, try_normalize_msisdn
-from app.customers.pins import check_pin, hash_pin, validate_pin
+from app.customers.pins import check_pin, check_pin_of_nobody, hash_pin, validate_pin
 from app.errors import (
     AccountFrozen,
-    AccountLocked,
     Conflict,
     Forbidden,
     InvalidPin,
@@ -234,51 +234,33 @@ def find_by_msisdn(session: Session, raw_msisdn: str) -> Customer | None:
 
 
 def verify_pin(session: Session, customer: Customer, pin: str) -> None:
-    """Accept the right PIN (and reset the counter) or count a wrong one.
+    """Accept the right PIN (the counter starts again) or count a wrong one.
 
-    The ``PIN_MAX_ATTEMPTS``-th wrong PIN in a row locks the customer and ends
-    their sessions; only an agent or admin unlocks (``unlock_customer``). The
-    counter says so too: a frozen customer keeps the status ``frozen`` and is
-    PIN-locked all the same, so freezing never reopens PIN guessing.
+    The attempt is taken before the PIN is hashed (``pin_locks``), so a burst of
+    PINs sent at once is compared at most ``PIN_MAX_ATTEMPTS`` times; the last
+    wrong one locks the customer for a while (longer each time, in the end until
+    an agent or admin unlocks) and ends their sessions. A frozen customer is
+    PIN-locked all the same (the counter says so), so freezing never reopens
+    PIN guessing.
     """
-    limit = settings(session).PIN_MAX_ATTEMPTS
-    if customer.status == "locked" or customer.failed_pin_attempts >= limit:
-        raise AccountLocked("Too many wrong PINs; an agent must unlock the account.")
-    if check_pin(customer.pin_hash, pin):
-        if customer.failed_pin_attempts:
-            _set(session, customer, failed_pin_attempts=0)
+    pin_hash = pin_locks.take_attempt(session, customer)
+    if check_pin(pin_hash, pin):
+        pin_locks.give_back(session, customer)
         return
-    attempts = session.execute(
-        update(Customer)
-        .where(Customer.id == customer.id)
-        .values(failed_pin_attempts=Customer.failed_pin_attempts + 1, updated_at=clock.now())
-        .returning(Customer.failed_pin_attempts)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
-    set_committed_value(customer, "failed_pin_attempts", attempts)
-    if attempts < limit:
-        raise InvalidPin("Wrong PIN.", attempts_left=limit - attempts, commit=True)
-    session.execute(
-        update(Customer)
-        .where(Customer.id == customer.id, Customer.status == "active")
-        .values(status="locked", updated_at=clock.now())
-        .execution_options(synchronize_session=False)
-    )
-    session.refresh(customer)
-    revoke_other_tokens(session, "customer", customer.id, keep_token_id=None)
-    record(
-        session,
-        actor_role="system",
-        actor_id=None,
-        action="customer.lock",
-        target_type="customer",
-        target_id=customer.id,
-        after={"status": customer.status, "failed_pin_attempts": attempts},
-    )
-    log.warning("customer %s locked after %d wrong PINs", customer.id, attempts)
-    raise AccountLocked(
-        "Too many wrong PINs; an agent must unlock the account.", attempts_left=0, commit=True
-    )
+    pin_locks.keep_wrong(session, customer)
+
+
+def refuse_unknown_number(session: Session, pin: str) -> NoReturn:
+    """Answer a PIN typed for a number nobody holds as a first wrong PIN is answered.
+
+    Same error, same text, same ``attempts_left`` and the same argon2 work (against
+    a dummy hash of the same parameters), so that signing in does not tell
+    whether a number has an account. (The next tries tell: a real account counts
+    down and locks; see docs/PIN_LOCKS.md for why that is accepted.)
+    """
+    config = settings(session)
+    check_pin_of_nobody(pin, fast=config.TESTING)
+    raise InvalidPin("Wrong PIN.", attempts_left=max(config.PIN_MAX_ATTEMPTS - 1, 0))
 
 
 def _set(session: Session, customer: Customer, **values: object) -> None:
@@ -289,9 +271,9 @@ def _set(session: Session, customer: Customer, **values: object) -> None:
 
 
 def ensure_can_transact(customer: Customer) -> None:
-    """Refuse any money movement by a locked or frozen customer."""
-    if customer.status == "locked":
-        raise AccountLocked("Too many wrong PINs; an agent must unlock the account.")
+    """Refuse any money movement by a PIN-locked (until the lock ends) or frozen customer."""
+    if customer.status == "locked" and not pin_locks.lapsed(customer, clock.now()):
+        raise pin_locks.locked_error(customer)
     if customer.status == "frozen":
         raise AccountFrozen("This account is frozen.")
 
@@ -323,14 +305,27 @@ def _require_staff(by: Principal, *roles: str) -> None:
 
 
 def unlock_customer(session: Session, customer_id: str, *, by: Principal) -> Customer:
-    """Lift a PIN lockout (agent or admin). Unlocking an active customer only resets
-    the counter; a frozen customer stays frozen (freezing is a different decision)."""
+    """Lift a PIN lockout (agent or admin), temporary or not, and restart the escalation:
+    the next lock is a first one again (``pin_locks``). Unlocking an active customer
+    only resets the counter; a frozen customer stays frozen (a different decision)."""
     _require_staff(by, *STAFF_ROLES)
     customer = get_customer(session, customer_id)
     if customer.status == "frozen":
         raise InvalidState("A frozen account cannot be unlocked.")
-    before = {"status": customer.status, "failed_pin_attempts": customer.failed_pin_attempts}
-    _set(session, customer, status="active", failed_pin_attempts=0)
+    before = {
+        "status": customer.status,
+        "failed_pin_attempts": customer.failed_pin_attempts,
+        "lock_level": customer.pin_lock_level,
+    }
+    _set(
+        session,
+        customer,
+        status="active",
+        failed_pin_attempts=0,
+        pin_locked_until=None,
+        pin_lock_level=0,
+        pin_locked_at=None,
+    )
     record(
         session,
         actor_role=by.role,
@@ -339,7 +334,7 @@ def unlock_customer(session: Session, customer_id: str, *, by: Principal) -> Cus
         target_type="customer",
         target_id=customer.id,
         before=before,
-        after={"status": "active", "failed_pin_attempts": 0},
+        after={"status": "active", "failed_pin_attempts": 0, "lock_level": 0},
     )
     log.info("customer %s unlocked by %s", customer.id, by.key)
     return customer

@@ -24,10 +24,10 @@ from app.customers import service
 from app.customers.models import Customer
 from app.customers.msisdn import try_normalize_msisdn
 from app.errors import DomainError
-from app.i18n import error_message, translate
+from app.i18n import translate
 from app.runtime import current_runtime, transaction
 from app.ussd import sessions
-from app.ussd.failures import LOCKED, error_screen
+from app.ussd.failures import error_screen
 from app.ussd.machine import (
     Context,
     Position,
@@ -69,8 +69,9 @@ def _answer(request: UssdRequest) -> Reply:
     try:
         with transaction() as session:
             customer = service.find_by_msisdn(session, msisdn)
-            if customer is not None and customer.status != "active":
-                return _blocked(customer)
+            blocked = _blocked(customer)
+            if blocked is not None:
+                return blocked
             start = MAIN if customer is not None else "register"
             opened = sessions.open_session(session, request.session_id, msisdn, start)
             if not opened.owned:  # a session id replayed from another number
@@ -114,11 +115,17 @@ def _client_key(request: UssdRequest) -> str:
     return f"ussd:{sessions.session_digest(request.session_id)}:{len(request.inputs)}"
 
 
-def _blocked(customer: Customer) -> Reply:
-    """A locked account learns how to unlock it, a frozen one whom to call; nothing else."""
-    if customer.status == "locked":
-        return Reply.end(translate(LOCKED, customer.language))
-    return Reply.end(error_message("account_frozen", customer.language))
+def _blocked(customer: Customer | None) -> Reply | None:
+    """A PIN-locked account learns until when and how to unlock it, a frozen one whom to
+    call; nothing else. A PIN lock whose time is over blocks nothing (the next PIN
+    check lifts it)."""
+    if customer is None or customer.status == "active":
+        return None
+    try:
+        service.ensure_can_transact(customer)
+    except DomainError as exc:
+        return error_screen(exc, MAIN, customer.language)
+    return None
 
 
 def _render(position: Position, ctx: Context) -> tuple[Reply, Shown | None]:

@@ -11,24 +11,28 @@ The text is looked up from the most specific catalog key to the general one:
 4. ``error.<code>`` through ``error_message``, shared with SMS.
 
 ``<flow>`` is the first part of the screen's name (``send``, ``withdraw``, ``claim``).
-A locked account gets the locked screen, whatever the flow.
+A locked account gets the locked screen, whatever the flow: until when it is
+locked, or (a lock that only an agent lifts) how to unlock it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from app.customers.pin_locks import until_text
 from app.errors import AccountLocked, DomainError, ValidationFailed
 from app.i18n import error_message, has_key, translate
+from app.runtime import current_runtime
 from app.ussd import formats
 from app.ussd.protocol import Reply
 
 LOCKED = "ussd.locked"
+LOCKED_UNTIL = "ussd.locked_until"
 
 
 def error_screen(exc: DomainError, flow: str, language: str) -> Reply:
     if isinstance(exc, AccountLocked):
-        return Reply.end(translate(LOCKED, language))
+        return locked_screen(exc, language)
     params = _params(exc.extra)
     for key in _keys(exc, flow):
         if has_key(key):
@@ -37,6 +41,14 @@ def error_screen(exc: DomainError, flow: str, language: str) -> Reply:
             except KeyError:  # the error did not carry what this text needs
                 continue
     return Reply.end(error_message(exc.code, language, **params))
+
+
+def locked_screen(exc: AccountLocked, language: str) -> Reply:
+    """Until when the account is locked and how to open it sooner, or how to unlock it."""
+    if exc.until is None:
+        return Reply.end(translate(LOCKED, language))
+    until = until_text(exc.until, current_runtime().config.TIMEZONE)
+    return Reply.end(translate(LOCKED_UNTIL, language, until=until))
 
 
 def _keys(exc: DomainError, flow: str) -> list[str]:

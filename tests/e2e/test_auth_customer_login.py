@@ -1,4 +1,6 @@
-"""POST /auth/login and /auth/logout: number + PIN, lockout after three wrong PINs, expiry."""
+"""POST /auth/login and /auth/logout: number + PIN, lockout after three wrong PINs, expiry.
+
+How long a lock lasts, and how it escalates, is in test_pin_locks.py."""
 
 import pytest
 
@@ -76,10 +78,10 @@ def test_locking_signs_out_the_sessions_already_open(client, awa):
     assert client.get("/api/v1/me", headers=headers).status_code == 401
 
 
-def test_an_unknown_number_is_unauthorized(client, awa):
+def test_an_unknown_number_is_answered_as_a_wrong_pin(client, awa):
     response = login(client, msisdn="+242069999999")
-    assert response.status_code == 401
-    assert response.get_json()["code"] == "unauthorized"
+    assert response.status_code == 422
+    assert response.get_json()["code"] == "invalid_pin"
 
 
 def test_a_malformed_pin_is_a_validation_error_and_costs_no_attempt(client, awa):

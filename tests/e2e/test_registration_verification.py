@@ -206,7 +206,7 @@ def test_sign_in_before_verification_is_answered_as_for_an_unknown_number(client
         "/api/v1/auth/login", json={"msisdn": "+242069999999", "pin": factories.PIN}
     )
 
-    assert pending.status_code == unknown.status_code == 401
+    assert pending.status_code == unknown.status_code == 422  # as a first wrong PIN
     assert pending.get_json() == unknown.get_json()
 
 

@@ -87,6 +87,15 @@ def test_a_locked_account_gets_the_unlock_hint_and_nothing_moves(client, app, ru
         for _ in range(3):
             with suppress(DomainError):
                 verify_pin(session, customer, "0000")
+    assert answer(client, app, awa.msisdn, f"ENVOI {bruno.msisdn} 5000").startswith(
+        "PostCash : compte bloqué jusqu'au "
+    )
+    assert wallet_of(runtime, awa) == 100_000
+
+
+def test_a_lock_only_an_agent_lifts_gets_the_counter_hint(client, app, runtime, awa, bruno):
+    with transaction(runtime) as session:
+        session.get(Customer, awa.id).status = "locked"  # pin_locked_until None: an agent
     assert answer(client, app, awa.msisdn, f"ENVOI {bruno.msisdn} 5000") == (
         "PostCash : votre compte est bloqué après trop de PIN incorrects. "
         "Passez au guichet de la poste avec votre pièce d'identité pour le débloquer."

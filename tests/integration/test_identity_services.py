@@ -164,9 +164,10 @@ def test_concurrent_wrong_pins_are_each_counted(runtime):
         assert service.get_customer(session, awa.id).failed_pin_attempts == 2
 
 
-def test_an_unknown_number_cannot_sign_in(session):
-    with pytest.raises(Unauthorized):
+def test_an_unknown_number_cannot_sign_in_and_is_told_as_a_first_wrong_pin(session):
+    with pytest.raises(InvalidPin) as refused:
         login_customer(session, msisdn="+242069999999", pin="2580")
+    assert refused.value.extra == {"attempts_left": 2}
 
 
 def test_an_agent_token_works_until_the_last_second_of_its_eight_hours(session, clock):

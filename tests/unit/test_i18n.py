@@ -26,6 +26,7 @@ WORST_CASE = {
     "first_name": "Marie-Thérèse-Bernadett",
     "minutes": "15",
     "attempts_left": "3",
+    "until": "31/12 23:59",
 }
 OUR_SMS_KEYS = [
     "sms.otp.p2p",
@@ -35,6 +36,8 @@ OUR_SMS_KEYS = [
     "sms.otp.withdrawal",
     "sms.otp.registration",
     "sms.welcome",
+    "sms.pin_locked.until",
+    "sms.pin_locked.agent",
 ]
 
 

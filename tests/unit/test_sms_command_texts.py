@@ -46,6 +46,7 @@ def worst_case(language):
         "max_tx": LONGEST_AMOUNT,
         "max_day": LONGEST_AMOUNT,
         "seconds": "3600",
+        "until": "31/12 23:59",
         "lines": longest_statement(language),
     }
 
@@ -64,6 +65,7 @@ def test_the_channel_has_its_answers():
         "smscmd.help",
         "smscmd.unknown_sender",
         "smscmd.locked",
+        "smscmd.locked_until",
         "smscmd.limit.sms_single",
         "smscmd.limit.sms_daily",
         "smscmd.resend.wait",

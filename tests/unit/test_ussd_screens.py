@@ -194,6 +194,7 @@ ERROR_PARAMS = {
     "remaining": LONGEST_AMOUNT,
     "limit": "monthly",
     "minutes": 1440,
+    "until": "31/12 23:59",
 }
 
 
@@ -203,6 +204,7 @@ ERROR_PARAMS = {
     [
         *sorted(k for k in catalogs()["fr"] if k.startswith(("ussd.error.", "error."))),
         "ussd.locked",
+        "ussd.locked_until",
         "ussd.session_over",
         "ussd.unavailable",
     ],

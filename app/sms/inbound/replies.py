@@ -16,7 +16,8 @@ from typing import Any
 
 from app.clock import LOCAL_TZ
 from app.config import Config
-from app.errors import DomainError, LimitExceeded, RateLimited, ValidationFailed
+from app.customers.pin_locks import until_text
+from app.errors import AccountLocked, DomainError, LimitExceeded, RateLimited, ValidationFailed
 from app.i18n import DEFAULT_LANGUAGE, has_key, translate
 from app.i18n.catalog import catalogs
 from app.money import format_amount, group_thousands
@@ -58,6 +59,13 @@ def caps(config: Config) -> dict[str, str]:
         "max_tx": format_amount(config.SMS_MAX_TX_AMOUNT, config.CURRENCY),
         "max_day": format_amount(config.SMS_MAX_DAILY_AMOUNT, config.CURRENCY),
     }
+
+
+def locked(exc: AccountLocked, config: Config) -> Reply:
+    """Locked after wrong PINs: until when (and how to open it sooner), or how to unlock."""
+    if exc.until is None:
+        return Reply("smscmd.locked")
+    return Reply("smscmd.locked_until", {"until": until_text(exc.until, config.TIMEZONE)})
 
 
 def refusal(exc: DomainError, command: Command, config: Config) -> Reply:

@@ -37,7 +37,7 @@ from app.sms.inbound.commands import HANDLERS
 from app.sms.inbound.inbox import IncomingSms
 from app.sms.inbound.models import InboundSms
 from app.sms.inbound.parser import Command, parse, redact
-from app.sms.inbound.replies import Reply, refusal
+from app.sms.inbound.replies import Reply, locked, refusal
 from app.sms.models import SmsMessage
 from app.sms.service import send_sms
 
@@ -110,9 +110,9 @@ def _answer(session: Session, customer: Customer | None, command: Command) -> Re
     try:
         ensure_can_transact(customer)
         reply = HANDLERS[command.name](session, customer, command)
-    except AccountLocked:
+    except AccountLocked as exc:
         savepoint.rollback()
-        return Reply("smscmd.locked")
+        return locked(exc, settings(session))
     except DomainError as exc:
         if exc.commit:
             savepoint.commit()
