@@ -213,3 +213,19 @@ def session(uow):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def client(app):  # type: ignore[no-untyped-def]
     return app.test_client()
+
+
+@pytest.fixture
+def awa_balance():  # type: ignore[no-untyped-def]
+    """What ``awa`` holds; a module whose story needs another sum overrides this fixture."""
+    return 100_000
+
+
+@pytest.fixture
+def awa(runtime, awa_balance):  # type: ignore[no-untyped-def]
+    """Awa Mabiala, a registered basic customer holding ``awa_balance`` francs."""
+    from app.runtime import transaction
+    from tests import factories
+
+    with transaction(runtime) as session:
+        return factories.customer(session, balance=awa_balance)
