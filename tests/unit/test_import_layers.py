@@ -226,3 +226,19 @@ def test_the_walk_sees_function_level_and_relative_imports(tmp_path):
         ("app.ledger.chart", 2),
         ("app.pkg.other", 3),
     ]
+
+
+def test_no_modules_of_one_package_import_each_other_in_a_cycle():
+    # reports/daily.py and reports/sources.py did, over OperationTotals (now reports/totals.py).
+    # Modules at the root of app/ are units of the layer table, checked above.
+    modules = all_modules()
+    edges: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for module, path in modules.items():
+        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+        for target, line in imports_of(module, path, modules):
+            if package != "app" and target != module and target.rpartition(".")[0] == package:
+                edges[(module, target)].append(f"{path.relative_to(ROOT)}:{line}")
+    found = cycle_edges(edges)
+    assert not found, "modules importing each other: " + ", ".join(
+        f"{a} -> {b} ({edges[(a, b)][0]})" for a, b in sorted(found)
+    )
