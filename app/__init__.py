@@ -130,12 +130,22 @@ def register_proxy_fix(app: Flask, config: Config) -> None:
 
 
 def register_domain_hooks() -> None:
-    """Follow-ups domain packages attach to each other's events (receipts on completion)."""
+    """Every hook and report source a package attaches to another's, in one place.
+
+    Nothing registers itself when imported: what runs on a transfer's completion
+    or reversal, the ledger's extra invariants, the counter's and the daily
+    report's sources are all listed here (docs/CONVENTIONS.md, "Hooks").
+    Registering twice is harmless.
+    """
     from app.payments import wiring as payments
+    from app.remittances import wiring as remittances
+    from app.reports import sources as report_sources
     from app.transfers import receipts
 
-    receipts.register()
-    payments.register()
+    receipts.register()  # receipts of p2p, cash-in, withdrawal (transfers.lifecycle)
+    payments.register()  # bills and merchant payments: completion and reversal
+    remittances.register()  # ledger invariant remit:payable, the counter's day report
+    report_sources.register()  # transfers and remittances in the daily report
 
 
 def register_api(app: Flask, config: Config) -> None:

@@ -33,8 +33,10 @@ def _is_network(value: object) -> bool:
 ENVIRONMENTS = ("development", "testing", "staging", "production")
 # Where a webhook address may point into our own network (a receiver on the laptop).
 LOCAL_ENVIRONMENTS = ("development", "testing")
-_SWITCH = {"1": True, "on": True, "true": True, "yes": True}
-_SWITCH.update({"0": False, "off": False, "false": False, "no": False})
+_SWITCH = {
+    **{"1": True, "on": True, "true": True, "yes": True},
+    **{"0": False, "off": False, "false": False, "no": False},
+}
 
 
 def _env(name: str, default: str | None = None) -> str | None:

@@ -1,7 +1,7 @@
 """Seeding: the chart of accounts always, demo data in development only.
 
 Every step is idempotent (find-or-create), so ``make run`` twice changes nothing.
-Domain packages add their demo steps to ``DEMO_STEPS``.
+A domain package with demo data adds its step to the list ``DEMO_STEPS``.
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ from app.ledger.chart import ensure_chart
 from app.payments.demo import seed_demo_billers
 from app.runtime import settings
 
-DEMO_STEPS: list[Callable[[Session], None]] = []
-DEMO_STEPS.append(seed_demo_identities)  # admin, Poto-Poto agent, customers: docs/DEMO.md
-DEMO_STEPS.append(seed_demo_billers)  # electricity, water, TV, city taxes, passport fee
+DEMO_STEPS: list[Callable[[Session], None]] = [
+    seed_demo_identities,  # admin, Poto-Poto agent, customers: docs/DEMO.md
+    seed_demo_billers,  # electricity, water, TV, city taxes, passport fee
+]
 
 
 def seed(session: Session, *, demo: bool) -> None:

@@ -31,3 +31,33 @@ def committed(runtime, write):
         result = write(uow.session)
         uow.commit()
     return result
+
+
+def race(app, runtime, n, work):
+    """Run ``work(session, i)`` as ``n`` requests released at once; their results.
+
+    Each thread is its own request: its own app context and unit of work
+    (``transaction``), so it commits or rolls back alone. A domain error is
+    returned as its ``code``.
+    """
+    from app.errors import DomainError
+    from app.runtime import transaction
+
+    barrier = threading.Barrier(n)
+    outcomes = [None] * n
+
+    def run(i):
+        with app.app_context():
+            barrier.wait()
+            try:
+                with transaction(runtime) as session:
+                    outcomes[i] = work(session, i)
+            except DomainError as exc:
+                outcomes[i] = exc.code
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes

@@ -213,3 +213,25 @@ def session(uow):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def client(app):  # type: ignore[no-untyped-def]
     return app.test_client()
+
+
+@pytest.fixture
+def awa_balance():  # type: ignore[no-untyped-def]
+    """What ``awa`` holds; a module whose story needs another sum overrides this fixture."""
+    return 100_000
+
+
+@pytest.fixture
+def awa_msisdn():  # type: ignore[no-untyped-def]
+    """Awa's number: a fresh one, unless a module types it (``"+242061234567"``)."""
+    return None
+
+
+@pytest.fixture
+def awa(runtime, awa_balance, awa_msisdn):  # type: ignore[no-untyped-def]
+    """Awa Mabiala, a registered basic customer (PIN ``factories.PIN``) holding ``awa_balance``."""
+    from app.runtime import transaction
+    from tests import factories
+
+    with transaction(runtime) as session:
+        return factories.customer(session, balance=awa_balance, msisdn=awa_msisdn)

@@ -19,6 +19,7 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.agents.locks import lock_admins, lock_staff
 from app.agents.models import StaffUser
 from app.audit import record_by
 from app.audit.reasons import operator_reason
@@ -34,7 +35,7 @@ def disable_staff(
 ) -> StaffUser:
     """Refuse the account's sign-ins and revoke its live tokens; idempotent."""
     why = operator_reason(reason)
-    admins = _locked_admins(session) if _role_of(session, staff_id) == "admin" else []
+    admins = lock_admins(session) if _role_of(session, staff_id) == "admin" else []
     staff = _locked(session, staff_id)
     if staff.status == "disabled":
         return staff
@@ -64,7 +65,7 @@ def enable_staff(
 
 
 def _locked(session: Session, staff_id: str) -> StaffUser:
-    staff = session.get(StaffUser, staff_id, with_for_update=True, populate_existing=True)
+    staff = lock_staff(session, staff_id)
     if staff is None:
         raise NotFound("No such staff member.")
     return staff
@@ -72,24 +73,6 @@ def _locked(session: Session, staff_id: str) -> StaffUser:
 
 def _role_of(session: Session, staff_id: str) -> str | None:
     return session.scalar(select(StaffUser.role).where(StaffUser.id == staff_id))
-
-
-def _locked_admins(session: Session) -> list[StaffUser]:
-    """Every admin row, locked in id order until the commit.
-
-    Disabling an admin locks them all, always in the same order, so two admins
-    disabling each other serialise (the second sees the first's change)
-    instead of both seeing the other still active, or deadlocking.
-    """
-    return list(
-        session.scalars(
-            select(StaffUser)
-            .where(StaffUser.role == "admin")
-            .order_by(StaffUser.id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).all()
-    )
 
 
 def _audit(

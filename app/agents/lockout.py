@@ -33,6 +33,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app import jobs
+from app.agents.locks import lock_staff
 from app.agents.models import StaffUser
 from app.audit import AuditEvent, record, record_by
 from app.audit.reasons import operator_reason
@@ -197,7 +198,7 @@ def unlock_staff(
 ) -> StaffUser:
     """Let a locked staff account sign in again (the failure count starts over); idempotent."""
     why = operator_reason(reason)
-    staff = session.get(StaffUser, staff_id, with_for_update=True, populate_existing=True)
+    staff = lock_staff(session, staff_id)
     if staff is None:
         raise NotFound("No such staff member.")
     if staff.locked_at is None and staff.failed_logins == 0:

@@ -19,11 +19,9 @@ from app.api.validation import Amount, load
 from app.auth.decorators import require
 from app.auth.principal import current_principal
 from app.customers.service import get_customer
-from app.remittances import claims, counter, queries, wallet, wiring
+from app.remittances import claims, counter, queries, wallet
 from app.remittances.models import Remittance
 from app.runtime import transaction
-
-wiring.register()
 
 ns = Namespace("remittances", path="/remittances", description="Remittances (mandats)")
 agent_ns = Namespace(

@@ -18,6 +18,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from app.audit.locks import lock_chain_head
 from app.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
 
 HASHED_FIELDS = (
@@ -56,7 +57,7 @@ def lock_head(session: Session) -> tuple[int, str]:
     serialises writers. A missing head (a fresh or truncated table) is created
     from the current tail, and a concurrent creation is absorbed by ON CONFLICT.
     """
-    row = _select_head(session)
+    row = lock_chain_head(session)
     if row is None:
         tail = session.execute(
             select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
@@ -68,18 +69,9 @@ def lock_head(session: Session) -> tuple[int, str]:
             .values(id=1, last_id=last_id, last_hash=last_hash)
             .on_conflict_do_nothing(index_elements=["id"])
         )
-        row = _select_head(session)
+        row = lock_chain_head(session)
         assert row is not None
     return row
-
-
-def _select_head(session: Session) -> tuple[int, str] | None:
-    row = session.execute(
-        select(AuditChainHead.last_id, AuditChainHead.last_hash)
-        .where(AuditChainHead.id == 1)
-        .with_for_update()
-    ).first()
-    return (row.last_id, row.last_hash) if row else None
 
 
 def advance_head(session: Session, last_id: int, last_hash: str) -> None:

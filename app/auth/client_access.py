@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from app.audit import record_by
 from app.audit.reasons import operator_reason
 from app.auth.api_keys import ApiClient, issue_key
+from app.auth.locks import lock_api_client
 from app.auth.principal import Principal
 from app.errors import NotFound
 
@@ -70,7 +71,7 @@ def _set_status(
 
 
 def _locked(session: Session, client_id: str) -> ApiClient:
-    client = session.get(ApiClient, client_id, with_for_update=True, populate_existing=True)
+    client = lock_api_client(session, client_id)
     if client is None:
         raise NotFound("No such client.")
     return client

@@ -21,7 +21,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import ledger
@@ -29,6 +28,7 @@ from app.audit import record_by
 from app.audit.reasons import operator_reason
 from app.auth.principal import Principal
 from app.clock import clock
+from app.customers.locks import lock_customer
 from app.customers.models import Customer
 from app.customers.pin_locks import pin_locked
 from app.errors import NotFound
@@ -98,14 +98,7 @@ def unfreeze_customer(
 
 
 def _locked(session: Session, customer_id: str) -> Customer:
-    # FOR NO KEY UPDATE: foreign keys to the customer (a transfer being inserted)
-    # take a key-share lock, which this does not wait for (see remittances/locks).
-    customer = session.scalar(
-        select(Customer)
-        .where(Customer.id == customer_id)
-        .with_for_update(key_share=True)
-        .execution_options(populate_existing=True)
-    )
+    customer = lock_customer(session, customer_id)
     if customer is None:
         raise NotFound("No such customer.")
     return customer

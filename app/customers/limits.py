@@ -15,13 +15,15 @@ amount (the number the customer types and the tariff shows: a basic customer
 may send 100 000); the daily and monthly caps are on what leaves the wallet,
 amount plus fee, as the ledger's outflow already counts past payments.
 Both run inside the payment's unit of work and first lock the customer's row
-(``lock_customers``) until the commit, so of two payments racing for one
-customer's cap the second reads the first's reservation: they cannot both slip
-under it. The customer rows are locked before any ledger row and, when a
-payment has two customers, both at once in id order, so two payments between
-the same people in opposite directions cannot deadlock. ``FOR NO KEY UPDATE``:
-a row inserted elsewhere that refers to the customer (a transfer of a bulk
-payout) takes only a key-share lock, which this does not wait for.
+(``customers.locks.lock_customers``, also reachable here) until the commit, so
+of two payments racing for one customer's cap the second reads the first's
+reservation: they cannot both slip under it. The customer rows are locked before
+any ledger row and, when a payment has two customers, both at once in id order,
+so two payments between the same people in opposite directions cannot deadlock.
+``FOR NO KEY UPDATE``: a row inserted elsewhere that refers to the customer (a
+transfer of a bulk payout) takes only a key-share lock, which this does not wait
+for. A row the payment already locked (both parties, up front) is not locked a
+second time.
 """
 
 from __future__ import annotations
@@ -30,15 +32,26 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import ledger
 from app.clock import clock, local_day_bounds
+from app.customers.locks import lock_customers
 from app.customers.models import Customer
 from app.errors import LimitExceeded
 from app.ledger import chart
 from app.runtime import settings
+
+__all__ = [
+    "balance_room",
+    "check_incoming",
+    "check_outgoing",
+    "fits_balance",
+    "limits_for",
+    "lock_customers",
+    "tier_limits",
+    "usage",
+]
 
 
 def tier_limits(session: Session, tier: str) -> dict[str, int]:
@@ -79,17 +92,6 @@ def limits_for(session: Session, customer: Customer) -> dict[str, Any]:
         "daily_remaining": max(caps["daily"] - used["daily"], 0),
         "monthly_remaining": max(caps["monthly"] - used["monthly"], 0),
     }
-
-
-def lock_customers(session: Session, *customers: Customer) -> None:
-    """Hold the rows of ``customers`` until the commit, in id order (see above)."""
-    ids = sorted({c.id for c in customers})
-    session.execute(
-        select(Customer.id)
-        .where(Customer.id.in_(ids))
-        .order_by(Customer.id)
-        .with_for_update(key_share=True)
-    ).all()
 
 
 def check_outgoing(session: Session, customer: Customer, amount: int, fee: int = 0) -> None:

@@ -25,6 +25,7 @@ from app.auth.api_keys import get_api_client
 from app.bulk_rows import insert_rows
 from app.clock import clock
 from app.disbursements.errors import BatchNotFound, BatchReferenceReused
+from app.disbursements.locks import lock_batch
 from app.disbursements.models import DisbursementBatch, DisbursementLine
 from app.disbursements.validation import check_lines
 from app.errors import InsufficientFunds, InvalidState, ValidationFailed
@@ -125,13 +126,6 @@ def get_batch(session: Session, batch_id: object, *, payer_id: str | None) -> Di
     """The batch if ``payer_id`` submitted it (an admin passes ``None``)."""
     batch = session.get(DisbursementBatch, batch_id) if isinstance(batch_id, str) else None
     if batch is None or (payer_id is not None and batch.payer_id != payer_id):
-        raise BatchNotFound()
-    return batch
-
-
-def lock_batch(session: Session, batch_id: str) -> DisbursementBatch:
-    batch = session.get(DisbursementBatch, batch_id, with_for_update=True, populate_existing=True)
-    if batch is None:
         raise BatchNotFound()
     return batch
 

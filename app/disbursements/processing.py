@@ -42,7 +42,7 @@ from app.auth.api_keys import ApiClient
 from app.bulk_lookup import any_of, key_chunks, prefer_indexes
 from app.bulk_rows import insert_rows, update_rows
 from app.clock import clock
-from app.disbursements.batches import lock_batch
+from app.disbursements.locks import lock_batch
 from app.disbursements.models import DisbursementBatch, DisbursementLine
 from app.disbursements.validation import (
     Recipient,

@@ -38,6 +38,7 @@ from app.errors import (
     OtpExpired,
     RateLimited,
 )
+from app.otp.locks import lock_challenge, lock_secret
 from app.otp.models import Challenge, OtpSecret
 from app.runtime import settings
 from app.secretbox import seal, unseal
@@ -189,7 +190,7 @@ def record_sent(session: Session, challenge_id: str, message: SmsMessage) -> Cha
 
 def expire_challenge(session: Session, challenge_id: str) -> None:
     """Close a pending challenge whose operation expired or was cancelled."""
-    challenge = session.get(Challenge, challenge_id, with_for_update=True, populate_existing=True)
+    challenge = lock_challenge(session, challenge_id)
     if challenge is not None and challenge.status == "pending":
         challenge.status = "expired"
 
@@ -205,7 +206,7 @@ def otp_view(challenge: Challenge | None) -> dict[str, Any] | None:
 
 
 def _locked(session: Session, challenge_id: str) -> Challenge:
-    challenge = session.get(Challenge, challenge_id, with_for_update=True, populate_existing=True)
+    challenge = lock_challenge(session, challenge_id)
     if challenge is None:
         raise NotFound("No such code request.")
     return challenge
@@ -246,7 +247,7 @@ def _send_code(
 
 def _take_counter(session: Session, subject_id: str) -> tuple[str, int]:
     """The subject's seed and a counter no other challenge will get (row-locked)."""
-    row = session.get(OtpSecret, subject_id, with_for_update=True, populate_existing=True)
+    row = lock_secret(session, subject_id)
     if row is None:
         secret_key = settings(session).SECRET_KEY
         try:
@@ -260,7 +261,7 @@ def _take_counter(session: Session, subject_id: str) -> tuple[str, int]:
                 )
         except IntegrityError:  # created meanwhile by a concurrent first challenge
             pass
-        row = session.get(OtpSecret, subject_id, with_for_update=True, populate_existing=True)
+        row = lock_secret(session, subject_id)
         assert row is not None
     counter = row.next_counter
     row.next_counter = counter + 1

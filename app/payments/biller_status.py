@@ -20,6 +20,7 @@ from app.audit import record_by
 from app.audit.reasons import operator_reason
 from app.auth.principal import Principal
 from app.payments.errors import BillerNotFound
+from app.payments.locks import lock_biller
 from app.payments.models import Biller
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ def _set_status(
     session: Session, code: str, status: str, reason: str, by: Principal | None
 ) -> Biller:
     clean = code.strip().upper() if isinstance(code, str) else ""
-    biller = session.get(Biller, clean, with_for_update=True, populate_existing=True)
+    biller = lock_biller(session, clean)
     if biller is None:
         raise BillerNotFound(f"No biller with code {clean[:24]!r}.")
     if biller.status == status:

@@ -48,6 +48,7 @@ from app import jobs
 from app.clock import clock
 from app.errors import NotFound, ValidationFailed
 from app.outbound_urls import UNRESOLVED, non_public_reason
+from app.payments.locks import lock_callback
 from app.payments.models import Biller, CallbackDelivery, Merchant
 from app.remittances.webhooks import EVENT_HEADER, SIGNATURE_HEADER, clean_url, sign
 from app.runtime import settings
@@ -154,9 +155,7 @@ def _secret(session: Session, delivery: CallbackDelivery) -> str | None:
 
 def prepare(session: Session, delivery_id: int) -> Callback | None:
     """Claim a due delivery and build its signed request; None if nothing is to be sent now."""
-    delivery = session.get(
-        CallbackDelivery, delivery_id, with_for_update=True, populate_existing=True
-    )
+    delivery = lock_callback(session, delivery_id)
     now = clock.now()
     if delivery is None or delivery.status != "pending":
         return None
@@ -197,7 +196,7 @@ def backoff(session: Session, attempts: int) -> timedelta:
 
 
 def record_success(session: Session, delivery_id: int) -> None:
-    delivery = session.get(CallbackDelivery, delivery_id, with_for_update=True)
+    delivery = lock_callback(session, delivery_id)
     if delivery is not None and delivery.status != "delivered":
         delivery.status = "delivered"
         delivery.delivered_at = clock.now()
@@ -208,7 +207,7 @@ def record_success(session: Session, delivery_id: int) -> None:
 
 def record_failure(session: Session, delivery_id: int, error: str) -> None:
     """Schedule the next attempt, or declare the callback undeliverable after the last one."""
-    delivery = session.get(CallbackDelivery, delivery_id, with_for_update=True)
+    delivery = lock_callback(session, delivery_id)
     if delivery is None or delivery.status != "pending":
         return
     _failed(session, delivery, error)
@@ -268,9 +267,7 @@ def rearm(session: Session, delivery_id: int, *, admin_id: str) -> CallbackDeliv
     """An operator sends an undeliverable callback again (the receiver was fixed)."""
     from app.audit import record
 
-    delivery = session.get(
-        CallbackDelivery, delivery_id, with_for_update=True, populate_existing=True
-    )
+    delivery = lock_callback(session, delivery_id)
     if delivery is None:
         raise NotFound("No such callback.")
     if delivery.status != "undeliverable":

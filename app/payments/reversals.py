@@ -15,23 +15,18 @@ completed payments only.
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.payments.bills import notify_biller
 from app.payments.errors import NotReversible
-from app.payments.models import Biller, BillPayment, PaymentRequest
+from app.payments.locks import lock_request_of_transfer
+from app.payments.models import Biller, BillPayment
 from app.payments.requests import callback_merchant
 from app.transfers.models import Transfer
 
 
 def on_merchant_reversing(session: Session, transfer: Transfer) -> None:
-    request = session.scalar(
-        select(PaymentRequest)
-        .where(PaymentRequest.transfer_id == transfer.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    request = lock_request_of_transfer(session, transfer.id)
     if request is None:
         return
     if request.refunded:

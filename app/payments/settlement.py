@@ -29,6 +29,7 @@ from app import ledger
 from app.clock import clock, local_day_bounds, local_today
 from app.errors import ValidationFailed
 from app.ledger import chart
+from app.payments.locks import lock_biller
 from app.payments.models import Biller, BillerSettlement, BillPayment
 from app.transfers.models import Transfer
 
@@ -44,7 +45,7 @@ def settle_billers(session: Session, business_date: date) -> list[BillerSettleme
 
 
 def settle_biller(session: Session, code: str, business_date: date) -> BillerSettlement:
-    biller = session.get(Biller, code, with_for_update=True, populate_existing=True)
+    biller = lock_biller(session, code)
     assert biller is not None
     existing = _existing(session, code, business_date)
     if existing is not None:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app import jobs
 from app.clock import clock
+from app.reconciliation.locks import lock_reconciliation
 from app.reconciliation.models import Reconciliation
 from app.runtime import settings
 
@@ -65,7 +66,7 @@ def payload(row: Reconciliation) -> dict[str, Any]:
 def prepare(session: Session, reconciliation_id: int) -> OncallAlert | None:
     """The POST to make, with the attempt counted; None if there is nothing (left) to send."""
     url = settings(session).ONCALL_WEBHOOK_URL
-    row = session.get(Reconciliation, reconciliation_id, with_for_update=True)
+    row = lock_reconciliation(session, reconciliation_id)
     if row is None or row.alert_status != "pending" or not url:
         return None
     row.alert_attempts += 1
@@ -73,7 +74,7 @@ def prepare(session: Session, reconciliation_id: int) -> OncallAlert | None:
 
 
 def mark_sent(session: Session, reconciliation_id: int) -> None:
-    row = session.get(Reconciliation, reconciliation_id, with_for_update=True)
+    row = lock_reconciliation(session, reconciliation_id)
     if row is not None and row.alert_status == "pending":
         row.alert_status = "sent"
         row.alerted_at = clock.now()
@@ -81,6 +82,6 @@ def mark_sent(session: Session, reconciliation_id: int) -> None:
 
 
 def mark_failed_attempt(session: Session, reconciliation_id: int, reason: str) -> None:
-    row = session.get(Reconciliation, reconciliation_id, with_for_update=True)
+    row = lock_reconciliation(session, reconciliation_id)
     if row is not None and row.alert_status == "pending":
         row.alert_error = reason[:300]

@@ -31,6 +31,7 @@ from app.clock import clock
 from app.config import Config
 from app.errors import ValidationFailed
 from app.money import MINOR_UNITS, convert_down
+from app.remittances.locks import lock_fx_rate
 from app.remittances.models import FxRate
 from app.runtime import settings
 
@@ -125,7 +126,7 @@ def set_rate(
     if code in FIXED:
         raise ValidationFailed({"currency": [f"{code} has a fixed rate."]})
     value = parse_rate(rate)
-    row = session.get(FxRate, code, with_for_update=True)
+    row = lock_fx_rate(session, code)
     before = {"rate": row.rate} if row is not None else None
     if row is None:
         row = FxRate(

@@ -5,7 +5,9 @@ while holding its row lock (``SELECT … FOR UPDATE``; SQLite serialises writers
 with ``BEGIN IMMEDIATE``), so of two counters paying the same code, or a
 payout racing the expiry sweep, the second sees the state the first left.
 Wrong-code counting locks the counter's (or customer's) own row first, so
-two misses at once cannot both slip under the lockout threshold.
+two misses at once cannot both slip under the lockout threshold. A floating
+FX rate is locked while an operator changes it, a partner's webhook while it is
+replaced, and a callback delivery while it is prepared and its outcome recorded.
 """
 
 from __future__ import annotations
@@ -16,7 +18,13 @@ from sqlalchemy.orm import Session
 from app.agents.models import StaffUser
 from app.customers.models import Customer
 from app.remittances.errors import RemittanceNotFound
-from app.remittances.models import PENDING, Remittance
+from app.remittances.models import (
+    PENDING,
+    FxRate,
+    PartnerWebhook,
+    Remittance,
+    WebhookDelivery,
+)
 
 
 def lock_remittance(session: Session, remittance_id: str) -> Remittance:
@@ -71,3 +79,15 @@ def lock_pending_sent_by(session: Session, customer_id: str) -> list[Remittance]
             .execution_options(populate_existing=True)
         )
     )
+
+
+def lock_fx_rate(session: Session, currency: str) -> FxRate | None:
+    return session.get(FxRate, currency, with_for_update=True)
+
+
+def lock_partner_webhook(session: Session, partner_id: str) -> PartnerWebhook | None:
+    return session.get(PartnerWebhook, partner_id, with_for_update=True)
+
+
+def lock_webhook_delivery(session: Session, delivery_id: int) -> WebhookDelivery | None:
+    return session.get(WebhookDelivery, delivery_id, with_for_update=True)

@@ -32,6 +32,7 @@ from app.auth.api_keys import get_api_client
 from app.clock import clock
 from app.errors import ValidationFailed
 from app.outbound_urls import non_public_reason
+from app.remittances.locks import lock_partner_webhook, lock_webhook_delivery
 from app.remittances.models import PartnerWebhook, Remittance, WebhookDelivery
 from app.runtime import settings
 from app.secretbox import seal, unseal
@@ -80,7 +81,7 @@ def configure(session: Session, partner_id: str, url: object) -> tuple[PartnerWe
     secret = secrets.token_urlsafe(32)
     sealed = seal(settings(session).SECRET_KEY, SEAL_PURPOSE, secret)
     now = clock.now()
-    hook = session.get(PartnerWebhook, partner_id, with_for_update=True)
+    hook = lock_partner_webhook(session, partner_id)
     if hook is None:
         hook = PartnerWebhook(
             partner_id=partner_id, url=clean, secret_sealed=sealed, created_at=now, updated_at=now
@@ -138,7 +139,7 @@ def payload(remittance: Remittance, event: str) -> dict[str, object]:
 
 def prepare(session: Session, delivery_id: int) -> Callback | None:
     """The signed request of a pending delivery (counting the attempt); None if done."""
-    delivery = session.get(WebhookDelivery, delivery_id, with_for_update=True)
+    delivery = lock_webhook_delivery(session, delivery_id)
     if delivery is None or delivery.status == "delivered":
         return None
     remittance = session.get(Remittance, delivery.remittance_id)
@@ -169,7 +170,7 @@ def prepare(session: Session, delivery_id: int) -> Callback | None:
 
 
 def mark_delivered(session: Session, delivery_id: int) -> None:
-    delivery = session.get(WebhookDelivery, delivery_id, with_for_update=True)
+    delivery = lock_webhook_delivery(session, delivery_id)
     if delivery is not None and delivery.status != "delivered":
         delivery.status = "delivered"
         delivery.delivered_at = clock.now()
@@ -177,6 +178,6 @@ def mark_delivered(session: Session, delivery_id: int) -> None:
 
 
 def mark_failed_attempt(session: Session, delivery_id: int, error: str) -> None:
-    delivery = session.get(WebhookDelivery, delivery_id, with_for_update=True)
+    delivery = lock_webhook_delivery(session, delivery_id)
     if delivery is not None and delivery.status != "delivered":
         delivery.last_error = error[:300]

@@ -1,8 +1,8 @@
 """Hooking remittances into the ledger checker and the agents' day report.
 
-Called once when the REST channel loads (``app/api/remittances.py``), which
-every process (web, worker, ``flask`` commands) does through ``create_app``.
-Registering twice is harmless.
+Called once by the application factory (``register_domain_hooks``), which
+every process (web, worker, ``flask`` commands) goes through. Registering
+twice is harmless.
 """
 
 from __future__ import annotations

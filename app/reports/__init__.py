@@ -5,8 +5,9 @@
 and other packages add their operations with ``register_source``.
 """
 
-from app.reports.daily import OperationTotals, daily_report, register_source
+from app.reports.daily import daily_report, register_source
 from app.reports.safeguarding import Position, safeguarding_positions
+from app.reports.totals import OperationTotals
 
 __all__ = [
     "OperationTotals",

@@ -1,9 +1,10 @@
 """The operator's day: volumes and values per operation type, fees, commissions, customers.
 
 A business day is a calendar day in Brazzaville time (``local_day_bounds``).
-Operations come from *sources*: transfers and remittances are built in
-(``sources.py``); a package whose operations live in its own tables adds a
-source with ``register_source(name, source)`` (a package whose payments are
+Operations come from *sources*, each registered with ``register_source(name,
+source)`` by the application factory (``register_domain_hooks``): transfers and
+remittances (``sources.py``); a package whose operations live in its own tables
+adds its own (a package whose payments are
 ``Transfer`` rows — bills, merchant payments, disbursements — is already
 counted and must not register them again). Fees and commissions are also read
 from the ledger (what the income and commission accounts actually moved), so
@@ -12,8 +13,7 @@ an operation type no source knows about still shows up in the money.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
@@ -23,20 +23,8 @@ from sqlalchemy.orm import Session
 from app.clock import LOCAL_TZ, local_day_bounds
 from app.customers.models import Customer
 from app.ledger.models import Account, Entry, Posting
+from app.reports.totals import OperationTotals, Source
 
-
-@dataclass(frozen=True, slots=True)
-class OperationTotals:
-    """One operation type's day: how many, how much, the fees charged, commissions paid."""
-
-    operation: str
-    count: int
-    amount: int
-    fees: int
-    commissions: int
-
-
-Source = Callable[[Session, datetime, datetime], Iterable[OperationTotals]]
 _SOURCES: dict[str, Source] = {}
 
 
@@ -45,15 +33,9 @@ def register_source(name: str, source: Source) -> None:
     _SOURCES[name] = source
 
 
-def _builtin_sources() -> dict[str, Source]:
-    from app.reports.sources import remittance_operations, transfer_operations
-
-    return {"transfers": transfer_operations, "remittances": remittance_operations}
-
-
 def operations(session: Session, start: datetime, end: datetime) -> list[OperationTotals]:
     merged: dict[str, list[int]] = {}
-    for source in {**_builtin_sources(), **_SOURCES}.values():
+    for source in _SOURCES.values():
         for line in source(session, start, end):
             row = merged.setdefault(line.operation, [0, 0, 0, 0])
             row[0] += line.count

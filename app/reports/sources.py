@@ -19,7 +19,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.remittances.models import Remittance
-from app.reports.daily import OperationTotals
+from app.reports.daily import register_source
+from app.reports.totals import OperationTotals
 from app.transfers.models import Transfer
 
 # What the report calls a transfer type (a withdrawal is paid at a counter as a cash-out).
@@ -117,3 +118,9 @@ def remittance_operations(
     lines += _totals(payouts, lambda m: f"remittance_payout_{m}")
     lines += _totals([("remittance_refund", *row) for row in refunds if row[0]], str)
     return lines
+
+
+def register() -> None:
+    """Add transfers and remittances to the daily report (``register_domain_hooks``)."""
+    register_source("transfers", transfer_operations)
+    register_source("remittances", remittance_operations)

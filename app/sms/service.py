@@ -28,6 +28,7 @@ from app.runtime import settings
 from app.secretbox import seal, unseal
 from app.sms.gateways import GatewayUnavailable, OutgoingSms, SendResult, SmsGateway
 from app.sms.gsm import SINGLE_PART, septets, to_gsm7
+from app.sms.locks import lock_message, lock_message_by_provider_id
 from app.sms.models import FINAL_STATUSES, SmsMessage, new_id
 from app.unique_draws import taken_values
 
@@ -198,7 +199,7 @@ def deliver_message(session: Session, message_id: str, gateway: SmsGateway) -> S
     the job cannot both send it. ``GatewayUnavailable`` propagates after the
     attempt is counted; the caller commits that and lets the job retry.
     """
-    message = session.get(SmsMessage, message_id, with_for_update=True, populate_existing=True)
+    message = lock_message(session, message_id)
     if message is None:
         log.warning("sms %s: no such message", message_id)
         return None
@@ -252,11 +253,7 @@ def record_delivery_report(
     """Apply a provider's delivery report; unknown ids and statuses are ignored."""
     if not provider_message_id:
         return None
-    message = session.scalar(
-        select(SmsMessage)
-        .where(SmsMessage.provider_message_id == provider_message_id)
-        .with_for_update()
-    )
+    message = lock_message_by_provider_id(session, provider_message_id)
     if message is None:
         log.info("delivery report for unknown provider id %s", provider_message_id[:100])
         return None

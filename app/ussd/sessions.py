@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from app.clock import clock
 from app.runtime import settings
 from app.secretbox import InvalidToken, seal, unseal
+from app.ussd.locks import lock_session
 from app.ussd.machine import Shown
 from app.ussd.models import UssdSession
 from app.ussd.protocol import Reply, UssdRequest
@@ -97,7 +98,7 @@ def open_session(session: Session, session_id: str, msisdn: str, start: str) -> 
     A row past its expiry starts over (its remembered answer is dropped): the
     gateway has closed that session long ago.
     """
-    row = _locked(session, session_id)
+    row = lock_session(session, session_id)
     if row is None:
         row = _create(session, session_id, msisdn, start)
     elif row.expires_at <= clock.now():
@@ -105,15 +106,6 @@ def open_session(session: Session, session_id: str, msisdn: str, start: str) -> 
         row.created_at = clock.now()
         _touch(session, row)
     return Opened(row, owned=row.msisdn == msisdn)
-
-
-def _locked(session: Session, session_id: str) -> UssdSession | None:
-    return session.scalar(
-        select(UssdSession)
-        .where(UssdSession.id == session_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
 
 
 def _create(session: Session, session_id: str, msisdn: str, start: str) -> UssdSession:
@@ -131,7 +123,7 @@ def _create(session: Session, session_id: str, msisdn: str, start: str) -> UssdS
             session.add(row)
             session.flush()
     except IntegrityError:  # the same first request twice at once: the other one won
-        found = _locked(session, session_id)
+        found = lock_session(session, session_id)
         if found is None:
             raise
         return found

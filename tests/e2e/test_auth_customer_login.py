@@ -11,9 +11,13 @@ LOGIN = "/api/v1/auth/login"
 
 
 @pytest.fixture
-def awa(runtime):
-    with transaction(runtime) as session:
-        return factories.customer(session, msisdn="+242061234567", pin="2580", balance=5_000)
+def awa_balance():
+    return 5_000
+
+
+@pytest.fixture
+def awa_msisdn():
+    return "+242061234567"
 
 
 def login(client, msisdn="+242061234567", pin="2580"):

@@ -39,9 +39,8 @@ def passport(runtime):
 
 
 @pytest.fixture
-def awa(runtime):
-    with transaction(runtime) as session:
-        return factories.customer(session, balance=50_000)
+def awa_balance():
+    return 50_000
 
 
 def pay(client, app, who, biller="E2C", reference=CONTRACT, amount=12_500, key=None):

@@ -23,11 +23,16 @@ CONTRACT = "01234567890"
 DAY = "2026-11-28"
 
 
-@pytest.fixture
-def awa(runtime):
+@pytest.fixture(autouse=True)
+def e2c(runtime):
+    """The electricity company Awa pays."""
     with transaction(runtime) as session:
         factories.biller(session, code="E2C")
-        return factories.customer(session, balance=50_000)
+
+
+@pytest.fixture
+def awa_balance():
+    return 50_000
 
 
 def pay_bill(client, app, who, amount, *, confirmed=True):

@@ -28,9 +28,8 @@ def config_overrides():
 
 
 @pytest.fixture
-def awa(runtime):
-    with transaction(runtime) as session:
-        return factories.customer(session, balance=50_000)
+def awa_balance():
+    return 50_000
 
 
 def make_biller(runtime, url=None):

@@ -45,9 +45,8 @@ def posted(runtime):
 
 
 @pytest.fixture
-def awa(runtime):
-    with transaction(runtime) as session:
-        return factories.customer(session, balance=50_000)
+def awa_balance():
+    return 50_000
 
 
 def pay_a_request(client, app, runtime, awa):

@@ -18,12 +18,6 @@ def counter(runtime):
         return factories.agent(session, float_balance=500_000)
 
 
-@pytest.fixture
-def awa(runtime):
-    with transaction(runtime) as session:
-        return factories.customer(session, balance=100_000)
-
-
 def cash_in(client, app, agent, msisdn, amount, key=None):
     return post(client, app, agent, "/agent/cash-in", {"msisdn": msisdn, "amount": amount}, key)
 

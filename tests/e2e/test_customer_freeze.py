@@ -24,12 +24,6 @@ REASON = {"reason": "Réquisition judiciaire n° 2026/118"}
 
 
 @pytest.fixture
-def awa(runtime):
-    with transaction(runtime) as session:
-        return factories.customer(session, balance=100_000)
-
-
-@pytest.fixture
 def bruno(runtime):
     with transaction(runtime) as session:
         return factories.customer(session, first_name="Bruno")

@@ -11,9 +11,13 @@ from tests import factories
 
 
 @pytest.fixture
-def awa(runtime):
-    with transaction(runtime) as session:
-        return factories.customer(session, msisdn="+242061234567", balance=25_000)
+def awa_balance():
+    return 25_000
+
+
+@pytest.fixture
+def awa_msisdn():
+    return "+242061234567"
 
 
 @pytest.fixture

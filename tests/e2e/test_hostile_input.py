@@ -18,9 +18,8 @@ from tests.e2e.payments_support import post, wallet_of
 
 
 @pytest.fixture
-def awa(runtime):
-    with transaction(runtime) as session:
-        return factories.customer(session, balance=50_000)
+def awa_balance():
+    return 50_000
 
 
 @pytest.fixture

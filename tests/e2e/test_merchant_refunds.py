@@ -24,9 +24,8 @@ def shop(runtime):
 
 
 @pytest.fixture
-def awa(runtime):
-    with transaction(runtime) as session:
-        return factories.customer(session, balance=50_000)
+def awa_balance():
+    return 50_000
 
 
 @pytest.fixture

@@ -25,9 +25,8 @@ def shop(runtime):
 
 
 @pytest.fixture
-def awa(runtime):
-    with transaction(runtime) as session:
-        return factories.customer(session, balance=50_000)
+def awa_balance():
+    return 50_000
 
 
 def ask(client, shop, msisdn, amount=10_000, reference="CMD-1001", key=None, **extra):

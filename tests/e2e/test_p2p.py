@@ -21,12 +21,6 @@ from tests.e2e.payments_support import (
 
 
 @pytest.fixture
-def awa(runtime):
-    with transaction(runtime) as session:
-        return factories.customer(session, balance=100_000)
-
-
-@pytest.fixture
 def bruno(runtime):
     with transaction(runtime) as session:
         return factories.customer(session, first_name="Bruno", last_name="Ngoma", language="ln")

@@ -35,9 +35,8 @@ def partner(runtime):
 
 
 @pytest.fixture
-def awa(runtime):
-    with transaction(runtime) as session:
-        return factories.customer(session)
+def awa_balance():
+    return 0
 
 
 @pytest.fixture

@@ -34,9 +34,8 @@ def other_counter(runtime):
 
 
 @pytest.fixture
-def awa(runtime):
-    with transaction(runtime) as session:
-        return factories.customer(session)
+def awa_balance():
+    return 0
 
 
 def balance(runtime, code):

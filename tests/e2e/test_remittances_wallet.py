@@ -20,12 +20,6 @@ JEAN = "+242069990001"
 
 
 @pytest.fixture
-def awa(runtime):
-    with transaction(runtime) as session:
-        return factories.customer(session, balance=100_000)
-
-
-@pytest.fixture
 def counter(runtime):
     with transaction(runtime) as session:
         return factories.agent(session, float_balance=50_000)

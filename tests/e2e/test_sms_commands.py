@@ -15,12 +15,6 @@ from tests.e2e.sms_support import answer, ask, code_in, texts_to
 
 
 @pytest.fixture
-def awa(runtime):
-    with transaction(runtime) as session:
-        return factories.customer(session, balance=100_000)
-
-
-@pytest.fixture
 def bruno(runtime):
     with transaction(runtime) as session:
         return factories.customer(

@@ -25,12 +25,6 @@ def config_overrides():
 
 
 @pytest.fixture
-def awa(runtime):
-    with transaction(runtime) as session:
-        return factories.customer(session, balance=100_000)
-
-
-@pytest.fixture
 def bruno(runtime):
     with transaction(runtime) as session:
         return factories.customer(session, first_name="Bruno", last_name="Ngoma")

@@ -27,12 +27,6 @@ def squatted(client):
     return factories.registration(client, msisdn=JEAN, first_name="Jean", last_name="Okemba")
 
 
-@pytest.fixture
-def awa(runtime):
-    with transaction(runtime) as session:
-        return factories.customer(session, balance=100_000)
-
-
 def transfers(runtime) -> int:
     with transaction(runtime) as session:
         return session.scalar(select(func.count()).select_from(Transfer))

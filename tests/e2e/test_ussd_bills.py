@@ -18,12 +18,6 @@ CONTRACT = "01234567890"
 
 
 @pytest.fixture
-def awa(runtime):
-    with transaction(runtime) as session:
-        return factories.customer(session, balance=100_000)
-
-
-@pytest.fixture
 def phone(client, awa):
     return Phone(client, awa.msisdn)
 

@@ -112,12 +112,16 @@ def answer(client, caplog, msisdn: str, text: str, session_id: str | None = None
 
 
 @pytest.fixture
-def awa(runtime):
+def awa_msisdn():
+    return "+242061234567"
+
+
+@pytest.fixture
+def bruno_and_e2c(runtime):
+    """Whom Awa's screens may send money to, and a biller to pay."""
     with transaction(runtime) as session:
-        awa = factories.customer(session, balance=100_000, msisdn="+242061234567")
         factories.customer(session, first_name="Bruno", msisdn="+242069990002")
         factories.biller(session, code="E2C")
-    return awa
 
 
 @pytest.fixture
@@ -129,7 +133,7 @@ def locked(runtime):
     return customer
 
 
-def test_a_registered_number_always_gets_a_screen(client, caplog, awa):
+def test_a_registered_number_always_gets_a_screen(client, caplog, awa, bruno_and_e2c):
     @FUZZ
     @given(text=TEXTS)
     def check(text: str) -> None:
@@ -138,7 +142,9 @@ def test_a_registered_number_always_gets_a_screen(client, caplog, awa):
     check()
 
 
-def test_a_session_typed_one_input_at_a_time_always_gets_screens(client, caplog, runtime, awa):
+def test_a_session_typed_one_input_at_a_time_always_gets_screens(
+    client, caplog, runtime, awa, bruno_and_e2c
+):
     with transaction(runtime) as session:
         shop = factories.merchant(session, name="Boutique Ndeko")
         for n in range(4):

@@ -12,12 +12,6 @@ from tests.e2e.ussd_support import Phone
 
 
 @pytest.fixture
-def awa(runtime):
-    with transaction(runtime) as session:
-        return factories.customer(session, balance=100_000)
-
-
-@pytest.fixture
 def phone(client, awa):
     return Phone(client, awa.msisdn)
 

@@ -4,39 +4,16 @@ Each thread is its own request (app context and unit of work); a barrier lines
 them up so they really race for the payment request's row.
 """
 
-import threading
-
 import pytest
 
-from app.errors import DomainError
 from app.ledger import chart
 from app.payments import refunds, requests
 from app.runtime import transaction
 from tests import factories
+from tests.concurrency import race
 from tests.e2e.payments_support import available, wallet_of
 
 pytestmark = pytest.mark.postgres_only
-
-
-def race(app, runtime, n, work):
-    barrier = threading.Barrier(n)
-    outcomes = [None] * n
-
-    def run(i):
-        with app.app_context():
-            barrier.wait()
-            try:
-                with transaction(runtime) as session:
-                    outcomes[i] = work(session, i)
-            except DomainError as exc:
-                outcomes[i] = exc.code
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
 
 
 @pytest.fixture

@@ -16,9 +16,8 @@ JEAN = "+242069990001"
 
 
 @pytest.fixture
-def awa(runtime):
-    with transaction(runtime) as session:
-        return factories.customer(session, balance=50_000)
+def awa_balance():
+    return 50_000
 
 
 def send(runtime, awa, pin=factories.PIN, client_key=None, amount=10_000):

@@ -4,8 +4,6 @@ Each thread is its own request (app context, unit of work); a barrier lines them
 up so they really race for the same rows.
 """
 
-import threading
-
 import pytest
 from sqlalchemy import func, select
 
@@ -15,6 +13,7 @@ from app.sms.inbound.models import InboundSms
 from app.sms.inbound.service import handle_inbound
 from app.transfers.models import Transfer
 from tests import factories
+from tests.concurrency import race
 from tests.e2e.sms_support import texts_to
 
 pytestmark = pytest.mark.postgres_only
@@ -25,20 +24,8 @@ def config_overrides():
     return {"SMS_REPLIES_PER_HOUR": 4}
 
 
-def race(app, runtime, messages):
-    barrier = threading.Barrier(len(messages))
-
-    def run(message):
-        with app.app_context():
-            barrier.wait()
-            with transaction(runtime) as session:
-                handle_inbound(session, message)
-
-    threads = [threading.Thread(target=run, args=(m,)) for m in messages]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+def deliver_together(app, runtime, messages):
+    race(app, runtime, len(messages), lambda session, i: handle_inbound(session, messages[i]))
 
 
 def incoming(sender, text, provider_id):
@@ -55,7 +42,7 @@ def test_copies_of_one_message_arriving_together_run_it_once(app, runtime):
         awa = factories.customer(session, balance=100_000)
         bruno = factories.customer(session)
     envoi = incoming(awa.msisdn, f"ENVOI {bruno.msisdn} 5000", "ATXid_same")
-    race(app, runtime, [envoi] * 4)
+    deliver_together(app, runtime, [envoi] * 4)
     assert count(runtime, Transfer) == 1
     assert count(runtime, InboundSms) == 1
     assert len(texts_to(app, awa.msisdn)) == 2  # the welcome and one answer
@@ -64,7 +51,7 @@ def test_copies_of_one_message_arriving_together_run_it_once(app, runtime):
 def test_messages_from_one_number_arriving_together_get_the_hourly_budget_only(app, runtime):
     with transaction(runtime) as session:
         awa = factories.customer(session, balance=100_000)
-    race(app, runtime, [incoming(awa.msisdn, "SOLDE", f"ATXid_{i}") for i in range(8)])
+    deliver_together(app, runtime, [incoming(awa.msisdn, "SOLDE", f"ATXid_{i}") for i in range(8)])
     assert len(texts_to(app, awa.msisdn)) == 1 + 4
     with transaction(runtime) as session:
         outcomes = session.scalars(select(InboundSms.outcome)).all()

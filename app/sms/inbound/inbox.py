@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from app.clock import clock
 from app.runtime import settings
+from app.sms.inbound.locks import lock_sender
 from app.sms.inbound.models import ANSWERED, InboundSender, InboundSms
 
 WINDOW = timedelta(hours=1)
@@ -125,7 +126,7 @@ def may_answer(session: Session, msisdn: str) -> bool:
 
 def _lock_sender(session: Session, msisdn: str) -> InboundSender:
     now = clock.now()
-    sender = session.get(InboundSender, msisdn, with_for_update=True, populate_existing=True)
+    sender = lock_sender(session, msisdn)
     if sender is None:
         try:
             with session.begin_nested():
@@ -133,7 +134,7 @@ def _lock_sender(session: Session, msisdn: str) -> InboundSender:
                 session.flush()
         except IntegrityError:  # the number's first two messages arrived together
             pass
-        sender = session.get(InboundSender, msisdn, with_for_update=True, populate_existing=True)
+        sender = lock_sender(session, msisdn)
         assert sender is not None
     sender.last_seen_at = now
     return sender

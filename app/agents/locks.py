@@ -1,0 +1,35 @@
+"""Row locks on staff accounts, in one place.
+
+A change of a staff account (disable, enable) happens while holding its row
+lock (``SELECT … FOR UPDATE``; SQLite serialises writers), so whoever comes
+second sees what the first one left.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.agents.models import StaffUser
+
+
+def lock_staff(session: Session, staff_id: str) -> StaffUser | None:
+    return session.get(StaffUser, staff_id, with_for_update=True, populate_existing=True)
+
+
+def lock_admins(session: Session) -> list[StaffUser]:
+    """Every admin row, locked in id order until the commit.
+
+    Disabling an admin locks them all, always in the same order, so two admins
+    disabling each other serialise (the second sees the first's change)
+    instead of both seeing the other still active, or deadlocking.
+    """
+    return list(
+        session.scalars(
+            select(StaffUser)
+            .where(StaffUser.role == "admin")
+            .order_by(StaffUser.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).all()
+    )
