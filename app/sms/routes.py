@@ -3,7 +3,8 @@
 ``POST /sms/delivery-reports`` takes Africa's Talking's form fields (``id``,
 ``status``, ``phoneNumber``, ``failureReason``) and always answers 200 once the
 report is recorded or ignored: the provider only retries on errors, and a
-report for a message we do not know is not one. Only the aggregator may post
+report for a message we do not know is not one. Its fields are cleaned like
+an inbound SMS's (a NUL or a lone surrogate is dropped, never stored or a 500). Only the aggregator may post
 it (``app.gateway_access``: a refused caller gets a bare 403).
 
 ``GET /dev/outbox?msisdn=`` shows what the console gateway "sent", codes
@@ -20,6 +21,7 @@ from app.errors import NotFound
 from app.gateway_access import gateway_only
 from app.runtime import current_runtime, transaction
 from app.sms.gateways import ConsoleGateway, gateway_of
+from app.sms.inbound.inbox import clean_field
 from app.sms.service import record_delivery_report
 
 blueprint = Blueprint("sms_outbound", __name__)
@@ -32,9 +34,9 @@ def delivery_report():  # type: ignore[no-untyped-def]
     with transaction() as session:
         record_delivery_report(
             session,
-            provider_message_id=form.get("id", "").strip(),
-            status=form.get("status", "").strip(),
-            failure_reason=form.get("failureReason") or None,
+            provider_message_id=clean_field(form.get("id", "")).strip(),
+            status=clean_field(form.get("status", "")).strip(),
+            failure_reason=clean_field(form.get("failureReason", "")).strip() or None,
         )
     return "", 200
 

@@ -52,3 +52,13 @@ def test_a_report_for_an_unknown_message_is_acknowledged(client):
 
 def test_an_empty_report_is_acknowledged(client):
     assert client.post("/sms/delivery-reports", data={}).status_code == 200
+
+
+def test_a_report_with_control_characters_is_recorded_without_them(client, runtime):
+    message_id = send()
+    response = client.post(
+        "/sms/delivery-reports",
+        data={"id": "rec\x00-1", "status": "Fail\x00ed", "failureReason": "Absent\x00Sub"},
+    )
+    assert response.status_code == 200
+    assert status_of(runtime, message_id) == ("failed", "AbsentSub")
