@@ -2,19 +2,16 @@
 step's key, the first pays, and the retry answers with that payment instead of an error
 (``app/transfers/pending.pay_with_pin``, PostgreSQL)."""
 
-import threading
-
 import pytest
 from sqlalchemy import func, select
 
 from app import ledger
-from app.customers import limits
 from app.customers.service import get_customer
 from app.ledger import chart
 from app.transfers import p2p
 from app.transfers.models import Transfer
 from tests import factories
-from tests.concurrency import committed, together
+from tests.concurrency import committed, meet_before_locking_a_pair, together
 
 pytestmark = pytest.mark.postgres_only
 
@@ -29,17 +26,7 @@ def test_a_retried_ussd_send_racing_its_first_try_answers_with_the_one_payment(
             factories.customer(s, first_name="Bruno"),
         ),
     )
-    both_there = threading.Barrier(2, timeout=10)
-    original = limits.lock_customers
-    waited = set()
-
-    def lock_when_both_are_there(session, *customers):
-        if len(customers) == 2 and threading.get_ident() not in waited:
-            waited.add(threading.get_ident())
-            both_there.wait()  # both tries looked for the step's key and found nothing
-        return original(session, *customers)
-
-    monkeypatch.setattr(limits, "lock_customers", lock_when_both_are_there)
+    meet_before_locking_a_pair(monkeypatch)  # both tries looked for the step's key
 
     def send(i):
         def write(s):
