@@ -61,3 +61,22 @@ def race(app, runtime, n, work):
     for thread in threads:
         thread.join()
     return outcomes
+
+
+def meet_before_locking_a_pair(monkeypatch, count=2):
+    """Hold each of ``count`` threads at its first ``limits.lock_customers`` of two
+    customers until all are there: what ``count`` phones pressing at the same moment
+    do. Each has then done what comes before that lock (its PIN screen's lookups)."""
+    from app.customers import limits
+
+    all_there = threading.Barrier(count, timeout=10)
+    original = limits.lock_customers
+    waited = set()
+
+    def lock_when_all_are_there(session, *customers):
+        if len(customers) == 2 and threading.get_ident() not in waited:
+            waited.add(threading.get_ident())
+            all_there.wait()
+        return original(session, *customers)
+
+    monkeypatch.setattr(limits, "lock_customers", lock_when_all_are_there)

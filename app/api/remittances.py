@@ -14,6 +14,7 @@ from marshmallow import Schema, fields, validate
 
 from app.agents.staff import get_agent
 from app.api.idempotency import idempotent
+from app.api.pending import confirm_and_cancel
 from app.api.ratelimit import per_account, per_challenge, rate_limit
 from app.api.validation import Amount, load
 from app.auth.decorators import require
@@ -44,10 +45,6 @@ class CashSender(Party):
 class CreateRemittance(Schema):
     recipient = fields.Nested(Party, required=True)
     amount = Amount(required=True)
-
-
-class Confirm(Schema):
-    otp = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$", error="Six digits."))
 
 
 class Claim(Schema):
@@ -147,38 +144,24 @@ class RemittanceItem(Resource):
         return body
 
 
-@ns.route("/<string:remittance_id>/confirm")
-class Confirmation(Resource):
-    @ns.doc(security="bearer")
-    @require("customer")
-    @rate_limit(
+confirm_and_cancel(
+    ns,
+    "/<string:remittance_id>",
+    confirm=wallet.confirm_remittance,
+    cancel=wallet.cancel_remittance,
+    dump=dump_remittance,
+    limit=rate_limit(
         "RATELIMIT_OTP:remittance",
         per_challenge("RATELIMIT_OTP", "remittance_id"),
         per_account("RATELIMIT_OTP_ACCOUNT"),
-    )
-    @idempotent(optional=True)
-    def post(self, remittance_id: str):  # type: ignore[no-untyped-def]
-        """Confirm with the SMS code → awaiting payout; the recipient gets the withdrawal code."""
-        data = load(Confirm())
-        with transaction() as session:
-            remittance = wallet.confirm_remittance(
-                session, remittance_id, current_principal().id, data["otp"]
-            )
-            body = dump_remittance(session, remittance)
-        return body
-
-
-@ns.route("/<string:remittance_id>/cancel")
-class Cancellation(Resource):
-    @ns.doc(security="bearer")
-    @require("customer")
-    @idempotent(optional=True)
-    def post(self, remittance_id: str):  # type: ignore[no-untyped-def]
-        """Cancel before payout: released, or refunded (the fee is kept unless configured)."""
-        with transaction() as session:
-            remittance = wallet.cancel_remittance(session, remittance_id, current_principal().id)
-            body = dump_remittance(session, remittance)
-        return body
+    ),
+    confirm_summary=(
+        "Confirm with the SMS code → awaiting payout; the recipient gets the withdrawal code."
+    ),
+    cancel_summary=(
+        "Cancel before payout: released, or refunded (the fee is kept unless configured)."
+    ),
+)
 
 
 @agent_ns.route("")

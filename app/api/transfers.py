@@ -7,6 +7,7 @@ from flask_restx import Namespace, Resource
 from marshmallow import Schema, fields, validate
 
 from app.api.idempotency import idempotent
+from app.api.pending import confirm_and_cancel
 from app.api.ratelimit import per_account, per_challenge, rate_limit
 from app.api.schemas import dump_transfer
 from app.api.validation import MAX_AMOUNT, Amount, ascii_int, load
@@ -32,10 +33,6 @@ class CreateTransfer(Schema):
     to = fields.String(required=True, validate=validate.Length(min=6, max=20))
     amount = Amount(required=True)
     note = fields.String(validate=validate.Length(max=140), allow_none=True)
-
-
-class Confirm(Schema):
-    otp = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$", error="Six digits."))
 
 
 class Reversal(Schema):
@@ -93,38 +90,20 @@ class TransferItem(Resource):
         return body
 
 
-@ns.route("/transfers/<string:transfer_id>/confirm")
-class Confirmation(Resource):
-    @ns.doc(security="bearer")
-    @require("customer")
-    @rate_limit(
+confirm_and_cancel(
+    ns,
+    "/transfers/<string:transfer_id>",
+    confirm=p2p.confirm_transfer,
+    cancel=p2p.cancel_transfer,
+    dump=_with_otp,
+    limit=rate_limit(
         "RATELIMIT_OTP",
         per_challenge("RATELIMIT_OTP", "transfer_id"),
         per_account("RATELIMIT_OTP_ACCOUNT"),
-    )
-    @idempotent(optional=True)
-    def post(self, transfer_id: str):  # type: ignore[no-untyped-def]
-        """Confirm with the SMS code; three wrong codes fail the transfer."""
-        data = load(Confirm())
-        with transaction() as session:
-            transfer = p2p.confirm_transfer(
-                session, transfer_id, current_principal().id, data["otp"]
-            )
-            body = _with_otp(session, transfer)
-        return body
-
-
-@ns.route("/transfers/<string:transfer_id>/cancel")
-class Cancellation(Resource):
-    @ns.doc(security="bearer")
-    @require("customer")
-    @idempotent(optional=True)
-    def post(self, transfer_id: str):  # type: ignore[no-untyped-def]
-        """Cancel a transfer awaiting confirmation; the reserved funds are released."""
-        with transaction() as session:
-            transfer = p2p.cancel_transfer(session, transfer_id, current_principal().id)
-            body = _with_otp(session, transfer)
-        return body
+    ),
+    confirm_summary="Confirm with the SMS code; three wrong codes fail the transfer.",
+    cancel_summary="Cancel a transfer awaiting confirmation; the reserved funds are released.",
+)
 
 
 @ns.route("/transfers/<string:transfer_id>/reversal")

@@ -16,191 +16,95 @@ from __future__ import annotations
 
 import base64
 import binascii
-import uuid
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from app import fees, ledger
-from app.clock import clock
-from app.customers import limits
+from app import ledger
 from app.customers.models import Customer
-from app.customers.service import ensure_can_transact, get_customer, verify_pin
+from app.customers.service import get_customer
 from app.errors import InvalidState, ValidationFailed
+from app.fees import Quote
 from app.ledger import chart
 from app.money import format_amount
 from app.payments import billers, callbacks
 from app.payments.errors import BillPaymentNotFound
 from app.payments.models import Biller, BillPayment
-from app.runtime import settings
 from app.sms.gsm import gsm_cut
-from app.transfers.errors import ClientKeyReused
-from app.transfers.lifecycle import PENDING, complete_pending
+from app.transfers import pending
 from app.transfers.models import Transfer
-from app.transfers.p2p import CONFIRM_PURPOSE, entry_meta, otp_binding
-from app.transfers.queries import find_by_client_key
-from app.transfers.references import new_reference
+from app.transfers.p2p import TRANSFERS, entry_meta
 
 NAME_CUT = 27  # the longest biller name our SMS texts are sized for
 list_billers = billers.list_billers
 
 
-def place_bill(
-    session: Session,
-    customer: Customer,
-    *,
-    biller_code: str,
-    bill_reference: str,
-    amount: int,
-    channel: str = "api",
-    client_key: str | None = None,
-) -> Transfer:
-    """Check the biller, the reference, the amount and the limits; reserve amount + fee."""
-    ensure_can_transact(customer)
-    biller = billers.get_biller(session, biller_code)
-    reference = billers.clean_reference(biller, bill_reference)
-    billers.check_amount(biller, amount)
-    existing = find_by_client_key(session, customer.id, client_key)
-    if existing is not None:
-        if existing.type != "bill" or existing.amount != amount:
-            raise ClientKeyReused()
-        return existing
-    config = settings(session)
-    quote = fees.quote(config, "bill", amount)
-    limits.check_outgoing(session, customer, amount, quote.fee)
-    now = clock.now()
-    transfer = Transfer(
-        id=str(uuid.uuid4()),
-        reference=new_reference(session),
-        type="bill",
-        status=PENDING,
-        channel=channel,
-        amount=amount,
-        fee=quote.fee,
-        commission=0,
-        currency=config.CURRENCY,
-        initiator_id=customer.id,
-        client_key=client_key,
-        from_customer_id=customer.id,
-        from_msisdn=customer.msisdn,
-        created_at=now,
-        expires_at=now + timedelta(seconds=config.OTP_TTL),
-        meta={
-            "from": {"name": customer.display_name, "msisdn": customer.msisdn},
-            "to": {"name": biller.name, "msisdn": None},
-            "biller": biller.code,
-            "bill_reference": reference,
-        },
-    )
-    session.add(transfer)
-    session.flush()
-    session.add(
-        BillPayment(
-            transfer_id=transfer.id,
-            biller_code=biller.code,
-            bill_reference=reference,
-            created_at=now,
-        )
-    )
-    legs = [
-        ledger.debit(chart.wallet(customer.id), quote.total),
-        ledger.credit(chart.biller(biller.code), amount),
-    ]
-    if quote.fee:
-        legs.append(ledger.credit(chart.fees("bill"), quote.fee))
-    hold = ledger.hold_entry(
-        session,
-        key=f"bill:{transfer.id}",
-        kind="bill",
-        legs=legs,
-        expires_at=transfer.expires_at,  # type: ignore[arg-type]
-        reference=transfer.reference,
-        meta=entry_meta(transfer),
-    )
-    transfer.hold_entry_id = hold.id
-    session.flush()
-    return transfer
+@dataclass(kw_only=True)
+class BillOrder(pending.Order[Transfer]):
+    """Pay ``amount`` of the bill ``bill_reference`` to the biller ``biller_code``:
+    the biller's checks of the reference and amount come first."""
 
+    biller_code: str
+    bill_reference: str
+    biller: Biller = field(init=False)
+    reference: str = field(init=False)  # the bill reference in the biller's own shape
 
-def create_bill_payment(
-    session: Session,
-    customer: Customer,
-    *,
-    biller_code: str,
-    bill_reference: str,
-    amount: int,
-    channel: str = "api",
-    client_key: str | None = None,
-) -> Transfer:
-    """Place the payment and text the OTP that confirms it (``/transfers/{id}/confirm``)."""
-    from app.otp.service import issue_challenge
+    flow = TRANSFERS
+    fee_type = "bill"
+    hold = ("bill", "bill:{id}")
 
-    transfer = place_bill(
-        session,
-        customer,
-        biller_code=biller_code,
-        bill_reference=bill_reference,
-        amount=amount,
-        channel=channel,
-        client_key=client_key,
-    )
-    if transfer.challenge_id is None:
-        biller = session.get(Biller, (transfer.meta or {})["biller"])
-        assert biller is not None
-        issued = issue_challenge(
-            session,
-            subject_id=customer.id,
-            msisdn=customer.msisdn,
-            language=customer.language,
-            purpose=CONFIRM_PURPOSE,
-            binding=otp_binding(transfer),
-            template="sms.otp.bill",
-            params={
-                "amount": format_amount(transfer.amount),
-                "biller": gsm_cut(biller.name, NAME_CUT),
+    def check(self, session: Session, payer: Customer) -> dict[str, Any]:
+        self.biller = billers.get_biller(session, self.biller_code)
+        self.reference = billers.clean_reference(self.biller, self.bill_reference)
+        billers.check_amount(self.biller, self.amount)
+        return {"type": "bill", "amount": self.amount}
+
+    def legs(self, payer: Customer, quote: Quote) -> list[ledger.Leg]:
+        return pending.wallet_legs(payer, quote, chart.biller(self.biller.code), chart.fees("bill"))
+
+    def fields(self, payer: Customer) -> dict[str, Any]:
+        return {
+            "type": "bill",
+            "meta": {
+                "from": {"name": payer.display_name, "msisdn": payer.msisdn},
+                "to": {"name": self.biller.name, "msisdn": None},
+                "biller": self.biller.code,
+                "bill_reference": self.reference,
             },
-            ttl=settings(session).OTP_TTL,
+        }
+
+    def entry_meta(self, row: Transfer) -> dict[str, Any]:
+        return entry_meta(row)
+
+    def opened(self, session: Session, row: Transfer) -> None:
+        bill = BillPayment(
+            transfer_id=row.id,
+            biller_code=self.biller.code,
+            bill_reference=self.reference,
+            created_at=row.created_at,
         )
-        transfer.challenge_id = issued.challenge.id
+        session.add(bill)
         session.flush()
-    return transfer
+
+    def code_text(self, session: Session, row: Transfer) -> tuple[str, dict[str, Any]]:
+        biller = session.get(Biller, (row.meta or {})["biller"])
+        assert biller is not None
+        return "sms.otp.bill", {
+            "amount": format_amount(row.amount),
+            "biller": gsm_cut(biller.name, NAME_CUT),
+        }
 
 
-def pay_bill_with_pin(
-    session: Session,
-    customer: Customer,
-    *,
-    biller_code: str,
-    bill_reference: str,
-    amount: int,
-    pin: str,
-    channel: str = "ussd",
-    client_key: str | None = None,
-) -> Transfer:
-    """Pay at once, authorised by the PIN typed on the final screen (USSD).
+create_bill_payment = pending.opening(BillOrder)
+"""Place the payment and text the OTP that confirms it (``/transfers/{id}/confirm``)."""
 
-    The PIN is checked first, so a wrong one is counted whatever else is wrong.
-    A ``client_key`` already used by this customer returns the first payment.
-    """
-    existing = find_by_client_key(session, customer.id, client_key)
-    if existing is not None:
-        return existing
-    verify_pin(session, customer, pin)
-    transfer = place_bill(
-        session,
-        customer,
-        biller_code=biller_code,
-        bill_reference=bill_reference,
-        amount=amount,
-        channel=channel,
-        client_key=client_key,
-    )
-    if transfer.status == PENDING:
-        complete_pending(session, transfer)
-    return transfer
+pay_bill_with_pin = pending.paying_with_pin(BillOrder)
+"""Pay at once, authorised by the PIN typed on the final screen (USSD). The PIN is
+checked first, so a wrong one is counted whatever else is wrong; a ``client_key``
+already used by this customer returns the first payment."""
 
 
 def on_bill_completed(session: Session, transfer: Transfer) -> None:

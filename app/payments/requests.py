@@ -43,7 +43,7 @@ from app.customers.service import ensure_can_transact, find_by_msisdn, get_custo
 from app.errors import InvalidState, RecipientNotFound, ValidationFailed
 from app.ledger import chart
 from app.money import format_amount
-from app.otp.service import expire_challenge, issue_challenge, verify_challenge
+from app.otp.service import expire_challenge, verify_challenge
 from app.payments import callbacks, notifications
 from app.payments.errors import MerchantReferenceReused, PaymentRequestNotFound, RequestNotPending
 from app.payments.locks import lock_request
@@ -51,10 +51,10 @@ from app.payments.merchants import get_merchant
 from app.payments.models import Merchant, PaymentRequest
 from app.runtime import settings
 from app.sms.gsm import gsm_cut
+from app.transfers import pending
 from app.transfers.lifecycle import mark_completed
 from app.transfers.models import Transfer
-from app.transfers.p2p import entry_meta
-from app.transfers.references import new_reference
+from app.transfers.p2p import TRANSFERS, entry_meta
 
 log = logging.getLogger(__name__)
 
@@ -240,6 +240,9 @@ def otp_binding(request: PaymentRequest) -> dict[str, Any]:
     }
 
 
+APPROVAL = pending.Confirmation(OTP_PURPOSE, otp_binding)
+
+
 def request_otp(session: Session, request_id: str, customer: Customer) -> PaymentRequest:
     """Text the customer a code that approves this request; a new code replaces the last.
 
@@ -253,22 +256,14 @@ def request_otp(session: Session, request_id: str, customer: Customer) -> Paymen
     config = settings(session)
     left = int((request.expires_at - clock.now()).total_seconds())
     client, _merchant = get_merchant(session, request.merchant_id)
-    issued = issue_challenge(
-        session,
-        subject_id=customer.id,
-        msisdn=customer.msisdn,
-        language=customer.language,
-        purpose=OTP_PURPOSE,
-        binding=otp_binding(request),
-        template="sms.otp.merchant",
-        params={
-            "amount": format_amount(request.amount),
-            "merchant": gsm_cut(client.name, notifications.NAME_CUT),
-        },
-        ttl=max(1, min(config.OTP_TTL, left)),
+    params = {
+        "amount": format_amount(request.amount),
+        "merchant": gsm_cut(client.name, notifications.NAME_CUT),
+    }
+    ttl = max(1, min(config.OTP_TTL, left))
+    pending.issue_confirmation(
+        session, APPROVAL, request, customer, "sms.otp.merchant", params, ttl=ttl
     )
-    request.challenge_id = issued.challenge.id
-    session.flush()
     return request
 
 
@@ -309,21 +304,16 @@ def _approve(
 def _pay(
     session: Session, request: PaymentRequest, customer: Customer, client: ApiClient, channel: str
 ) -> Transfer:
-    now = clock.now()
-    transfer = Transfer(
-        id=str(uuid.uuid4()),
-        reference=new_reference(session),
-        type="merchant",
-        status="pending_confirmation",
-        channel=channel,
+    transfer = pending.new_row(
+        session,
+        TRANSFERS,
+        customer,
         amount=request.amount,
         fee=0,  # the customer pays no fee; the merchant's is in the request
-        commission=0,
+        channel=channel,
+        ttl=None,
         currency=request.currency,
-        initiator_id=customer.id,
-        from_customer_id=customer.id,
-        from_msisdn=customer.msisdn,
-        created_at=now,
+        type="merchant",
         meta={
             "from": {"name": customer.display_name, "msisdn": customer.msisdn},
             "to": {"name": client.name, "msisdn": None},
@@ -332,8 +322,6 @@ def _pay(
             "merchant_fee": request.fee,
         },
     )
-    session.add(transfer)
-    session.flush()
     legs = [ledger.debit(chart.wallet(customer.id), request.amount)]
     if request.amount > request.fee:
         legs.append(ledger.credit(chart.merchant(client.id), request.amount - request.fee))

@@ -11,22 +11,17 @@ only with ``REMITTANCE_REFUND_FEE``).
 
 from __future__ import annotations
 
-import uuid
-from datetime import timedelta
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import fees, ledger
-from app.clock import clock
-from app.customers import limits
+from app import ledger
 from app.customers.models import Customer
-from app.customers.service import ensure_can_transact, get_customer, verify_pin
-from app.errors import OtpAttemptsExceeded, OtpExpired, ValidationFailed
+from app.customers.service import get_customer
+from app.fees import Quote
 from app.ledger import chart
 from app.money import format_amount
-from app.otp.service import issue_challenge, verify_challenge
 from app.remittances import lifecycle
 from app.remittances.errors import (
     ClientKeyReused,
@@ -40,6 +35,7 @@ from app.remittances.notifications import short
 from app.remittances.parties import clean_msisdn, clean_name
 from app.remittances.references import new_reference
 from app.runtime import settings
+from app.transfers import pending
 
 OTP_PURPOSE = "remittance"
 
@@ -54,172 +50,112 @@ def otp_binding(remittance: Remittance) -> dict[str, Any]:
     }
 
 
-def _existing_for_key(
-    session: Session, initiator_id: str, client_key: str | None, **expected: Any
-) -> Remittance | None:
-    if not client_key:
-        return None
-    existing = session.scalar(
-        select(Remittance).where(
-            Remittance.initiator_id == initiator_id, Remittance.client_key == client_key
-        )
-    )
-    if existing is not None:
-        for field, value in expected.items():
-            if getattr(existing, field) != value:
-                raise ClientKeyReused()
-    return existing
+class WalletRemittanceFlow(pending.Flow[Remittance]):
+    """Remittances a wallet sends: awaiting the sender's SMS code (``/remittances/{id}/confirm``)
+    or the PIN of a final USSD screen; confirmed, they await their payout."""
 
+    model = Remittance
+    noun = "remittance"
+    payer = "sender"
+    confirmation = pending.Confirmation(OTP_PURPOSE, otp_binding)
+    not_pending = RemittanceNotPending
+    key_reused = ClientKeyReused
 
-def place_remittance(
-    session: Session,
-    sender: Customer,
-    *,
-    recipient_name: str,
-    recipient_msisdn: str,
-    amount: int,
-    channel: str = "api",
-    client_key: str | None = None,
-) -> Remittance:
-    """Check the parties and the sender's limits, reserve amount + fee; ``pending_confirmation``."""
-    ensure_can_transact(sender)
-    name = clean_name(recipient_name, "recipient.name")
-    msisdn = clean_msisdn(session, recipient_msisdn, "recipient.msisdn")
-    existing = _existing_for_key(
-        session, sender.id, client_key, amount=amount, recipient_msisdn=msisdn
-    )
-    if existing is not None:
-        return existing
-    config = settings(session)
-    quote = fees.quote(config, "remittance", amount)
-    limits.check_outgoing(session, sender, amount, quote.fee)
-    now = clock.now()
-    remittance = Remittance(
-        id=str(uuid.uuid4()),
-        reference=new_reference(session),
-        source="wallet",
-        status=PENDING,
-        channel=channel,
-        amount=amount,
-        fee=quote.fee,
-        fx_fee=0,
-        send_commission=0,
-        payout_commission=0,
-        currency=config.CURRENCY,
-        initiator_id=sender.id,
-        client_key=client_key,
-        sender_customer_id=sender.id,
-        sender_name=sender.full_name,
-        sender_msisdn=sender.msisdn,
-        recipient_name=name,
-        recipient_msisdn=msisdn,
-        created_at=now,
-        expires_at=now + timedelta(seconds=config.OTP_TTL),
-    )
-    session.add(remittance)
-    session.flush()
-    legs = [
-        ledger.debit(chart.wallet(sender.id), quote.total),
-        ledger.credit(chart.REMIT_PAYABLE, amount),
-    ]
-    if quote.fee:
-        legs.append(ledger.credit(chart.fees("remit"), quote.fee))
-    hold = ledger.hold_entry(
-        session,
-        key=f"remittance:{remittance.id}:send",
-        kind="remittance_send",
-        legs=legs,
-        expires_at=remittance.expires_at,  # type: ignore[arg-type]
-        reference=remittance.reference,
-        meta=lifecycle.statement_meta(remittance, side="to", fee=quote.fee),
-    )
-    remittance.hold_entry_id = hold.id
-    session.flush()
-    return remittance
+    def new_reference(self, session: Session) -> str:
+        return new_reference(session)
 
+    def payer_fields(self, payer: Customer) -> dict[str, Any]:
+        return {
+            "source": "wallet",
+            "fx_fee": 0,
+            "send_commission": 0,
+            "payout_commission": 0,
+            "sender_customer_id": payer.id,
+            "sender_name": payer.full_name,
+            "sender_msisdn": payer.msisdn,
+        }
 
-def create_remittance(
-    session: Session,
-    sender: Customer,
-    *,
-    recipient_name: str,
-    recipient_msisdn: str,
-    amount: int,
-    channel: str = "api",
-    client_key: str | None = None,
-) -> Remittance:
-    """Place a remittance and send the OTP that confirms it (REST, SMS)."""
-    remittance = place_remittance(
-        session,
-        sender,
-        recipient_name=recipient_name,
-        recipient_msisdn=recipient_msisdn,
-        amount=amount,
-        channel=channel,
-        client_key=client_key,
-    )
-    if remittance.challenge_id is None:
-        config = settings(session)
-        issued = issue_challenge(
-            session,
-            subject_id=sender.id,
-            msisdn=sender.msisdn,
-            language=sender.language,
-            purpose=OTP_PURPOSE,
-            binding=otp_binding(remittance),
-            template="sms.otp.remittance",
-            params={
-                "amount": format_amount(remittance.amount),
-                "recipient": short(remittance.recipient_name),
-                "minutes": config.OTP_TTL // 60,
-            },
-            ttl=config.OTP_TTL,
-        )
-        remittance.challenge_id = issued.challenge.id
+    def lock_to_confirm(self, session: Session, row_id: str, customer_id: str) -> Remittance:
+        return get_owned(session, row_id, customer_id, lock=True)
+
+    def lock_to_cancel(self, session: Session, row_id: str, customer_id: str) -> Remittance:
+        """The sender's row first, then the remittance (``locks.lock_for_refund``)."""
+        return lock_for_refund(session, get_owned(session, row_id, customer_id, lock=False))
+
+    def is_confirmed(self, row: Remittance) -> bool:
+        return row.status in (AWAITING, PAID_OUT)
+
+    def expire_if_due(self, session: Session, row: Remittance) -> bool:
+        return lifecycle.expire_if_due(session, row)
+
+    def close(self, session: Session, row: Remittance, status: str, reason: str) -> None:
+        lifecycle.close_pending(session, row, status, reason)
+
+    def complete(self, session: Session, row: Remittance) -> Remittance:
+        """Post the hold; the remittance awaits its payout and the recipient gets the code."""
+        assert row.hold_entry_id is not None and row.sender_customer_id is not None
+        sender = get_customer(session, row.sender_customer_id)
+        ledger.post_pending(session, row.hold_entry_id)
+        row.entry_id = row.hold_entry_id
         session.flush()
-    return remittance
+        lifecycle.activate(session, row, sender=sender, from_status=PENDING)
+        return row
+
+    def cancel_confirmed(self, session: Session, row: Remittance) -> None:
+        if row.status != AWAITING:
+            raise RemittanceNotCancellable(f"The remittance is {row.status}.")
+        lifecycle.refund(session, row, "cancelled", "cancelled by the sender")
 
 
-def _complete(session: Session, remittance: Remittance, sender: Customer) -> Remittance:
-    assert remittance.hold_entry_id is not None
-    ledger.post_pending(session, remittance.hold_entry_id)
-    remittance.entry_id = remittance.hold_entry_id
-    session.flush()
-    lifecycle.activate(session, remittance, sender=sender, from_status=PENDING)
-    return remittance
+REMITTANCES = WalletRemittanceFlow()
 
 
-def send_with_pin(
-    session: Session,
-    sender: Customer,
-    *,
-    recipient_name: str,
-    recipient_msisdn: str,
-    amount: int,
-    pin: str,
-    channel: str = "ussd",
-    client_key: str | None = None,
-) -> Remittance:
-    """Place and confirm at once, authorised by the PIN typed on the final screen (USSD).
+@dataclass(kw_only=True)
+class RemittanceOrder(pending.Order[Remittance]):
+    """Send ``amount`` from the wallet to ``recipient_name`` at ``recipient_msisdn``,
+    who collects it at any counter with the code texted on confirmation."""
 
-    With a ``client_key`` already used by this sender, the first remittance is
-    returned unchanged (a USSD gateway retrying the same step).
-    """
-    if client_key:
-        existing = _existing_for_key(session, sender.id, client_key)
-        if existing is not None:
-            return existing
-    verify_pin(session, sender, pin)
-    remittance = place_remittance(
-        session,
-        sender,
-        recipient_name=recipient_name,
-        recipient_msisdn=recipient_msisdn,
-        amount=amount,
-        channel=channel,
-        client_key=client_key,
-    )
-    return _complete(session, remittance, sender)
+    recipient_name: str
+    recipient_msisdn: str
+    name: str = field(init=False)  # as checked: the name trimmed, the number normalised
+    msisdn: str = field(init=False)
+
+    flow = REMITTANCES
+    fee_type = "remittance"
+    hold = ("remittance_send", "remittance:{id}:send")
+
+    def check(self, session: Session, payer: Customer) -> dict[str, Any]:
+        self.name = clean_name(self.recipient_name, "recipient.name")
+        self.msisdn = clean_msisdn(session, self.recipient_msisdn, "recipient.msisdn")
+        return {"amount": self.amount, "recipient_msisdn": self.msisdn}
+
+    def legs(self, payer: Customer, quote: Quote) -> list[ledger.Leg]:
+        return pending.wallet_legs(payer, quote, chart.REMIT_PAYABLE, chart.fees("remit"))
+
+    def fields(self, payer: Customer) -> dict[str, Any]:
+        return {"recipient_name": self.name, "recipient_msisdn": self.msisdn}
+
+    def entry_meta(self, row: Remittance) -> dict[str, Any]:
+        return lifecycle.statement_meta(row, side="to", fee=row.fee)
+
+    def code_text(self, session: Session, row: Remittance) -> tuple[str, dict[str, Any]]:
+        return "sms.otp.remittance", {
+            "amount": format_amount(row.amount),
+            "recipient": short(row.recipient_name),
+            "minutes": settings(session).OTP_TTL // 60,
+        }
+
+
+place_remittance = pending.placing(RemittanceOrder)
+"""Check the parties and the sender's limits, reserve amount + fee; ``pending_confirmation``."""
+
+create_remittance = pending.opening(RemittanceOrder)
+"""Place a remittance and send the OTP that confirms it (REST, SMS)."""
+
+send_with_pin = pending.paying_with_pin(RemittanceOrder)
+"""Place and confirm at once, authorised by the PIN typed on the final screen (USSD); a
+``client_key`` already used by this sender returns the first remittance unchanged (a
+USSD gateway retrying the same step)."""
 
 
 def get_owned(session: Session, remittance_id: str, customer_id: str, *, lock: bool) -> Remittance:
@@ -240,26 +176,7 @@ def confirm_remittance(
     session: Session, remittance_id: str, customer_id: str, otp: str
 ) -> Remittance:
     """Confirm with the OTP → ``awaiting_payout``. A confirmed remittance is returned unchanged."""
-    if not isinstance(otp, str) or not otp.isdigit() or len(otp) != 6:
-        raise ValidationFailed({"otp": ["Must be the 6-digit code received by SMS."]})
-    remittance = get_owned(session, remittance_id, customer_id, lock=True)
-    if remittance.status in (AWAITING, PAID_OUT):
-        return remittance
-    if lifecycle.expire_if_due(session, remittance):
-        raise OtpExpired("The code has expired; the remittance was cancelled.", commit=True)
-    if remittance.status != PENDING:
-        raise RemittanceNotPending(f"The remittance is {remittance.status}.")
-    try:
-        verify_challenge(session, remittance.challenge_id or "", otp, otp_binding(remittance))
-    except OtpAttemptsExceeded as exc:
-        lifecycle.close_pending(session, remittance, "failed", "too many wrong codes")
-        exc.commit = True
-        raise
-    except OtpExpired as exc:
-        lifecycle.close_pending(session, remittance, "expired", "code expired")
-        exc.commit = True
-        raise
-    return _complete(session, remittance, get_customer(session, customer_id))
+    return pending.confirm_with_otp(session, REMITTANCES, remittance_id, customer_id, otp)
 
 
 def cancel_remittance(session: Session, remittance_id: str, customer_id: str) -> Remittance:
@@ -267,16 +184,4 @@ def cancel_remittance(session: Session, remittance_id: str, customer_id: str) ->
     refunded: into the wallet, or as a cash pickup when the wallet is at its
     balance cap (``lifecycle.refund``). Cancelling a cancelled remittance
     returns it unchanged."""
-    found = get_owned(session, remittance_id, customer_id, lock=False)
-    remittance = lock_for_refund(session, found)
-    if remittance.status == "cancelled":
-        return remittance
-    if lifecycle.expire_if_due(session, remittance):
-        return remittance
-    if remittance.status == PENDING:
-        lifecycle.close_pending(session, remittance, "cancelled", "cancelled by the sender")
-    elif remittance.status == AWAITING:
-        lifecycle.refund(session, remittance, "cancelled", "cancelled by the sender")
-    else:
-        raise RemittanceNotCancellable(f"The remittance is {remittance.status}.")
-    return remittance
+    return pending.cancel(session, REMITTANCES, remittance_id, customer_id)

@@ -9,22 +9,22 @@ is a weak factor.
 
 from __future__ import annotations
 
-import uuid
-from datetime import timedelta
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import fees, ledger
-from app.clock import clock, local_day_bounds, local_today
+from app.clock import local_day_bounds, local_today
 from app.customers import limits
 from app.customers.models import Customer
-from app.customers.service import ensure_can_transact, find_by_msisdn, get_customer, verify_pin
-from app.errors import LimitExceeded, RecipientNotFound, ValidationFailed
+from app.customers.service import find_by_msisdn, get_customer
+from app.errors import LimitExceeded, RecipientNotFound
 from app.ledger import chart
 from app.money import format_amount
 from app.runtime import settings
+from app.transfers import pending
 from app.transfers.errors import (
     ClientKeyReused,
     SelfTransfer,
@@ -34,7 +34,6 @@ from app.transfers.errors import (
 from app.transfers.lifecycle import PENDING, close_pending, complete_pending, expire_if_stale
 from app.transfers.locks import lock_transfer
 from app.transfers.models import Transfer
-from app.transfers.queries import find_by_client_key
 from app.transfers.references import new_reference
 
 CONFIRM_PURPOSE = "transfer"
@@ -66,18 +65,6 @@ def resolve_recipient(session: Session, sender: Customer, to: str) -> Customer:
     return recipient
 
 
-def _existing_for_key(
-    session: Session, initiator_id: str, client_key: str | None, **expected: Any
-) -> Transfer | None:
-    existing = find_by_client_key(session, initiator_id, client_key)
-    if existing is None:
-        return None
-    for field, value in expected.items():
-        if getattr(existing, field) != value:
-            raise ClientKeyReused()
-    return existing
-
-
 def check_channel_caps(session: Session, sender: Customer, amount: int, channel: str) -> None:
     """SMS-initiated payments are capped per transaction and per day (config)."""
     if channel != "sms":
@@ -105,73 +92,103 @@ def check_channel_caps(session: Session, sender: Customer, amount: int, channel:
         )
 
 
-def place_p2p(
-    session: Session,
-    sender: Customer,
-    *,
-    to: str,
-    amount: int,
-    note: str | None = None,
-    channel: str = "api",
-    client_key: str | None = None,
-    ttl_seconds: int | None = None,
-) -> Transfer:
-    """Check the parties and limits, reserve amount + fee, return the pending transfer."""
-    ensure_can_transact(sender)
-    recipient = resolve_recipient(session, sender, to)
-    existing = _existing_for_key(
-        session, sender.id, client_key, amount=amount, to_customer_id=recipient.id
-    )
-    if existing is not None:
-        return existing
-    config = settings(session)
-    quote = fees.quote(config, "p2p", amount)
-    limits.lock_customers(session, sender, recipient)
-    limits.check_outgoing(session, sender, amount, quote.fee)
-    check_channel_caps(session, sender, amount, channel)
-    limits.check_incoming(session, recipient, amount)
-    now = clock.now()
-    transfer = Transfer(
-        id=str(uuid.uuid4()),
-        reference=new_reference(session),
-        type="p2p",
-        status=PENDING,
-        channel=channel,
-        amount=amount,
-        fee=quote.fee,
-        commission=0,
-        currency=config.CURRENCY,
-        initiator_id=sender.id,
-        client_key=client_key,
-        from_customer_id=sender.id,
-        to_customer_id=recipient.id,
-        from_msisdn=sender.msisdn,
-        to_msisdn=recipient.msisdn,
-        note=note,
-        created_at=now,
-        expires_at=now + timedelta(seconds=ttl_seconds or config.OTP_TTL),
-        meta=party_meta(sender, recipient),
-    )
-    session.add(transfer)
-    session.flush()
-    legs = [
-        ledger.debit(chart.wallet(sender.id), quote.total),
-        ledger.credit(chart.wallet(recipient.id), amount),
-    ]
-    if quote.fee:
-        legs.append(ledger.credit(chart.fees("p2p"), quote.fee))
-    hold = ledger.hold_entry(
-        session,
-        key=f"p2p:{transfer.id}",
-        kind="p2p",
-        legs=legs,
-        expires_at=transfer.expires_at,
-        reference=transfer.reference,
-        meta=entry_meta(transfer),
-    )
-    transfer.hold_entry_id = hold.id
-    session.flush()
-    return transfer
+class TransferFlow(pending.Flow[Transfer]):
+    """Transfers awaiting their payer: the SMS code of a P2P, bill or merchant payment
+    (``/transfers/{id}/confirm``, ``OUI``), the PIN of a final USSD screen; a
+    withdrawal waits for its code at a counter (``app/agents/cash.py``)."""
+
+    model = Transfer
+    noun = "transfer"
+    payer = "customer"
+    confirmation = pending.Confirmation(CONFIRM_PURPOSE, otp_binding)
+    not_pending = TransferNotPending
+    key_reused = ClientKeyReused
+
+    def new_reference(self, session: Session) -> str:
+        return new_reference(session)
+
+    def payer_fields(self, payer: Customer) -> dict[str, Any]:
+        return {"commission": 0, "from_customer_id": payer.id, "from_msisdn": payer.msisdn}
+
+    def lock_to_confirm(self, session: Session, row_id: str, customer_id: str) -> Transfer:
+        transfer = get_owned(session, row_id, customer_id, lock=True)
+        if transfer.type not in OTP_CONFIRMED_TYPES:
+            raise TransferNotPending("This payment is not confirmed with an SMS code.")
+        return transfer
+
+    def lock_to_cancel(self, session: Session, row_id: str, customer_id: str) -> Transfer:
+        return get_owned(session, row_id, customer_id, lock=True)
+
+    def is_confirmed(self, row: Transfer) -> bool:
+        return row.status == "completed"
+
+    def expire_if_due(self, session: Session, row: Transfer) -> bool:
+        return expire_if_stale(session, row)
+
+    def close(self, session: Session, row: Transfer, status: str, reason: str) -> None:
+        close_pending(session, row, status, reason)
+
+    def complete(self, session: Session, row: Transfer) -> Transfer:
+        return complete_pending(session, row)
+
+    def cancel_confirmed(self, session: Session, row: Transfer) -> None:
+        raise TransferNotPending(f"transfer is {row.status}")
+
+
+TRANSFERS = TransferFlow()
+
+
+@dataclass(kw_only=True)
+class P2POrder(pending.Order[Transfer]):
+    """Send ``amount`` to the customer at ``to``: both are locked for the limits, the
+    recipient's balance cap counts the pending credit, SMS orders have lower caps."""
+
+    to: str
+    note: str | None = None
+    recipient: Customer = field(init=False)
+
+    flow = TRANSFERS
+    fee_type = "p2p"
+    hold = ("p2p", "p2p:{id}")
+
+    def check(self, session: Session, payer: Customer) -> dict[str, Any]:
+        self.recipient = resolve_recipient(session, payer, self.to)
+        return {"amount": self.amount, "to_customer_id": self.recipient.id}
+
+    def check_limits(self, session: Session, payer: Customer, quote: fees.Quote) -> None:
+        limits.lock_customers(session, payer, self.recipient)
+        limits.check_outgoing(session, payer, quote.amount, quote.fee)
+        check_channel_caps(session, payer, quote.amount, self.channel)
+        limits.check_incoming(session, self.recipient, quote.amount)
+
+    def legs(self, payer: Customer, quote: fees.Quote) -> list[ledger.Leg]:
+        return pending.wallet_legs(payer, quote, chart.wallet(self.recipient.id), chart.fees("p2p"))
+
+    def fields(self, payer: Customer) -> dict[str, Any]:
+        recipient = self.recipient
+        return {
+            "type": "p2p",
+            "to_customer_id": recipient.id,
+            "to_msisdn": recipient.msisdn,
+            "note": self.note,
+            "meta": party_meta(payer, recipient),
+        }
+
+    def entry_meta(self, row: Transfer) -> dict[str, Any]:
+        return entry_meta(row)
+
+    def code_text(self, session: Session, row: Transfer) -> tuple[str, dict[str, Any]]:
+        recipient = get_customer(session, row.to_customer_id or "")
+        return "sms.otp.p2p", {
+            "amount": format_amount(row.amount),
+            "recipient": recipient.display_name[:24],
+        }
+
+    def lock_before_pin(self, session: Session, payer: Customer) -> None:
+        """Both customers: a right PIN after a wrong one writes the sender's row, and
+        taking that row alone first would lock the pair out of id order (two sends
+        in opposite directions would deadlock)."""
+        limits.lock_customers(session, payer, resolve_recipient(session, payer, self.to))
 
 
 def party_meta(sender: Customer, recipient: Customer) -> dict[str, Any]:
@@ -187,28 +204,14 @@ def entry_meta(transfer: Transfer) -> dict[str, Any]:
     return {"transfer_id": transfer.id, "type": transfer.type, "fee": transfer.fee, **meta}
 
 
-def create_p2p(
-    session: Session,
-    sender: Customer,
-    *,
-    to: str,
-    amount: int,
-    note: str | None = None,
-    channel: str = "api",
-    client_key: str | None = None,
-) -> Transfer:
-    """Place a transfer and send the OTP that confirms it by SMS (the app's flow)."""
-    transfer, _code = create_p2p_with_code(
-        session,
-        sender,
-        to=to,
-        amount=amount,
-        note=note,
-        channel=channel,
-        client_key=client_key,
-        send_otp=True,
-    )
-    return transfer
+place_p2p = pending.placing(P2POrder)
+"""Check the parties and limits, reserve amount + fee, return the pending transfer."""
+
+create_p2p = pending.opening(P2POrder)
+"""Place a transfer and send the OTP that confirms it by SMS (the app's flow)."""
+
+send_with_pin = pending.paying_with_pin(P2POrder)
+"""Place and complete at once, authorised by the PIN typed on the final screen (USSD)."""
 
 
 def create_p2p_with_code(
@@ -228,29 +231,8 @@ def create_p2p_with_code(
     the code, instead of a second message. A repeated request returns the
     existing transfer and no code (it was delivered the first time).
     """
-    from app.otp.service import issue_challenge
-
-    transfer = place_p2p(
-        session, sender, to=to, amount=amount, note=note, channel=channel, client_key=client_key
-    )
-    if transfer.challenge_id is not None:
-        return transfer, None
-    recipient = get_customer(session, transfer.to_customer_id or "")
-    issued = issue_challenge(
-        session,
-        subject_id=sender.id,
-        msisdn=sender.msisdn,
-        language=sender.language,
-        purpose=CONFIRM_PURPOSE,
-        binding=otp_binding(transfer),
-        template="sms.otp.p2p",
-        params={"amount": format_amount(transfer.amount), "recipient": recipient.display_name[:24]},
-        ttl=settings(session).OTP_TTL,
-        send=send_otp,
-    )
-    transfer.challenge_id = issued.challenge.id
-    session.flush()
-    return transfer, issued.code
+    order = P2POrder(to=to, amount=amount, note=note, channel=channel, client_key=client_key)
+    return pending.open_with_code(session, sender, order, send=send_otp)
 
 
 def latest_pending(
@@ -267,34 +249,6 @@ def latest_pending(
     return session.scalar(query.order_by(Transfer.created_at.desc(), Transfer.id.desc()).limit(1))
 
 
-def send_with_pin(
-    session: Session,
-    sender: Customer,
-    *,
-    to: str,
-    amount: int,
-    pin: str,
-    channel: str = "ussd",
-    client_key: str | None = None,
-) -> Transfer:
-    """Place and complete at once, authorised by the PIN typed on the final screen.
-
-    Both customers are locked before the PIN is checked: a right PIN after a wrong
-    one writes the sender's row, and taking that row alone first would lock the
-    pair out of id order (two sends in opposite directions would deadlock).
-    """
-    if client_key:
-        existing = _existing_for_key(session, sender.id, client_key)
-        if existing is not None:
-            return existing
-    limits.lock_customers(session, sender, resolve_recipient(session, sender, to))
-    verify_pin(session, sender, pin)
-    transfer = place_p2p(
-        session, sender, to=to, amount=amount, channel=channel, client_key=client_key
-    )
-    return complete_pending(session, transfer)
-
-
 def get_owned(session: Session, transfer_id: str, customer_id: str, *, lock: bool) -> Transfer:
     """The transfer if ``customer_id`` initiated it; NotFound otherwise (no existence leak)."""
     transfer = lock_transfer(session, transfer_id) if lock else session.get(Transfer, transfer_id)
@@ -305,38 +259,9 @@ def get_owned(session: Session, transfer_id: str, customer_id: str, *, lock: boo
 
 def confirm_transfer(session: Session, transfer_id: str, customer_id: str, otp: str) -> Transfer:
     """Confirm with the OTP. Confirming a completed transfer returns it unchanged."""
-    from app.errors import OtpAttemptsExceeded, OtpExpired
-    from app.otp.service import verify_challenge
-
-    if not isinstance(otp, str) or not otp.isdigit() or len(otp) != 6:
-        raise ValidationFailed({"otp": ["Must be the 6-digit code received by SMS."]})
-    transfer = get_owned(session, transfer_id, customer_id, lock=True)
-    if transfer.type not in OTP_CONFIRMED_TYPES:
-        raise TransferNotPending("This payment is not confirmed with an SMS code.")
-    if transfer.status == "completed":
-        return transfer
-    if expire_if_stale(session, transfer):
-        raise OtpExpired("The code has expired; the transfer was cancelled.", commit=True)
-    if transfer.status != PENDING:
-        raise TransferNotPending(f"The transfer is {transfer.status}.")
-    try:
-        verify_challenge(session, transfer.challenge_id or "", otp, otp_binding(transfer))
-    except OtpAttemptsExceeded as exc:
-        close_pending(session, transfer, "failed", "too many wrong codes")
-        exc.commit = True
-        raise
-    except OtpExpired as exc:
-        close_pending(session, transfer, "expired", "code expired")
-        exc.commit = True
-        raise
-    return complete_pending(session, transfer)
+    return pending.confirm_with_otp(session, TRANSFERS, transfer_id, customer_id, otp)
 
 
 def cancel_transfer(session: Session, transfer_id: str, customer_id: str) -> Transfer:
     """Cancel a pending transfer; cancelling a cancelled one returns it unchanged."""
-    transfer = get_owned(session, transfer_id, customer_id, lock=True)
-    if transfer.status == "cancelled":
-        return transfer
-    if expire_if_stale(session, transfer):
-        return transfer
-    return close_pending(session, transfer, "cancelled", "cancelled by the customer")
+    return pending.cancel(session, TRANSFERS, transfer_id, customer_id)

@@ -10,26 +10,25 @@ at a time keeps the code unambiguous at the counter.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app import fees, ledger
-from app.clock import clock
+from app import ledger
+from app.config import Config
 from app.customers import limits
 from app.customers.models import Customer
-from app.customers.service import ensure_can_transact, verify_pin
+from app.customers.service import verify_pin
 from app.errors import InvalidState
+from app.fees import Quote
 from app.ledger import chart
 from app.money import format_amount
-from app.runtime import settings
-from app.transfers.lifecycle import PENDING, expire_if_stale
+from app.transfers import pending
+from app.transfers.lifecycle import expire_if_stale
 from app.transfers.locks import lock_pending_withdrawals
 from app.transfers.models import Transfer
-from app.transfers.queries import find_by_client_key
-from app.transfers.references import new_reference
+from app.transfers.p2p import TRANSFERS
 
 PURPOSE = "withdrawal"
 
@@ -44,6 +43,53 @@ def withdrawal_binding(transfer: Transfer) -> dict[str, object]:
     return {"transfer_id": transfer.id, "amount": transfer.amount, "fee": transfer.fee}
 
 
+@dataclass(kw_only=True)
+class WithdrawalOrder(pending.Order[Transfer]):
+    """Reserve ``amount`` + fee for a cash-out at any counter: one pending withdrawal
+    per customer; with a ``pin`` (USSD) it is checked before anything is reserved."""
+
+    flow = TRANSFERS
+    fee_type = "cashout"
+    hold = ("withdrawal_hold", "withdrawal:{id}:hold")
+    # The code the customer shows at the counter (``app/agents/cash.py`` checks it).
+    confirmation = pending.Confirmation(PURPOSE, withdrawal_binding)
+
+    def check(self, session: Session, payer: Customer) -> dict[str, Any]:
+        return {}  # a repeated request returns the earlier withdrawal, whatever it was
+
+    def prepare(self, session: Session, payer: Customer) -> None:
+        if self.pin is not None:
+            verify_pin(session, payer, self.pin)
+        limits.lock_customers(session, payer)  # one pending withdrawal, even when racing
+        for earlier in lock_pending_withdrawals(session, payer.id):
+            if not expire_if_stale(session, earlier):
+                raise InvalidState(
+                    "A withdrawal code is already pending: use it at a counter or cancel it.",
+                    transfer_id=earlier.id,
+                )
+
+    def legs(self, payer: Customer, quote: Quote) -> list[ledger.Leg]:
+        return [
+            ledger.debit(chart.wallet(payer.id), quote.total),
+            ledger.credit(chart.CLEARING_WITHDRAWALS, quote.total),
+        ]
+
+    def fields(self, payer: Customer) -> dict[str, Any]:
+        return {
+            "type": "withdrawal",
+            "meta": {"from": {"name": payer.display_name, "msisdn": payer.msisdn}},
+        }
+
+    def ttl(self, config: Config) -> int:
+        return config.WITHDRAWAL_TTL
+
+    def code_text(self, session: Session, row: Transfer) -> tuple[str, dict[str, Any]]:
+        return "sms.otp.withdrawal", {"amount": format_amount(row.amount)}
+
+    def code_limits(self, config: Config) -> tuple[int | None, int | None]:
+        return config.WITHDRAWAL_TTL, config.WITHDRAWAL_MAX_ATTEMPTS
+
+
 def create_withdrawal(
     session: Session,
     customer: Customer,
@@ -54,69 +100,6 @@ def create_withdrawal(
     pin: str | None = None,
 ) -> IssuedWithdrawal:
     """Reserve amount + fee and issue the cash-out code (also sent by SMS)."""
-    from app.otp.service import issue_challenge
-
-    ensure_can_transact(customer)
-    existing = find_by_client_key(session, customer.id, client_key)
-    if existing is not None:
-        return IssuedWithdrawal(existing, None)
-    if pin is not None:
-        verify_pin(session, customer, pin)
-    limits.lock_customers(session, customer)  # one pending withdrawal, even when racing
-    for pending in lock_pending_withdrawals(session, customer.id):
-        if not expire_if_stale(session, pending):
-            raise InvalidState(
-                "A withdrawal code is already pending: use it at a counter or cancel it.",
-                transfer_id=pending.id,
-            )
-    config = settings(session)
-    quote = fees.quote(config, "cashout", amount)
-    limits.check_outgoing(session, customer, amount, quote.fee)
-    now = clock.now()
-    transfer = Transfer(
-        id=str(uuid.uuid4()),
-        reference=new_reference(session),
-        type="withdrawal",
-        status=PENDING,
-        channel=channel,
-        amount=amount,
-        fee=quote.fee,
-        commission=0,
-        currency=config.CURRENCY,
-        initiator_id=customer.id,
-        client_key=client_key,
-        from_customer_id=customer.id,
-        from_msisdn=customer.msisdn,
-        created_at=now,
-        expires_at=now + timedelta(seconds=config.WITHDRAWAL_TTL),
-        meta={"from": {"name": customer.display_name, "msisdn": customer.msisdn}},
-    )
-    session.add(transfer)
-    session.flush()
-    hold = ledger.hold_entry(
-        session,
-        key=f"withdrawal:{transfer.id}:hold",
-        kind="withdrawal_hold",
-        legs=[
-            ledger.debit(chart.wallet(customer.id), quote.total),
-            ledger.credit(chart.CLEARING_WITHDRAWALS, quote.total),
-        ],
-        expires_at=transfer.expires_at,
-        reference=transfer.reference,
-    )
-    transfer.hold_entry_id = hold.id
-    issued = issue_challenge(
-        session,
-        subject_id=customer.id,
-        msisdn=customer.msisdn,
-        language=customer.language,
-        purpose=PURPOSE,
-        binding=withdrawal_binding(transfer),
-        template="sms.otp.withdrawal",
-        params={"amount": format_amount(amount)},
-        ttl=config.WITHDRAWAL_TTL,
-        max_attempts=config.WITHDRAWAL_MAX_ATTEMPTS,
-    )
-    transfer.challenge_id = issued.challenge.id
-    session.flush()
-    return IssuedWithdrawal(transfer, issued.code)
+    order = WithdrawalOrder(amount=amount, channel=channel, client_key=client_key, pin=pin)
+    transfer, code = pending.open_with_code(session, customer, order)
+    return IssuedWithdrawal(transfer, code)

@@ -2,17 +2,14 @@
 PIN resets the sender's counter (a write to their row), which must not come before both
 customers are locked in id order, or the two sends deadlock (PostgreSQL)."""
 
-import threading
-
 import pytest
 from sqlalchemy import update
 
-from app.customers import limits
 from app.customers.models import Customer
 from app.customers.service import get_customer
 from app.transfers import p2p
 from tests import factories
-from tests.concurrency import committed, together
+from tests.concurrency import committed, meet_before_locking_a_pair, together
 
 pytestmark = pytest.mark.postgres_only
 
@@ -25,17 +22,7 @@ def test_ussd_sends_both_ways_after_a_wrong_pin_do_not_deadlock(runtime, monkeyp
         return pair
 
     pair = committed(runtime, two)
-    both_there = threading.Barrier(2, timeout=10)
-    original = limits.lock_customers
-    waited = set()
-
-    def lock_when_both_are_there(session, *customers):
-        if len(customers) == 2 and threading.get_ident() not in waited:
-            waited.add(threading.get_ident())
-            both_there.wait()  # what two phones confirming at the same moment do
-        return original(session, *customers)
-
-    monkeypatch.setattr(limits, "lock_customers", lock_when_both_are_there)
+    meet_before_locking_a_pair(monkeypatch)
 
     def send(i):
         payer, payee = pair[i], pair[1 - i]
