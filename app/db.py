@@ -17,9 +17,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Table, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -61,6 +61,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    if TYPE_CHECKING:
+        # Every model names its ``__tablename__``, so its ``__table__`` is a Table
+        # (DeclarativeBase allows any FromClause, for classes mapped to a select).
+        __table__: ClassVar[Table]
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

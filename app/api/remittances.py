@@ -15,6 +15,7 @@ from marshmallow import Schema, fields, validate
 from app.agents.staff import get_agent
 from app.api.idempotency import idempotent
 from app.api.ratelimit import per_account, per_challenge, rate_limit
+from app.api.responses import Body
 from app.api.validation import Amount, load
 from app.auth.decorators import require
 from app.auth.principal import current_principal
@@ -101,7 +102,7 @@ class Remittances(Resource):
     @ns.doc(security="bearer")
     @require("customer")
     @idempotent
-    def post(self):  # type: ignore[no-untyped-def]
+    def post(self) -> tuple[Body, int]:
         """Send a remittance from the wallet: reserves amount + fee and sends an OTP."""
         data = load(CreateRemittance())
         with transaction() as session:
@@ -122,7 +123,7 @@ class ClaimResource(Resource):
     @ns.doc(security="bearer")
     @require("customer")
     @idempotent(optional=True)
-    def post(self):  # type: ignore[no-untyped-def]
+    def post(self) -> Body:
         """Credit a remittance sent to my number into my wallet, with its 10-digit code."""
         data = load(Claim())
         with transaction() as session:
@@ -136,7 +137,7 @@ class ClaimResource(Resource):
 class RemittanceItem(Resource):
     @ns.doc(security="bearer")
     @require("customer", "admin")
-    def get(self, remittance_id: str):  # type: ignore[no-untyped-def]
+    def get(self, remittance_id: str) -> Body:
         """A remittance, for its sender or an admin (the code is never shown)."""
         principal = current_principal()
         with transaction() as session:
@@ -157,7 +158,7 @@ class Confirmation(Resource):
         per_account("RATELIMIT_OTP_ACCOUNT"),
     )
     @idempotent(optional=True)
-    def post(self, remittance_id: str):  # type: ignore[no-untyped-def]
+    def post(self, remittance_id: str) -> Body:
         """Confirm with the SMS code → awaiting payout; the recipient gets the withdrawal code."""
         data = load(Confirm())
         with transaction() as session:
@@ -173,7 +174,7 @@ class Cancellation(Resource):
     @ns.doc(security="bearer")
     @require("customer")
     @idempotent(optional=True)
-    def post(self, remittance_id: str):  # type: ignore[no-untyped-def]
+    def post(self, remittance_id: str) -> Body:
         """Cancel before payout: released, or refunded (the fee is kept unless configured)."""
         with transaction() as session:
             remittance = wallet.cancel_remittance(session, remittance_id, current_principal().id)
@@ -186,7 +187,7 @@ class CashRemittances(Resource):
     @agent_ns.doc(security="bearer")
     @require("agent")
     @idempotent
-    def post(self):  # type: ignore[no-untyped-def]
+    def post(self) -> tuple[Body, int]:
         """A walk-in sender pays in cash; the counter's float funds it; awaiting payout at once."""
         data = load(CashSend())
         with transaction() as session:
@@ -208,7 +209,7 @@ class PayoutResource(Resource):
     @require("agent")
     @rate_limit("RATELIMIT_OTP:payout", per_account("RATELIMIT_OTP"))
     @idempotent
-    def post(self):  # type: ignore[no-untyped-def]
+    def post(self) -> Body:
         """Pay a remittance in cash against its code and the recipient's identity document."""
         data = load(Payout())
         with transaction() as session:

@@ -14,7 +14,7 @@ when ``APP_ENV=development``; everywhere else it is a 404.
 from __future__ import annotations
 
 import phonenumbers
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from app.errors import NotFound
 from app.gateway_access import gateway_only
@@ -27,7 +27,7 @@ blueprint = Blueprint("sms_outbound", __name__)
 
 @blueprint.post("/sms/delivery-reports")
 @gateway_only
-def delivery_report():  # type: ignore[no-untyped-def]
+def delivery_report() -> tuple[str, int]:
     form = request.form
     with transaction() as session:
         record_delivery_report(
@@ -40,7 +40,7 @@ def delivery_report():  # type: ignore[no-untyped-def]
 
 
 @blueprint.get("/dev/outbox")
-def dev_outbox():  # type: ignore[no-untyped-def]
+def dev_outbox() -> Response:
     runtime = current_runtime()
     if not runtime.config.is_development:
         raise NotFound("No such page.")
