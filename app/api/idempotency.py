@@ -77,7 +77,7 @@ from app.api.problem import PROBLEM_JSON, problem_body
 from app.api.validation import NOT_IN_IDS
 from app.auth.principal import current_principal
 from app.clock import clock
-from app.db import Base, BigIntPK, UTCDateTime
+from app.db import Base, BigIntPK, UTCDateTime, rows_matched
 from app.errors import (
     DomainError,
     IdempotencyKeyMissing,
@@ -290,7 +290,7 @@ def _claim(runtime: Runtime, who: str, key: str, fingerprint: str) -> Response |
                     .values(created_at=token)
                 )
                 uow.commit()
-                if taken.rowcount == 1:  # type: ignore[attr-defined]
+                if rows_matched(taken) == 1:
                     log.warning(
                         "idempotency key of a dead request taken over (record %s)", existing.id
                     )
@@ -397,7 +397,7 @@ def _finish(
             response_headers=headers,
         )
     )
-    if stored.rowcount != 1:  # type: ignore[attr-defined]
+    if rows_matched(stored) != 1:
         joined.rollback()
         raise RequestInProgress("Another attempt with this key took over; it answers instead.")
     joined.commit()
@@ -444,4 +444,4 @@ def purge_expired(session: Session, now: datetime | None = None) -> int:
     result = session.execute(
         delete(IdempotencyRecord).where(IdempotencyRecord.expires_at <= (now or clock.now()))
     )
-    return int(result.rowcount or 0)
+    return rows_matched(result)

@@ -59,7 +59,7 @@ _STATE = (
 )
 
 
-def _sync(customer: Customer, row: Row[Any]) -> None:
+def _sync(customer: Customer, row: Row[*tuple[Any, ...]]) -> None:
     for column in _STATE:
         set_committed_value(customer, column.key, getattr(row, column.key))
 
@@ -77,13 +77,13 @@ def pin_locked(customer: Customer, config: Config, now: datetime) -> bool:
     return customer.status == "locked" or customer.failed_pin_attempts >= config.PIN_MAX_ATTEMPTS
 
 
-def locked_error(customer: Customer, **extra: object) -> AccountLocked:
+def locked_error(customer: Customer, **extra: Any) -> AccountLocked:
     """``account_locked`` saying until when (``locked_until``: null until an agent unlocks)."""
     until = customer.pin_locked_until
     if until is None:
-        return AccountLocked(LOCKED_UNTIL_UNLOCKED, **extra)  # type: ignore[arg-type]
+        return AccountLocked(LOCKED_UNTIL_UNLOCKED, **extra)
     detail = LOCKED_FOR_A_WHILE.format(until=until.strftime("%Y-%m-%d %H:%M"))
-    return AccountLocked(detail, until=until, **extra)  # type: ignore[arg-type]
+    return AccountLocked(detail, until=until, **extra)
 
 
 def until_text(at: datetime, timezone: str) -> str:
@@ -110,7 +110,9 @@ def take_attempt(session: Session, customer: Customer) -> str:
     return str(taken.pin_hash)
 
 
-def _take(session: Session, customer_id: str, limit: int, now: datetime) -> Row[Any] | None:
+def _take(
+    session: Session, customer_id: str, limit: int, now: datetime
+) -> Row[*tuple[Any, ...]] | None:
     return session.execute(
         update(Customer)
         .where(

@@ -72,6 +72,7 @@ def place_bill(
     quote = fees.quote(config, "bill", amount)
     limits.check_outgoing(session, customer, amount, quote.fee)
     now = clock.now()
+    expires_at = now + timedelta(seconds=config.OTP_TTL)
     transfer = Transfer(
         id=str(uuid.uuid4()),
         reference=new_reference(session),
@@ -87,7 +88,7 @@ def place_bill(
         from_customer_id=customer.id,
         from_msisdn=customer.msisdn,
         created_at=now,
-        expires_at=now + timedelta(seconds=config.OTP_TTL),
+        expires_at=expires_at,
         meta={
             "from": {"name": customer.display_name, "msisdn": customer.msisdn},
             "to": {"name": biller.name, "msisdn": None},
@@ -116,7 +117,7 @@ def place_bill(
         key=f"bill:{transfer.id}",
         kind="bill",
         legs=legs,
-        expires_at=transfer.expires_at,  # type: ignore[arg-type]
+        expires_at=expires_at,
         reference=transfer.reference,
         meta=entry_meta(transfer),
     )

@@ -153,7 +153,7 @@ def set_rate(
 def list_rates(session: Session) -> list[dict[str, object]]:
     """Every convertible currency: the fixed ones, then the table's."""
     margin = settings(session).FX_MARGIN_BP
-    rows = [
+    rows: list[dict[str, object]] = [
         {"currency": code, "rate": str(rate), "margin_bp": 0, "fixed": True, "updated_at": None}
         for code, rate in FIXED.items()
     ]

@@ -94,6 +94,7 @@ def place_remittance(
     quote = fees.quote(config, "remittance", amount)
     limits.check_outgoing(session, sender, amount, quote.fee)
     now = clock.now()
+    expires_at = now + timedelta(seconds=config.OTP_TTL)
     remittance = Remittance(
         id=str(uuid.uuid4()),
         reference=new_reference(session),
@@ -114,7 +115,7 @@ def place_remittance(
         recipient_name=name,
         recipient_msisdn=msisdn,
         created_at=now,
-        expires_at=now + timedelta(seconds=config.OTP_TTL),
+        expires_at=expires_at,
     )
     session.add(remittance)
     session.flush()
@@ -129,7 +130,7 @@ def place_remittance(
         key=f"remittance:{remittance.id}:send",
         kind="remittance_send",
         legs=legs,
-        expires_at=remittance.expires_at,  # type: ignore[arg-type]
+        expires_at=expires_at,
         reference=remittance.reference,
         meta=lifecycle.statement_meta(remittance, side="to", fee=quote.fee),
     )

@@ -131,6 +131,7 @@ def place_p2p(
     check_channel_caps(session, sender, amount, channel)
     limits.check_incoming(session, recipient, amount)
     now = clock.now()
+    expires_at = now + timedelta(seconds=ttl_seconds or config.OTP_TTL)
     transfer = Transfer(
         id=str(uuid.uuid4()),
         reference=new_reference(session),
@@ -149,7 +150,7 @@ def place_p2p(
         to_msisdn=recipient.msisdn,
         note=note,
         created_at=now,
-        expires_at=now + timedelta(seconds=ttl_seconds or config.OTP_TTL),
+        expires_at=expires_at,
         meta=party_meta(sender, recipient),
     )
     session.add(transfer)
@@ -165,7 +166,7 @@ def place_p2p(
         key=f"p2p:{transfer.id}",
         kind="p2p",
         legs=legs,
-        expires_at=transfer.expires_at,
+        expires_at=expires_at,
         reference=transfer.reference,
         meta=entry_meta(transfer),
     )

@@ -73,6 +73,7 @@ def create_withdrawal(
     quote = fees.quote(config, "cashout", amount)
     limits.check_outgoing(session, customer, amount, quote.fee)
     now = clock.now()
+    expires_at = now + timedelta(seconds=config.WITHDRAWAL_TTL)
     transfer = Transfer(
         id=str(uuid.uuid4()),
         reference=new_reference(session),
@@ -88,7 +89,7 @@ def create_withdrawal(
         from_customer_id=customer.id,
         from_msisdn=customer.msisdn,
         created_at=now,
-        expires_at=now + timedelta(seconds=config.WITHDRAWAL_TTL),
+        expires_at=expires_at,
         meta={"from": {"name": customer.display_name, "msisdn": customer.msisdn}},
     )
     session.add(transfer)
@@ -101,7 +102,7 @@ def create_withdrawal(
             ledger.debit(chart.wallet(customer.id), quote.total),
             ledger.credit(chart.CLEARING_WITHDRAWALS, quote.total),
         ],
-        expires_at=transfer.expires_at,
+        expires_at=expires_at,
         reference=transfer.reference,
     )
     transfer.hold_entry_id = hold.id
