@@ -126,6 +126,7 @@ def register_proxy_fix(app: Flask, config: Config) -> None:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         hops = config.TRUSTED_PROXIES
+        # Flask's documented way to wrap its WSGI app; mypy sees a method replaced.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 

@@ -52,7 +52,7 @@ import json
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar, overload
 
 from flask import Response, jsonify, request
 from flask import make_response as flask_make_response
@@ -108,7 +108,8 @@ CLAIM_GRACE = timedelta(seconds=2)
 # Headers of the first response that are not replayed as they were.
 _VOLATILE_HEADERS = {"content-length", "x-request-id", "set-cookie", "date"}
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class IdempotencyRecord(Base):
@@ -130,15 +131,27 @@ class IdempotencyRecord(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
-def idempotent(func: F | None = None, *, optional: bool = False) -> Any:
+@overload
+def idempotent(func: Callable[P, R], *, optional: bool = False) -> Callable[P, R | Response]: ...
+
+
+@overload
+def idempotent(
+    func: None = None, *, optional: bool = False
+) -> Callable[[Callable[P, R]], Callable[P, R | Response]]: ...
+
+
+def idempotent(
+    func: Callable[P, R] | None = None, *, optional: bool = False
+) -> Callable[P, R | Response] | Callable[[Callable[P, R]], Callable[P, R | Response]]:
     """Make a flask-restx Resource method honour ``Idempotency-Key``.
 
     Required unless ``optional``; an optional key is still honoured when sent.
     """
 
-    def decorate(view: F) -> F:
+    def decorate(view: Callable[P, R]) -> Callable[P, R | Response]:
         @functools.wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | Response:
             key = request.headers.get(HEADER)
             if key is None:
                 if optional:
@@ -151,6 +164,7 @@ def idempotent(func: F | None = None, *, optional: bool = False) -> Any:
             return _run_once(view, args, kwargs, current_principal().key, key)
 
         description = "Unique per request; a retry with the same key and body is replayed."
+        # flask-restx reads a method's docs from this attribute, unknown to a function's type.
         wrapper.__apidoc__ = merge(  # type: ignore[attr-defined]
             getattr(wrapper, "__apidoc__", {}),
             {
@@ -164,7 +178,7 @@ def idempotent(func: F | None = None, *, optional: bool = False) -> Any:
                 }
             },
         )
-        return wrapper  # type: ignore[return-value]
+        return wrapper
 
     if func is not None:
         return decorate(func)

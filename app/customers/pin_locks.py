@@ -232,6 +232,7 @@ def _tell(session: Session, customer: Customer, config: Config, until: datetime 
         template, params = "sms.pin_locked.agent", {}
     else:
         template, params = "sms.pin_locked.until", {"until": until_text(until, config.TIMEZONE)}
+    assert customer.pin_locked_at is not None  # the lock just written (_sync)
     send_sms(
         session,
         to=customer.msisdn,
@@ -239,5 +240,5 @@ def _tell(session: Session, customer: Customer, config: Config, until: datetime 
         language=customer.language,
         params=params,
         purpose="security",
-        dedupe_key=f"pin-lock:{customer.id}:{customer.pin_locked_at.isoformat()}",  # type: ignore[union-attr]
+        dedupe_key=f"pin-lock:{customer.id}:{customer.pin_locked_at.isoformat()}",
     )
