@@ -79,9 +79,8 @@ NOTIFY_JOB = "workers.disbursements.notify"
 class _Payment:
     """One line on its way through a chunk: what is paid, and how it ended."""
 
-    line: Row[
-        *tuple[Any, ...]
-    ]  # the columns of a DisbursementLine this chunk reads (_LINE_COLUMNS)
+    # the columns of a DisbursementLine this chunk reads (_LINE_COLUMNS)
+    line: Row[*tuple[Any, ...]]
     recipient: Recipient | None
     transfer_id: str | None = None
     reference: str | None = None

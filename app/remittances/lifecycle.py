@@ -248,7 +248,7 @@ def refund(session: Session, remittance: Remittance, status: str, reason: str) -
         legs.append(ledger.credit(funding or chart.partner(remittance.partner_id), back))
         meta: dict[str, Any] = {"remittance_id": remittance.id, "type": "remittance_refund"}
     else:
-        assert remittance.sender_customer_id is not None  # a customer's remittance
+        assert remittance.sender_customer_id is not None  # a customer's, as checked above
         legs.append(ledger.credit(chart.wallet(remittance.sender_customer_id), back))
         # On the sender's statement the refund comes back "from" the unpaid recipient.
         meta = statement_meta(remittance, side="from", type_="remittance_refund")
