@@ -35,6 +35,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format .
@@ -50,4 +51,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) instance/*.db instance/*.db-* .pytest_cache .ruff_cache
+	rm -rf $(VENV) instance/*.db instance/*.db-* .pytest_cache .ruff_cache .mypy_cache

@@ -17,10 +17,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Table, create_engine, event
+from sqlalchemy.engine import CursorResult, Engine, Result
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -61,6 +61,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    if TYPE_CHECKING:
+        # Every model names its ``__tablename__``, so its ``__table__`` is a Table
+        # (DeclarativeBase allows any FromClause, for classes mapped to a select).
+        __table__: ClassVar[Table]
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -119,7 +124,18 @@ class Database:
         return self.engine.dialect.name
 
 
-def on_commit(session: Session, callback: Callable[[], None]) -> None:
+def rows_matched(result: Result[*tuple[Any, ...]]) -> int:
+    """How many rows an UPDATE or DELETE run by ``Session.execute`` matched.
+
+    ``Session.execute`` is typed to return a ``Result``; for a DML statement
+    without RETURNING it is a ``CursorResult``, the kind that counts rows.
+    """
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"{type(result).__name__} does not count rows (not an UPDATE or DELETE)")
+    return result.rowcount
+
+
+def on_commit(session: Session, callback: Callable[[], object]) -> None:
     """Run ``callback`` once the unit of work holding ``session`` has committed.
 
     Dropped if the transaction rolls back, so an SMS is never sent for a

@@ -33,7 +33,7 @@ import ipaddress
 import logging
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import ParamSpec, TypeVar
 
 from flask import Response, request
 
@@ -42,16 +42,17 @@ from app.runtime import current_runtime
 
 log = logging.getLogger(__name__)
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 TOKEN_PARAM = "token"
 TOKEN_HEADER = "X-Gateway-Token"
 
 
-def gateway_only(view: F) -> F:
+def gateway_only(view: Callable[P, R]) -> Callable[P, R | Response]:
     """Answer 403 to a caller outside the allowlist or without the token."""
 
     @wraps(view)
-    def guarded(*args: Any, **kwargs: Any) -> Any:
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> R | Response:
         reason = refusal()
         if reason is not None:
             GATEWAY_REFUSALS.labels(reason=reason).inc()
@@ -64,7 +65,7 @@ def gateway_only(view: F) -> F:
             return Response("", status=403, content_type="text/plain")
         return view(*args, **kwargs)
 
-    return guarded  # type: ignore[return-value]
+    return guarded
 
 
 def refusal() -> str | None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, Response, jsonify
 from sqlalchemy.engine import Engine
 
 from app.runtime import current_runtime
@@ -30,7 +30,7 @@ QUERY_TIMEOUT_MS = 2000
 
 
 @blueprint.get("/health")
-def health():  # type: ignore[no-untyped-def]
+def health() -> tuple[Response, int]:
     rt = current_runtime()
     database = "ok" if _database_answers(rt.database.engine) else "down"
     if rt.queue.uses_rq:

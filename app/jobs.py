@@ -69,6 +69,8 @@ class JobQueue:
 
     def rq_queue(self) -> Any:
         if self._queue is None:
+            if not self.redis_url:
+                raise RuntimeError("no REDIS_URL: jobs run in-process (see uses_rq)")
             from redis import Redis
             from rq import Queue
 

@@ -15,7 +15,7 @@ import re
 import sys
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TextIO
 
 _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
@@ -104,8 +104,14 @@ class PlainFormatter(logging.Formatter):
         return mask_text(super().format(record))
 
 
+class _OwnHandler(logging.StreamHandler[TextIO]):
+    """The handler ``configure_logging`` installs: a second call replaces it."""
+
+    _postcash = True
+
+
 def configure_logging(level: str = "INFO", json_lines: bool = True) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _OwnHandler(sys.stderr)
     handler.setFormatter(
         JsonFormatter() if json_lines else PlainFormatter("%(levelname)s %(name)s: %(message)s")
     )
@@ -113,6 +119,5 @@ def configure_logging(level: str = "INFO", json_lines: bool = True) -> None:
     for existing in list(root.handlers):
         if getattr(existing, "_postcash", False):
             root.removeHandler(existing)
-    handler._postcash = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)

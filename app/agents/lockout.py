@@ -40,6 +40,7 @@ from app.audit.reasons import operator_reason
 from app.auth.principal import Principal
 from app.auth.throttle import throttle_of
 from app.clock import clock
+from app.db import rows_matched
 from app.errors import NotFound
 from app.metrics import STAFF_LOCKOUTS, STAFF_LOGIN_BURSTS, STAFF_LOGIN_FAILURES
 from app.runtime import runtime_of, settings
@@ -66,9 +67,11 @@ def take_attempt(session: Session, staff: StaffUser) -> int | None:
         .values(failed_logins=StaffUser.failed_logins + 1)
         .execution_options(synchronize_session=False)
     )
-    if not taken.rowcount:  # type: ignore[attr-defined]
+    if not rows_matched(taken):
         return None
-    return int(session.scalar(select(StaffUser.failed_logins).where(StaffUser.id == staff.id)))
+    return session.execute(
+        select(StaffUser.failed_logins).where(StaffUser.id == staff.id)
+    ).scalar_one()
 
 
 def take_unknown_attempt(session: Session, username: str) -> bool:
@@ -122,7 +125,7 @@ def _lock(session: Session, staff: StaffUser, ip: str | None) -> None:
         .values(locked_at=clock.now())
         .execution_options(synchronize_session=False)
     )
-    if not locked.rowcount:  # type: ignore[attr-defined]
+    if not rows_matched(locked):
         return
     STAFF_LOCKOUTS.inc()
     limit = settings(session).STAFF_LOGIN_MAX_FAILURES

@@ -24,6 +24,7 @@ from app.audit import record, record_by
 from app.auth.hashing import hash_secret, verify_secret
 from app.auth.principal import Principal
 from app.clock import clock
+from app.db import rows_matched
 from app.errors import AccountLocked, Conflict, NotFound, Unauthorized, ValidationFailed
 from app.ledger import chart
 from app.runtime import settings
@@ -272,7 +273,7 @@ def _refusal(session: Session, staff: StaffUser, password: str, totp_code: str) 
         .values(last_totp_step=step, failed_logins=0)
         .execution_options(synchronize_session=False)
     )
-    if not claimed.rowcount:  # type: ignore[attr-defined]
+    if not rows_matched(claimed):
         log.warning("staff %s: replayed TOTP code (or account just disabled) refused", staff.id)
         return "totp_replayed"
     return None

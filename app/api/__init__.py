@@ -7,7 +7,7 @@ from here as anything but problem+json (``problem.py``).
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, Response
 from flask_restx import Api
 from werkzeug.routing import RoutingException
 
@@ -15,7 +15,7 @@ from app.api.problem import problem_response
 
 
 class PostCashApi(Api):
-    def handle_error(self, e: Exception):  # type: ignore[override]
+    def handle_error(self, e: Exception) -> Response:
         return problem_response(e)
 
     def _should_use_fr_error_handler(self) -> bool | None:
@@ -24,7 +24,7 @@ class PostCashApi(Api):
         raised from inside its error router, a bare HTML 500. Such an error is
         rendered by the application's handler (problem+json) instead."""
         try:
-            return super()._should_use_fr_error_handler()  # type: ignore[no-any-return]
+            return super()._should_use_fr_error_handler()
         except RoutingException:
             return False
 

@@ -10,6 +10,7 @@ from marshmallow import fields as mf
 
 from app import ledger
 from app.agents import staff
+from app.api.responses import Body, Headers
 from app.api.validation import load
 from app.auth import onboarding
 from app.auth.decorators import require
@@ -111,7 +112,7 @@ class Agents(Resource):
     @ns.response(201, "Agent created with an empty float", agent_out)
     @ns.response(409, "conflict: username taken")
     @require("admin")
-    def post(self):  # type: ignore[no-untyped-def]
+    def post(self) -> tuple[Body, int, Headers]:
         """Create a post-office agent; returns the TOTP enrolment URI once."""
         data = load(AgentSchema())
         with transaction() as session:
@@ -131,7 +132,7 @@ class Partners(Resource):
     @ns.expect(partner_in, validate=False)
     @ns.response(201, "Partner created with an empty prefunding account", partner_out)
     @require("admin")
-    def post(self):  # type: ignore[no-untyped-def]
+    def post(self) -> tuple[Body, int, Headers]:
         """Create an international remittance partner; returns its API key once."""
         data = load(PartnerSchema())
         with transaction() as session:
@@ -150,7 +151,7 @@ class Payers(Resource):
     @ns.expect(payer_in, validate=False)
     @ns.response(201, "Payer created with an empty prefunding account", payer_out)
     @require("admin")
-    def post(self):  # type: ignore[no-untyped-def]
+    def post(self) -> tuple[Body, int, Headers]:
         """Create a bulk payer (pensions, salaries); returns its API key once."""
         data = load(PayerSchema())
         with transaction() as session:
@@ -162,7 +163,7 @@ class Payers(Resource):
 class TrialBalance(Resource):
     @ns.response(200, "Posted debits and credits per account type", trial_balance_model)
     @require("admin")
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self) -> Body:
         """Trial balance: balanced when debits equal credits in every currency."""
         with transaction() as session:
             rows, balanced = ledger.trial_balance(session)
@@ -173,7 +174,7 @@ class TrialBalance(Resource):
 class LedgerCheck(Resource):
     @ns.response(200, "One result per ledger invariant", checks_model)
     @require("admin")
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self) -> Body:
         """Run every ledger invariant of DESIGN.md and the ones domain packages register."""
         with transaction() as session:
             results = ledger.run_checks(session)

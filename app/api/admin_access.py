@@ -18,6 +18,7 @@ from app.agents import access, lockout, staff
 from app.agents.models import STAFF_ROLES, STAFF_STATUSES, StaffUser
 from app.api import nullable
 from app.api.cursors import decode_cursor, encode_cursor
+from app.api.responses import Body, Headers
 from app.api.schemas import ReasonSchema
 from app.api.validation import load, query_int
 from app.auth import client_access
@@ -122,7 +123,7 @@ class Staff(Resource):
     )
     @ns.response(200, "Staff by username", staff_page)
     @require("admin")
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self) -> Body:
         """Agents and admins, by username, with their status."""
         role = _choice("role", STAFF_ROLES)
         status = _choice("status", STAFF_STATUSES)
@@ -142,7 +143,7 @@ class StaffDisable(Resource):
     @ns.response(200, "Disabled (or already was); its live tokens are revoked", staff_out)
     @ns.response(409, "conflict: your own account, or the last active admin")
     @require("admin")
-    def post(self, staff_id: str):  # type: ignore[no-untyped-def]
+    def post(self, staff_id: str) -> Body:
         """Stop an agent or admin signing in, and sign them out everywhere, now."""
         data = load(ReasonSchema())
         with transaction() as session:
@@ -155,7 +156,7 @@ class StaffEnable(Resource):
     @ns.expect(reason_in, validate=False)
     @ns.response(200, "Active (or already was)", staff_out)
     @require("admin")
-    def post(self, staff_id: str):  # type: ignore[no-untyped-def]
+    def post(self, staff_id: str) -> Body:
         """Let a disabled agent or admin sign in again (old tokens stay revoked)."""
         data = load(ReasonSchema())
         with transaction() as session:
@@ -168,7 +169,7 @@ class StaffUnlock(Resource):
     @ns.expect(reason_in, validate=False)
     @ns.response(200, "Unlocked (or was not locked); the failure count starts over", staff_out)
     @require("admin")
-    def post(self, staff_id: str):  # type: ignore[no-untyped-def]
+    def post(self, staff_id: str) -> Body:
         """Let an agent or admin locked by sign-in failures sign in again (audited)."""
         data = load(ReasonSchema())
         with transaction() as session:
@@ -189,7 +190,7 @@ class ApiClients(Resource):
     )
     @ns.response(200, "Clients by name", client_page)
     @require("admin")
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self) -> Body:
         """Partners, merchants, billers and payers with API keys, with their status."""
         role = _choice("role", API_ROLES)
         status = _choice("status", STATUSES)
@@ -208,7 +209,7 @@ class ApiClientDisable(Resource):
     @ns.expect(reason_in, validate=False)
     @ns.response(200, "Disabled (or already was); its key is refused", client_out)
     @require("admin")
-    def post(self, client_id: str):  # type: ignore[no-untyped-def]
+    def post(self, client_id: str) -> Body:
         """Refuse an organisation's API key from the next request on."""
         data = load(ReasonSchema())
         with transaction() as session:
@@ -223,7 +224,7 @@ class ApiClientEnable(Resource):
     @ns.expect(reason_in, validate=False)
     @ns.response(200, "Active (or already was)", client_out)
     @require("admin")
-    def post(self, client_id: str):  # type: ignore[no-untyped-def]
+    def post(self, client_id: str) -> Body:
         """Accept an organisation's current API key again."""
         data = load(ReasonSchema())
         with transaction() as session:
@@ -236,7 +237,7 @@ class ApiClientKey(Resource):
     @ns.expect(reason_in, validate=False)
     @ns.response(200, "The new key, shown once; the old one is refused", new_key_out)
     @require("admin")
-    def post(self, client_id: str):  # type: ignore[no-untyped-def]
+    def post(self, client_id: str) -> tuple[Body, int, Headers]:
         """Replace an organisation's API key (a leaked key stops working at once)."""
         data = load(ReasonSchema())
         with transaction() as session:
@@ -265,7 +266,7 @@ class CustomerFreeze(Resource):
     @ns.expect(reason_in, validate=False)
     @ns.response(200, "Frozen (or already was)", freeze_out)
     @require("admin")
-    def post(self, customer_id: str):  # type: ignore[no-untyped-def]
+    def post(self, customer_id: str) -> Body:
         """Stop all money leaving a customer's wallet; pending payments are cancelled."""
         data = load(ReasonSchema())
         with transaction() as session:
@@ -284,7 +285,7 @@ class CustomerUnfreeze(Resource):
     @ns.expect(reason_in, validate=False)
     @ns.response(200, "No longer frozen (locked if it was PIN-locked)", freeze_out)
     @require("admin")
-    def post(self, customer_id: str):  # type: ignore[no-untyped-def]
+    def post(self, customer_id: str) -> Body:
         """Let money leave a frozen customer's wallet again."""
         data = load(ReasonSchema())
         with transaction() as session:

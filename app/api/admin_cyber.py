@@ -8,6 +8,7 @@ from flask import request
 from flask_restx import Namespace, Resource
 from marshmallow import Schema, fields, validate
 
+from app.api.responses import Body, Headers
 from app.api.schemas import ReasonSchema
 from app.api.validation import load, query_int
 from app.auth.decorators import require
@@ -50,7 +51,7 @@ class BillerSchema(Schema):
 class Merchants(Resource):
     @ns.doc(security="bearer")
     @require("admin")
-    def post(self):  # type: ignore[no-untyped-def]
+    def post(self) -> tuple[Body, int, Headers]:
         """Create a merchant; its API key and callback secret are shown once."""
         data = load(MerchantSchema())
         with transaction() as session:
@@ -70,7 +71,7 @@ class Merchants(Resource):
 class Billers(Resource):
     @ns.doc(security="bearer")
     @require("admin")
-    def post(self):  # type: ignore[no-untyped-def]
+    def post(self) -> tuple[Body, int, Headers]:
         """Register a biller; its API key (to poll payments) and webhook secret are shown once."""
         data = load(BillerSchema())
         with transaction() as session:
@@ -96,7 +97,7 @@ class Billers(Resource):
 class BillerDisable(Resource):
     @ns.doc(security="bearer")
     @require("admin")
-    def post(self, code: str):  # type: ignore[no-untyped-def]
+    def post(self, code: str) -> Body:
         """Stop customers paying this biller (collected money is still settled to it)."""
         data = load(ReasonSchema())
         with transaction() as session:
@@ -108,7 +109,7 @@ class BillerDisable(Resource):
 class BillerEnable(Resource):
     @ns.doc(security="bearer")
     @require("admin")
-    def post(self, code: str):  # type: ignore[no-untyped-def]
+    def post(self, code: str) -> Body:
         """Offer a disabled biller to customers again."""
         data = load(ReasonSchema())
         with transaction() as session:
@@ -120,7 +121,7 @@ class BillerEnable(Resource):
 class Settlements(Resource):
     @ns.doc(security="bearer", params={"date": "YYYY-MM-DD"})
     @require("admin")
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self) -> Body:
         """The settlement reports of one business day."""
         try:
             day = date.fromisoformat(request.args.get("date", ""))
@@ -135,7 +136,7 @@ class Settlements(Resource):
 class Callbacks(Resource):
     @ns.doc(security="bearer", params={"status": "pending, delivered, undeliverable"})
     @require("admin")
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self) -> Body:
         """Biller and merchant callbacks, newest first; ``?status=undeliverable`` needs care."""
         status = request.args.get("status") or None
         if status is not None and status not in DELIVERY_STATUSES:
@@ -157,7 +158,7 @@ class Callbacks(Resource):
 class CallbackRetry(Resource):
     @ns.doc(security="bearer")
     @require("admin")
-    def post(self, delivery_id: str):  # type: ignore[no-untyped-def]
+    def post(self, delivery_id: str) -> Body:
         """Send an undeliverable callback again, with a fresh series of attempts."""
         if not (delivery_id.isascii() and delivery_id.isdigit() and len(delivery_id) <= 18):
             raise NotFound("No such callback.")

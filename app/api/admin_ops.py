@@ -18,6 +18,7 @@ from marshmallow import fields as mf
 
 from app.api import nullable
 from app.api.cursors import decode_id_cursor, encode_id_cursor
+from app.api.responses import Body
 from app.api.validation import load, query_int
 from app.auth.decorators import require
 from app.auth.principal import current_principal
@@ -187,7 +188,7 @@ def daily_csv(report: dict[str, Any]) -> str:
 class Safeguarding(Resource):
     @ns.response(200, "E-money outstanding against trust:bank, now", safeguarding_model)
     @require("admin")
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self) -> Body:
         """Is every franc of e-money backed by the trust bank (less retained fees)?"""
         currency = current_runtime().config.CURRENCY
         with transaction() as session:
@@ -211,7 +212,7 @@ class DailyReport(Resource):
     @ns.produces(["application/json", "text/csv"])
     @ns.response(200, "Volumes and values per operation type, fees, customers", daily_model)
     @require("admin")
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self) -> Body | Response:
         """The day's operations per type, fees, commissions, new customers, active wallets."""
         raw = request.args.get("date")
         day = parse_day(raw, "date") if raw else local_today()
@@ -232,7 +233,7 @@ class Reconciliations(Resource):
     @ns.doc(params={"limit": "1-100 (default 20)", "cursor": "from next_cursor"})
     @ns.response(200, "Every run, newest first", run_page_model)
     @require("admin")
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self) -> Body:
         """Daily reconciliation runs, newest first (a re-run of a day is its next version)."""
         limit = query_int("limit", 20)
         before_id = decode_id_cursor("reconciliation", request.args.get("cursor"))
@@ -247,7 +248,7 @@ class Reconciliations(Resource):
     @ns.expect(run_in, validate=False)
     @ns.response(201, "The run, stored as the day's next version", run_detail_model)
     @require("admin")
-    def post(self):  # type: ignore[no-untyped-def]
+    def post(self) -> tuple[Body, int]:
         """Reconcile a day now (default yesterday); any break alerts on-call."""
         data = load(RunRequest())
         raw = data.get("date")
@@ -265,7 +266,7 @@ class ReconciliationOfDay(Resource):
     @ns.doc(params={"day": "YYYY-MM-DD", "version": "a given version (default the latest)"})
     @ns.response(200, "The day's reconciliation and the list of its versions", run_detail_model)
     @require("admin")
-    def get(self, day: str):  # type: ignore[no-untyped-def]
+    def get(self, day: str) -> Body:
         """A day's reconciliation report (latest version unless ``version`` is given)."""
         business_day = parse_day(day, "day")
         raw_version = request.args.get("version")

@@ -10,6 +10,7 @@ from app import ledger
 from app.agents import cash
 from app.agents.staff import get_agent
 from app.api.idempotency import idempotent
+from app.api.responses import Body
 from app.api.validation import Amount, load
 from app.audit.service import record
 from app.auth.decorators import require
@@ -30,7 +31,7 @@ class FloatTopups(Resource):
     @ns.doc(security="bearer", params={"Idempotency-Key": {"in": "header", "required": True}})
     @require("admin")
     @idempotent
-    def post(self):  # type: ignore[no-untyped-def]
+    def post(self) -> tuple[Body, int]:
         """Credit an agent's float from trust:bank (cash deposited at the bank)."""
         data = load(FloatTopup())
         admin = current_principal()

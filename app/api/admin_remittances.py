@@ -7,6 +7,7 @@ from flask_restx import Namespace, Resource
 from marshmallow import Schema, fields, validate
 
 from app.api.idempotency import idempotent
+from app.api.responses import Body
 from app.api.validation import Amount, load
 from app.auth.decorators import require
 from app.auth.principal import current_principal
@@ -33,7 +34,7 @@ class PrefundingResource(Resource):
     @ns.doc(security="bearer")
     @require("admin")
     @idempotent
-    def post(self):  # type: ignore[no-untyped-def]
+    def post(self) -> tuple[Body, int]:
         """Record a partner's or payer's deposit: trust:bank → partner:<id> / payer:<id>."""
         data = load(Prefunding())
         admin = current_principal()
@@ -61,7 +62,7 @@ class PrefundingResource(Resource):
 class FxRates(Resource):
     @ns.doc(security="bearer")
     @require("admin")
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self) -> Body:
         """Every convertible currency: EUR at the CEMAC peg, the others as last set."""
         with transaction() as session:
             items = fx.list_rates(session)
@@ -72,7 +73,7 @@ class FxRates(Resource):
 class FxRateItem(Resource):
     @ns.doc(security="bearer")
     @require("admin")
-    def put(self, currency: str):  # type: ignore[no-untyped-def]
+    def put(self, currency: str) -> Body:
         """Set the mid-market rate (XAF per unit, decimal string); FX_MARGIN_BP applies on top."""
         data = load(RateUpdate())
         admin = current_principal()

@@ -12,6 +12,7 @@ from app.agents.staff import get_agent
 from app.api.admin_ops import parse_day
 from app.api.idempotency import idempotent
 from app.api.ratelimit import per_account, per_number, rate_limit
+from app.api.responses import Body
 from app.api.schemas import dump_transfer
 from app.api.validation import Amount, load
 from app.auth.decorators import require
@@ -38,7 +39,7 @@ class CashInResource(Resource):
     @ns.doc(security="bearer", params={"Idempotency-Key": {"in": "header", "required": True}})
     @require("agent")
     @idempotent
-    def post(self):  # type: ignore[no-untyped-def]
+    def post(self) -> tuple[Body, int]:
         """Credit a customer's wallet from the counter's float, against cash."""
         data = load(CashIn())
         with transaction() as session:
@@ -58,7 +59,7 @@ class CashOutResource(Resource):
         per_account("RATELIMIT_OTP_ACCOUNT"),
     )
     @idempotent
-    def post(self):  # type: ignore[no-untyped-def]
+    def post(self) -> Body:
         """Pay a customer's withdrawal against the 6-digit code they show."""
         data = load(CashOut())
         with transaction() as session:
@@ -72,7 +73,7 @@ class CashOutResource(Resource):
 class FloatResource(Resource):
     @ns.doc(security="bearer")
     @require("agent")
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self) -> Body:
         """The counter's e-money float."""
         with transaction() as session:
             balance = ledger.balance(session, chart.float_account(current_principal().id))
@@ -88,7 +89,7 @@ class FloatResource(Resource):
 class ReportResource(Resource):
     @ns.doc(security="bearer", params={"date": "YYYY-MM-DD, Brazzaville time (default today)"})
     @require("agent")
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self) -> Body:
         """The day's operations, totals per type, commission earned, opening and closing float."""
         raw = request.args.get("date")
         day = parse_day(raw, "date") if raw else local_today()

@@ -16,6 +16,7 @@ from marshmallow import fields as mf
 
 from app.api import nullable
 from app.api.cursors import decode_id_cursor, encode_id_cursor
+from app.api.responses import Body
 from app.api.validation import query_instant, query_int
 from app.audit import list_events
 from app.auth.decorators import require
@@ -86,7 +87,7 @@ class AuditEvents(Resource):
     )
     @ns.response(200, "Events, newest first", page_model)
     @require("admin")
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self) -> Body:
         """Audit events matching every filter given, newest first."""
         query: dict[str, Any] = {
             name: request.args[name] for name in FILTERS if request.args.get(name)

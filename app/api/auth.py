@@ -8,6 +8,7 @@ from marshmallow import Schema, validate
 from marshmallow import fields as mf
 
 from app.api.ratelimit import limit_by_msisdn_and_ip, limit_by_username_and_ip
+from app.api.responses import Body, Headers
 from app.api.validation import load
 from app.auth import login
 from app.auth.decorators import require
@@ -80,7 +81,7 @@ class CustomerLogin(Resource):
         "(with locked_until, null until an agent unlocks)",
     )
     @limit_by_msisdn_and_ip("RATELIMIT_LOGIN")
-    def post(self):  # type: ignore[no-untyped-def]
+    def post(self) -> tuple[Body, int, Headers]:
         """A customer signs in with number and PIN. Three wrong PINs lock the account
         (15 min, then 1 h, then 24 h, then until an agent or admin unlocks it)."""
         data = load(CustomerLoginSchema())
@@ -96,7 +97,7 @@ class StaffLogin(Resource):
     @ns.response(401, "unauthorized: wrong username, password or code (never says which)")
     @ns.response(422, "account_locked: five failures in a row; an admin must unlock it")
     @limit_by_username_and_ip("RATELIMIT_LOGIN", "RATELIMIT_LOGIN:staff")
-    def post(self):  # type: ignore[no-untyped-def]
+    def post(self) -> tuple[Body, int, Headers]:
         """An agent or admin signs in with password and a 30-second TOTP code (single use).
 
         Five failures in a row lock the account until an admin unlocks it."""
@@ -110,7 +111,7 @@ class StaffLogin(Resource):
 class Logout(Resource):
     @ns.response(204, "Token revoked")
     @require("customer", "agent", "admin")
-    def post(self):  # type: ignore[no-untyped-def]
+    def post(self) -> tuple[str, int]:
         """Revoke the token this request was made with."""
         principal = current_principal()
         with transaction() as session:

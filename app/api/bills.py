@@ -9,6 +9,7 @@ from flask_restx import Namespace, Resource
 from marshmallow import Schema, fields, validate
 
 from app.api.idempotency import idempotent
+from app.api.responses import Body
 from app.api.schemas import dump_transfer
 from app.api.validation import Amount, load, query_instant, query_int
 from app.auth.decorators import require
@@ -30,7 +31,7 @@ class CreateBillPayment(Schema):
 
 @ns.route("/billers")
 class Billers(Resource):
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self) -> Body:
         """Who can be paid: code, name, category, reference format, fixed amount."""
         with transaction() as session:
             items = [billers.view(b) for b in bills.list_billers(session)]
@@ -42,7 +43,7 @@ class BillPayments(Resource):
     @ns.doc(security="bearer", params={"Idempotency-Key": {"in": "header", "required": True}})
     @require("customer")
     @idempotent
-    def post(self):  # type: ignore[no-untyped-def]
+    def post(self) -> tuple[Body, int]:
         """Pay a bill: amount + fee reserved, OTP by SMS; confirm at /transfers/{id}/confirm."""
         data = load(CreateBillPayment())
         with transaction() as session:
@@ -65,7 +66,7 @@ class BillPayments(Resource):
 class BillReceipt(Resource):
     @ns.doc(security="bearer")
     @require("customer", "admin")
-    def get(self, transfer_id: str):  # type: ignore[no-untyped-def]
+    def get(self, transfer_id: str) -> Body:
         """The receipt of a completed bill payment: the biller's reference and ours."""
         principal = current_principal()
         owner = principal.id if principal.role == "customer" else None
@@ -81,7 +82,7 @@ class BillerPayments(Resource):
         params={"since": "ISO 8601 instant", "limit": "1-100", "cursor": "opaque"},
     )
     @require("biller")
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self) -> Body:
         """The calling biller's paid bills, oldest first (poll instead of, or besides, webhooks)."""
         since = query_instant("since")
         limit = query_int("limit", 20)

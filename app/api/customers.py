@@ -13,6 +13,7 @@ from marshmallow import Schema, validate
 from marshmallow import fields as mf
 
 from app.api.ratelimit import limit_by_msisdn_and_ip, per_challenge, rate_limit
+from app.api.responses import Body
 from app.api.validation import load
 from app.auth.decorators import require
 from app.auth.principal import current_principal
@@ -164,7 +165,7 @@ class Registration(Resource):
     @ns.response(400, "validation_error")
     @ns.response(409, "conflict: number registered, or its registration awaits its code")
     @limit_by_msisdn_and_ip("RATELIMIT_REGISTER")
-    def post(self):  # type: ignore[no-untyped-def]
+    def post(self) -> tuple[Body, int]:
         """Register a customer: a 6-digit code goes by SMS to the number, to verify."""
         data = load(RegistrationSchema())
         with transaction() as session:
@@ -181,7 +182,7 @@ class Verification(Resource):
     @ns.response(409, "conflict: the number was registered meanwhile (e.g. over USSD)")
     @ns.response(422, "invalid_otp, otp_expired, otp_attempts_exceeded or invalid_state")
     @rate_limit("RATELIMIT_OTP:registration", per_challenge("RATELIMIT_OTP", "customer_id"))
-    def post(self, customer_id: str):  # type: ignore[no-untyped-def]
+    def post(self, customer_id: str) -> Body:
         """Prove the number with the code texted to it; the customer becomes active."""
         data = load(VerificationSchema())
         with transaction() as session:
@@ -199,7 +200,7 @@ class KycUpgrade(Resource):
     @ns.response(409, "conflict: the document is registered to another customer")
     @ns.response(422, "invalid_state: already at this tier or higher")
     @require("agent")
-    def post(self, customer_id: str):  # type: ignore[no-untyped-def]
+    def post(self, customer_id: str) -> Body:
         """An agent raises a customer's KYC tier after checking an identity document."""
         data = load(KycSchema())
         with transaction() as session:
@@ -214,7 +215,7 @@ class Unlock(Resource):
     @ns.response(404, "not_found")
     @ns.response(422, "invalid_state: the account is frozen")
     @require("agent", "admin")
-    def post(self, customer_id: str):  # type: ignore[no-untyped-def]
+    def post(self, customer_id: str) -> Body:
         """Lift the lock put by three wrong PINs."""
         with transaction() as session:
             customer = service.unlock_customer(session, customer_id, by=current_principal())
@@ -225,7 +226,7 @@ class Unlock(Resource):
 class Me(Resource):
     @me_ns.response(200, "Profile, KYC tier and limits", profile_model)
     @require("customer")
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self) -> Body:
         """The signed-in customer's profile, KYC tier and limits with today's usage."""
         with transaction() as session:
             customer = service.get_customer(session, current_principal().id)
@@ -237,7 +238,7 @@ class Me(Resource):
 class MyBalance(Resource):
     @me_ns.response(200, "Wallet balance", balance_model)
     @require("customer")
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self) -> Body:
         """Available, reserved and posted balance of the wallet."""
         with transaction() as session:
             customer = service.get_customer(session, current_principal().id)
@@ -253,7 +254,7 @@ class MyPin(Resource):
     @me_ns.response(422, "invalid_pin (old PIN wrong) or account_locked")
     @require("customer")
     @limit_by_msisdn_and_ip("RATELIMIT_LOGIN", "RATELIMIT_LOGIN:pin")
-    def post(self):  # type: ignore[no-untyped-def]
+    def post(self) -> tuple[str, int]:
         """Change the PIN; the old one is checked like at sign-in."""
         principal = current_principal()
         data = load(PinChangeSchema())

@@ -9,6 +9,7 @@ from flask_restx import Namespace, Resource
 from marshmallow import Schema, fields, validate
 
 from app.api.idempotency import idempotent
+from app.api.responses import Body
 from app.api.validation import load, query_int
 from app.auth.decorators import require
 from app.auth.principal import current_principal
@@ -60,7 +61,7 @@ class Batches(Resource):
     @ns.doc(security="apikey", params={"Idempotency-Key": {"in": "header", "required": True}})
     @require("payer")
     @idempotent
-    def post(self):  # type: ignore[no-untyped-def]
+    def post(self) -> tuple[Body, int]:
         """Submit a batch ``{reference, items: [{msisdn, name, amount, reference}]}`` or a CSV;
         every line is checked and the report returned; nothing is paid before approval."""
         reference, items = _submission()
@@ -77,7 +78,7 @@ class Approval(Resource):
     @ns.doc(security="apikey")
     @require("payer")
     @idempotent(optional=True)
-    def post(self, batch_id: str):  # type: ignore[no-untyped-def]
+    def post(self, batch_id: str) -> tuple[Body, int]:
         """Pay the valid lines (the prefunding must cover them); progress by GET."""
         with transaction() as session:
             batch = batches.approve_batch(session, current_principal().id, batch_id)
@@ -89,7 +90,7 @@ class Approval(Resource):
 class BatchItem(Resource):
     @ns.doc(security=["apikey", "bearer"])
     @require("payer", "admin")
-    def get(self, batch_id: str):  # type: ignore[no-untyped-def]
+    def get(self, batch_id: str) -> Body:
         """Progress: ``processed`` out of ``total``, ``completed`` and ``rejected`` lines."""
         principal = current_principal()
         payer = principal.id if principal.role == "payer" else None
@@ -105,7 +106,7 @@ class BatchLines(Resource):
         params={"limit": "1-1000", "cursor": "opaque", "status": "valid, rejected, completed"},
     )
     @require("payer", "admin")
-    def get(self, batch_id: str):  # type: ignore[no-untyped-def]
+    def get(self, batch_id: str) -> Body:
         """Per-line results in line order."""
         principal = current_principal()
         payer = principal.id if principal.role == "payer" else None

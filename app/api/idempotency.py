@@ -52,7 +52,7 @@ import json
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar, overload
 
 from flask import Response, jsonify, request
 from flask import make_response as flask_make_response
@@ -77,7 +77,7 @@ from app.api.problem import PROBLEM_JSON, problem_body
 from app.api.validation import NOT_IN_IDS
 from app.auth.principal import current_principal
 from app.clock import clock
-from app.db import Base, BigIntPK, UTCDateTime
+from app.db import Base, BigIntPK, UTCDateTime, rows_matched
 from app.errors import (
     DomainError,
     IdempotencyKeyMissing,
@@ -108,7 +108,8 @@ CLAIM_GRACE = timedelta(seconds=2)
 # Headers of the first response that are not replayed as they were.
 _VOLATILE_HEADERS = {"content-length", "x-request-id", "set-cookie", "date"}
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class IdempotencyRecord(Base):
@@ -130,15 +131,27 @@ class IdempotencyRecord(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
-def idempotent(func: F | None = None, *, optional: bool = False) -> Any:
+@overload
+def idempotent(func: Callable[P, R], *, optional: bool = False) -> Callable[P, R | Response]: ...
+
+
+@overload
+def idempotent(
+    func: None = None, *, optional: bool = False
+) -> Callable[[Callable[P, R]], Callable[P, R | Response]]: ...
+
+
+def idempotent(
+    func: Callable[P, R] | None = None, *, optional: bool = False
+) -> Callable[P, R | Response] | Callable[[Callable[P, R]], Callable[P, R | Response]]:
     """Make a flask-restx Resource method honour ``Idempotency-Key``.
 
     Required unless ``optional``; an optional key is still honoured when sent.
     """
 
-    def decorate(view: F) -> F:
+    def decorate(view: Callable[P, R]) -> Callable[P, R | Response]:
         @functools.wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | Response:
             key = request.headers.get(HEADER)
             if key is None:
                 if optional:
@@ -151,6 +164,7 @@ def idempotent(func: F | None = None, *, optional: bool = False) -> Any:
             return _run_once(view, args, kwargs, current_principal().key, key)
 
         description = "Unique per request; a retry with the same key and body is replayed."
+        # flask-restx reads a method's docs from this attribute, unknown to a function's type.
         wrapper.__apidoc__ = merge(  # type: ignore[attr-defined]
             getattr(wrapper, "__apidoc__", {}),
             {
@@ -164,7 +178,7 @@ def idempotent(func: F | None = None, *, optional: bool = False) -> Any:
                 }
             },
         )
-        return wrapper  # type: ignore[return-value]
+        return wrapper
 
     if func is not None:
         return decorate(func)
@@ -290,7 +304,7 @@ def _claim(runtime: Runtime, who: str, key: str, fingerprint: str) -> Response |
                     .values(created_at=token)
                 )
                 uow.commit()
-                if taken.rowcount == 1:  # type: ignore[attr-defined]
+                if rows_matched(taken) == 1:
                     log.warning(
                         "idempotency key of a dead request taken over (record %s)", existing.id
                     )
@@ -397,7 +411,7 @@ def _finish(
             response_headers=headers,
         )
     )
-    if stored.rowcount != 1:  # type: ignore[attr-defined]
+    if rows_matched(stored) != 1:
         joined.rollback()
         raise RequestInProgress("Another attempt with this key took over; it answers instead.")
     joined.commit()
@@ -444,4 +458,4 @@ def purge_expired(session: Session, now: datetime | None = None) -> int:
     result = session.execute(
         delete(IdempotencyRecord).where(IdempotencyRecord.expires_at <= (now or clock.now()))
     )
-    return int(result.rowcount or 0)
+    return rows_matched(result)

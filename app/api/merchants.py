@@ -7,6 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from app.api.idempotency import idempotent
 from app.api.ratelimit import per_account, per_challenge, rate_limit
+from app.api.responses import Body
 from app.api.validation import Amount, load
 from app.auth.decorators import require
 from app.auth.principal import current_principal
@@ -49,7 +50,7 @@ class PaymentRequests(Resource):
     @ns.doc(security="apikey", params={"Idempotency-Key": {"in": "header", "required": True}})
     @require("merchant")
     @idempotent
-    def post(self):  # type: ignore[no-untyped-def]
+    def post(self) -> tuple[Body, int]:
         """Ask a customer to pay; they approve with their PIN (app, USSD) before ``expires_at``.
 
         201 when created; 200 with the first request when this ``reference`` was
@@ -68,7 +69,7 @@ class PaymentRequests(Resource):
 class PaymentRequestItem(Resource):
     @ns.doc(security="apikey")
     @require("merchant")
-    def get(self, request_id: str):  # type: ignore[no-untyped-def]
+    def get(self, request_id: str) -> Body:
         """Status for polling: pending, paid, declined or expired."""
         with transaction() as session:
             request = requests.get_for_merchant(session, current_principal().id, request_id)
@@ -81,7 +82,7 @@ class Refunds(Resource):
     @ns.doc(security="apikey", params={"Idempotency-Key": {"in": "header", "required": True}})
     @require("merchant")
     @idempotent
-    def post(self, request_id: str):  # type: ignore[no-untyped-def]
+    def post(self, request_id: str) -> tuple[Body, int]:
         """Refund part or all of a paid request (never more than was paid, in total)."""
         data = load(Refund())
         with transaction() as session:
@@ -96,7 +97,7 @@ class Refunds(Resource):
 class MyPaymentRequests(Resource):
     @ns.doc(security="bearer")
     @require("customer")
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self) -> Body:
         """What merchants are asking me to pay right now."""
         with transaction() as session:
             customer = get_customer(session, current_principal().id)
@@ -117,7 +118,7 @@ class ApproveRequest(Resource):
         per_account("RATELIMIT_OTP_ACCOUNT"),
     )
     @idempotent(optional=True)
-    def post(self, request_id: str):  # type: ignore[no-untyped-def]
+    def post(self, request_id: str) -> Body:
         """Pay the merchant with my PIN, or with the code texted by .../otp."""
         data = load(Approve())
         with transaction() as session:
@@ -141,7 +142,7 @@ class RequestCode(Resource):
         per_challenge("RATELIMIT_OTP", "request_id"),
         per_account("RATELIMIT_OTP_ACCOUNT"),
     )
-    def post(self, request_id: str):  # type: ignore[no-untyped-def]
+    def post(self, request_id: str) -> Body:
         """Text me a code that approves this request (instead of typing my PIN)."""
         with transaction() as session:
             customer = get_customer(session, current_principal().id)
@@ -157,7 +158,7 @@ class DeclineRequest(Resource):
     @ns.doc(security="bearer")
     @require("customer")
     @idempotent(optional=True)
-    def post(self, request_id: str):  # type: ignore[no-untyped-def]
+    def post(self, request_id: str) -> Body:
         """Refuse to pay; the merchant is told."""
         with transaction() as session:
             customer = get_customer(session, current_principal().id)

@@ -12,9 +12,11 @@ from typing import Any
 from flask_restx import fields
 
 
-class _Nullable:
+class _Nullable(fields.Raw):
+    """Mixed in before a field class: its schema, plus ``x-nullable``."""
+
     def schema(self) -> dict[str, Any]:
-        return {**super().schema(), "x-nullable": True}  # type: ignore[misc]
+        return {**super().schema(), "x-nullable": True}
 
 
 class String(_Nullable, fields.String):

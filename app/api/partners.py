@@ -8,6 +8,7 @@ from flask_restx import Namespace, Resource
 from marshmallow import Schema, fields, validate
 
 from app.api.idempotency import idempotent
+from app.api.responses import Body, Headers
 from app.api.validation import Amount, load
 from app.auth.decorators import require
 from app.auth.principal import current_principal
@@ -86,18 +87,18 @@ _remittance = PartnerRemittanceSchema()
 
 
 def _dump_quote(quote: RemittanceQuote) -> dict[str, Any]:
-    return _quote.dump(quote)  # type: ignore[no-any-return]
+    return _quote.dump(quote)
 
 
 def _dump(remittance: Remittance) -> dict[str, Any]:
-    return _remittance.dump(remittance)  # type: ignore[no-any-return]
+    return _remittance.dump(remittance)
 
 
 @ns.route("/quotes")
 class Quotes(Resource):
     @ns.doc(security="apikey")
     @require("partner")
-    def post(self):  # type: ignore[no-untyped-def]
+    def post(self) -> tuple[Body, int]:
         """Price a transfer: rate, fee and XAF amount, held until ``expires_at``."""
         data = load(QuoteRequest())
         with transaction() as session:
@@ -116,7 +117,7 @@ class PartnerRemittances(Resource):
     @ns.doc(security="apikey")
     @require("partner")
     @idempotent
-    def post(self):  # type: ignore[no-untyped-def]
+    def post(self) -> tuple[Body, int]:
         """Send money to Congo: into a wallet, or for cash pickup with an SMS code.
 
         201 when created; 200 with the first remittance when this
@@ -133,7 +134,7 @@ class PartnerRemittances(Resource):
 class PartnerRemittanceItem(Resource):
     @ns.doc(security="apikey")
     @require("partner")
-    def get(self, partner_reference: str):  # type: ignore[no-untyped-def]
+    def get(self, partner_reference: str) -> Body:
         """Status of a remittance by the partner's own reference."""
         with transaction() as session:
             remittance = inbound.get_for_partner(session, current_principal().id, partner_reference)
@@ -145,7 +146,7 @@ class PartnerRemittanceItem(Resource):
 class Webhook(Resource):
     @ns.doc(security="apikey")
     @require("partner")
-    def put(self):  # type: ignore[no-untyped-def]
+    def put(self) -> tuple[Body, int, Headers]:
         """Set the status callback URL; returns a new signing secret, shown once."""
         data = load(WebhookRequest())
         with transaction() as session:

@@ -17,7 +17,7 @@ import logging
 from typing import Any
 
 from flask import Response
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from app.errors import DomainError, ValidationFailed
 
@@ -55,8 +55,8 @@ def problem_body(exc: BaseException) -> tuple[dict[str, Any], int, dict[str, str
         }
         if code == "validation_error":
             body["errors"] = {}
-        if exc.code == 405 and exc.valid_methods:  # type: ignore[attr-defined]
-            headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+            headers["Allow"] = ", ".join(exc.valid_methods)
         if exc.code == 429:
             retry_after = getattr(exc, "retry_after", None)
             headers["Retry-After"] = str(retry_after if isinstance(retry_after, int) else 60)

@@ -43,7 +43,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from flask import current_app, g, request
 from flask_limiter.util import get_remote_address
@@ -56,7 +56,8 @@ from app.extensions import limiter
 
 log = logging.getLogger(__name__)
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 CEILING = "RATELIMIT_PER_IP"
 
 
@@ -121,13 +122,13 @@ def per_challenge(setting: str, view_arg: str) -> Rule:
     return Rule(setting, key)
 
 
-def rate_limit(scope: str, *rules: Rule) -> Callable[[F], F]:
+def rate_limit(scope: str, *rules: Rule) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Count each call against the client address (the ``RATELIMIT_PER_IP`` ceiling) and
     against each rule's key under that rule's limits; the first limit passed answers 429."""
 
-    def decorator(fn: F) -> F:
+    def decorator(fn: Callable[P, R]) -> Callable[P, R]:
         @wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             _hit(CEILING, scope, f"ip:{get_remote_address() or 'unknown'}")
             for rule in rules:
                 subject = rule.key(kwargs)
@@ -135,18 +136,19 @@ def rate_limit(scope: str, *rules: Rule) -> Callable[[F], F]:
                     _hit(rule.setting, scope, subject)
             return fn(*args, **kwargs)
 
+        # flask-restx reads a method's docs from this attribute, unknown to a function's type.
         wrapper.__apidoc__ = merge(  # type: ignore[attr-defined]
             getattr(fn, "__apidoc__", {}),
             {"responses": {"429": ("rate_limited: too many attempts; see Retry-After", None, {})}},
         )
-        return wrapper  # type: ignore[return-value]
+        return wrapper
 
     return decorator
 
 
 def limit_by_msisdn_and_ip(
     setting: str, scope: str | None = None, *, field: str = "msisdn"
-) -> Callable[[F], F]:
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """``setting`` per phone number in the body's ``field`` (or, without one, per signed-in
     account), and the per-address ceiling."""
     return rate_limit(scope or setting, per_number(setting, field))
@@ -154,7 +156,7 @@ def limit_by_msisdn_and_ip(
 
 def limit_by_username_and_ip(
     setting: str, scope: str | None = None, *, field: str = "username"
-) -> Callable[[F], F]:
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Like ``limit_by_msisdn_and_ip`` for staff sign-in, keyed by the username."""
     return rate_limit(scope or setting, per_username(setting, field))
 

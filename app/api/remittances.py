@@ -16,6 +16,7 @@ from app.agents.staff import get_agent
 from app.api.idempotency import idempotent
 from app.api.pending import confirm_and_cancel
 from app.api.ratelimit import per_account, per_challenge, rate_limit
+from app.api.responses import Body
 from app.api.validation import Amount, load
 from app.auth.decorators import require
 from app.auth.principal import current_principal
@@ -98,7 +99,7 @@ class Remittances(Resource):
     @ns.doc(security="bearer")
     @require("customer")
     @idempotent
-    def post(self):  # type: ignore[no-untyped-def]
+    def post(self) -> tuple[Body, int]:
         """Send a remittance from the wallet: reserves amount + fee and sends an OTP."""
         data = load(CreateRemittance())
         with transaction() as session:
@@ -119,7 +120,7 @@ class ClaimResource(Resource):
     @ns.doc(security="bearer")
     @require("customer")
     @idempotent(optional=True)
-    def post(self):  # type: ignore[no-untyped-def]
+    def post(self) -> Body:
         """Credit a remittance sent to my number into my wallet, with its 10-digit code."""
         data = load(Claim())
         with transaction() as session:
@@ -133,7 +134,7 @@ class ClaimResource(Resource):
 class RemittanceItem(Resource):
     @ns.doc(security="bearer")
     @require("customer", "admin")
-    def get(self, remittance_id: str):  # type: ignore[no-untyped-def]
+    def get(self, remittance_id: str) -> Body:
         """A remittance, for its sender or an admin (the code is never shown)."""
         principal = current_principal()
         with transaction() as session:
@@ -169,7 +170,7 @@ class CashRemittances(Resource):
     @agent_ns.doc(security="bearer")
     @require("agent")
     @idempotent
-    def post(self):  # type: ignore[no-untyped-def]
+    def post(self) -> tuple[Body, int]:
         """A walk-in sender pays in cash; the counter's float funds it; awaiting payout at once."""
         data = load(CashSend())
         with transaction() as session:
@@ -191,7 +192,7 @@ class PayoutResource(Resource):
     @require("agent")
     @rate_limit("RATELIMIT_OTP:payout", per_account("RATELIMIT_OTP"))
     @idempotent
-    def post(self):  # type: ignore[no-untyped-def]
+    def post(self) -> Body:
         """Pay a remittance in cash against its code and the recipient's identity document."""
         data = load(Payout())
         with transaction() as session:

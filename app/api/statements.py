@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import request
 from flask_restx import Namespace, Resource
 
+from app.api.responses import Body
 from app.api.validation import query_int
 from app.auth.decorators import require
 from app.auth.principal import current_principal
@@ -19,7 +20,7 @@ ns = Namespace("statements", path="/me", description="Statement of the customer'
 class Transactions(Resource):
     @ns.doc(security="bearer", params={"limit": "1-100 (default 20)", "cursor": "from next_cursor"})
     @require("customer")
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self) -> Body:
         """Statement lines: reference, type, direction, amount, fee, balance after, counterparty."""
         limit = query_int("limit", 20)
         cursor = request.args.get("cursor") or None

@@ -5,10 +5,12 @@ from __future__ import annotations
 from flask import request
 from flask_restx import Namespace, Resource
 from marshmallow import Schema, fields, validate
+from sqlalchemy.orm import Session
 
 from app.api.idempotency import idempotent
 from app.api.pending import confirm_and_cancel
 from app.api.ratelimit import per_account, per_challenge, rate_limit
+from app.api.responses import Body
 from app.api.schemas import dump_transfer
 from app.api.validation import MAX_AMOUNT, Amount, ascii_int, load
 from app.auth.decorators import require
@@ -43,7 +45,7 @@ class CreateWithdrawal(Schema):
     amount = Amount(required=True)
 
 
-def _with_otp(session, transfer: Transfer) -> dict:  # type: ignore[no-untyped-def]
+def _with_otp(session: Session, transfer: Transfer) -> Body:
     from app.otp.models import Challenge
 
     challenge = session.get(Challenge, transfer.challenge_id) if transfer.challenge_id else None
@@ -55,7 +57,7 @@ class Transfers(Resource):
     @ns.doc(security="bearer", params={"Idempotency-Key": {"in": "header", "required": True}})
     @require("customer")
     @idempotent
-    def post(self):  # type: ignore[no-untyped-def]
+    def post(self) -> tuple[Body, int]:
         """Send money: reserves amount + fee and sends an OTP by SMS."""
         data = load(CreateTransfer())
         with transaction() as session:
@@ -71,7 +73,7 @@ class Transfers(Resource):
 class TransferItem(Resource):
     @ns.doc(security="bearer")
     @require("customer", "agent", "admin")
-    def get(self, transfer_id: str):  # type: ignore[no-untyped-def]
+    def get(self, transfer_id: str) -> Body:
         """A transfer; a pending one past its deadline is expired on the way."""
         principal = current_principal()
         with transaction() as session:
@@ -111,7 +113,7 @@ class ReversalResource(Resource):
     @ns.doc(security="bearer")
     @require("admin")
     @idempotent
-    def post(self, transfer_id: str):  # type: ignore[no-untyped-def]
+    def post(self, transfer_id: str) -> Body:
         """Compensate a completed transfer (refused if the recipient already spent it)."""
         data = load(Reversal())
         with transaction() as session:
@@ -131,7 +133,7 @@ class Withdrawals(Resource):
     @ns.doc(security="bearer", params={"Idempotency-Key": {"in": "header", "required": True}})
     @require("customer")
     @idempotent
-    def post(self):  # type: ignore[no-untyped-def]
+    def post(self) -> tuple[Body, int]:
         """Reserve cash to collect at any counter: a 6-digit code, valid 15 minutes."""
         data = load(CreateWithdrawal())
         with transaction() as session:
@@ -149,7 +151,7 @@ class Withdrawals(Resource):
 @ns.route("/fees")
 class Fees(Resource):
     @ns.doc(params={"type": "p2p, cashout, remittance, bill, merchant", "amount": "XAF"})
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self) -> Body:
         """Quote the fee of an operation."""
         fee_type = request.args.get("type", "")
         amount = ascii_int(request.args.get("amount", ""))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import ParamSpec, TypeVar
 
 from flask import g, request
 from flask_restx.utils import merge
@@ -22,7 +22,8 @@ from app.auth.tokens import TOKEN_ROLES, authenticate_token
 from app.errors import Forbidden, Unauthorized
 from app.runtime import transaction
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def authenticate_request() -> Principal:
@@ -51,7 +52,7 @@ def _security(roles: tuple[str, ...]) -> list[str]:
     return schemes
 
 
-def require(*roles: str) -> Callable[[F], F]:
+def require(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Allow the decorated resource method to principals of ``roles`` (any role if none).
 
     No or bad credentials → 401 ``unauthorized``; a valid principal of another
@@ -61,9 +62,9 @@ def require(*roles: str) -> Callable[[F], F]:
     if unknown:
         raise ValueError(f"unknown roles {sorted(unknown)}")
 
-    def decorator(fn: F) -> F:
+    def decorator(fn: Callable[P, R]) -> Callable[P, R]:
         @wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             principal = authenticate_request()
             if roles and principal.role not in roles:
                 raise Forbidden(f"Allowed to: {', '.join(roles)}.")
@@ -71,6 +72,7 @@ def require(*roles: str) -> Callable[[F], F]:
             return fn(*args, **kwargs)
 
         who = ", ".join(roles) if roles else "any authenticated caller"
+        # flask-restx reads a method's docs from this attribute, unknown to a function's type.
         wrapper.__apidoc__ = merge(  # type: ignore[attr-defined]
             getattr(fn, "__apidoc__", {}),
             {
@@ -81,6 +83,6 @@ def require(*roles: str) -> Callable[[F], F]:
                 },
             },
         )
-        return wrapper  # type: ignore[return-value]
+        return wrapper
 
     return decorator

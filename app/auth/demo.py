@@ -9,6 +9,7 @@ the TOTP secrets below are public on purpose and must never protect real money.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 from sqlalchemy.orm import Session
 
@@ -17,12 +18,24 @@ from app.agents.staff import create_admin, create_agent, find_staff
 from app.customers.service import find_by_msisdn, register_customer
 from app.ledger import chart
 
-ADMIN = {
+
+class DemoAdmin(TypedDict):
+    username: str
+    password: str
+    totp_secret: str
+
+
+class DemoAgent(DemoAdmin):
+    post_office: str
+    post_office_code: str
+
+
+ADMIN: DemoAdmin = {
     "username": "admin",
     "password": "admin-demo-2026",
     "totp_secret": "POSTCASHDEMOADMINBRAZZAVILLEAAAA",
 }
-AGENT = {
+AGENT: DemoAgent = {
     "username": "agent.potopoto",
     "password": "agent-demo-2026",
     "post_office": "Bureau de poste de Poto-Poto",

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.auth.principal import Principal
 from app.clock import clock
-from app.db import Base, UTCDateTime
+from app.db import Base, UTCDateTime, rows_matched
 from app.errors import Unauthorized
 from app.runtime import settings
 
@@ -118,7 +118,7 @@ def revoke_other_tokens(
     result = session.execute(
         query.values(revoked_at=now).execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return rows_matched(result)
 
 
 def purge_expired_tokens(session: Session, *, older_than: timedelta = timedelta(days=7)) -> int:
@@ -128,4 +128,4 @@ def purge_expired_tokens(session: Session, *, older_than: timedelta = timedelta(
         .where(AuthToken.expires_at < clock.now() - older_than)
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return rows_matched(result)

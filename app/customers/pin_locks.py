@@ -59,7 +59,7 @@ _STATE = (
 )
 
 
-def _sync(customer: Customer, row: Row[Any]) -> None:
+def _sync(customer: Customer, row: Row[*tuple[Any, ...]]) -> None:
     for column in _STATE:
         set_committed_value(customer, column.key, getattr(row, column.key))
 
@@ -77,13 +77,13 @@ def pin_locked(customer: Customer, config: Config, now: datetime) -> bool:
     return customer.status == "locked" or customer.failed_pin_attempts >= config.PIN_MAX_ATTEMPTS
 
 
-def locked_error(customer: Customer, **extra: object) -> AccountLocked:
+def locked_error(customer: Customer, **extra: Any) -> AccountLocked:
     """``account_locked`` saying until when (``locked_until``: null until an agent unlocks)."""
     until = customer.pin_locked_until
     if until is None:
-        return AccountLocked(LOCKED_UNTIL_UNLOCKED, **extra)  # type: ignore[arg-type]
+        return AccountLocked(LOCKED_UNTIL_UNLOCKED, **extra)
     detail = LOCKED_FOR_A_WHILE.format(until=until.strftime("%Y-%m-%d %H:%M"))
-    return AccountLocked(detail, until=until, **extra)  # type: ignore[arg-type]
+    return AccountLocked(detail, until=until, **extra)
 
 
 def until_text(at: datetime, timezone: str) -> str:
@@ -110,7 +110,9 @@ def take_attempt(session: Session, customer: Customer) -> str:
     return str(taken.pin_hash)
 
 
-def _take(session: Session, customer_id: str, limit: int, now: datetime) -> Row[Any] | None:
+def _take(
+    session: Session, customer_id: str, limit: int, now: datetime
+) -> Row[*tuple[Any, ...]] | None:
     return session.execute(
         update(Customer)
         .where(
@@ -230,6 +232,7 @@ def _tell(session: Session, customer: Customer, config: Config, until: datetime 
         template, params = "sms.pin_locked.agent", {}
     else:
         template, params = "sms.pin_locked.until", {"until": until_text(until, config.TIMEZONE)}
+    assert customer.pin_locked_at is not None  # the lock just written (_sync)
     send_sms(
         session,
         to=customer.msisdn,
@@ -237,5 +240,5 @@ def _tell(session: Session, customer: Customer, config: Config, until: datetime 
         language=customer.language,
         params=params,
         purpose="security",
-        dedupe_key=f"pin-lock:{customer.id}:{customer.pin_locked_at.isoformat()}",  # type: ignore[union-attr]
+        dedupe_key=f"pin-lock:{customer.id}:{customer.pin_locked_at.isoformat()}",
     )

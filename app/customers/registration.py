@@ -33,6 +33,7 @@ from app.customers.locks import lock_registration
 from app.customers.models import Customer, Registration, new_id
 from app.customers.pins import hash_pin
 from app.customers.service import clean_registration, open_customer
+from app.db import rows_matched
 from app.errors import Conflict, InvalidState, NotFound, OtpExpired
 from app.otp.models import Challenge
 from app.otp.service import issue_challenge, verify_challenge
@@ -124,7 +125,7 @@ def verify_registration(session: Session, registration_id: str, otp: object) -> 
         lock_registration(session, registration_id) if isinstance(registration_id, str) else None
     )
     if registration is None:
-        if isinstance(registration_id, str) and session.get(Customer, registration_id):
+        if isinstance(registration_id, str) and session.get(Customer, registration_id) is not None:
             raise InvalidState("This registration is already verified.")
         raise NotFound("No such registration.")
     if clock.now() >= registration.expires_at:
@@ -157,7 +158,7 @@ def purge_lapsed(session: Session) -> int:
         .where(Registration.expires_at <= clock.now())
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return rows_matched(result)
 
 
 def _binding(registration_id: str, msisdn: str) -> dict[str, str]:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,7 +79,8 @@ NOTIFY_JOB = "workers.disbursements.notify"
 class _Payment:
     """One line on its way through a chunk: what is paid, and how it ended."""
 
-    line: Row[Any]  # the columns of a DisbursementLine this chunk reads (_LINE_COLUMNS)
+    # the columns of a DisbursementLine this chunk reads (_LINE_COLUMNS)
+    line: Row[*tuple[Any, ...]]
     recipient: Recipient | None
     transfer_id: str | None = None
     reference: str | None = None
@@ -156,7 +158,7 @@ def entry_key(batch_id: str, line: int) -> str:
     return f"disbursement:{batch_id}:{line}"
 
 
-def _within_limits(session: Session, lines: list[Row[Any]]) -> list[_Payment]:
+def _within_limits(session: Session, lines: Sequence[Row[*tuple[Any, ...]]]) -> list[_Payment]:
     """Each line with its recipient, refused (``code``) if the recipient may not take it now.
 
     Limits are checked again at payment: a wallet may have filled up or been
@@ -265,7 +267,7 @@ def _record_transfers(
     """The transfer row of each wallet line; a line whose entry was already posted
     (a result lost before its commit) gets back the transfer written with it."""
     replayed = [f"{batch.id}:{p.line.line}" for p, entry in paid if entry.replayed]
-    existing: dict[str, str] = {}
+    existing: dict[str | None, str] = {}
     for chunk in key_chunks(session, replayed):
         existing |= dict(
             session.execute(

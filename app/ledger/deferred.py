@@ -32,6 +32,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.pool import Pool
+from sqlalchemy.sql.expression import ClauseElement
 from sqlalchemy.sql.util import find_tables
 
 from app.ledger.journal import Totals, forget_loaded
@@ -130,6 +131,7 @@ def _apply_before_an_orm_read_of_accounts(state: ORMExecuteState) -> None:
     if (
         state.session.info.get(_QUEUED)
         and state.is_select
+        and isinstance(state.statement, ClauseElement)  # a select is one
         and _ACCOUNTS in find_tables(state.statement, check_columns=True)
     ):
         apply_deferred(state.session)

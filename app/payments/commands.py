@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 import click
 from flask.cli import AppGroup
@@ -27,9 +28,9 @@ billers_cli = AppGroup("billers", help="Billers: registry, settlement, callbacks
 @click.option("--example", "reference_example", default=None)
 @click.option("--fixed-amount", type=int, default=None, help="the only amount accepted")
 @click.option("--webhook-url", default=None)
-def create_command(**options: object) -> None:
+def create_command(**options: Any) -> None:
     """Register a biller; print its API key and webhook secret once."""
-    created = in_transaction(lambda session: create_biller(session, **options))  # type: ignore[arg-type]
+    created = in_transaction(lambda session: create_biller(session, **options))
     click.echo(f"biller {created.biller.code} ({created.biller.name}) created")
     click.echo("API key and webhook secret (store them now; they will not be shown again):")
     click.echo(created.api_key)
@@ -39,9 +40,9 @@ def create_command(**options: object) -> None:
 @billers_cli.command("settle")
 @click.option("--date", "day", required=True, type=click.DateTime(formats=["%Y-%m-%d"]))
 @click.option("--json", "as_json", is_flag=True, help="print the reports as JSON lines")
-def settle_command(day: object, as_json: bool) -> None:
+def settle_command(day: datetime, as_json: bool) -> None:
     """Sweep each biller's collections of DATE to the bank; print the settlement report."""
-    business_date: date = day.date()  # type: ignore[attr-defined]
+    business_date: date = day.date()
     reports = in_transaction(
         lambda session: [s.report for s in settle_billers(session, business_date)]
     )

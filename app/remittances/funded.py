@@ -94,7 +94,7 @@ class FundedSend:
 def prepare(session: Session, orders: Sequence[FundedOrder]) -> list[FundedSend]:
     """Name each order's remittance: the one already sent under its key, or a new one."""
     pairs = [(o.organisation_id, o.reference) for o in orders]
-    sent: dict[tuple[str, str], tuple[str, str]] = {}
+    sent: dict[tuple[str, str | None], tuple[str, str]] = {}
     for organisation_id in sorted({o.organisation_id for o in orders}):
         theirs = sorted(o.reference for o in orders if o.organisation_id == organisation_id)
         for chunk in key_chunks(session, theirs):

@@ -113,7 +113,9 @@ def parse_rate(value: object) -> Decimal:
         rate = None
     if rate is None or not rate.is_finite() or not 0 < rate < MAX_RATE:
         raise ValidationFailed({"rate": ['A positive decimal string, e.g. "602.35".']})
-    if rate.as_tuple().exponent < -6:  # type: ignore[operator]
+    exponent = rate.as_tuple().exponent
+    assert isinstance(exponent, int)  # a finite decimal's (not 'n', 'N' or 'F')
+    if exponent < -6:
         raise ValidationFailed({"rate": ["At most 6 decimals."]})
     return rate
 
@@ -153,7 +155,7 @@ def set_rate(
 def list_rates(session: Session) -> list[dict[str, object]]:
     """Every convertible currency: the fixed ones, then the table's."""
     margin = settings(session).FX_MARGIN_BP
-    rows = [
+    rows: list[dict[str, object]] = [
         {"currency": code, "rate": str(rate), "margin_bp": 0, "fixed": True, "updated_at": None}
         for code, rate in FIXED.items()
     ]

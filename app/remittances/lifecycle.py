@@ -35,6 +35,7 @@ from app.clock import clock
 from app.customers import limits
 from app.customers.models import Customer
 from app.customers.service import get_customer
+from app.db import rows_matched
 from app.ledger import chart
 from app.otp.service import expire_challenge
 from app.remittances import codes, notifications, webhooks
@@ -57,7 +58,7 @@ def move(
         .values(**changes)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rows_matched(result) != 1:
         session.refresh(remittance)
         raise RemittanceNotPayable(f"The remittance is {remittance.status}.")
     for name, value in changes.items():
@@ -77,6 +78,7 @@ def statement_meta(
     remittance: Remittance, *, side: str, type_: str = "remittance", fee: int = 0
 ) -> dict[str, Any]:
     """What the customer's statement shows about an entry of this remittance."""
+    party: dict[str, str | None]
     if side == "to":
         party = {"name": remittance.recipient_name, "msisdn": remittance.recipient_msisdn}
     else:
@@ -246,6 +248,7 @@ def refund(session: Session, remittance: Remittance, status: str, reason: str) -
         legs.append(ledger.credit(funding or chart.partner(remittance.partner_id), back))
         meta: dict[str, Any] = {"remittance_id": remittance.id, "type": "remittance_refund"}
     else:
+        assert remittance.sender_customer_id is not None  # a customer's, as checked above
         legs.append(ledger.credit(chart.wallet(remittance.sender_customer_id), back))
         # On the sender's statement the refund comes back "from" the unpaid recipient.
         meta = statement_meta(remittance, side="from", type_="remittance_refund")

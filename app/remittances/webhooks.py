@@ -22,6 +22,7 @@ import json
 import logging
 import secrets
 from dataclasses import dataclass, field
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from sqlalchemy.exc import IntegrityError
@@ -117,8 +118,8 @@ def notify(session: Session, remittance: Remittance) -> None:
 
 
 def payload(remittance: Remittance, event: str) -> dict[str, object]:
-    def iso(value: object) -> str | None:
-        return value.isoformat() if value is not None else None  # type: ignore[attr-defined]
+    def iso(value: datetime | None) -> str | None:
+        return value.isoformat() if value is not None else None
 
     return {
         "id": f"{remittance.id}:{event}",

@@ -4,8 +4,9 @@
 ``status``, ``phoneNumber``, ``failureReason``) and always answers 200 once the
 report is recorded or ignored: the provider only retries on errors, and a
 report for a message we do not know is not one. Its fields are cleaned like
-an inbound SMS's (a NUL or a lone surrogate is dropped, never stored or a 500). Only the aggregator may post
-it (``app.gateway_access``: a refused caller gets a bare 403).
+an inbound SMS's (a NUL or a lone surrogate is dropped, never stored or a 500).
+Only the aggregator may post it (``app.gateway_access``: a refused caller gets
+a bare 403).
 
 ``GET /dev/outbox?msisdn=`` shows what the console gateway "sent", codes
 included, so a developer can complete an OTP flow on a laptop. It exists only
@@ -15,7 +16,7 @@ when ``APP_ENV=development``; everywhere else it is a 404.
 from __future__ import annotations
 
 import phonenumbers
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from app.errors import NotFound
 from app.gateway_access import gateway_only
@@ -29,7 +30,7 @@ blueprint = Blueprint("sms_outbound", __name__)
 
 @blueprint.post("/sms/delivery-reports")
 @gateway_only
-def delivery_report():  # type: ignore[no-untyped-def]
+def delivery_report() -> tuple[str, int]:
     form = request.form
     with transaction() as session:
         record_delivery_report(
@@ -42,7 +43,7 @@ def delivery_report():  # type: ignore[no-untyped-def]
 
 
 @blueprint.get("/dev/outbox")
-def dev_outbox():  # type: ignore[no-untyped-def]
+def dev_outbox() -> Response:
     runtime = current_runtime()
     if not runtime.config.is_development:
         raise NotFound("No such page.")

@@ -16,6 +16,7 @@ addresses and the secret token; a refused caller gets a bare 403).
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from flask import Blueprint, Response, render_template, request, url_for
 
@@ -45,5 +46,6 @@ def simulator() -> str:
     if not runtime.config.is_development:
         raise NotFound("No such page.")
     token = runtime.config.GATEWAY_TOKEN
-    target = url_for("ussd.callback", **({TOKEN_PARAM: token} if token else {}))
+    values: dict[str, Any] = {TOKEN_PARAM: token} if token else {}
+    target = url_for("ussd.callback", **values)
     return render_template("ussd/simulator.html", callback_url=target)

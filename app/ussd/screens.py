@@ -120,7 +120,8 @@ def withdraw(ctx: Context) -> str:
         pin=ctx.data["pin"],
     )
     transfer = issued.transfer
-    until = formats.local_time(transfer.expires_at, ctx.config.TIMEZONE)  # type: ignore[arg-type]
+    assert transfer.expires_at is not None  # a withdrawal waits for its agent until then
+    until = formats.local_time(transfer.expires_at, ctx.config.TIMEZONE)
     params = {
         "amount": formats.money(transfer.amount),
         "fee": formats.money(transfer.fee),

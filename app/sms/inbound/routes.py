@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, request
+from flask.typing import ResponseReturnValue
 
 from app.gateway_access import gateway_only
 from app.runtime import transaction
@@ -38,7 +39,7 @@ RETRY_AFTER_SECONDS = 60
 
 @blueprint.post("/sms/inbound")
 @gateway_only
-def inbound():  # type: ignore[no-untyped-def]
+def inbound() -> ResponseReturnValue:
     incoming = IncomingSms.from_form(request.form)
     try:
         with transaction() as session:
