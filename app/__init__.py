@@ -55,7 +55,7 @@ def register_runtime(app: Flask, config: Config) -> None:
 
 
 def register_sms_gateway(runtime: Runtime, config: Config) -> None:
-    from app.sms.gateways import SERVICE_NAME, build_gateway
+    from app.notify.gateways import SERVICE_NAME, build_gateway
 
     runtime.services[SERVICE_NAME] = build_gateway(config)
 

@@ -13,6 +13,7 @@ from app.db import Base
 from app.disbursements.models import DisbursementBatch, DisbursementLine
 from app.jobs import OutboxJob
 from app.ledger.models import Account, Entry, Posting
+from app.notify.models import SmsMessage
 from app.otp.models import Challenge, OtpSecret
 from app.payments.models import (
     Biller,
@@ -33,7 +34,6 @@ from app.remittances.models import (
     WebhookDelivery,
 )
 from app.sms.inbound.models import InboundSender, InboundSms
-from app.sms.models import SmsMessage
 from app.transfers.models import Transfer
 from app.ussd.models import UssdSession
 

@@ -38,8 +38,8 @@ from app.clock import clock
 from app.config import Config
 from app.customers.models import Customer
 from app.errors import AccountLocked, InvalidPin
+from app.notify import send_sms
 from app.runtime import settings
-from app.sms import send_sms
 
 log = logging.getLogger(__name__)
 

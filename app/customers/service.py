@@ -44,8 +44,8 @@ from app.errors import (
     ValidationFailed,
 )
 from app.ledger import chart
+from app.notify import send_sms
 from app.runtime import settings
-from app.sms import send_sms
 
 log = logging.getLogger(__name__)
 

@@ -39,12 +39,12 @@ from app.customers.models import Customer
 from app.errors import DomainError
 from app.ledger import chart
 from app.money import format_amount
+from app.notify.service import OutgoingDraft, send_many
 from app.remittances import codes
 from app.remittances.models import AWAITING, NAME_MAX, Remittance
 from app.remittances.notifications import short
 from app.remittances.references import new_candidate
 from app.runtime import settings
-from app.sms.service import OutgoingDraft, send_many
 from app.unique_draws import draw_unique
 
 

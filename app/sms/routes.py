@@ -18,9 +18,9 @@ from flask import Blueprint, jsonify, request
 
 from app.errors import NotFound
 from app.gateway_access import gateway_only
+from app.notify.gateways import ConsoleGateway, gateway_of
+from app.notify.service import record_delivery_report
 from app.runtime import current_runtime, transaction
-from app.sms.gateways import ConsoleGateway, gateway_of
-from app.sms.service import record_delivery_report
 
 blueprint = Blueprint("sms_outbound", __name__)
 

@@ -129,7 +129,7 @@ class Stack:
     def _operator_app(self) -> Flask:
         """The application as an operator's shell sees it: same database, Redis and SMS."""
         from app import create_app
-        from app.sms.gateways import SERVICE_NAME, AfricasTalkingGateway
+        from app.notify.gateways import SERVICE_NAME, AfricasTalkingGateway
 
         config = Config.from_env(
             APP_ENV="staging",
@@ -215,7 +215,7 @@ class Stack:
 
     def unfinished_work(self) -> tuple[int, int]:
         from app.jobs import OutboxJob
-        from app.sms.models import SmsMessage
+        from app.notify.models import SmsMessage
 
         assert self.app is not None
         with transaction(self.app.extensions["postcash"]) as session:
@@ -260,7 +260,7 @@ class Stack:
 
     def verify(self, load: Load, client: Client, report: Report) -> None:
         from app.jobs import OutboxJob
-        from app.sms.models import SmsMessage
+        from app.notify.models import SmsMessage
 
         assert self.app is not None and self.cast is not None
         runtime = self.app.extensions["postcash"]

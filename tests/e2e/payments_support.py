@@ -57,6 +57,6 @@ def otp_for(app: Any, who: Any) -> str:
 
 
 def sms_to(app: Any, msisdn: str) -> list[str]:
-    from app.sms.gateways import recording_outbox
+    from app.notify.gateways import recording_outbox
 
     return [text for to, text in recording_outbox(app.extensions["postcash"]) if to == msisdn]

@@ -107,7 +107,7 @@ def test_euros_go_into_the_wallet_at_the_peg_with_no_margin(client, runtime, par
 
 
 def test_the_wallet_recipient_gets_a_receipt(client, app, runtime, partner, awa):
-    from app.sms.gateways import recording_outbox
+    from app.notify.gateways import recording_outbox
 
     body = inbound(client, partner, msisdn=awa.msisdn, name=AWA, payout="wallet").get_json()
 

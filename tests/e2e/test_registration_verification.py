@@ -17,8 +17,8 @@ from app.customers.models import Customer, Registration
 from app.customers.service import find_by_msisdn
 from app.ledger import chart
 from app.ledger.errors import AccountNotFound
+from app.notify import SmsMessage
 from app.runtime import transaction
-from app.sms import SmsMessage
 from tests import factories
 from tests.e2e.payments_support import sms_to
 

@@ -15,6 +15,8 @@ from app.errors import (
     OtpExpired,
     RateLimited,
 )
+from app.notify import SmsMessage, record_delivery_report
+from app.notify.gateways import recording_outbox
 from app.otp import (
     Challenge,
     OtpSecret,
@@ -25,8 +27,6 @@ from app.otp import (
     verify_challenge,
 )
 from app.runtime import transaction
-from app.sms import SmsMessage, record_delivery_report
-from app.sms.gateways import recording_outbox
 
 MSISDN = "+242061234567"
 SUBJECT = "customer-1"

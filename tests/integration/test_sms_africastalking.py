@@ -9,15 +9,15 @@ from sqlalchemy import select
 
 from app.config import Config
 from app.jobs import OutboxJob
-from app.runtime import transaction
-from app.sms import SmsMessage, send_sms
-from app.sms.gateways import (
+from app.notify import SmsMessage, send_sms
+from app.notify.gateways import (
     SERVICE_NAME,
     AfricasTalkingGateway,
     GatewayUnavailable,
     OutgoingSms,
     build_gateway,
 )
+from app.runtime import transaction
 from tests.fake_africastalking import Answer, FakeProvider, recipients_answer
 
 TO = "+242061234567"
