@@ -137,11 +137,19 @@ def register_domain_hooks() -> None:
     report's sources are all listed here (docs/CONVENTIONS.md, "Hooks").
     Registering twice is harmless.
     """
+    from app.customers.freezing import on_freezing
     from app.payments import wiring as payments
+    from app.remittances import lifecycle as remittance_lifecycle
     from app.remittances import wiring as remittances
+    from app.remittances.locks import lock_pending_sent_by
     from app.reports import sources as report_sources
+    from app.transfers import lifecycle as transfer_lifecycle
     from app.transfers import receipts
+    from app.transfers.locks import lock_pending_from
 
+    # A freeze cancels what awaits confirmation: transfers, then remittances.
+    on_freezing("transfers", lock_pending_from, transfer_lifecycle.close_pending)
+    on_freezing("remittances", lock_pending_sent_by, remittance_lifecycle.close_pending)
     receipts.register()  # receipts of p2p, cash-in, withdrawal (transfers.lifecycle)
     payments.register()  # bills and merchant payments: completion and reversal
     remittances.register()  # ledger invariant remit:payable, the counter's day report

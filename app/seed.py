@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from app.auth.demo import seed_demo_identities
+from app.demo import seed_demo_identities
 from app.ledger.chart import ensure_chart
 from app.payments.demo import seed_demo_billers
 from app.runtime import settings

@@ -22,10 +22,10 @@ from app.agents import lockout, totp
 from app.agents.models import StaffUser, new_id
 from app.audit import record, record_by
 from app.auth.hashing import hash_secret, verify_secret
-from app.auth.principal import Principal
 from app.clock import clock
 from app.errors import AccountLocked, Conflict, NotFound, Unauthorized, ValidationFailed
 from app.ledger import chart
+from app.principal import Principal
 from app.runtime import settings
 
 log = logging.getLogger(__name__)

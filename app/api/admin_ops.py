@@ -20,9 +20,9 @@ from app.api import nullable
 from app.api.cursors import decode_id_cursor, encode_id_cursor
 from app.api.validation import load, query_int
 from app.auth.decorators import require
-from app.auth.principal import current_principal
 from app.clock import clock, local_today
 from app.errors import ValidationFailed
+from app.principal import current_principal
 from app.reconciliation import get_run, list_runs, versions_of
 from app.reconciliation.service import run_for_admin
 from app.reports import daily_report, safeguarding_positions

@@ -15,9 +15,9 @@ from app.api.ratelimit import per_account, per_number, rate_limit
 from app.api.schemas import dump_transfer
 from app.api.validation import Amount, load
 from app.auth.decorators import require
-from app.auth.principal import current_principal
 from app.clock import local_today
 from app.ledger import chart
+from app.principal import current_principal
 from app.runtime import transaction
 
 ns = Namespace("agent", path="/agent", description="Post-office counters")

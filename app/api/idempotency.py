@@ -75,7 +75,6 @@ from werkzeug.exceptions import HTTPException
 
 from app.api.problem import PROBLEM_JSON, problem_body
 from app.api.validation import NOT_IN_IDS
-from app.auth.principal import current_principal
 from app.clock import clock
 from app.db import Base, BigIntPK, UTCDateTime
 from app.errors import (
@@ -85,6 +84,7 @@ from app.errors import (
     RequestInProgress,
     ValidationFailed,
 )
+from app.principal import current_principal
 from app.runtime import JoinedTransaction, Runtime, current_runtime, settings
 from app.secretbox import InvalidToken, mac_key, seal, unseal
 

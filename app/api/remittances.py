@@ -17,8 +17,8 @@ from app.api.idempotency import idempotent
 from app.api.ratelimit import per_account, per_challenge, rate_limit
 from app.api.validation import Amount, load
 from app.auth.decorators import require
-from app.auth.principal import current_principal
 from app.customers.service import get_customer
+from app.principal import current_principal
 from app.remittances import claims, counter, queries, wallet
 from app.remittances.models import Remittance
 from app.runtime import transaction

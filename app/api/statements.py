@@ -7,8 +7,8 @@ from flask_restx import Namespace, Resource
 
 from app.api.validation import query_int
 from app.auth.decorators import require
-from app.auth.principal import current_principal
 from app.customers.service import get_customer
+from app.principal import current_principal
 from app.runtime import transaction
 from app.transfers.statements import customer_statement
 

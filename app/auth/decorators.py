@@ -17,9 +17,9 @@ from flask import g, request
 from flask_restx.utils import merge
 
 from app.auth.api_keys import API_ROLES, authenticate_api_key
-from app.auth.principal import ROLES, Principal
 from app.auth.tokens import TOKEN_ROLES, authenticate_token
 from app.errors import Forbidden, Unauthorized
+from app.principal import ROLES, Principal
 from app.runtime import transaction
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from app import ledger
 from app.audit import record_by
 from app.auth.api_keys import ApiClient, create_api_client
-from app.auth.principal import Principal
 from app.errors import ValidationFailed
 from app.ledger import chart
+from app.principal import Principal
 from app.runtime import settings
 
 

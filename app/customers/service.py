@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from app import ledger
 from app.audit import record
-from app.auth.principal import Principal
 from app.auth.tokens import revoke_other_tokens
 from app.clock import clock
 from app.customers import pin_locks
@@ -45,6 +44,7 @@ from app.errors import (
 )
 from app.ledger import chart
 from app.notify import send_sms
+from app.principal import Principal
 from app.runtime import settings
 
 log = logging.getLogger(__name__)

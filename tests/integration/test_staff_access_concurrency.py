@@ -5,8 +5,8 @@ import pytest
 
 from app.agents.access import disable_staff
 from app.agents.models import StaffUser
-from app.auth.principal import Principal
 from app.errors import DomainError
+from app.principal import Principal
 from app.runtime import transaction
 from tests import factories
 from tests.concurrency import together

@@ -37,28 +37,6 @@ KNOWN_UPWARD = {
 # reaches the importer back). An edge stays listed while its cycle exists, even if
 # the edge itself is right, and goes when the item breaking the cycle lands.
 KNOWN_CYCLES = {
-    # auth/login.py and auth/demo.py orchestrate customers and agents (item 2);
-    # Principal lives in auth, so audit, customers and agents import auth (item 2).
-    ("app.auth", "app.agents"): "item 2 (auth/login, auth/demo move out of auth)",
-    ("app.auth", "app.customers"): "item 2 (auth/login, auth/demo move out of auth)",
-    ("app.auth", "app.audit"): "item 2 (Principal where audit imports it)",
-    ("app.audit", "app.auth"): "item 2 (Principal where audit imports it)",
-    ("app.agents", "app.auth"): "item 2 (auth/login, auth/demo move out of auth)",
-    ("app.customers", "app.auth"): "item 2 (auth/login, auth/demo move out of auth)",
-    ("app.agents", "app.audit"): "item 2 (Principal where audit imports it)",
-    ("app.customers", "app.audit"): "item 2 (Principal where audit imports it)",
-    ("app.transfers", "app.audit"): "item 2 (Principal where audit imports it)",
-    ("app.remittances", "app.audit"): "item 2 (Principal where audit imports it)",
-    ("app.remittances", "app.auth"): "item 2 (auth/login, auth/demo move out of auth)",
-    # customers/freezing.py cancels transfers and remittances itself (item 2: a hook).
-    ("app.customers", "app.transfers"): "item 2 (freezing fires a hook)",
-    ("app.customers", "app.remittances"): "item 2 (freezing fires a hook)",
-    ("app.transfers", "app.customers"): "item 2 (freezing fires a hook)",
-    ("app.remittances", "app.customers"): "item 2 (freezing fires a hook)",
-    ("app.remittances", "app.transfers"): "item 2 (freezing fires a hook)",
-    ("app.remittances", "app.agents"): "item 2 (freezing fires a hook; login leaves auth)",
-    ("app.agents", "app.customers"): "item 2 (freezing fires a hook; login leaves auth)",
-    ("app.agents", "app.transfers"): "item 2 (freezing fires a hook; login leaves auth)",
     # jobs.enqueue finds the runtime (function-level import), the runtime types its
     # job queue (TYPE_CHECKING): item 5 puts the unit of work and the outbox together.
     ("app.jobs", "app.runtime"): "item 5",
