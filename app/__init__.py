@@ -9,7 +9,12 @@ from flask import Flask, g, request
 from app.config import INSTANCE_DIR, Config
 from app.db import Database
 from app.jobs import JobQueue
-from app.observability import configure_logging, new_request_id, reset_request_id, set_request_id
+from app.ops.observability import (
+    configure_logging,
+    new_request_id,
+    reset_request_id,
+    set_request_id,
+)
 from app.runtime import Runtime
 
 
@@ -115,7 +120,7 @@ def register_input_guards(app: Flask) -> None:
 
 
 def register_instrumentation(app: Flask) -> None:
-    from app.instrumentation import register_instrumentation as _register
+    from app.ops.instrumentation import register_instrumentation as _register
 
     _register(app)
 
@@ -163,7 +168,7 @@ def register_api(app: Flask, config: Config) -> None:
 
 
 def register_channels(app: Flask, config: Config) -> None:
-    from app.health import blueprint as health
+    from app.ops.health import blueprint as health
     from app.sms.inbound.routes import blueprint as sms_inbound
     from app.sms.routes import blueprint as sms_outbound
     from app.ussd.routes import blueprint as ussd

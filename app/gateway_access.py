@@ -37,7 +37,7 @@ from typing import Any, TypeVar
 
 from flask import Response, request
 
-from app.metrics import GATEWAY_REFUSALS
+from app.ops.metrics import GATEWAY_REFUSALS
 from app.runtime import current_runtime
 
 log = logging.getLogger(__name__)

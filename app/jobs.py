@@ -100,7 +100,7 @@ class JobQueue:
 
 def enqueue(session: Session, name: str, /, **kwargs: Any) -> OutboxJob:
     """Record a job in the caller's transaction; it is dispatched after commit."""
-    from app.observability import current_request_id
+    from app.ops.observability import current_request_id
     from app.runtime import runtime_of
 
     job = OutboxJob(
@@ -123,7 +123,7 @@ def enqueue_many(session: Session, name: str, kwargs_list: list[dict[str, Any]])
     """Record one job per ``kwargs`` in a single statement (a bulk payout's SMS)."""
     if not kwargs_list:
         return []
-    from app.observability import current_request_id
+    from app.ops.observability import current_request_id
     from app.runtime import runtime_of
 
     now = clock.now()

@@ -11,8 +11,8 @@ from typing import Any
 
 from app.clock import clock
 from app.jobs import OutboxJob, pending_jobs
-from app.metrics import JOB_FAILURES
-from app.observability import reset_request_id, set_request_id
+from app.ops.metrics import JOB_FAILURES
+from app.ops.observability import reset_request_id, set_request_id
 from app.runtime import Runtime, current_runtime
 
 log = logging.getLogger(__name__)

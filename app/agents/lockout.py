@@ -40,7 +40,7 @@ from app.audit.reasons import operator_reason
 from app.auth.throttle import throttle_of
 from app.clock import clock
 from app.errors import NotFound
-from app.metrics import STAFF_LOCKOUTS, STAFF_LOGIN_BURSTS, STAFF_LOGIN_FAILURES
+from app.ops.metrics import STAFF_LOCKOUTS, STAFF_LOGIN_BURSTS, STAFF_LOGIN_FAILURES
 from app.principal import Principal
 from app.runtime import runtime_of, settings
 

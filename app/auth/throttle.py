@@ -30,7 +30,7 @@ from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy.orm import Session
 
 from app.errors import RateLimited
-from app.metrics import USSD_PIN_THROTTLED
+from app.ops.metrics import USSD_PIN_THROTTLED
 from app.runtime import Runtime, runtime_of
 
 log = logging.getLogger(__name__)

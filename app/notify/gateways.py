@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from app.clock import clock
 from app.config import Config
-from app.observability import mask_msisdn
+from app.ops.observability import mask_msisdn
 
 if TYPE_CHECKING:
     from app.runtime import Runtime

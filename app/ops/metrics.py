@@ -2,7 +2,7 @@
 
 Import and increment, never create metrics elsewhere::
 
-    from app.metrics import TRANSFERS
+    from app.ops.metrics import TRANSFERS
     TRANSFERS.labels(type="p2p", outcome="completed").inc()
 
 Under gunicorn each worker is a separate process. When
