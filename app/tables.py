@@ -1,4 +1,4 @@
-"""Imports every table module so Alembic and the tests see the whole schema.
+"""The registry of tables: imports every table module so Alembic and the tests see the whole schema.
 
 Add a line here when a package gains tables.
 """
