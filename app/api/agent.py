@@ -9,7 +9,7 @@ from marshmallow import Schema, fields, validate
 from app import ledger
 from app.agents import cash, report
 from app.agents.staff import get_agent
-from app.api.admin_ops import parse_day
+from app.api.admin.reports import parse_day
 from app.api.idempotency import idempotent
 from app.api.ratelimit import per_account, per_number, rate_limit
 from app.api.schemas import dump_transfer
