@@ -72,7 +72,7 @@ def register_throttle(runtime: Runtime, config: Config) -> None:
 
 
 def register_extensions(app: Flask, config: Config) -> None:
-    from app.extensions import limiter
+    from app.api.ratelimit import limiter
 
     app.config["RATELIMIT_ENABLED"] = config.RATELIMIT_ENABLED
     app.config["RATELIMIT_STORAGE_URI"] = config.REDIS_URL or "memory://"
