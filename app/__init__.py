@@ -188,6 +188,24 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from app.commands import register
+    """Every ``flask …`` group, one per package, beside the code it runs."""
+    from app.agents.commands import users_cli
+    from app.audit.commands import audit_cli
+    from app.auth.commands import clients_cli, partners_cli
+    from app.customers.commands import customers_cli
+    from app.ledger.commands import ledger_cli
+    from app.payments.commands import billers_cli
+    from app.reconciliation.commands import reconcile_command
+    from app.seed import seed_command
+    from workers.outbox import jobs_cli
 
-    register(app)
+    app.cli.add_command(ledger_cli)
+    app.cli.add_command(audit_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(partners_cli)
+    app.cli.add_command(clients_cli)
+    app.cli.add_command(customers_cli)
+    app.cli.add_command(jobs_cli)
+    app.cli.add_command(seed_command)
+    app.cli.add_command(reconcile_command)
+    app.cli.add_command(billers_cli)

@@ -8,7 +8,7 @@ from datetime import date
 import click
 from flask.cli import AppGroup
 
-from app.command_line import in_transaction
+from app.cli import in_transaction
 from app.payments import callbacks
 from app.payments.billers import create_biller
 from app.payments.models import BILLER_CATEGORIES, DELIVERY_STATUSES
