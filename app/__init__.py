@@ -7,15 +7,14 @@ import uuid
 from flask import Flask, g, request
 
 from app.config import INSTANCE_DIR, Config
-from app.db import Database
-from app.jobs import JobQueue
+from app.db import Database, Runtime
+from app.db.queue import JobQueue
 from app.ops.observability import (
     configure_logging,
     new_request_id,
     reset_request_id,
     set_request_id,
 )
-from app.runtime import Runtime
 
 
 def create_app(config: Config | None = None) -> Flask:

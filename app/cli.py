@@ -13,8 +13,8 @@ from typing import TypeVar
 import click
 from sqlalchemy.orm import Session
 
+from app.db import transaction
 from app.errors import DomainError
-from app.runtime import transaction
 
 T = TypeVar("T")
 

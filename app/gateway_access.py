@@ -37,8 +37,8 @@ from typing import Any, TypeVar
 
 from flask import Response, request
 
+from app.db import current_runtime
 from app.ops.metrics import GATEWAY_REFUSALS
-from app.runtime import current_runtime
 
 log = logging.getLogger(__name__)
 

@@ -11,10 +11,10 @@ from collections.abc import Callable
 import click
 from sqlalchemy.orm import Session
 
+from app.db import current_runtime, settings, unit_of_work
 from app.demo import seed_demo_identities
 from app.ledger.chart import ensure_chart
 from app.payments.demo import seed_demo_billers
-from app.runtime import current_runtime, settings, unit_of_work
 
 DEMO_STEPS: list[Callable[[Session], None]] = [
     seed_demo_identities,  # admin, Poto-Poto agent, customers: docs/DEMO.md

@@ -10,8 +10,8 @@ from app.auth.api_keys import ApiClient
 from app.auth.tokens import AuthToken
 from app.customers.models import Customer, Registration
 from app.db import Base
+from app.db.jobs import OutboxJob
 from app.disbursements.models import DisbursementBatch, DisbursementLine
-from app.jobs import OutboxJob
 from app.ledger.models import Account, Entry, Posting
 from app.notify.models import SmsMessage
 from app.otp.models import Challenge, OtpSecret

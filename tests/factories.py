@@ -19,9 +19,9 @@ from app.auth.tokens import issue_token
 from app.clock import clock
 from app.customers.models import Customer
 from app.customers.service import register_customer
+from app.db import transaction
 from app.ledger import chart
 from app.ledger.chart import TRUST_BANK
-from app.runtime import transaction
 
 _seq = itertools.count(1)
 

@@ -14,10 +14,10 @@ import click
 from flask.cli import AppGroup
 
 from app.clock import clock
-from app.jobs import OutboxJob, failed_jobs, pending_jobs
+from app.db import Runtime, current_runtime, unit_of_work
+from app.db.jobs import OutboxJob, failed_jobs, pending_jobs
 from app.ops.metrics import JOB_FAILURES
 from app.ops.observability import reset_request_id, set_request_id
-from app.runtime import Runtime, current_runtime, unit_of_work
 
 log = logging.getLogger(__name__)
 

@@ -23,10 +23,10 @@ from app.agents.models import StaffUser, new_id
 from app.audit import record, record_by
 from app.auth.hashing import hash_secret, verify_secret
 from app.clock import clock
+from app.db import settings
 from app.errors import AccountLocked, Conflict, NotFound, Unauthorized, ValidationFailed
 from app.ledger import chart
 from app.principal import Principal
-from app.runtime import settings
 
 log = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ from app.api.schemas import dump_transfer
 from app.api.validation import Amount, load
 from app.auth.decorators import require
 from app.clock import local_today
+from app.db import transaction
 from app.ledger import chart
 from app.principal import current_principal
-from app.runtime import transaction
 
 ns = Namespace("agent", path="/agent", description="Post-office counters")
 

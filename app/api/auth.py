@@ -13,8 +13,8 @@ from app.api.validation import load
 from app.auth.decorators import require
 from app.auth.tokens import IssuedToken, revoke_token
 from app.customers.login import login_customer
+from app.db import transaction
 from app.principal import current_principal
-from app.runtime import transaction
 
 ns = Namespace("auth", path="/auth", description="Sign in and out")
 

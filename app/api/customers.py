@@ -18,9 +18,9 @@ from app.auth.decorators import require
 from app.customers import limits, registration, service
 from app.customers.models import ID_TYPES, KYC_TIERS, LANGUAGES, NAME_MAX_LENGTH, Customer
 from app.customers.models import Registration as PendingRegistration
+from app.db import transaction
 from app.otp.service import otp_view
 from app.principal import current_principal
-from app.runtime import transaction
 
 ns = Namespace("customers", path="/customers", description="Registration, KYC and unlock")
 me_ns = Namespace("me", path="/me", description="The signed-in customer")

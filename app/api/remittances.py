@@ -18,10 +18,10 @@ from app.api.ratelimit import per_account, per_challenge, rate_limit
 from app.api.validation import Amount, load
 from app.auth.decorators import require
 from app.customers.service import get_customer
+from app.db import transaction
 from app.principal import current_principal
 from app.remittances import claims, counter, queries, wallet
 from app.remittances.models import Remittance
-from app.runtime import transaction
 
 ns = Namespace("remittances", path="/remittances", description="Remittances (mandats)")
 agent_ns = Namespace(

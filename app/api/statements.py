@@ -8,8 +8,8 @@ from flask_restx import Namespace, Resource
 from app.api.validation import query_int
 from app.auth.decorators import require
 from app.customers.service import get_customer
+from app.db import transaction
 from app.principal import current_principal
-from app.runtime import transaction
 from app.transfers.statements import customer_statement
 
 ns = Namespace("statements", path="/me", description="Statement of the customer's wallet")

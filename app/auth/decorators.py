@@ -18,9 +18,9 @@ from flask_restx.utils import merge
 
 from app.auth.api_keys import API_ROLES, authenticate_api_key
 from app.auth.tokens import TOKEN_ROLES, authenticate_token
+from app.db import transaction
 from app.errors import Forbidden, Unauthorized
 from app.principal import ROLES, Principal
-from app.runtime import transaction
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -20,10 +20,9 @@ from sqlalchemy import Index, String, delete, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.clock import clock
-from app.db import Base, UTCDateTime
+from app.db import Base, UTCDateTime, settings
 from app.errors import Unauthorized
 from app.principal import Principal
-from app.runtime import settings
 
 TOKEN_ROLES = ("customer", "agent", "admin")
 _MAX_TOKEN_LENGTH = 128

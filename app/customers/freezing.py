@@ -37,10 +37,10 @@ from app.clock import clock
 from app.customers.locks import lock_customer
 from app.customers.models import Customer
 from app.customers.pin_locks import pin_locked
+from app.db import settings
 from app.errors import NotFound
 from app.ledger import chart
 from app.principal import Principal
-from app.runtime import settings
 
 log = logging.getLogger(__name__)
 

@@ -33,6 +33,7 @@ from app.customers.models import (
 )
 from app.customers.msisdn import normalize_msisdn, try_normalize_msisdn
 from app.customers.pins import check_pin, check_pin_of_nobody, hash_pin, validate_pin
+from app.db import settings
 from app.errors import (
     AccountFrozen,
     Conflict,
@@ -45,7 +46,6 @@ from app.errors import (
 from app.ledger import chart
 from app.notify import send_sms
 from app.principal import Principal
-from app.runtime import settings
 
 log = logging.getLogger(__name__)
 

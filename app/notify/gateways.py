@@ -22,7 +22,7 @@ from app.config import Config
 from app.ops.observability import mask_msisdn
 
 if TYPE_CHECKING:
-    from app.runtime import Runtime
+    from app.db import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.clock import clock
+from app.db import settings
 from app.errors import (
     InvalidOtp,
     InvalidState,
@@ -42,7 +43,6 @@ from app.notify.models import SmsMessage
 from app.notify.service import send_sms
 from app.otp.locks import lock_challenge, lock_secret
 from app.otp.models import Challenge, OtpSecret
-from app.runtime import settings
 from app.secretbox import seal, unseal
 
 log = logging.getLogger(__name__)

@@ -29,6 +29,7 @@ from app.clock import clock
 from app.customers import limits
 from app.customers.models import Customer
 from app.customers.service import ensure_can_transact, get_customer, verify_pin
+from app.db import settings
 from app.errors import InvalidState, ValidationFailed
 from app.ledger import chart
 from app.money import format_amount
@@ -36,7 +37,6 @@ from app.notify.gsm import gsm_cut
 from app.payments import billers, callbacks
 from app.payments.errors import BillPaymentNotFound
 from app.payments.models import Biller, BillPayment
-from app.runtime import settings
 from app.transfers.errors import ClientKeyReused
 from app.transfers.lifecycle import PENDING, complete_pending
 from app.transfers.models import Transfer

@@ -23,6 +23,7 @@ from app.clock import clock
 from app.customers import limits
 from app.customers.models import Customer
 from app.customers.service import ensure_can_transact, get_customer, verify_pin
+from app.db import settings
 from app.errors import OtpAttemptsExceeded, OtpExpired, ValidationFailed
 from app.ledger import chart
 from app.money import format_amount
@@ -39,7 +40,6 @@ from app.remittances.models import AWAITING, PAID_OUT, PENDING, Remittance
 from app.remittances.notifications import short
 from app.remittances.parties import clean_msisdn, clean_name
 from app.remittances.references import new_reference
-from app.runtime import settings
 
 OTP_PURPOSE = "remittance"
 

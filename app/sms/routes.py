@@ -16,11 +16,11 @@ from __future__ import annotations
 import phonenumbers
 from flask import Blueprint, jsonify, request
 
+from app.db import current_runtime, transaction
 from app.errors import NotFound
 from app.gateway_access import gateway_only
 from app.notify.gateways import ConsoleGateway, gateway_of
 from app.notify.service import record_delivery_report
-from app.runtime import current_runtime, transaction
 
 blueprint = Blueprint("sms_outbound", __name__)
 

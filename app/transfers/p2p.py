@@ -21,10 +21,10 @@ from app.clock import clock, local_day_bounds, local_today
 from app.customers import limits
 from app.customers.models import Customer
 from app.customers.service import ensure_can_transact, find_by_msisdn, get_customer, verify_pin
+from app.db import settings
 from app.errors import LimitExceeded, RecipientNotFound, ValidationFailed
 from app.ledger import chart
 from app.money import format_amount
-from app.runtime import settings
 from app.transfers.errors import (
     ClientKeyReused,
     SelfTransfer,

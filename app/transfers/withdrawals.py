@@ -21,10 +21,10 @@ from app.clock import clock
 from app.customers import limits
 from app.customers.models import Customer
 from app.customers.service import ensure_can_transact, verify_pin
+from app.db import settings
 from app.errors import InvalidState
 from app.ledger import chart
 from app.money import format_amount
-from app.runtime import settings
 from app.transfers.lifecycle import PENDING, expire_if_stale
 from app.transfers.locks import lock_pending_withdrawals
 from app.transfers.models import Transfer

@@ -39,8 +39,8 @@ from sqlalchemy import func, select
 from app import ledger
 from app.clock import FrozenClock, SystemClock, clock
 from app.config import Config
+from app.db import transaction
 from app.ledger import chart
-from app.runtime import transaction
 from tests import factories
 from tests.chaos.harness import (
     SECRET_KEY,
@@ -214,7 +214,7 @@ class Stack:
         queue.started_job_registry.cleanup(timestamp=time.time() + 3600)
 
     def unfinished_work(self) -> tuple[int, int]:
-        from app.jobs import OutboxJob
+        from app.db.jobs import OutboxJob
         from app.notify.models import SmsMessage
 
         assert self.app is not None
@@ -259,7 +259,7 @@ class Stack:
     # --- the proof ----------------------------------------------------------------
 
     def verify(self, load: Load, client: Client, report: Report) -> None:
-        from app.jobs import OutboxJob
+        from app.db.jobs import OutboxJob
         from app.notify.models import SmsMessage
 
         assert self.app is not None and self.cast is not None

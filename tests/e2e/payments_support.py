@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from app import ledger
+from app.db import transaction
 from app.ledger import chart
-from app.runtime import transaction
 from tests import factories
 
 API = "/api/v1"

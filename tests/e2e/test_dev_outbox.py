@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from app.db import transaction
 from app.notify import send_sms
-from app.runtime import transaction
 
 TO = "+242061234567"
 

@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import select
 
 from app import ledger
+from app.db import transaction
 from app.ledger import chart
 from app.ledger.errors import AccountNotFound
 from app.remittances import fx, webhooks
-from app.runtime import transaction
 from tests import factories
 
 API = "/api/v1"
@@ -402,7 +402,7 @@ class TestCallbacks:
     def test_a_failed_callback_is_retried_and_delivered_once(
         self, client, runtime, partner, awa, secret, received
     ):
-        from app.jobs import OutboxJob
+        from app.db.jobs import OutboxJob
         from app.remittances.models import WebhookDelivery
         from workers.outbox import retry_failed
 

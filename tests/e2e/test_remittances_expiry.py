@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from app import ledger
+from app.db import transaction
 from app.ledger import chart
 from app.remittances.models import Remittance
-from app.runtime import transaction
 from tests import factories
 from workers.remittances import expire_due
 

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from app import ledger
+from app.db import transaction
 from app.ledger import chart
 from app.notify.models import SmsMessage
-from app.runtime import transaction
 from tests import factories
 
 API = "/api/v1"

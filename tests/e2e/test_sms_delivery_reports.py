@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from app.db import transaction
 from app.notify import SmsMessage, send_sms
-from app.runtime import transaction
 
 TO = "+242061234567"
 

@@ -5,10 +5,10 @@ and nobody deadlocks."""
 import pytest
 
 from app.customers.freezing import freeze_customer
+from app.db import transaction
 from app.errors import DomainError
 from app.ledger import chart
 from app.principal import Principal
-from app.runtime import transaction
 from app.transfers import p2p
 from app.transfers.models import Transfer
 from tests import factories

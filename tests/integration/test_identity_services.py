@@ -15,6 +15,7 @@ from app.auth.tokens import AuthToken, authenticate_token, issue_token, purge_ex
 from app.customers import service
 from app.customers.login import login_customer
 from app.customers.models import Customer
+from app.db import settings, transaction
 from app.demo import ADMIN, AGENT, CUSTOMERS, seed_demo_identities
 from app.errors import (
     AccountFrozen,
@@ -26,7 +27,6 @@ from app.errors import (
 )
 from app.ledger import chart
 from app.principal import Principal
-from app.runtime import settings, transaction
 from tests import factories
 
 

@@ -7,6 +7,7 @@ import threading
 import pytest
 from sqlalchemy import select
 
+from app.db import transaction
 from app.errors import (
     InvalidOtp,
     InvalidState,
@@ -26,7 +27,6 @@ from app.otp import (
     resend_challenge,
     verify_challenge,
 )
-from app.runtime import transaction
 
 MSISDN = "+242061234567"
 SUBJECT = "customer-1"

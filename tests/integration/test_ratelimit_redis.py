@@ -10,7 +10,7 @@ import pytest
 
 from app.api.ratelimit import limiter
 from app.auth.throttle import PinScreensExceeded, take_pin_screen, throttle_of
-from app.runtime import transaction
+from app.db import transaction
 from tests.conftest import need_env
 
 

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from app.config import Config
-from app.jobs import OutboxJob
+from app.db import transaction
+from app.db.jobs import OutboxJob
 from app.notify import SmsMessage, send_sms
 from app.notify.gateways import (
     SERVICE_NAME,
@@ -17,7 +18,6 @@ from app.notify.gateways import (
     OutgoingSms,
     build_gateway,
 )
-from app.runtime import transaction
 from tests.fake_africastalking import Answer, FakeProvider, recipients_answer
 
 TO = "+242061234567"

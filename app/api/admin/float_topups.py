@@ -13,9 +13,9 @@ from app.api.idempotency import idempotent
 from app.api.validation import Amount, load
 from app.audit.service import record
 from app.auth.decorators import require
+from app.db import transaction
 from app.ledger import chart
 from app.principal import current_principal
-from app.runtime import transaction
 
 ns = Namespace("admin-payments", path="/admin", description="Operator money operations")
 

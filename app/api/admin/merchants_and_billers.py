@@ -11,6 +11,7 @@ from marshmallow import Schema, fields, validate
 from app.api.schemas import ReasonSchema
 from app.api.validation import load, query_int
 from app.auth.decorators import require
+from app.db import transaction
 from app.errors import NotFound, ValidationFailed
 from app.payments import callbacks, settlement
 from app.payments.biller_status import disable_biller, enable_biller
@@ -18,7 +19,6 @@ from app.payments.billers import create_biller
 from app.payments.merchants import create_merchant
 from app.payments.models import BILLER_CATEGORIES, DELIVERY_STATUSES, Biller
 from app.principal import current_principal
-from app.runtime import transaction
 
 ns = Namespace("admin-cyber", path="/admin", description="Merchants, billers and callbacks")
 

@@ -13,8 +13,8 @@ from app.agents import staff
 from app.api.validation import load
 from app.auth import onboarding
 from app.auth.decorators import require
+from app.db import transaction
 from app.principal import current_principal
-from app.runtime import transaction
 
 ns = Namespace("admin", path="/admin", description="Administration (admins only)")
 

@@ -9,9 +9,9 @@ from marshmallow import Schema, fields, validate
 from app.api.idempotency import idempotent
 from app.api.validation import Amount, load
 from app.auth.decorators import require
+from app.db import transaction
 from app.principal import current_principal
 from app.remittances import fx, prefunding
-from app.runtime import transaction
 
 ns = Namespace("admin-remittances", path="/admin", description="Prefunding and exchange rates")
 
