@@ -12,7 +12,7 @@ Environment: ``PORT`` (8000), ``WEB_CONCURRENCY`` (caps the worker count),
   and prometheus_client sees ``PROMETHEUS_MULTIPROC_DIR`` before its first
   metric is created.
 * gunicorn's own access log is off: the application writes one JSON access
-  line per request with its request id and route template (app/instrumentation.py).
+  line per request with its request id and route template (app/ops/instrumentation.py).
   gunicorn's error log (boot, worker timeouts) is JSON on stderr too.
 * Workers are not recycled after N requests (``max_requests`` = 0): every
   dead worker leaves its metric files behind, which a scrape must read.
@@ -71,7 +71,7 @@ logconfig_dict = {
             "stream": "ext://sys.stderr",
         }
     },
-    "formatters": {"json": {"()": "app.observability.JsonFormatter"}},
+    "formatters": {"json": {"()": "app.ops.observability.JsonFormatter"}},
 }
 
 

@@ -7,10 +7,14 @@ import uuid
 from flask import Flask, Response, g, request
 
 from app.config import INSTANCE_DIR, Config
-from app.db import Database
-from app.jobs import JobQueue
-from app.observability import configure_logging, new_request_id, reset_request_id, set_request_id
-from app.runtime import Runtime
+from app.db import Database, Runtime
+from app.db.queue import JobQueue
+from app.ops.observability import (
+    configure_logging,
+    new_request_id,
+    reset_request_id,
+    set_request_id,
+)
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -55,7 +59,7 @@ def register_runtime(app: Flask, config: Config) -> None:
 
 
 def register_sms_gateway(runtime: Runtime, config: Config) -> None:
-    from app.sms.gateways import SERVICE_NAME, build_gateway
+    from app.notify.gateways import SERVICE_NAME, build_gateway
 
     runtime.services[SERVICE_NAME] = build_gateway(config)
 
@@ -67,7 +71,7 @@ def register_throttle(runtime: Runtime, config: Config) -> None:
 
 
 def register_extensions(app: Flask, config: Config) -> None:
-    from app.extensions import limiter
+    from app.api.ratelimit import limiter
 
     app.config["RATELIMIT_ENABLED"] = config.RATELIMIT_ENABLED
     app.config["RATELIMIT_STORAGE_URI"] = config.REDIS_URL or "memory://"
@@ -115,7 +119,7 @@ def register_input_guards(app: Flask) -> None:
 
 
 def register_instrumentation(app: Flask) -> None:
-    from app.instrumentation import register_instrumentation as _register
+    from app.ops.instrumentation import register_instrumentation as _register
 
     _register(app)
 
@@ -138,11 +142,19 @@ def register_domain_hooks() -> None:
     report's sources are all listed here (docs/CONVENTIONS.md, "Hooks").
     Registering twice is harmless.
     """
+    from app.customers.freezing import on_freezing
     from app.payments import wiring as payments
+    from app.remittances import lifecycle as remittance_lifecycle
     from app.remittances import wiring as remittances
+    from app.remittances.locks import lock_pending_sent_by
     from app.reports import sources as report_sources
+    from app.transfers import lifecycle as transfer_lifecycle
     from app.transfers import receipts
+    from app.transfers.locks import lock_pending_from
 
+    # A freeze cancels what awaits confirmation: transfers, then remittances.
+    on_freezing("transfers", lock_pending_from, transfer_lifecycle.close_pending)
+    on_freezing("remittances", lock_pending_sent_by, remittance_lifecycle.close_pending)
     receipts.register()  # receipts of p2p, cash-in, withdrawal (transfers.lifecycle)
     payments.register()  # bills and merchant payments: completion and reversal
     remittances.register()  # ledger invariant remit:payable, the counter's day report
@@ -156,7 +168,7 @@ def register_api(app: Flask, config: Config) -> None:
 
 
 def register_channels(app: Flask, config: Config) -> None:
-    from app.health import blueprint as health
+    from app.ops.health import blueprint as health
     from app.sms.inbound.routes import blueprint as sms_inbound
     from app.sms.routes import blueprint as sms_outbound
     from app.ussd.routes import blueprint as ussd
@@ -176,6 +188,24 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from app.commands import register
+    """Every ``flask …`` group, one per package, beside the code it runs."""
+    from app.agents.commands import users_cli
+    from app.audit.commands import audit_cli
+    from app.auth.commands import clients_cli, partners_cli
+    from app.customers.commands import customers_cli
+    from app.ledger.commands import ledger_cli
+    from app.payments.commands import billers_cli
+    from app.reconciliation.commands import reconcile_command
+    from app.seed import seed_command
+    from workers.outbox import jobs_cli
 
-    register(app)
+    app.cli.add_command(ledger_cli)
+    app.cli.add_command(audit_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(partners_cli)
+    app.cli.add_command(clients_cli)
+    app.cli.add_command(customers_cli)
+    app.cli.add_command(jobs_cli)
+    app.cli.add_command(seed_command)
+    app.cli.add_command(reconcile_command)
+    app.cli.add_command(billers_cli)

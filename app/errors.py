@@ -25,7 +25,7 @@ class DomainError(Exception):
         self.extra = extra
         # True when the state changed before the refusal must be kept: a wrong PIN
         # or OTP counts as an attempt, a third miss fails the payment. The edge
-        # (``app.runtime.transaction``) commits before reporting such an error.
+        # (``app.db.transaction``) commits before reporting such an error.
         self.commit = commit
 
     def to_problem(self) -> dict[str, Any]:

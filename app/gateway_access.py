@@ -37,8 +37,8 @@ from typing import ParamSpec, TypeVar
 
 from flask import Response, request
 
-from app.metrics import GATEWAY_REFUSALS
-from app.runtime import current_runtime
+from app.db import current_runtime
+from app.ops.metrics import GATEWAY_REFUSALS
 
 log = logging.getLogger(__name__)
 

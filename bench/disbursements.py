@@ -144,9 +144,9 @@ def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
 
 
 def run(backend: str, lines: int, budget: float) -> dict[str, Any]:
+    from app.db import transaction
+    from app.db.jobs import OutboxJob
     from app.disbursements import batches, processing
-    from app.jobs import OutboxJob
-    from app.runtime import transaction
     from workers.outbox import run as run_job
 
     with _database(backend) as url:

@@ -8,7 +8,7 @@ from sqlalchemy import pool
 
 from app.config import Config
 from app.db import make_engine
-from app.models import Base
+from app.tables import Base
 
 config = context.config
 target_metadata = Base.metadata

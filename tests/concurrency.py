@@ -40,8 +40,8 @@ def race(app, runtime, n, work):
     (``transaction``), so it commits or rolls back alone. A domain error is
     returned as its ``code``.
     """
+    from app.db import transaction
     from app.errors import DomainError
-    from app.runtime import transaction
 
     barrier = threading.Barrier(n)
     outcomes = [None] * n

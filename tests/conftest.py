@@ -230,7 +230,7 @@ def awa_msisdn():  # type: ignore[no-untyped-def]
 @pytest.fixture
 def awa(runtime, awa_balance, awa_msisdn):  # type: ignore[no-untyped-def]
     """Awa Mabiala, a registered basic customer (PIN ``factories.PIN``) holding ``awa_balance``."""
-    from app.runtime import transaction
+    from app.db import transaction
     from tests import factories
 
     with transaction(runtime) as session:

@@ -19,9 +19,9 @@ from app.auth.tokens import issue_token
 from app.clock import clock
 from app.customers.models import Customer
 from app.customers.service import register_customer
+from app.db import transaction
 from app.ledger import chart
 from app.ledger.chart import TRUST_BANK
-from app.runtime import transaction
 
 _seq = itertools.count(1)
 
@@ -220,7 +220,7 @@ def sms_code(app: Any, msisdn: str, digits: int = 10) -> str:
     """The last ``digits``-digit code texted to ``msisdn`` (6: an OTP, 10: a remittance code)."""
     import re
 
-    from app.sms.gateways import recording_outbox
+    from app.notify.gateways import recording_outbox
 
     pattern = re.compile(rf"(?<![0-9A-Z])[0-9]{{{digits}}}(?![0-9])")
     for to, text in reversed(recording_outbox(app.extensions["postcash"])):

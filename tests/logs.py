@@ -5,7 +5,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from app.observability import JsonFormatter
+from app.ops.observability import JsonFormatter
 
 
 @contextmanager

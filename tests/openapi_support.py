@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from app.runtime import transaction
+from app.db import transaction
 from tests import factories
 
 API = "/api/v1"

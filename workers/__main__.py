@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if options.metrics_port:
         # Job failures and SMS counts live in this process: nobody scrapes them otherwise.
-        from app.metrics import start_exporter
+        from app.ops.metrics import start_exporter
 
         start_exporter(runtime, options.metrics_port)
 

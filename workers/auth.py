@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.auth.tokens import purge_expired_tokens
-from app.runtime import transaction
+from app.db import transaction
 
 
 def purge_tokens() -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.customers.registration import purge_lapsed
-from app.runtime import transaction
+from app.db import transaction
 
 
 def purge_registrations() -> int:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import logging
 import time
 
-from app import jobs
+from app.db import current_runtime, jobs, transaction
 from app.disbursements import processing
 from app.disbursements.batches import PROCESS_JOB, stalled_batch_ids
 from app.disbursements.notifications import notify_lines
-from app.runtime import current_runtime, transaction
 
 log = logging.getLogger(__name__)
 

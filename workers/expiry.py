@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 
 from sqlalchemy.orm import Session
 
-from app.runtime import current_runtime, transaction
+from app.db import current_runtime, transaction
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.api.idempotency import purge_expired
-from app.runtime import transaction
+from app.db import transaction
 
 
 def purge() -> int:

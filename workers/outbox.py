@@ -1,4 +1,5 @@
-"""Running outbox jobs, in-process or inside an rq worker, and draining the outbox."""
+"""Running outbox jobs, in-process or inside an rq worker, and draining the outbox;
+``flask jobs …`` to look at failed jobs, retry them and drain by hand."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import click
+from flask.cli import AppGroup
+
 from app.clock import clock
-from app.jobs import OutboxJob, pending_jobs
-from app.metrics import JOB_FAILURES
-from app.observability import reset_request_id, set_request_id
-from app.runtime import Runtime, current_runtime
+from app.db import Runtime, current_runtime, unit_of_work
+from app.db.jobs import OutboxJob, failed_jobs, pending_jobs
+from app.ops.metrics import JOB_FAILURES
+from app.ops.observability import reset_request_id, set_request_id
 
 log = logging.getLogger(__name__)
 
@@ -121,3 +125,26 @@ def retry_failed(runtime: Runtime | None = None, limit: int = 100) -> int:
     for outbox_id in ids:
         rt.queue.dispatch(outbox_id)
     return len(ids)
+
+
+jobs_cli = AppGroup("jobs", help="Background jobs and the outbox.")
+
+
+@jobs_cli.command("failed")
+def jobs_failed() -> None:
+    """List failed jobs with their last error."""
+    with unit_of_work() as uow:
+        for job in failed_jobs(uow.session):
+            click.echo(f"{job.id}\t{job.name}\tattempts={job.attempts}\t{job.last_error}")
+
+
+@jobs_cli.command("retry")
+def jobs_retry() -> None:
+    """Put failed jobs back in the queue."""
+    click.echo(f"retried {retry_failed()} job(s)")
+
+
+@jobs_cli.command("drain")
+def jobs_drain() -> None:
+    """Hand over jobs that never reached the queue (for example while Redis was down)."""
+    click.echo(f"dispatched {drain()} job(s)")

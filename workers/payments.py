@@ -8,10 +8,10 @@ from datetime import timedelta
 import requests
 
 from app.clock import local_today
+from app.db import current_runtime, transaction
 from app.payments import callbacks
 from app.payments.requests import due_request_ids, expire_one
 from app.payments.settlement import settle_billers
-from app.runtime import current_runtime, transaction
 from workers.expiry import expire_each
 from workers.webhook_post import Poster, post_webhook
 

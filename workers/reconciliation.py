@@ -8,8 +8,8 @@ from datetime import timedelta
 import requests
 
 from app.clock import local_today
+from app.db import current_runtime, transaction
 from app.reconciliation import alerts, latest_run, reconcile
-from app.runtime import current_runtime, transaction
 
 log = logging.getLogger(__name__)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 
+from app.db import current_runtime, transaction
 from app.remittances import webhooks
 from app.remittances.sweeps import due_remittance_ids, expire_one
-from app.runtime import current_runtime, transaction
 from workers.expiry import expire_each
 from workers.webhook_post import Poster, post_webhook
 

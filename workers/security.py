@@ -8,7 +8,7 @@ import logging
 import requests
 
 from app.agents.lockout import alert_payload
-from app.runtime import current_runtime, transaction
+from app.db import current_runtime, transaction
 
 log = logging.getLogger(__name__)
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from app.runtime import current_runtime
-from app.sms.gateways import GatewayUnavailable, gateway_of
-from app.sms.service import deliver_message
+from app.db import current_runtime
+from app.notify.gateways import GatewayUnavailable, gateway_of
+from app.notify.service import deliver_message
 
 
 def deliver(message_id: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.runtime import transaction
+from app.db import transaction
 from app.ussd.sessions import purge_expired
 
 

@@ -23,9 +23,9 @@ from app.agents.locks import lock_admins, lock_staff
 from app.agents.models import StaffUser
 from app.audit import record_by
 from app.audit.reasons import operator_reason
-from app.auth.principal import Principal
 from app.auth.tokens import revoke_other_tokens
 from app.errors import Conflict, NotFound
+from app.principal import Principal
 
 log = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from app.agents.models import StaffUser
 from app.clock import clock
 from app.customers import limits
 from app.customers.service import find_by_msisdn
+from app.db import settings
 from app.errors import OtpAttemptsExceeded, OtpExpired, RecipientNotFound, ValidationFailed
 from app.ledger import chart
-from app.runtime import settings
 from app.transfers.lifecycle import PENDING, close_pending, expire_if_stale, mark_completed
 from app.transfers.locks import lock_pending_withdrawals
 from app.transfers.models import Transfer

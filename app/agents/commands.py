@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 from app.agents.access import disable_staff, enable_staff
 from app.agents.lockout import unlock_staff
 from app.agents.staff import create_admin, create_agent, find_staff, list_staff
-from app.command_line import in_transaction
+from app.cli import in_transaction
+from app.db import transaction
 from app.errors import NotFound
-from app.runtime import transaction
 
 users_cli = AppGroup("users", help="Staff accounts: admins and post-office agents.")
 

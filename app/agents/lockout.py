@@ -32,18 +32,16 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from app import jobs
 from app.agents.locks import lock_staff
 from app.agents.models import StaffUser
 from app.audit import AuditEvent, record, record_by
 from app.audit.reasons import operator_reason
-from app.auth.principal import Principal
 from app.auth.throttle import throttle_of
 from app.clock import clock
-from app.db import rows_matched
+from app.db import jobs, rows_matched, runtime_of, settings
 from app.errors import NotFound
-from app.metrics import STAFF_LOCKOUTS, STAFF_LOGIN_BURSTS, STAFF_LOGIN_FAILURES
-from app.runtime import runtime_of, settings
+from app.ops.metrics import STAFF_LOCKOUTS, STAFF_LOGIN_BURSTS, STAFF_LOGIN_FAILURES
+from app.principal import Principal
 
 log = logging.getLogger(__name__)
 

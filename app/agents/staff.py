@@ -22,12 +22,11 @@ from app.agents import lockout, totp
 from app.agents.models import StaffUser, new_id
 from app.audit import record, record_by
 from app.auth.hashing import hash_secret, verify_secret
-from app.auth.principal import Principal
 from app.clock import clock
-from app.db import rows_matched
+from app.db import rows_matched, settings
 from app.errors import AccountLocked, Conflict, NotFound, Unauthorized, ValidationFailed
 from app.ledger import chart
-from app.runtime import settings
+from app.principal import Principal
 
 log = logging.getLogger(__name__)
 

@@ -9,17 +9,17 @@ from marshmallow import Schema, fields, validate
 from app import ledger
 from app.agents import cash, report
 from app.agents.staff import get_agent
-from app.api.admin_ops import parse_day
+from app.api.admin.reports import parse_day
 from app.api.idempotency import idempotent
 from app.api.ratelimit import per_account, per_number, rate_limit
 from app.api.responses import Body
 from app.api.schemas import dump_transfer
 from app.api.validation import Amount, load
 from app.auth.decorators import require
-from app.auth.principal import current_principal
 from app.clock import local_today
+from app.db import transaction
 from app.ledger import chart
-from app.runtime import transaction
+from app.principal import current_principal
 
 ns = Namespace("agent", path="/agent", description="Post-office counters")
 

@@ -20,7 +20,7 @@ from app.api.responses import Body
 from app.api.validation import query_instant, query_int
 from app.audit import list_events
 from app.auth.decorators import require
-from app.runtime import transaction
+from app.db import transaction
 
 ns = Namespace(
     "audit", path="/admin/audit", description="Audit trail of staff and agent actions (admins)"

@@ -7,14 +7,15 @@ from flask_restx import Namespace, Resource, fields
 from marshmallow import Schema, validate
 from marshmallow import fields as mf
 
+from app.agents.login import login_staff
 from app.api.ratelimit import limit_by_msisdn_and_ip, limit_by_username_and_ip
 from app.api.responses import Body, Headers
 from app.api.validation import load
-from app.auth import login
 from app.auth.decorators import require
-from app.auth.principal import current_principal
-from app.auth.tokens import revoke_token
-from app.runtime import transaction
+from app.auth.tokens import IssuedToken, revoke_token
+from app.customers.login import login_customer
+from app.db import transaction
+from app.principal import current_principal
 
 ns = Namespace("auth", path="/auth", description="Sign in and out")
 
@@ -63,7 +64,7 @@ token_model = ns.model(
 )
 
 
-def _token_body(issued: login.IssuedToken) -> dict[str, object]:
+def _token_body(issued: IssuedToken) -> dict[str, object]:
     return {
         "access_token": issued.access_token,
         "expires_in": issued.expires_in,
@@ -86,7 +87,7 @@ class CustomerLogin(Resource):
         (15 min, then 1 h, then 24 h, then until an agent or admin unlocks it)."""
         data = load(CustomerLoginSchema())
         with transaction() as session:
-            issued = login.login_customer(session, msisdn=data["msisdn"], pin=data["pin"])
+            issued = login_customer(session, msisdn=data["msisdn"], pin=data["pin"])
         return _token_body(issued), 200, NO_STORE
 
 
@@ -103,7 +104,7 @@ class StaffLogin(Resource):
         Five failures in a row lock the account until an admin unlocks it."""
         data = load(StaffLoginSchema())
         with transaction() as session:
-            issued = login.login_staff(session, **data, ip=request.remote_addr)
+            issued = login_staff(session, **data, ip=request.remote_addr)
         return _token_body(issued), 200, NO_STORE
 
 

@@ -13,12 +13,12 @@ from app.api.responses import Body
 from app.api.schemas import dump_transfer
 from app.api.validation import Amount, load, query_instant, query_int
 from app.auth.decorators import require
-from app.auth.principal import current_principal
 from app.customers.service import get_customer
+from app.db import transaction
 from app.otp.models import Challenge
 from app.otp.service import otp_view
 from app.payments import billers, bills
-from app.runtime import transaction
+from app.principal import current_principal
 
 ns = Namespace("bills", path="/", description="Bills and e-administration fees")
 

@@ -16,12 +16,12 @@ from app.api.ratelimit import limit_by_msisdn_and_ip, per_challenge, rate_limit
 from app.api.responses import Body
 from app.api.validation import load
 from app.auth.decorators import require
-from app.auth.principal import current_principal
 from app.customers import limits, registration, service
 from app.customers.models import ID_TYPES, KYC_TIERS, LANGUAGES, NAME_MAX_LENGTH, Customer
 from app.customers.models import Registration as PendingRegistration
+from app.db import transaction
 from app.otp.service import otp_view
-from app.runtime import transaction
+from app.principal import current_principal
 
 ns = Namespace("customers", path="/customers", description="Registration, KYC and unlock")
 me_ns = Namespace("me", path="/me", description="The signed-in customer")

@@ -12,12 +12,12 @@ from app.api.idempotency import idempotent
 from app.api.responses import Body
 from app.api.validation import load, query_int
 from app.auth.decorators import require
-from app.auth.principal import current_principal
+from app.db import transaction
 from app.disbursements import batches
 from app.disbursements.models import LINE_STATUSES
 from app.disbursements.validation import MAX_LINES, parse_csv
 from app.errors import ValidationFailed
-from app.runtime import transaction
+from app.principal import current_principal
 
 ns = Namespace(
     "disbursements", path="/disbursements", description="Bulk disbursements (pensions, salaries)"

@@ -75,9 +75,17 @@ from werkzeug.exceptions import HTTPException
 
 from app.api.problem import PROBLEM_JSON, problem_body
 from app.api.validation import NOT_IN_IDS
-from app.auth.principal import current_principal
 from app.clock import clock
-from app.db import Base, BigIntPK, UTCDateTime, rows_matched
+from app.db import (
+    Base,
+    BigIntPK,
+    JoinedTransaction,
+    Runtime,
+    UTCDateTime,
+    current_runtime,
+    rows_matched,
+    settings,
+)
 from app.errors import (
     DomainError,
     IdempotencyKeyMissing,
@@ -85,7 +93,7 @@ from app.errors import (
     RequestInProgress,
     ValidationFailed,
 )
-from app.runtime import JoinedTransaction, Runtime, current_runtime, settings
+from app.principal import current_principal
 from app.secretbox import InvalidToken, mac_key, seal, unseal
 
 log = logging.getLogger(__name__)

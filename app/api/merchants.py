@@ -10,13 +10,13 @@ from app.api.ratelimit import per_account, per_challenge, rate_limit
 from app.api.responses import Body
 from app.api.validation import Amount, load
 from app.auth.decorators import require
-from app.auth.principal import current_principal
 from app.customers.service import get_customer
+from app.db import transaction
 from app.otp.models import Challenge
 from app.otp.service import otp_view
 from app.payments import refunds, requests
 from app.payments.models import PaymentRequest
-from app.runtime import transaction
+from app.principal import current_principal
 
 ns = Namespace("merchants", path="/", description="Merchant payment requests and refunds")
 

@@ -5,12 +5,6 @@ from __future__ import annotations
 from flask_restx import Namespace
 
 from app.api import (
-    admin,
-    admin_access,
-    admin_cyber,
-    admin_ops,
-    admin_payments,
-    admin_remittances,
     agent,
     audit,
     auth,
@@ -23,10 +17,22 @@ from app.api import (
     statements,
     transfers,
 )
+from app.api.admin import access as admin_access
+from app.api.admin import float_topups as admin_float_topups
+from app.api.admin import merchants_and_billers as admin_merchants_and_billers
+from app.api.admin import onboarding as admin_onboarding
+from app.api.admin import remittances as admin_remittances
+from app.api.admin import reports as admin_reports
 
-ALL: list[Namespace] = [auth.ns, customers.ns, customers.me_ns, admin.ns, admin_access.ns]
-ALL += [transfers.ns, statements.ns, agent.ns, admin_payments.ns]
+ALL: list[Namespace] = [
+    auth.ns,
+    customers.ns,
+    customers.me_ns,
+    admin_onboarding.ns,
+    admin_access.ns,
+]
+ALL += [transfers.ns, statements.ns, agent.ns, admin_float_topups.ns]
 ALL += [remittances.ns, remittances.agent_ns, partners.ns, admin_remittances.ns]
 ALL += [audit.ns]
-ALL += [admin_ops.ns]
-ALL += [bills.ns, merchants.ns, disbursements.ns, admin_cyber.ns]
+ALL += [admin_reports.ns]
+ALL += [bills.ns, merchants.ns, disbursements.ns, admin_merchants_and_billers.ns]

@@ -11,10 +11,10 @@ from app.api.idempotency import idempotent
 from app.api.responses import Body, Headers
 from app.api.validation import Amount, load
 from app.auth.decorators import require
-from app.auth.principal import current_principal
+from app.db import transaction
+from app.principal import current_principal
 from app.remittances import inbound, webhooks
 from app.remittances.models import Remittance, RemittanceQuote
-from app.runtime import transaction
 
 ns = Namespace("partners", path="/partners", description="Inbound international remittances")
 

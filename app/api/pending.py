@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from app.api.idempotency import idempotent
 from app.api.validation import load
 from app.auth.decorators import require
-from app.auth.principal import current_principal
-from app.runtime import transaction
+from app.db import transaction
+from app.principal import current_principal
 
 F = TypeVar("F", bound=Callable[..., Any])
 # (session, payment id, customer id[, code]) → the payment; (session, payment) → its view
@@ -60,9 +60,10 @@ def confirm_and_cancel(
     limit: Callable[[Callable[..., Any]], Callable[..., Any]],
     confirm_summary: str,
     cancel_summary: str,
-) -> None:
+) -> tuple[type[Resource], type[Resource]]:
     """Route ``POST <item>/confirm`` (body ``{"otp"}``) and ``POST <item>/cancel`` in ``ns``;
-    ``limit`` is the rate limit of the code (``ratelimit.rate_limit(...)``)."""
+    ``limit`` is the rate limit of the code (``ratelimit.rate_limit(...)``). Returns the two
+    resources, which the caller names (a route is declared, not registered as a side effect)."""
 
     @ns.route(f"{item}/confirm")
     class Confirmation(Resource):
@@ -89,3 +90,5 @@ def confirm_and_cancel(
                 payment = cancel(session, _payment_id(ids), current_principal().id)
                 body = dump(session, payment)
             return body
+
+    return Confirmation, Cancellation

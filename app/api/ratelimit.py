@@ -17,8 +17,8 @@ normal use: it stops a flood from one machine, not customers behind one NAT.
 The client address is the socket peer unless ``TRUSTED_PROXIES`` says how many
 load balancers in front may be believed (``app.register_proxy_fix``).
 
-Built on the application's flask-limiter (``app/extensions.py``: Redis storage
-when ``REDIS_URL`` is set, memory otherwise) but applied by hand, because the
+Built on the application's flask-limiter (``limiter`` below, initialised by the
+factory: Redis storage when ``REDIS_URL`` is set, memory otherwise) but applied by hand, because the
 limits are configuration read per request (flask-limiter strings such as
 ``"30/minute;300/hour"``) and one request is counted against several keys.
 
@@ -46,18 +46,22 @@ from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
 from flask import current_app, g, request
+from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_restx.utils import merge
 from limits import parse_many
 from werkzeug.exceptions import TooManyRequests
 
 from app.customers.msisdn import try_normalize_msisdn
-from app.extensions import limiter
 
 log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 R = TypeVar("R")
+# Unbound: the factory initialises it (``register_extensions`` in ``app/__init__.py``).
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
 CEILING = "RATELIMIT_PER_IP"
 
 

@@ -19,11 +19,11 @@ from app.api.ratelimit import per_account, per_challenge, rate_limit
 from app.api.responses import Body
 from app.api.validation import Amount, load
 from app.auth.decorators import require
-from app.auth.principal import current_principal
 from app.customers.service import get_customer
+from app.db import transaction
+from app.principal import current_principal
 from app.remittances import claims, counter, queries, wallet
 from app.remittances.models import Remittance
-from app.runtime import transaction
 
 ns = Namespace("remittances", path="/remittances", description="Remittances (mandats)")
 agent_ns = Namespace(
@@ -145,7 +145,7 @@ class RemittanceItem(Resource):
         return body
 
 
-confirm_and_cancel(
+RemittanceConfirmation, RemittanceCancellation = confirm_and_cancel(
     ns,
     "/<string:remittance_id>",
     confirm=wallet.confirm_remittance,

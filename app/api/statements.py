@@ -8,9 +8,9 @@ from flask_restx import Namespace, Resource
 from app.api.responses import Body
 from app.api.validation import query_int
 from app.auth.decorators import require
-from app.auth.principal import current_principal
 from app.customers.service import get_customer
-from app.runtime import transaction
+from app.db import transaction
+from app.principal import current_principal
 from app.transfers.statements import customer_statement
 
 ns = Namespace("statements", path="/me", description="Statement of the customer's wallet")

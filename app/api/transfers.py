@@ -14,12 +14,12 @@ from app.api.responses import Body
 from app.api.schemas import dump_transfer
 from app.api.validation import MAX_AMOUNT, Amount, ascii_int, load
 from app.auth.decorators import require
-from app.auth.principal import current_principal
 from app.customers.service import get_customer
+from app.db import current_runtime, transaction
 from app.errors import ValidationFailed
 from app.fees import quote
 from app.otp.service import otp_view
-from app.runtime import current_runtime, transaction
+from app.principal import current_principal
 from app.transfers import p2p, withdrawals
 from app.transfers.errors import TransferNotFound
 from app.transfers.lifecycle import expire_if_stale
@@ -92,7 +92,7 @@ class TransferItem(Resource):
         return body
 
 
-confirm_and_cancel(
+TransferConfirmation, TransferCancellation = confirm_and_cancel(
     ns,
     "/transfers/<string:transfer_id>",
     confirm=p2p.confirm_transfer,

@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 
 from app.audit.chain import chain_summary, verify_chain
 from app.audit.queries import list_events
-from app.runtime import unit_of_work
+from app.db import unit_of_work
 
 audit_cli = AppGroup("audit", help="Inspect the audit trail.")
 

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from app.audit.chain import HASHED_FIELDS, advance_head, event_hash, lock_head
 from app.audit.models import AuditEvent
-from app.auth.principal import Principal
 from app.clock import clock
-from app.observability import current_request_id
+from app.ops.observability import current_request_id
+from app.principal import Principal
 
 log = logging.getLogger(__name__)
 

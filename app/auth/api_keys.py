@@ -20,10 +20,10 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, String, select, tuple_
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from app.auth.principal import Principal
 from app.clock import clock
 from app.db import Base, UTCDateTime
 from app.errors import NotFound, Unauthorized, ValidationFailed
+from app.principal import Principal
 
 log = logging.getLogger(__name__)
 

@@ -22,8 +22,8 @@ from app.audit import record_by
 from app.audit.reasons import operator_reason
 from app.auth.api_keys import ApiClient, issue_key
 from app.auth.locks import lock_api_client
-from app.auth.principal import Principal
 from app.errors import NotFound
+from app.principal import Principal
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from flask.cli import AppGroup
 from app.auth.api_keys import list_clients
 from app.auth.client_access import disable_client, enable_client, rotate_key
 from app.auth.onboarding import create_partner
-from app.command_line import in_transaction
-from app.runtime import transaction
+from app.cli import in_transaction
+from app.db import transaction
 
 partners_cli = AppGroup("partners", help="International remittance partners.")
 clients_cli = AppGroup("api-clients", help="Partners, merchants, billers, payers: API access.")

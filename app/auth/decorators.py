@@ -17,10 +17,10 @@ from flask import g, request
 from flask_restx.utils import merge
 
 from app.auth.api_keys import API_ROLES, authenticate_api_key
-from app.auth.principal import ROLES, Principal
 from app.auth.tokens import TOKEN_ROLES, authenticate_token
+from app.db import transaction
 from app.errors import Forbidden, Unauthorized
-from app.runtime import transaction
+from app.principal import ROLES, Principal
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 from app import ledger
 from app.audit import record_by
 from app.auth.api_keys import ApiClient, create_api_client
-from app.auth.principal import Principal
+from app.db import settings
 from app.errors import ValidationFailed
 from app.ledger import chart
-from app.runtime import settings
+from app.principal import Principal
 
 
 def _country(code: object) -> str:

@@ -29,9 +29,9 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy.orm import Session
 
+from app.db import Runtime, runtime_of
 from app.errors import RateLimited
-from app.metrics import USSD_PIN_THROTTLED
-from app.runtime import Runtime, runtime_of
+from app.ops.metrics import USSD_PIN_THROTTLED
 
 log = logging.getLogger(__name__)
 

@@ -13,16 +13,16 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Index, String, delete, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from app.auth.principal import Principal
 from app.clock import clock
-from app.db import Base, UTCDateTime, rows_matched
+from app.db import Base, UTCDateTime, rows_matched, settings
 from app.errors import Unauthorized
-from app.runtime import settings
+from app.principal import Principal
 
 TOKEN_ROLES = ("customer", "agent", "admin")
 _MAX_TOKEN_LENGTH = 128
@@ -52,6 +52,16 @@ def token_ttl(session: Session, role: str) -> int:
     if role in ("agent", "admin"):
         return config.AGENT_TOKEN_TTL
     raise ValueError(f"role {role!r} authenticates with an API key, not a token")
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    """What a sign-in hands back: the token (shown once), its lifetime and who it is for."""
+
+    access_token: str
+    expires_in: int
+    role: str
+    principal_id: str
 
 
 def issue_token(session: Session, principal_role: str, principal_id: str) -> tuple[str, int]:

@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy.orm import Session
 
-from app.command_line import in_transaction
+from app.cli import in_transaction
 from app.customers.freezing import freeze_customer, unfreeze_customer
 from app.customers.service import find_by_msisdn
 from app.errors import NotFound

@@ -14,34 +14,49 @@ Lock order, the same as a confirmation's: the customer, then their pending
 transfers and remittances (id order), then the wallet. A confirmation holds one
 pending row and then the wallet, so it either completes before the freeze
 (the payment happened before the decision) or finds its row cancelled.
+
+The packages owning pending payments (transfers, remittances) register how to
+lock and cancel them with ``on_freezing`` (``register_domain_hooks`` in
+``app/__init__.py``): every kind's rows are locked before the wallet, then
+cancelled, in the order the kinds were registered.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from app import ledger
 from app.audit import record_by
 from app.audit.reasons import operator_reason
-from app.auth.principal import Principal
 from app.clock import clock
 from app.customers.locks import lock_customer
 from app.customers.models import Customer
 from app.customers.pin_locks import pin_locked
+from app.db import settings
 from app.errors import NotFound
 from app.ledger import chart
-from app.remittances import lifecycle as remittance_lifecycle
-from app.remittances.locks import lock_pending_sent_by
-from app.runtime import settings
-from app.transfers.lifecycle import close_pending
-from app.transfers.locks import lock_pending_from
+from app.principal import Principal
 
 log = logging.getLogger(__name__)
 
 FROZEN = "account frozen by an operator"
+
+# lock(session, customer_id) -> the customer's pending rows, locked, in id order;
+# close(session, row, status, reason) cancels one and releases its reservation.
+LockPending = Callable[[Session, str], Sequence[Any]]
+ClosePending = Callable[[Session, Any, str, str], object]
+FREEZE_HOOKS: dict[str, tuple[LockPending, ClosePending]] = {}
+
+
+def on_freezing(kind: str, lock: LockPending, close: ClosePending) -> None:
+    """Register a kind of pending payment a freeze cancels ("transfers", "remittances");
+    registering a kind again replaces it (harmless)."""
+    FREEZE_HOOKS[kind] = (lock, close)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,22 +74,24 @@ def freeze_customer(
     customer = _locked(session, customer_id)
     if customer.status == "frozen":
         return Freeze(customer, [], [])
-    transfers = lock_pending_from(session, customer.id)
-    remittances = lock_pending_sent_by(session, customer.id)
+    held = [
+        (kind, lock(session, customer.id), close) for kind, (lock, close) in FREEZE_HOOKS.items()
+    ]
     before = customer.status
     customer.status = "frozen"
     customer.updated_at = clock.now()
     ledger.set_status(session, chart.wallet(customer.id), "frozen")
-    for transfer in transfers:
-        close_pending(session, transfer, "cancelled", FROZEN)
-    for remittance in remittances:
-        remittance_lifecycle.close_pending(session, remittance, "cancelled", FROZEN)
-    done = Freeze(customer, [t.id for t in transfers], [r.id for r in remittances])
+    cancelled: dict[str, list[str]] = {}
+    for kind, rows, close in held:
+        for row in rows:
+            close(session, row, "cancelled", FROZEN)
+        cancelled[kind] = [row.id for row in rows]
+    done = Freeze(customer, cancelled.get("transfers", []), cancelled.get("remittances", []))
     _audit(session, customer, "freeze", before, why, by, done)
     log.warning(
         "customer %s frozen; %d pending payment(s) cancelled",
         customer.id,
-        len(transfers) + len(remittances),
+        sum(len(ids) for ids in cancelled.values()),
     )
     return done
 

@@ -38,9 +38,9 @@ from app import ledger
 from app.clock import clock, local_day_bounds
 from app.customers.locks import lock_customers
 from app.customers.models import Customer
+from app.db import settings
 from app.errors import LimitExceeded
 from app.ledger import chart
-from app.runtime import settings
 
 __all__ = [
     "balance_room",

@@ -37,9 +37,9 @@ from app.auth.tokens import revoke_other_tokens
 from app.clock import clock
 from app.config import Config
 from app.customers.models import Customer
+from app.db import settings
 from app.errors import AccountLocked, InvalidPin
-from app.runtime import settings
-from app.sms import send_sms
+from app.notify import send_sms
 
 log = logging.getLogger(__name__)
 

@@ -33,11 +33,10 @@ from app.customers.locks import lock_registration
 from app.customers.models import Customer, Registration, new_id
 from app.customers.pins import hash_pin
 from app.customers.service import clean_registration, open_customer
-from app.db import rows_matched
+from app.db import rows_matched, settings
 from app.errors import Conflict, InvalidState, NotFound, OtpExpired
 from app.otp.models import Challenge
 from app.otp.service import issue_challenge, verify_challenge
-from app.runtime import settings
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from app import ledger
 from app.audit import record
-from app.auth.principal import Principal
 from app.auth.tokens import revoke_other_tokens
 from app.clock import clock
 from app.customers import pin_locks
@@ -34,6 +33,7 @@ from app.customers.models import (
 )
 from app.customers.msisdn import normalize_msisdn, try_normalize_msisdn
 from app.customers.pins import check_pin, check_pin_of_nobody, hash_pin, validate_pin
+from app.db import settings
 from app.errors import (
     AccountFrozen,
     Conflict,
@@ -44,8 +44,8 @@ from app.errors import (
     ValidationFailed,
 )
 from app.ledger import chart
-from app.runtime import settings
-from app.sms import send_sms
+from app.notify import send_sms
+from app.principal import Principal
 
 log = logging.getLogger(__name__)
 

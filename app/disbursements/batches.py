@@ -19,11 +19,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app import jobs, ledger
+from app import ledger
 from app.audit import record
 from app.auth.api_keys import get_api_client
-from app.bulk_rows import insert_rows
 from app.clock import clock
+from app.db import jobs
+from app.db.bulk import insert_rows
 from app.disbursements.errors import BatchNotFound, BatchReferenceReused
 from app.disbursements.locks import lock_batch
 from app.disbursements.models import DisbursementBatch, DisbursementLine

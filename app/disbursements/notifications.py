@@ -17,8 +17,8 @@ from app.customers.models import Customer
 from app.disbursements.models import DisbursementBatch, DisbursementLine
 from app.ledger import chart
 from app.money import format_amount
-from app.sms.gsm import gsm_cut
-from app.sms.service import OutgoingDraft, send_many
+from app.notify.gsm import gsm_cut
+from app.notify.service import OutgoingDraft, send_many
 from app.transfers.models import Transfer
 
 NAME_CUT = 27

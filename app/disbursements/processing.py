@@ -38,11 +38,11 @@ from typing import Any
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
-from app import jobs, ledger
+from app import ledger
 from app.auth.api_keys import ApiClient
-from app.bulk_lookup import any_of, key_chunks, prefer_indexes
-from app.bulk_rows import insert_rows, update_rows
 from app.clock import clock
+from app.db import jobs, settings
+from app.db.bulk import any_of, insert_rows, key_chunks, prefer_indexes, update_rows
 from app.disbursements.locks import lock_batch
 from app.disbursements.models import DisbursementBatch, DisbursementLine
 from app.disbursements.validation import (
@@ -55,7 +55,6 @@ from app.disbursements.validation import (
 from app.errors import DomainError
 from app.ledger import chart
 from app.remittances import funded
-from app.runtime import settings
 from app.transfers.models import Transfer
 from app.transfers.references import draw_references
 

@@ -33,14 +33,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import ledger
-from app.bulk_lookup import any_of, key_chunks
 from app.customers.models import Customer
 from app.customers.msisdn import try_normalize_msisdn
 from app.customers.names import same_person
+from app.db import settings
+from app.db.bulk import any_of, key_chunks
 from app.errors import ValidationFailed
 from app.ledger import chart
 from app.remittances.models import NAME_MAX
-from app.runtime import settings
 
 MAX_LINES = 100_000
 REFERENCE_MAX = 64

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.bulk_lookup import any_of, key_chunks
+from app.db.bulk import any_of, key_chunks
 from app.errors import ValidationFailed
 from app.ledger.accounts import get_account
 from app.ledger.deferred import apply_deferred

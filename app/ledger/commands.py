@@ -8,9 +8,9 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from app.db import unit_of_work
 from app.ledger.balances import trial_balance
 from app.ledger.checks import run_checks
-from app.runtime import unit_of_work
 
 ledger_cli = AppGroup("ledger", help="Inspect the double-entry ledger.")
 

@@ -27,8 +27,8 @@ from sqlalchemy import JSON, bindparam, insert, text
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session
 
-from app.bulk_rows import json_rows
 from app.db import UTCDateTime
+from app.db.bulk import json_rows
 from app.ledger.models import Account, Entry
 
 
@@ -218,7 +218,7 @@ def write_entry(
 # PostgreSQL: each statement takes its rows as one JSON document, so a chunk
 # of entries costs three round trips whatever its size, the text never changes
 # (one plan, kept), and the client encodes the rows in C instead of escaping
-# array elements in Python (app/bulk_rows.py).
+# array elements in Python (app/db/bulk.py).
 #
 # Two transactions inserting some of the same keys must take the unique
 # index's locks in one order, or each may wait for a key the other holds: the
@@ -259,7 +259,7 @@ _BY_KEYS_COLUMNS = (
     "SELECT id, idempotency_key, fingerprint, kind, status, reference FROM ledger_entries "
 )
 # One array parameter on PostgreSQL: a list of placeholders, once prepared,
-# gets a generic plan that scans the table (app/bulk_lookup.py).
+# gets a generic plan that scans the table (app/db/bulk.py).
 _PG_FIND_BY_KEYS = text(_BY_KEYS_COLUMNS + "WHERE idempotency_key = ANY(:keys)")
 _SQLITE_FIND_BY_KEYS = text(_BY_KEYS_COLUMNS + "WHERE idempotency_key IN :keys").bindparams(
     bindparam("keys", expanding=True)

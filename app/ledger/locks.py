@@ -17,7 +17,7 @@ deadlocking, whichever way the money flows between them.
 * A pending entry is claimed by a guarded UPDATE (``WHERE status = 'pending'``)
   before its accounts are touched: of two racing post/void calls one wins.
 
-SQLite has no row locks; ``BEGIN IMMEDIATE`` (app/db.py) serialises writers.
+SQLite has no row locks; ``BEGIN IMMEDIATE`` (app/db/engine.py) serialises writers.
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ _REF_COLUMNS = "SELECT id, code, normal, currency, allow_overdraft FROM ledger_a
 _SELECT_REFS = text(_REF_COLUMNS + "WHERE code IN :codes").bindparams(
     bindparam("codes", expanding=True)
 )
-# One array parameter on PostgreSQL, planned on the unique index (app/bulk_lookup.py).
+# One array parameter on PostgreSQL, planned on the unique index (app/db/bulk.py).
 _PG_SELECT_REFS = text(_REF_COLUMNS + "WHERE code = ANY(:codes)")
 
 _caches: WeakKeyDictionary[Engine, dict[str, AccountRef]] = WeakKeyDictionary()

@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.clock import clock
+from app.db import settings
 from app.errors import (
     InvalidOtp,
     InvalidState,
@@ -38,12 +39,11 @@ from app.errors import (
     OtpExpired,
     RateLimited,
 )
+from app.notify.models import SmsMessage
+from app.notify.service import send_sms
 from app.otp.locks import lock_challenge, lock_secret
 from app.otp.models import Challenge, OtpSecret
-from app.runtime import settings
 from app.secretbox import seal, unseal
-from app.sms.models import SmsMessage
-from app.sms.service import send_sms
 
 log = logging.getLogger(__name__)
 

@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from app.audit import record_by
 from app.audit.reasons import operator_reason
-from app.auth.principal import Principal
 from app.payments.errors import BillerNotFound
 from app.payments.locks import lock_biller
 from app.payments.models import Biller
+from app.principal import Principal
 
 log = logging.getLogger(__name__)
 

@@ -22,14 +22,14 @@ from sqlalchemy.orm import Session
 from app import ledger
 from app.audit import record_by
 from app.auth.api_keys import create_api_client
-from app.auth.principal import Principal
 from app.clock import clock
+from app.db import settings
 from app.errors import Conflict, ValidationFailed
 from app.ledger import chart
 from app.payments import callbacks
 from app.payments.errors import BillerNotFound
 from app.payments.models import BILLER_CATEGORIES, Biller
-from app.runtime import settings
+from app.principal import Principal
 
 CODE = re.compile(r"[A-Z0-9][A-Z0-9_-]{1,23}")
 REFERENCE_MAX = 30

@@ -30,10 +30,10 @@ from app.errors import InvalidState, ValidationFailed
 from app.fees import Quote
 from app.ledger import chart
 from app.money import format_amount
+from app.notify.gsm import gsm_cut
 from app.payments import billers, callbacks
 from app.payments.errors import BillPaymentNotFound
 from app.payments.models import Biller, BillPayment
-from app.sms.gsm import gsm_cut
 from app.transfers import pending
 from app.transfers.models import Transfer
 from app.transfers.p2p import TRANSFERS, entry_meta

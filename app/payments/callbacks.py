@@ -44,14 +44,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app import jobs
 from app.clock import clock
+from app.db import jobs, settings
 from app.errors import NotFound, ValidationFailed
 from app.outbound_urls import UNRESOLVED, non_public_reason
 from app.payments.locks import lock_callback
 from app.payments.models import Biller, CallbackDelivery, Merchant
 from app.remittances.webhooks import EVENT_HEADER, SIGNATURE_HEADER, clean_url, sign
-from app.runtime import settings
 from app.secretbox import seal, unseal
 
 log = logging.getLogger(__name__)

@@ -9,12 +9,12 @@ from typing import Any
 import click
 from flask.cli import AppGroup
 
-from app.command_line import in_transaction
+from app.cli import in_transaction
+from app.db import transaction
 from app.payments import callbacks
 from app.payments.billers import create_biller
 from app.payments.models import BILLER_CATEGORIES, DELIVERY_STATUSES
 from app.payments.settlement import settle_billers
-from app.runtime import transaction
 
 billers_cli = AppGroup("billers", help="Billers: registry, settlement, callbacks.")
 

@@ -16,13 +16,13 @@ from sqlalchemy.orm import Session
 from app import ledger
 from app.audit import record_by
 from app.auth.api_keys import ApiClient, create_api_client, get_api_client
-from app.auth.principal import Principal
 from app.clock import clock
+from app.db import settings
 from app.errors import NotFound, ValidationFailed
 from app.ledger import chart
 from app.payments import callbacks
 from app.payments.models import Merchant
-from app.runtime import settings
+from app.principal import Principal
 
 MAX_FEE_BP = 2_000  # 20 %: anything above is a typing mistake
 

@@ -16,9 +16,9 @@ from app import ledger
 from app.customers.models import Customer
 from app.ledger import chart
 from app.money import format_amount
+from app.notify.gsm import gsm_cut
+from app.notify.service import send_sms
 from app.payments.models import Biller, BillPayment, PaymentRequest
-from app.sms.gsm import gsm_cut
-from app.sms.service import send_sms
 from app.transfers.models import Transfer
 
 NAME_CUT = 27

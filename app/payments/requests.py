@@ -40,17 +40,17 @@ from app.customers import limits
 from app.customers.models import Customer
 from app.customers.msisdn import normalize_msisdn
 from app.customers.service import ensure_can_transact, find_by_msisdn, get_customer, verify_pin
+from app.db import settings
 from app.errors import InvalidState, RecipientNotFound, ValidationFailed
 from app.ledger import chart
 from app.money import format_amount
+from app.notify.gsm import gsm_cut
 from app.otp.service import expire_challenge, verify_challenge
 from app.payments import callbacks, notifications
 from app.payments.errors import MerchantReferenceReused, PaymentRequestNotFound, RequestNotPending
 from app.payments.locks import lock_request
 from app.payments.merchants import get_merchant
 from app.payments.models import Merchant, PaymentRequest
-from app.runtime import settings
-from app.sms.gsm import gsm_cut
 from app.transfers import pending
 from app.transfers.lifecycle import mark_completed
 from app.transfers.models import Transfer

@@ -16,11 +16,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app import jobs
 from app.clock import clock
+from app.db import jobs, settings
 from app.reconciliation.locks import lock_reconciliation
 from app.reconciliation.models import Reconciliation
-from app.runtime import settings
 
 log = logging.getLogger(__name__)
 

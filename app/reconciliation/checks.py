@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import ledger
-from app.jobs import OutboxJob
+from app.db.jobs import OutboxJob
 from app.ledger import chart
 from app.ledger.models import Entry, Posting
 from app.remittances.models import AWAITING, Remittance
@@ -27,7 +27,7 @@ from app.reports.safeguarding import ledger_totals
 # The expiry sweeps run every minute: a hold this much past its expiry was missed.
 HOLD_GRACE = timedelta(minutes=15)
 # The outbox drain hands jobs over every minute and rq retries for about 45 minutes
-# (app.jobs.RETRY_INTERVALS): a job still not done an hour after commit is stuck.
+# (app.db.queue.RETRY_INTERVALS): a job still not done an hour after commit is stuck.
 JOB_STUCK_AFTER = timedelta(hours=1)
 MAX_ITEMS = 100
 

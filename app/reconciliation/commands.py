@@ -9,8 +9,8 @@ from datetime import date, datetime, timedelta
 import click
 
 from app.clock import local_today
+from app.db import transaction
 from app.reconciliation.service import reconcile
-from app.runtime import transaction
 
 
 @click.command("reconcile")

@@ -2,7 +2,7 @@
 
 The code is what a recipient shows at the counter, so it is the money. It is
 drawn with ``secrets`` (10^10 possibilities), sent once by SMS (sealed until
-delivery, ``app/sms``) and never stored or shown again. The table keeps
+delivery, ``app/notify``) and never stored or shown again. The table keeps
 HMAC-SHA256(code) under a key derived from ``SECRET_KEY``: a payout looks the
 remittance up by that hash, and a leaked table cannot be brute-forced offline
 (10^10 plain SHA-256 hashes take seconds) without also stealing the key. The

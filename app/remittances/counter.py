@@ -25,6 +25,7 @@ from app import fees, ledger
 from app.agents.cash import commission_legs
 from app.agents.models import StaffUser
 from app.clock import clock
+from app.db import settings
 from app.errors import ValidationFailed
 from app.ledger import chart
 from app.money import format_amount
@@ -34,7 +35,6 @@ from app.remittances.locks import lock_actor, lock_for_refund
 from app.remittances.models import AWAITING, PENDING, Remittance
 from app.remittances.parties import clean_id, clean_msisdn, clean_name
 from app.remittances.references import new_reference
-from app.runtime import settings
 
 log = logging.getLogger(__name__)
 

@@ -32,20 +32,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import ledger
-from app.bulk_lookup import any_of, key_chunks
-from app.bulk_rows import insert_rows
 from app.clock import clock
 from app.customers.models import Customer
+from app.db import settings
+from app.db.bulk import any_of, draw_unique, insert_rows, key_chunks
 from app.errors import DomainError
 from app.ledger import chart
 from app.money import format_amount
+from app.notify.service import OutgoingDraft, send_many
 from app.remittances import codes
 from app.remittances.models import AWAITING, NAME_MAX, Remittance
 from app.remittances.notifications import short
 from app.remittances.references import new_candidate
-from app.runtime import settings
-from app.sms.service import OutgoingDraft, send_many
-from app.unique_draws import draw_unique
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,11 +29,11 @@ from app import fees
 from app.audit import record
 from app.clock import clock
 from app.config import Config
+from app.db import settings
 from app.errors import ValidationFailed
 from app.money import MINOR_UNITS, convert_down
 from app.remittances.locks import lock_fx_rate
 from app.remittances.models import FxRate
-from app.runtime import settings
 
 EUR_PEG = Decimal("655.957")
 FIXED = {"XAF": Decimal(1), "EUR": EUR_PEG}

@@ -40,6 +40,7 @@ from app.auth.api_keys import ApiClient, get_api_client
 from app.clock import clock
 from app.customers import limits
 from app.customers.payees import wallet_payee
+from app.db import settings
 from app.errors import Conflict, RecipientNotFound, ValidationFailed
 from app.ledger import chart
 from app.remittances import fx, lifecycle, notifications, webhooks
@@ -48,7 +49,6 @@ from app.remittances.locks import lock_remittance
 from app.remittances.models import PAID_OUT, PENDING, Remittance, RemittanceQuote
 from app.remittances.parties import clean_msisdn, clean_name
 from app.remittances.references import new_reference
-from app.runtime import settings
 
 log = logging.getLogger(__name__)
 

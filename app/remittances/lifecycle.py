@@ -35,14 +35,13 @@ from app.clock import clock
 from app.customers import limits
 from app.customers.models import Customer
 from app.customers.service import get_customer
-from app.db import rows_matched
+from app.db import rows_matched, settings
 from app.ledger import chart
 from app.otp.service import expire_challenge
 from app.remittances import codes, notifications, webhooks
 from app.remittances.errors import RemittanceNotPayable
 from app.remittances.models import AWAITING, NAME_MAX, PAID_OUT, PENDING, Remittance
 from app.remittances.references import new_reference
-from app.runtime import settings
 
 log = logging.getLogger(__name__)
 

@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from app.audit import record
 from app.clock import clock
+from app.db import settings
 from app.errors import DomainError
 from app.remittances.errors import PayoutsLocked, WrongRemittanceCode
 from app.remittances.models import CodeMiss
-from app.runtime import settings
 
 log = logging.getLogger(__name__)
 

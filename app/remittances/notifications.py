@@ -17,12 +17,12 @@ from app import ledger
 from app.customers.models import Customer
 from app.customers.msisdn import mask_msisdn
 from app.customers.service import find_by_msisdn
+from app.db import settings
 from app.ledger import chart
 from app.money import format_amount
+from app.notify.gsm import gsm_cut
+from app.notify.service import send_sms
 from app.remittances.models import Remittance
-from app.runtime import settings
-from app.sms.gsm import gsm_cut
-from app.sms.service import send_sms
 
 NAME_CUT = 24
 

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from app.customers.models import ID_TYPES
 from app.customers.msisdn import normalize_msisdn
+from app.db import settings
 from app.errors import ValidationFailed
 from app.remittances.models import NAME_MAX
-from app.runtime import settings
 
 
 def clean_name(value: object, field: str) -> str:

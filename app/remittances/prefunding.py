@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 from app import ledger
 from app.audit import record
 from app.auth.api_keys import get_api_client
+from app.db import settings
 from app.errors import ValidationFailed
 from app.ledger import chart
-from app.runtime import settings
 
 HOLDERS = {"partner": chart.partner, "payer": chart.payer}
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app import ledger
 from app.customers.models import Customer
 from app.customers.service import get_customer
+from app.db import settings
 from app.fees import Quote
 from app.ledger import chart
 from app.money import format_amount
@@ -34,7 +35,6 @@ from app.remittances.models import AWAITING, PAID_OUT, PENDING, Remittance
 from app.remittances.notifications import short
 from app.remittances.parties import clean_msisdn, clean_name
 from app.remittances.references import new_reference
-from app.runtime import settings
 from app.transfers import pending
 
 OTP_PURPOSE = "remittance"

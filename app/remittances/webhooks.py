@@ -28,14 +28,13 @@ from urllib.parse import urlsplit
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app import jobs
 from app.auth.api_keys import get_api_client
 from app.clock import clock
+from app.db import jobs, settings
 from app.errors import ValidationFailed
 from app.outbound_urls import non_public_reason
 from app.remittances.locks import lock_partner_webhook, lock_webhook_delivery
 from app.remittances.models import PartnerWebhook, Remittance, WebhookDelivery
-from app.runtime import settings
 from app.secretbox import seal, unseal
 
 log = logging.getLogger(__name__)

@@ -1,11 +1,5 @@
-"""Outbound SMS: templates rendered in the customer's language, sent by jobs.
+"""The SMS channel: what customers text to the short code (``inbound/``) and the
+provider's delivery reports and the dev outbox (``routes.py``).
 
-``send_sms`` is what domain code calls; ``record_delivery_report`` is what the
-provider's callback calls. Gateways (``gateways.py``) are picked by
-``SMS_BACKEND``; the GSM-7 alphabet lives in ``gsm.py``.
+Sending a text is core work any package does: ``app/notify``.
 """
-
-from app.sms.models import SmsMessage
-from app.sms.service import deliver_message, record_delivery_report, send_sms
-
-__all__ = ["SmsMessage", "deliver_message", "record_delivery_report", "send_sms"]

@@ -18,12 +18,12 @@ from __future__ import annotations
 import phonenumbers
 from flask import Blueprint, Response, jsonify, request
 
+from app.db import current_runtime, transaction
 from app.errors import NotFound
 from app.gateway_access import gateway_only
-from app.runtime import current_runtime, transaction
-from app.sms.gateways import ConsoleGateway, gateway_of
+from app.notify.gateways import ConsoleGateway, gateway_of
+from app.notify.service import record_delivery_report
 from app.sms.inbound.inbox import clean_field
-from app.sms.service import record_delivery_report
 
 blueprint = Blueprint("sms_outbound", __name__)
 

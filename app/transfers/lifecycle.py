@@ -101,7 +101,7 @@ def expire_if_stale(session: Session, transfer: Transfer) -> bool:
 
 def _count(transfer: Transfer, outcome: str) -> None:
     try:
-        from app.metrics import TRANSFERS
+        from app.ops.metrics import TRANSFERS
     except ImportError:  # metrics are optional for domain code
         return
     TRANSFERS.labels(type=transfer.type, outcome=outcome).inc()

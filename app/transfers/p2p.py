@@ -20,10 +20,10 @@ from app.clock import local_day_bounds, local_today
 from app.customers import limits
 from app.customers.models import Customer
 from app.customers.service import find_by_msisdn, get_customer
+from app.db import settings
 from app.errors import LimitExceeded, RecipientNotFound
 from app.ledger import chart
 from app.money import format_amount
-from app.runtime import settings
 from app.transfers import pending
 from app.transfers.errors import (
     ClientKeyReused,

@@ -49,10 +49,10 @@ from app.config import Config
 from app.customers import limits
 from app.customers.models import Customer
 from app.customers.service import ensure_can_transact, verify_pin
+from app.db import settings
 from app.errors import DomainError, OtpAttemptsExceeded, OtpExpired, ValidationFailed
 from app.fees import Quote
 from app.ledger import chart
-from app.runtime import settings
 
 PENDING = "pending_confirmation"
 

@@ -15,7 +15,7 @@ from app.customers.msisdn import mask_msisdn
 from app.customers.service import get_customer
 from app.ledger import chart
 from app.money import format_amount
-from app.sms.gsm import gsm_cut
+from app.notify.gsm import gsm_cut
 from app.transfers.lifecycle import on_completed
 from app.transfers.models import Transfer
 
@@ -39,7 +39,7 @@ def send_receipt(
     party: str,
     event: str = "completed",
 ) -> None:
-    from app.sms.service import send_sms
+    from app.notify.service import send_sms
 
     side = "to" if party == "sender" else "from"
     name, masked = _party(transfer.meta, side)

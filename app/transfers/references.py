@@ -7,7 +7,7 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.unique_draws import draw_unique
+from app.db.bulk import draw_unique
 
 # No 0/O, 1/I/L: references are read aloud at post-office counters.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"

@@ -23,9 +23,9 @@ from app.auth.throttle import take_pin_screen
 from app.customers import service
 from app.customers.models import Customer
 from app.customers.msisdn import try_normalize_msisdn
+from app.db import current_runtime, transaction
 from app.errors import DomainError
 from app.i18n import translate
-from app.runtime import current_runtime, transaction
 from app.ussd import sessions
 from app.ussd.failures import error_screen
 from app.ussd.machine import (

@@ -20,9 +20,9 @@ from __future__ import annotations
 from typing import Any
 
 from app.customers.pin_locks import until_text
+from app.db import current_runtime
 from app.errors import AccountLocked, DomainError, ValidationFailed
 from app.i18n import error_message, has_key, translate
-from app.runtime import current_runtime
 from app.ussd import formats
 from app.ussd.protocol import Reply
 

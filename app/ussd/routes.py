@@ -20,9 +20,9 @@ from typing import Any
 
 from flask import Blueprint, Response, render_template, request, url_for
 
+from app.db import current_runtime
 from app.errors import NotFound
 from app.gateway_access import TOKEN_PARAM, gateway_only
-from app.runtime import current_runtime
 from app.ussd.answer import answer
 from app.ussd.protocol import UssdRequest
 

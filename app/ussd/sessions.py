@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.clock import clock
-from app.runtime import settings
+from app.db import settings
 from app.secretbox import InvalidToken, seal, unseal
 from app.ussd.locks import lock_session
 from app.ussd.machine import Shown

@@ -14,7 +14,7 @@ from flask import Flask
 
 from app import create_app
 from app.config import Config
-from app.sms.gateways import SERVICE_NAME, AfricasTalkingGateway
+from app.notify.gateways import SERVICE_NAME, AfricasTalkingGateway
 
 
 def build() -> Flask:

@@ -28,7 +28,7 @@ from typing import Any
 import requests
 
 from app.money import format_amount
-from app.sms.gsm import to_gsm7
+from app.notify.gsm import to_gsm7
 
 RETRY_STATUSES = (502, 503, 504)
 REQUEST_TIMEOUT = 15

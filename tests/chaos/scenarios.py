@@ -39,8 +39,8 @@ from sqlalchemy import func, select
 from app import ledger
 from app.clock import FrozenClock, SystemClock, clock
 from app.config import Config
+from app.db import transaction
 from app.ledger import chart
-from app.runtime import transaction
 from tests import factories
 from tests.chaos.harness import (
     SECRET_KEY,
@@ -129,7 +129,7 @@ class Stack:
     def _operator_app(self) -> Flask:
         """The application as an operator's shell sees it: same database, Redis and SMS."""
         from app import create_app
-        from app.sms.gateways import SERVICE_NAME, AfricasTalkingGateway
+        from app.notify.gateways import SERVICE_NAME, AfricasTalkingGateway
 
         config = Config.from_env(
             APP_ENV="staging",
@@ -214,8 +214,8 @@ class Stack:
         queue.started_job_registry.cleanup(timestamp=time.time() + 3600)
 
     def unfinished_work(self) -> tuple[int, int]:
-        from app.jobs import OutboxJob
-        from app.sms.models import SmsMessage
+        from app.db.jobs import OutboxJob
+        from app.notify.models import SmsMessage
 
         assert self.app is not None
         with transaction(self.app.extensions["postcash"]) as session:
@@ -259,8 +259,8 @@ class Stack:
     # --- the proof ----------------------------------------------------------------
 
     def verify(self, load: Load, client: Client, report: Report) -> None:
-        from app.jobs import OutboxJob
-        from app.sms.models import SmsMessage
+        from app.db.jobs import OutboxJob
+        from app.notify.models import SmsMessage
 
         assert self.app is not None and self.cast is not None
         runtime = self.app.extensions["postcash"]

@@ -11,10 +11,10 @@ import pytest
 from rq import SimpleWorker
 from sqlalchemy import func, select
 
-from app.jobs import OutboxJob
-from app.runtime import transaction
-from app.sms.gateways import recording_outbox
-from app.sms.models import SmsMessage
+from app.db import transaction
+from app.db.jobs import OutboxJob
+from app.notify.gateways import recording_outbox
+from app.notify.models import SmsMessage
 from tests import factories
 from tests.chaos.harness import RedisServer, tools_available
 from tests.conftest import IN_CI

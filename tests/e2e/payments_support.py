@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from app import ledger
+from app.db import transaction
 from app.ledger import chart
-from app.runtime import transaction
 from tests import factories
 
 API = "/api/v1"
@@ -57,6 +57,6 @@ def otp_for(app: Any, who: Any) -> str:
 
 
 def sms_to(app: Any, msisdn: str) -> list[str]:
-    from app.sms.gateways import recording_outbox
+    from app.notify.gateways import recording_outbox
 
     return [text for to, text in recording_outbox(app.extensions["postcash"]) if to == msisdn]

@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.runtime import transaction
-from app.sms.gateways import recording_outbox
+from app.db import transaction
+from app.notify.gateways import recording_outbox
 from app.sms.inbound.models import InboundSms
 from tests import factories
 

@@ -4,7 +4,7 @@ replaces a leaked key; every change has a reason and is on the audit trail."""
 import pytest
 
 from app.audit.models import AuditEvent
-from app.runtime import transaction
+from app.db import transaction
 from tests import factories
 
 REASON = {"reason": "Left the Poto-Poto office"}

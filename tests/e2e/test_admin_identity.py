@@ -6,9 +6,9 @@ import pyotp
 import pytest
 
 from app import ledger
+from app.db import transaction
 from app.ledger import chart
 from app.ledger.checks import CheckResult
-from app.runtime import transaction
 from tests import factories
 
 

@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 import pytest
 
 from app.audit import AuditEvent
+from app.db import transaction
 from app.reports import OperationTotals, register_source
 from app.reports import daily as daily_module
-from app.runtime import transaction
 from tests import factories
 from tests.e2e.payments_support import API, confirm, otp_for, post, send_p2p
 

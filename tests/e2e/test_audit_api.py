@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from app import audit
-from app.runtime import transaction
+from app.db import transaction
 from tests import factories
 
 URL = "/api/v1/admin/audit"

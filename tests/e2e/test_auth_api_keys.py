@@ -5,8 +5,8 @@ from flask import jsonify
 
 from app.auth.api_keys import ApiClient, authenticate_api_key
 from app.auth.decorators import require
-from app.auth.principal import current_principal
-from app.runtime import transaction
+from app.db import transaction
+from app.principal import current_principal
 from tests import factories
 
 

@@ -4,7 +4,7 @@ How long a lock lasts, and how it escalates, is in test_pin_locks.py."""
 
 import pytest
 
-from app.runtime import transaction
+from app.db import transaction
 from tests import factories
 
 LOGIN = "/api/v1/auth/login"

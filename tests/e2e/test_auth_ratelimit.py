@@ -7,7 +7,7 @@ tests tighten them to watch them bite.
 
 import pytest
 
-from app.runtime import transaction
+from app.db import transaction
 from tests import factories
 
 

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from app.runtime import transaction
+from app.db import transaction
 from tests import factories
 
 ROLES = ("customer", "agent", "admin", "partner", "payer")

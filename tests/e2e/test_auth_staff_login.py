@@ -3,7 +3,7 @@
 import pyotp
 import pytest
 
-from app.runtime import transaction
+from app.db import transaction
 from tests import factories
 
 LOGIN = "/api/v1/auth/agent/login"

@@ -7,9 +7,9 @@ Awa (basic tier, 50 000 FCFA) pays her electricity bill to E2C; the bill fee is
 
 import pytest
 
+from app.db import transaction
 from app.ledger import chart
 from app.payments import bills
-from app.runtime import transaction
 from tests import factories
 from tests.e2e.cyber_support import API, api_key
 from tests.e2e.payments_support import available, confirm, otp_for, post, sms_to, wallet_of

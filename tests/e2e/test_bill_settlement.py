@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app import ledger
+from app.db import transaction
 from app.ledger import chart
 from app.ledger.models import Entry
-from app.runtime import transaction
 from tests import factories
 from tests.e2e.cyber_support import API
 from tests.e2e.payments_support import confirm, otp_for, post

@@ -11,9 +11,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from app.db import transaction
 from app.payments import callbacks
 from app.payments.models import CallbackDelivery
-from app.runtime import transaction
 from tests import factories
 from tests.e2e.cyber_support import API, api_key, receiver
 from tests.e2e.payments_support import confirm, otp_for, post

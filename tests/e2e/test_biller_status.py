@@ -7,8 +7,8 @@ import pytest
 
 from app import ledger
 from app.audit.models import AuditEvent
+from app.db import transaction
 from app.ledger import chart
-from app.runtime import transaction
 from tests import factories
 from tests.e2e.cyber_support import API
 from tests.e2e.payments_support import confirm, otp_for, post

@@ -3,8 +3,8 @@
 import pytest
 
 from app import ledger
+from app.db import transaction
 from app.ledger import chart
-from app.runtime import transaction
 from tests import factories
 from tests.e2e.cyber_support import API
 

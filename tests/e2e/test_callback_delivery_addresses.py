@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import select
 
 from app import outbound_urls
+from app.db import transaction
 from app.payments import callbacks
 from app.payments.models import CallbackDelivery
-from app.runtime import transaction
 from tests import factories
 from tests.e2e.cyber_support import API, Production, api_key
 from tests.e2e.payments_support import post

@@ -6,8 +6,8 @@ points of the amount (capped); cash-out earns 40 % of the fee (20 000 → fee 30
 
 import pytest
 
+from app.db import transaction
 from app.ledger import chart
-from app.runtime import transaction
 from tests import factories
 from tests.e2e.payments_support import API, available, float_of, post, sms_to, wallet_of
 

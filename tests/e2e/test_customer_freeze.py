@@ -6,8 +6,8 @@ import pytest
 
 from app.audit.models import AuditEvent
 from app.customers.models import Customer
+from app.db import transaction
 from app.ledger import chart
-from app.runtime import transaction
 from tests import factories
 from tests.e2e.payments_support import (
     API,

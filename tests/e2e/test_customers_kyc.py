@@ -3,7 +3,7 @@
 import pytest
 
 from app.audit import list_events
-from app.runtime import transaction
+from app.db import transaction
 from tests import factories
 
 

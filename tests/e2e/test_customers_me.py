@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 
 from app import ledger
+from app.db import transaction
 from app.ledger import chart
-from app.runtime import transaction
 from tests import factories
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 
 from app.agents import cash
-from app.runtime import transaction
+from app.db import transaction
 from tests import factories
 from tests.e2e.payments_support import API, float_of, post, wallet_of
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.runtime import transaction
-from app.sms import send_sms
+from app.db import transaction
+from app.notify import send_sms
 
 TO = "+242061234567"
 
@@ -51,9 +51,9 @@ class TestInDevelopment:
         assert "222222" in texts[0]
 
     def test_the_console_logs_the_message_with_its_code_masked(self, client, caplog):
-        caplog.set_level("INFO", logger="app.sms.gateways")
+        caplog.set_level("INFO", logger="app.notify.gateways")
         send_code(code="482913")
-        logged = " ".join(r.getMessage() for r in caplog.records if r.name == "app.sms.gateways")
+        logged = " ".join(r.getMessage() for r in caplog.records if r.name == "app.notify.gateways")
         assert "******" in logged
         assert "482913" not in logged
 

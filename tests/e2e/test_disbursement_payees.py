@@ -11,9 +11,9 @@ nothing.
 import pytest
 
 from app import ledger
+from app.db import transaction
 from app.ledger import chart
 from app.ledger.errors import AccountNotFound
-from app.runtime import transaction
 from tests import factories
 from tests.e2e.cyber_support import API, api_key
 from tests.e2e.payments_support import available, wallet_of

@@ -11,11 +11,11 @@ import threading
 import pytest
 from sqlalchemy import func, select, update
 
+from app.db import transaction
 from app.disbursements import processing
 from app.disbursements.models import DisbursementBatch, DisbursementLine
 from app.ledger import chart
 from app.ledger.models import Entry
-from app.runtime import transaction
 from tests import factories
 from tests.e2e.cyber_support import API, api_key
 from tests.e2e.payments_support import available, wallet_of

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import func, select
 
 from app.customers.models import Customer
+from app.db import transaction
 from app.disbursements import validation
 from app.errors import ValidationFailed
 from app.ledger import chart
 from app.ledger.models import Entry
-from app.runtime import transaction
 from tests import factories
 from tests.e2e.cyber_support import API, api_key
 from tests.e2e.payments_support import available, sms_to, wallet_of

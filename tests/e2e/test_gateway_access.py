@@ -7,7 +7,7 @@ import logging
 import pytest
 from sqlalchemy import func, select
 
-from app.runtime import transaction
+from app.db import transaction
 from app.sms.inbound.models import InboundSms
 from app.ussd.models import UssdSession
 

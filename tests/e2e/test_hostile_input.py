@@ -11,7 +11,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from app.runtime import transaction
+from app.db import transaction
 from tests import factories
 from tests.e2e.cyber_support import API, api_key
 from tests.e2e.payments_support import post, wallet_of

@@ -15,7 +15,7 @@ import re
 import pytest
 
 from app.api.problem import problem_response
-from app.runtime import transaction
+from app.db import transaction
 from app.sms.inbound.inbox import clean_field
 from app.ussd.protocol import UssdRequest
 from tests import factories

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from app.api import PostCashApi
 from app.api.idempotency import IdempotencyRecord, idempotent, purge_expired
-from app.auth.principal import Principal
+from app.db import transaction
 from app.errors import InsufficientFunds, RateLimited, Unauthorized
-from app.runtime import transaction
+from app.principal import Principal
 
 PAYMENTS = "/idem-test/payments"
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from app.agents import cash
 from app.api import idempotency
 from app.api.idempotency import CLAIM_GRACE, IN_PROGRESS_LEASE, IdempotencyRecord
-from app.runtime import transaction
+from app.db import transaction
 from tests import factories
 from tests.e2e.payments_support import float_of, post, wallet_of
 

@@ -9,9 +9,9 @@ from sqlalchemy import select, update
 
 from app.agents.staff import get_agent
 from app.api.idempotency import IdempotencyRecord
+from app.db import transaction
 from app.remittances.counter import send_cash
 from app.remittances.models import AWAITING, Remittance
-from app.runtime import transaction
 from tests import factories
 from tests.e2e.payments_support import API, post
 

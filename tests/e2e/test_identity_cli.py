@@ -5,8 +5,8 @@ import re
 from app import ledger
 from app.agents.staff import find_staff
 from app.auth.api_keys import authenticate_api_key
+from app.db import transaction
 from app.ledger import chart
-from app.runtime import transaction
 
 
 def test_create_admin_prints_the_totp_uri(app, runtime):

@@ -3,7 +3,7 @@ what leaves the wallet (amounts plus fees)."""
 
 from app.customers import limits
 from app.customers.service import get_customer
-from app.runtime import transaction
+from app.db import transaction
 from tests import factories
 from tests.e2e.payments_support import post, send_p2p, wallet_of
 

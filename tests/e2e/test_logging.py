@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterator
 import pytest
 from flask import Flask
 
-from app.jobs import enqueue
-from app.runtime import transaction
+from app.db import transaction
+from app.db.jobs import enqueue
 from tests.logs import json_log_stream
 
 log = logging.getLogger("tests.e2e.logging")

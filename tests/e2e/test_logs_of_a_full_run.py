@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from app.runtime import transaction
+from app.db import transaction
 from tests import factories
 from tests.e2e.payments_support import API, confirm, otp_for, post, send_p2p
 from tests.logs import json_log_stream

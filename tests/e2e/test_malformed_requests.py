@@ -28,7 +28,7 @@ from urllib.parse import quote
 
 import pytest
 
-from app.runtime import transaction
+from app.db import transaction
 from tests import factories
 from tests.openapi_support import credentials, operations
 

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from app import ledger
+from app.db import transaction
 from app.ledger import chart
 from app.ledger.models import Entry
-from app.runtime import transaction
 from tests import factories
 from tests.e2e.cyber_support import API, api_key
 from tests.e2e.payments_support import available, post, sms_to, wallet_of

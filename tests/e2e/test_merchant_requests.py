@@ -7,11 +7,11 @@ PostCash 150; Awa pays 10 000 and no fee. Requests live MERCHANT_REQUEST_TTL
 
 import pytest
 
+from app.db import transaction
 from app.errors import InvalidPin
 from app.ledger import chart
+from app.notify.gsm import sms_length
 from app.payments import requests
-from app.runtime import transaction
-from app.sms.gsm import sms_length
 from tests import factories
 from tests.e2e.cyber_support import API, api_key, receiver
 from tests.e2e.payments_support import available, otp_for, post, sms_to, wallet_of

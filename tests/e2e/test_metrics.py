@@ -11,8 +11,8 @@ from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
 from app import create_app
-from app.jobs import enqueue
-from app.metrics import JOB_FAILURES, OTP_FAILURES, SMS, TRANSFERS, start_exporter
+from app.db.jobs import enqueue
+from app.ops.metrics import JOB_FAILURES, OTP_FAILURES, SMS, TRANSFERS, start_exporter
 from tests.conftest import make_config, need_env
 
 

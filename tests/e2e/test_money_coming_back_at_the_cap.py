@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import select
 
 from app import ledger
+from app.db import transaction
 from app.ledger import chart
 from app.payments.models import PaymentRequest
 from app.remittances.models import Remittance
-from app.runtime import transaction
 from tests import factories
 from tests.e2e.cyber_support import api_key
 from tests.e2e.payments_support import (

@@ -5,8 +5,8 @@ Awa holds 100 000 FCFA and sends 5 000 to Bruno; the P2P fee for 5 000 is 50.
 
 import pytest
 
+from app.db import transaction
 from app.ledger import chart
-from app.runtime import transaction
 from tests import factories
 from tests.e2e.payments_support import (
     API,

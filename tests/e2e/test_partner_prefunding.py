@@ -5,8 +5,8 @@ from sqlalchemy import select
 
 from app import ledger
 from app.audit import AuditEvent
+from app.db import transaction
 from app.ledger import chart
-from app.runtime import transaction
 from tests import factories
 
 API = "/api/v1"

@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import select
 
 from app import ledger
+from app.db import transaction
 from app.ledger import chart
 from app.ledger.errors import AccountNotFound
 from app.remittances import fx, webhooks
-from app.runtime import transaction
 from tests import factories
 
 API = "/api/v1"
@@ -107,7 +107,7 @@ def test_euros_go_into_the_wallet_at_the_peg_with_no_margin(client, runtime, par
 
 
 def test_the_wallet_recipient_gets_a_receipt(client, app, runtime, partner, awa):
-    from app.sms.gateways import recording_outbox
+    from app.notify.gateways import recording_outbox
 
     body = inbound(client, partner, msisdn=awa.msisdn, name=AWA, payout="wallet").get_json()
 
@@ -402,7 +402,7 @@ class TestCallbacks:
     def test_a_failed_callback_is_retried_and_delivered_once(
         self, client, runtime, partner, awa, secret, received
     ):
-        from app.jobs import OutboxJob
+        from app.db.jobs import OutboxJob
         from app.remittances.models import WebhookDelivery
         from workers.outbox import retry_failed
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.runtime import transaction
+from app.db import transaction
 from tests import factories
 from tests.e2e.payments_support import confirm, post, send_p2p
 

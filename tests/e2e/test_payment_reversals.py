@@ -4,8 +4,8 @@ once, whether the merchant refunds or the operator reverses, and the other side 
 import pytest
 from sqlalchemy import select
 
+from app.db import transaction
 from app.payments.models import CallbackDelivery, PaymentRequest
-from app.runtime import transaction
 from tests import factories
 from tests.e2e.cyber_support import API, api_key
 from tests.e2e.payments_support import confirm, otp_for, post, wallet_of

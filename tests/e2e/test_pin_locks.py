@@ -12,7 +12,7 @@ import pytest
 from app.auth import hashing
 from app.customers.models import Customer
 from app.customers.pin_locks import until_text
-from app.runtime import transaction
+from app.db import transaction
 from tests import factories
 from tests.conftest import START
 from tests.e2e.sms_support import answer, texts_to

@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 from app import ledger
 from app.customers.models import Customer, Registration
 from app.customers.service import find_by_msisdn
+from app.db import transaction
 from app.ledger import chart
 from app.ledger.errors import AccountNotFound
-from app.runtime import transaction
-from app.sms import SmsMessage
+from app.notify import SmsMessage
 from tests import factories
 from tests.e2e.payments_support import sms_to
 

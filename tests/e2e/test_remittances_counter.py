@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from app import ledger
 from app.audit import AuditEvent
+from app.db import transaction
 from app.ledger import chart
-from app.runtime import transaction
 from tests import factories
 
 API = "/api/v1"
@@ -92,7 +92,7 @@ def test_a_cash_send_is_funded_by_the_float_and_awaits_payout_at_once(
 
 
 def test_the_cash_sender_gets_a_receipt_with_the_reference(client, app, runtime, counter):
-    from app.sms.gateways import recording_outbox
+    from app.notify.gateways import recording_outbox
 
     body = send_cash(client, app, counter).get_json()
 

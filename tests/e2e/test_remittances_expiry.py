@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from app import ledger
+from app.db import transaction
 from app.ledger import chart
 from app.remittances.models import Remittance
-from app.runtime import transaction
 from tests import factories
 from workers.remittances import expire_due
 
@@ -91,7 +91,7 @@ def test_after_thirty_days_the_amount_goes_back_to_the_senders_wallet(
 
 
 def test_the_sender_is_told_of_the_refund(client, app, runtime, clock, awa):
-    from app.sms.gateways import recording_outbox
+    from app.notify.gateways import recording_outbox
 
     wallet_remittance(client, app, awa)
     clock.advance(days=31)

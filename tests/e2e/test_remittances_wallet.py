@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from app import ledger
+from app.db import transaction
 from app.ledger import chart
-from app.runtime import transaction
-from app.sms.models import SmsMessage
+from app.notify.models import SmsMessage
 from tests import factories
 
 API = "/api/v1"
@@ -86,7 +86,7 @@ def test_confirming_puts_it_awaiting_payout_and_texts_the_code_to_the_recipient(
 
 
 def test_the_sender_gets_a_receipt_with_the_reference(client, app, runtime, awa):
-    from app.sms.gateways import recording_outbox
+    from app.notify.gateways import recording_outbox
 
     body = send_and_confirm(client, app, awa)
 
@@ -147,7 +147,7 @@ def test_a_code_pays_once(client, app, awa, counter):
 
 
 def test_the_sender_is_told_when_it_was_collected(client, app, runtime, awa, counter):
-    from app.sms.gateways import recording_outbox
+    from app.notify.gateways import recording_outbox
 
     sent = send_and_confirm(client, app, awa)
     pay_out(client, app, counter, factories.sms_code(app, JEAN))

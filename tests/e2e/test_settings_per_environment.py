@@ -9,7 +9,7 @@ import socket
 import pytest
 
 from app import outbound_urls
-from app.runtime import transaction
+from app.db import transaction
 from tests import factories
 from tests.e2e.cyber_support import api_key
 from tests.openapi_support import API

@@ -6,8 +6,8 @@ Awa (French) holds 100 000 FCFA; Bruno (Lingala) holds nothing. A P2P of
 
 import pytest
 
+from app.db import transaction
 from app.ledger import chart
-from app.runtime import transaction
 from app.transfers.models import Transfer
 from tests import factories
 from tests.e2e.payments_support import available, wallet_of

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.runtime import transaction
-from app.sms import SmsMessage, send_sms
+from app.db import transaction
+from app.notify import SmsMessage, send_sms
 
 TO = "+242061234567"
 

@@ -5,9 +5,9 @@ their jobs run; the whole path works through Africa's Talking's SDK against a lo
 import pytest
 from sqlalchemy import select
 
-from app.runtime import transaction
-from app.sms import SmsMessage
-from app.sms.gateways import SERVICE_NAME, AfricasTalkingGateway
+from app.db import transaction
+from app.notify import SmsMessage
+from app.notify.gateways import SERVICE_NAME, AfricasTalkingGateway
 from app.sms.inbound.models import InboundSms
 from app.transfers.models import Transfer
 from app.transfers.receipts import p2p_receipts

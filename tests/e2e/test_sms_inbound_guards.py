@@ -9,8 +9,8 @@ from sqlalchemy.exc import OperationalError
 
 from app.customers.models import Customer
 from app.customers.service import verify_pin
+from app.db import transaction
 from app.errors import DomainError
-from app.runtime import transaction
 from app.sms.inbound import commands, routes
 from tests import factories
 from tests.e2e.payments_support import wallet_of

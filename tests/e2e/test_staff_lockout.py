@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.agents.models import StaffUser
 from app.audit import AuditEvent
-from app.runtime import transaction
+from app.db import transaction
 from tests import factories
 from tests.integration.test_reconciliation_alerts import Receiver
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.customers.service import find_by_msisdn
-from app.runtime import transaction
+from app.db import transaction
 from app.transfers.models import Transfer
 from tests import factories
 from tests.e2e.cyber_support import api_key

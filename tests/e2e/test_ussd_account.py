@@ -7,8 +7,8 @@ Awa (PIN 2580, French, basic tier) holds 100 000 FCFA.
 import pytest
 
 from app.customers.service import get_customer
+from app.db import transaction
 from app.remittances import wallet as remittances
-from app.runtime import transaction
 from app.transfers import p2p
 from tests import factories
 from tests.e2e.ussd_support import Phone, balance_of

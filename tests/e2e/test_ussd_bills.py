@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app import ledger
+from app.db import transaction
 from app.ledger import chart
-from app.runtime import transaction
 from app.transfers.models import Transfer
 from tests import factories
 from tests.e2e.ussd_support import Phone, balance_of

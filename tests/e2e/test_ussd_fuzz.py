@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.customers.service import get_customer
+from app.db import transaction
 from app.payments import requests
-from app.runtime import transaction
 from tests import factories
 
 pytestmark = pytest.mark.slow

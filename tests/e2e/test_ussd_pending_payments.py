@@ -10,10 +10,10 @@ Brazzaville. The screens call the same domain functions as REST
 import pytest
 from sqlalchemy import delete, func, select
 
+from app.db import transaction
 from app.ledger import chart
 from app.payments import requests
 from app.payments.models import PaymentRequest
-from app.runtime import transaction
 from app.transfers.models import Transfer
 from app.ussd.models import UssdSession
 from tests import factories

@@ -4,7 +4,7 @@ language, and the PIN is not looked at."""
 
 import pytest
 
-from app.runtime import transaction
+from app.db import transaction
 from tests import factories
 from tests.e2e.ussd_support import Phone
 

@@ -5,7 +5,7 @@ import logging
 import pytest
 from sqlalchemy import func, select
 
-from app.runtime import transaction
+from app.db import transaction
 from app.ussd.models import UssdSession
 from tests import factories
 from tests.e2e.ussd_support import Phone

@@ -4,7 +4,7 @@ twice; then the same session goes on at the main menu."""
 import pytest
 
 from app.customers.service import find_by_msisdn
-from app.runtime import transaction
+from app.db import transaction
 from tests import factories
 from tests.e2e.payments_support import sms_to
 from tests.e2e.ussd_support import Phone, balance_of

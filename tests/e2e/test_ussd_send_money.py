@@ -7,7 +7,7 @@ for 5 000 is 50.
 import pytest
 from sqlalchemy import delete, func, select
 
-from app.runtime import transaction
+from app.db import transaction
 from app.transfers.models import Transfer
 from app.ussd.models import UssdSession
 from tests import factories

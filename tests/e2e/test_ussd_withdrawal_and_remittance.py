@@ -8,8 +8,8 @@ reads 09:00 UTC, 10:00 in Brazzaville.
 import pytest
 from sqlalchemy import func, select
 
+from app.db import transaction
 from app.remittances.models import Remittance
-from app.runtime import transaction
 from app.transfers.models import Transfer
 from tests import factories
 from tests.e2e.payments_support import sms_to

@@ -12,8 +12,8 @@ import itertools
 from typing import Any
 
 from app import ledger
+from app.db import transaction
 from app.ledger import chart
-from app.runtime import transaction
 
 _sessions = itertools.count(1)
 

@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 
 from app import audit
 from app.audit.models import GENESIS_HASH
-from app.observability import reset_request_id, set_request_id
+from app.ops.observability import reset_request_id, set_request_id
 from migrations.audit_guards import drop_guards
 
 

@@ -4,11 +4,11 @@ and nobody deadlocks."""
 
 import pytest
 
-from app.auth.principal import Principal
 from app.customers.freezing import freeze_customer
+from app.db import transaction
 from app.errors import DomainError
 from app.ledger import chart
-from app.runtime import transaction
+from app.principal import Principal
 from app.transfers import p2p
 from app.transfers.models import Transfer
 from tests import factories

@@ -8,14 +8,15 @@ from sqlalchemy import func, select
 
 from app import ledger
 from app.agents import totp
+from app.agents.login import login_staff
 from app.agents.staff import find_staff
 from app.audit import list_events
-from app.auth.demo import ADMIN, AGENT, CUSTOMERS, seed_demo_identities
-from app.auth.login import login_customer, login_staff
-from app.auth.principal import Principal
 from app.auth.tokens import AuthToken, authenticate_token, issue_token, purge_expired_tokens
 from app.customers import service
+from app.customers.login import login_customer
 from app.customers.models import Customer
+from app.db import settings, transaction
+from app.demo import ADMIN, AGENT, CUSTOMERS, seed_demo_identities
 from app.errors import (
     AccountFrozen,
     AccountLocked,
@@ -25,7 +26,7 @@ from app.errors import (
     ValidationFailed,
 )
 from app.ledger import chart
-from app.runtime import settings, transaction
+from app.principal import Principal
 from tests import factories
 
 

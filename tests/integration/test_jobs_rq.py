@@ -13,10 +13,10 @@ from rq import SimpleWorker
 from rq.job import Job
 from sqlalchemy import select
 
-from app.jobs import OutboxJob
-from app.runtime import transaction
-from app.sms import SmsMessage, send_sms
-from app.sms.gateways import SERVICE_NAME, AfricasTalkingGateway, recording_outbox
+from app.db import transaction
+from app.db.jobs import OutboxJob
+from app.notify import SmsMessage, send_sms
+from app.notify.gateways import SERVICE_NAME, AfricasTalkingGateway, recording_outbox
 from tests.conftest import need_env
 from tests.fake_africastalking import Answer, FakeProvider
 from workers.outbox import drain

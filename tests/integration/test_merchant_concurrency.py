@@ -6,9 +6,9 @@ them up so they really race for the payment request's row.
 
 import pytest
 
+from app.db import transaction
 from app.ledger import chart
 from app.payments import refunds, requests
-from app.runtime import transaction
 from tests import factories
 from tests.concurrency import race
 from tests.e2e.payments_support import available, wallet_of

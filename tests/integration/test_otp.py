@@ -7,6 +7,7 @@ import threading
 import pytest
 from sqlalchemy import select
 
+from app.db import transaction
 from app.errors import (
     InvalidOtp,
     InvalidState,
@@ -15,6 +16,8 @@ from app.errors import (
     OtpExpired,
     RateLimited,
 )
+from app.notify import SmsMessage, record_delivery_report
+from app.notify.gateways import recording_outbox
 from app.otp import (
     Challenge,
     OtpSecret,
@@ -24,9 +27,6 @@ from app.otp import (
     resend_challenge,
     verify_challenge,
 )
-from app.runtime import transaction
-from app.sms import SmsMessage, record_delivery_report
-from app.sms.gateways import recording_outbox
 
 MSISDN = "+242061234567"
 SUBJECT = "customer-1"

@@ -7,7 +7,7 @@ lines them up so they really race for the same rows.
 import pytest
 
 from app.agents import cash
-from app.runtime import transaction
+from app.db import transaction
 from app.transfers import p2p, withdrawals
 from tests import factories
 from tests.concurrency import race

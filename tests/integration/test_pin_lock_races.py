@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 
 from app.customers import service
 from app.customers.models import Customer
+from app.db import transaction
 from app.errors import AccountLocked, InvalidPin
 from app.payments import bills, requests
 from app.remittances import wallet as remittances
-from app.runtime import transaction
 from app.transfers import p2p, withdrawals
 from app.transfers.models import Transfer
 from tests import factories

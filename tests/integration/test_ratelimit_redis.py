@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
+from app.api.ratelimit import limiter
 from app.auth.throttle import PinScreensExceeded, take_pin_screen, throttle_of
-from app.extensions import limiter
-from app.runtime import transaction
+from app.db import transaction
 from tests.conftest import need_env
 
 

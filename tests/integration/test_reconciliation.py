@@ -10,11 +10,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from app import jobs, ledger
+from app import ledger
+from app.db import jobs, transaction
 from app.ledger import chart
 from app.reconciliation import get_run, reconcile, versions_of
 from app.reconciliation.checks import HOLD_GRACE, JOB_STUCK_AFTER
-from app.runtime import transaction
 from tests import factories
 from workers.reconciliation import reconcile_yesterday
 

@@ -14,10 +14,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlalchemy import select
 
-from app import jobs
-from app.jobs import OutboxJob
+from app.db import jobs, transaction
+from app.db.jobs import OutboxJob
 from app.reconciliation import get_run, reconcile
-from app.runtime import transaction
 from tests.conftest import need_env
 from tests.integration.test_jobs_rq import forget_queue, release_scheduled, work
 from workers.reconciliation import notify_oncall

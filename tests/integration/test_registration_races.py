@@ -15,8 +15,8 @@ from app.customers.models import Customer, Registration
 from app.customers.registration import start_registration, verify_registration
 from app.errors import Conflict, InvalidState
 from app.ledger import chart
-from app.sms.gateways import recording_outbox
-from app.sms.models import SmsMessage
+from app.notify.gateways import recording_outbox
+from app.notify.models import SmsMessage
 from tests import factories
 from tests.concurrency import committed, together
 

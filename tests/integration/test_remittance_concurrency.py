@@ -12,13 +12,13 @@ from sqlalchemy import select
 
 from app import ledger
 from app.agents.staff import get_agent
+from app.db import transaction
 from app.errors import DomainError
 from app.ledger import chart
 from app.remittances import counter as counter_module
 from app.remittances import sweeps
 from app.remittances.counter import pay_out, send_cash
 from app.remittances.models import Remittance
-from app.runtime import transaction
 from tests import factories
 from workers.remittances import expire_due
 

@@ -4,12 +4,12 @@ import pytest
 from sqlalchemy import select
 
 from app import ledger
+from app.db import transaction
 from app.errors import InvalidPin
 from app.ledger import chart
 from app.remittances import claims, wallet
 from app.remittances.errors import ClientKeyReused
 from app.remittances.models import Remittance
-from app.runtime import transaction
 from tests import factories
 
 JEAN = "+242069990001"

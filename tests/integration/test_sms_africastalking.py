@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from app.config import Config
-from app.jobs import OutboxJob
-from app.runtime import transaction
-from app.sms import SmsMessage, send_sms
-from app.sms.gateways import (
+from app.db import transaction
+from app.db.jobs import OutboxJob
+from app.notify import SmsMessage, send_sms
+from app.notify.gateways import (
     SERVICE_NAME,
     AfricasTalkingGateway,
     GatewayUnavailable,

@@ -7,7 +7,7 @@ up so they really race for the same rows.
 import pytest
 from sqlalchemy import func, select
 
-from app.runtime import transaction
+from app.db import transaction
 from app.sms.inbound.inbox import IncomingSms
 from app.sms.inbound.models import InboundSms
 from app.sms.inbound.service import handle_inbound

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.jobs import OutboxJob
-from app.runtime import transaction
-from app.sms import SmsMessage, deliver_message, record_delivery_report, send_sms
-from app.sms.gateways import GatewayUnavailable, SendResult, gateway_of, recording_outbox
+from app.db import transaction
+from app.db.jobs import OutboxJob
+from app.notify import SmsMessage, deliver_message, record_delivery_report, send_sms
+from app.notify.gateways import GatewayUnavailable, SendResult, gateway_of, recording_outbox
 
 TO = "+242061234567"
 

@@ -5,9 +5,9 @@ import pytest
 
 from app.agents.access import disable_staff
 from app.agents.models import StaffUser
-from app.auth.principal import Principal
+from app.db import transaction
 from app.errors import DomainError
-from app.runtime import transaction
+from app.principal import Principal
 from tests import factories
 from tests.concurrency import together
 

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from app.agents.models import StaffUser
 from app.agents.staff import authenticate_staff
 from app.audit import AuditEvent
+from app.db import transaction
 from app.errors import DomainError
-from app.runtime import transaction
 from tests import factories
 from tests.concurrency import together
 

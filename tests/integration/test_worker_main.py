@@ -19,7 +19,7 @@ def started(app, runtime, monkeypatch):
     runtime.queue._queue = None
     monkeypatch.setattr(worker_main, "create_app", lambda: app)
     calls = []
-    monkeypatch.setattr("app.metrics.start_exporter", lambda rt, port: calls.append((rt, port)))
+    monkeypatch.setattr("app.ops.metrics.start_exporter", lambda rt, port: calls.append((rt, port)))
     yield calls
     runtime.queue.rq_queue().delete(delete_jobs=True)
 

@@ -4,9 +4,9 @@ import pytest
 
 from app.i18n import translate
 from app.i18n.catalog import CATALOG_DIR, read_catalog_dir
+from app.notify.gsm import gsm_cut, septets, sms_length, to_gsm7
 from app.payments.billers import REFERENCE_MAX
 from app.payments.notifications import NAME_CUT, REFERENCE_CUT
-from app.sms.gsm import gsm_cut, septets, sms_length, to_gsm7
 
 WORST_CASE = {
     "amount": "20 000 000 FCFA",

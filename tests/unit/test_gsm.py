@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.sms.gsm import CONCAT_PART, gsm_cut, is_gsm7, parts, septets, sms_length, to_gsm7
+from app.notify.gsm import CONCAT_PART, gsm_cut, is_gsm7, parts, septets, sms_length, to_gsm7
 
 
 def test_plain_ascii_is_kept_as_it_is():

@@ -11,7 +11,7 @@ from app import errors
 from app.i18n import available_languages, error_message, translate
 from app.i18n.catalog import catalogs, read_catalog_dir
 from app.ledger import errors as ledger_errors
-from app.sms.gsm import sms_length
+from app.notify.gsm import sms_length
 
 USSD_SCREEN = 182
 SMS = 160

@@ -1,15 +1,15 @@
 """The import graph of ``app/`` against the layer table of docs/CONVENTIONS.md.
 
 Every module of ``app/`` belongs to one row of the table (the longest entry that
-names it: ``app/sms/inbound`` before ``app/sms``). An import is *upward* when it
+names it: ``app/ops/health.py`` before ``app/ops``). An import is *upward* when it
 goes from a lower row to a higher one; two packages are in a *cycle* when each
 reaches the other. Imports are read with ``ast``, at module level and inside
 functions alike (a function-level import is still a dependency), nothing is
 imported. Same-package imports are not edges.
 
-Today's violations are listed below, each with the issue-14 item that removes
-it. A new violation fails; so does a listed one that is gone: strike it from the
-list, which shrinks to empty as the refactor lands.
+The allow-lists below are empty: a new violation fails. Should one ever have to
+be accepted for a while, list it with the item that removes it; a listed one
+that is gone fails too, until it is struck.
 """
 
 from __future__ import annotations
@@ -23,47 +23,13 @@ ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app"
 CONVENTIONS = ROOT / "docs" / "CONVENTIONS.md"
 
-# (importer, imported): imports from a lower layer to a higher one.
-KNOWN_UPWARD = {
-    # The unit of work re-raises a DomainError it commits: infra knows a core class.
-    # errors.py and clock.py are leaves; item 5 (one database package for engine,
-    # unit of work and bulk SQL) settles whether they join infra or runtime stops
-    # depending on them.
-    ("app.runtime", "app.errors"): "item 5",
-    ("app.jobs", "app.clock"): "item 5",
-}
+# (importer, imported): imports from a lower layer to a higher one, each with the
+# item that removes it. Empty since issue 14 items 1, 2 and 5 landed; keep it so.
+KNOWN_UPWARD: dict[tuple[str, str], str] = {}
 
 # (importer, imported): package edges that lie on a cycle (the imported package
-# reaches the importer back). An edge stays listed while its cycle exists, even if
-# the edge itself is right, and goes when the item breaking the cycle lands.
-KNOWN_CYCLES = {
-    # auth/login.py and auth/demo.py orchestrate customers and agents (item 2);
-    # Principal lives in auth, so audit, customers and agents import auth (item 2).
-    ("app.auth", "app.agents"): "item 2 (auth/login, auth/demo move out of auth)",
-    ("app.auth", "app.customers"): "item 2 (auth/login, auth/demo move out of auth)",
-    ("app.auth", "app.audit"): "item 2 (Principal where audit imports it)",
-    ("app.audit", "app.auth"): "item 2 (Principal where audit imports it)",
-    ("app.agents", "app.auth"): "item 2 (auth/login, auth/demo move out of auth)",
-    ("app.customers", "app.auth"): "item 2 (auth/login, auth/demo move out of auth)",
-    ("app.agents", "app.audit"): "item 2 (Principal where audit imports it)",
-    ("app.customers", "app.audit"): "item 2 (Principal where audit imports it)",
-    ("app.transfers", "app.audit"): "item 2 (Principal where audit imports it)",
-    ("app.remittances", "app.audit"): "item 2 (Principal where audit imports it)",
-    ("app.remittances", "app.auth"): "item 2 (auth/login, auth/demo move out of auth)",
-    # customers/freezing.py cancels transfers and remittances itself (item 2: a hook).
-    ("app.customers", "app.transfers"): "item 2 (freezing fires a hook)",
-    ("app.customers", "app.remittances"): "item 2 (freezing fires a hook)",
-    ("app.transfers", "app.customers"): "item 2 (freezing fires a hook)",
-    ("app.remittances", "app.customers"): "item 2 (freezing fires a hook)",
-    ("app.remittances", "app.transfers"): "item 2 (freezing fires a hook)",
-    ("app.remittances", "app.agents"): "item 2 (freezing fires a hook; login leaves auth)",
-    ("app.agents", "app.customers"): "item 2 (freezing fires a hook; login leaves auth)",
-    ("app.agents", "app.transfers"): "item 2 (freezing fires a hook; login leaves auth)",
-    # jobs.enqueue finds the runtime (function-level import), the runtime types its
-    # job queue (TYPE_CHECKING): item 5 puts the unit of work and the outbox together.
-    ("app.jobs", "app.runtime"): "item 5",
-    ("app.runtime", "app.jobs"): "item 5",
-}
+# reaches the importer back). Empty since issue 14 items 2 and 5 landed; keep it so.
+KNOWN_CYCLES: dict[tuple[str, str], str] = {}
 
 
 def layer_table() -> list[tuple[str, list[str]]]:

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from app.observability import JsonFormatter, mask_msisdn, mask_text
+from app.ops.observability import JsonFormatter, mask_msisdn, mask_text
 
 
 @pytest.mark.parametrize(

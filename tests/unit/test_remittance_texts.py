@@ -3,7 +3,7 @@
 import pytest
 
 from app.i18n import available_languages, translate
-from app.sms.gsm import SINGLE_PART, sms_length, to_gsm7
+from app.notify.gsm import SINGLE_PART, sms_length, to_gsm7
 
 LONGEST = {
     "amount": "20 000 000 FCFA",

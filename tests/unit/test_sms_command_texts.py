@@ -6,7 +6,7 @@ import pytest
 
 from app.i18n import translate
 from app.i18n.catalog import CATALOG_DIR, read_catalog_dir
-from app.sms.gsm import is_gsm7, sms_length, to_gsm7
+from app.notify.gsm import is_gsm7, sms_length, to_gsm7
 from app.sms.inbound.replies import LABEL_WIDTH, NAME_WIDTH, statement_lines
 
 SMS = 160

@@ -4,7 +4,7 @@ import pytest
 
 from app.i18n import translate
 from app.i18n.catalog import CATALOG_DIR, read_catalog_dir
-from app.sms.gsm import sms_length, to_gsm7
+from app.notify.gsm import sms_length, to_gsm7
 
 WORST_CASE = {
     "amount": "20 000 000 FCFA",

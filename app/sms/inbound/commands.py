@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 from app.clock import clock
 from app.customers.models import Customer
 from app.customers.service import get_customer, wallet_balance
+from app.db import settings
 from app.errors import InternalError
 from app.money import format_amount
 from app.otp.service import resend_challenge
-from app.runtime import settings
 from app.sms.inbound import parser
 from app.sms.inbound.parser import Command
 from app.sms.inbound.replies import NAME_WIDTH, Reply, caps, statement_lines, usage

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.clock import clock
-from app.runtime import settings
+from app.db import settings
 from app.sms.inbound.locks import lock_sender
 from app.sms.inbound.models import ANSWERED, InboundSender, InboundSms
 

@@ -21,7 +21,7 @@ from app.errors import AccountLocked, DomainError, LimitExceeded, RateLimited, V
 from app.i18n import DEFAULT_LANGUAGE, has_key, translate
 from app.i18n.catalog import catalogs
 from app.money import format_amount, group_thousands
-from app.sms.gsm import gsm_cut
+from app.notify.gsm import gsm_cut
 from app.sms.inbound.parser import CONFIRM, SEND, Command
 from app.transfers.errors import SelfTransfer
 

@@ -25,8 +25,8 @@ import logging
 from flask import Blueprint, request
 from flask.typing import ResponseReturnValue
 
+from app.db import transaction
 from app.gateway_access import gateway_only
-from app.runtime import transaction
 from app.sms.inbound.inbox import IncomingSms
 from app.sms.inbound.service import handle_inbound
 

@@ -28,18 +28,18 @@ from sqlalchemy.orm import Session
 from app.customers.models import Customer
 from app.customers.msisdn import try_normalize_msisdn
 from app.customers.service import ensure_can_transact, find_by_msisdn
+from app.db import settings
 from app.errors import AccountLocked, DomainError
 from app.i18n import normalize_language
+from app.notify.models import SmsMessage
+from app.notify.service import send_sms
 from app.otp.service import record_sent
-from app.runtime import settings
 from app.sms.inbound import inbox
 from app.sms.inbound.commands import HANDLERS
 from app.sms.inbound.inbox import IncomingSms
 from app.sms.inbound.models import InboundSms
 from app.sms.inbound.parser import Command, parse, redact
 from app.sms.inbound.replies import Reply, locked, refusal
-from app.sms.models import SmsMessage
-from app.sms.service import send_sms
 
 log = logging.getLogger(__name__)
 

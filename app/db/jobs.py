@@ -6,14 +6,13 @@ dispatched: run in-process at once when ``REDIS_URL`` is unset (development,
 tests), or handed to rq otherwise, with retries and backoff. If Redis is down
 at that moment the row simply stays ``pending`` and the drainer
 (``workers.outbox.drain``, run by the worker's scheduler loop and by ``flask
-jobs drain``) hands it over later: the database, not Redis, is the record of
-what must still be done. Jobs take ids, never objects, and check state so that
-running one twice does nothing twice.
+jobs drain``) hands it over later (the dispatcher is ``queue.py``): the database,
+not Redis, is the record of what must still be done. Jobs take ids, never
+objects, and check state so that running one twice does nothing twice.
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -22,11 +21,7 @@ from sqlalchemy import JSON, Integer, String, Text, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.clock import clock
-from app.db import Base, BigIntPK, UTCDateTime, on_commit
-
-log = logging.getLogger(__name__)
-
-RETRY_INTERVALS = [10, 30, 120, 600, 1800]
+from app.db.engine import Base, BigIntPK, UTCDateTime, on_commit
 
 
 class OutboxJob(Base):
@@ -45,65 +40,10 @@ class OutboxJob(Base):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class JobQueue:
-    """Dispatches committed outbox rows: in-process or through rq."""
-
-    def __init__(self, redis_url: str | None, queue_name: str = "default") -> None:
-        self.redis_url = redis_url
-        self.queue_name = queue_name
-        self._queue: Any = None
-        self.runner: Any = None  # set by the app: callable(outbox_id) running a job in-process
-
-    @property
-    def uses_rq(self) -> bool:
-        return bool(self.redis_url)
-
-    def job_id(self, outbox_id: int) -> str:
-        """The rq job id of an outbox row, namespaced by queue.
-
-        rq job ids are global to a Redis database and outbox ids restart with
-        every database, so two applications sharing one Redis (test sessions,
-        staging beside production) must not mistake each other's jobs.
-        """
-        return f"{self.queue_name}-outbox-{outbox_id}"
-
-    def rq_queue(self) -> Any:
-        if self._queue is None:
-            if not self.redis_url:
-                raise RuntimeError("no REDIS_URL: jobs run in-process (see uses_rq)")
-            from redis import Redis
-            from rq import Queue
-
-            connection = Redis.from_url(self.redis_url, socket_connect_timeout=2, socket_timeout=5)
-            self._queue = Queue(self.queue_name, connection=connection)
-        return self._queue
-
-    def dispatch(self, outbox_id: int) -> bool:
-        """Hand one committed outbox row to its executor. False if it must wait for the drainer."""
-        if not self.uses_rq:
-            assert self.runner is not None, "no in-process job runner configured"
-            self.runner(outbox_id)
-            return True
-        try:
-            from rq import Retry
-
-            self.rq_queue().enqueue(
-                "workers.outbox.run",
-                outbox_id,
-                job_id=self.job_id(outbox_id),
-                retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
-                failure_ttl=7 * 24 * 3600,
-            )
-            return True
-        except Exception as exc:  # Redis down: the drainer will hand it over later
-            log.warning("job %s left in outbox: %s", outbox_id, exc.__class__.__name__)
-            return False
-
-
 def enqueue(session: Session, name: str, /, **kwargs: Any) -> OutboxJob:
     """Record a job in the caller's transaction; it is dispatched after commit."""
-    from app.observability import current_request_id
-    from app.runtime import runtime_of
+    from app.db.runtime import runtime_of
+    from app.ops.observability import current_request_id
 
     job = OutboxJob(
         name=name,
@@ -125,8 +65,8 @@ def enqueue_many(session: Session, name: str, kwargs_list: list[dict[str, Any]])
     """Record one job per ``kwargs`` in a single statement (a bulk payout's SMS)."""
     if not kwargs_list:
         return []
-    from app.observability import current_request_id
-    from app.runtime import runtime_of
+    from app.db.runtime import runtime_of
+    from app.ops.observability import current_request_id
 
     now = clock.now()
     request_id = current_request_id()

@@ -24,10 +24,10 @@ from app.api.validation import load, query_int
 from app.auth import client_access
 from app.auth.api_keys import API_ROLES, ApiClient, list_clients
 from app.auth.decorators import require
-from app.auth.principal import current_principal
 from app.customers.freezing import freeze_customer, unfreeze_customer
+from app.db import transaction
 from app.errors import ValidationFailed
-from app.runtime import transaction
+from app.principal import current_principal
 
 ns = Namespace("admin-access", path="/admin", description="Staff and API clients: access")
 

@@ -1,5 +1,9 @@
-"""What every ``flask …`` command that changes something shares: one unit of work, and a
-refusal said the way the API would say it instead of a traceback."""
+"""The command line (``flask …``): what every command that changes something shares.
+
+One unit of work, and a refusal said the way the API would say it instead of a
+traceback. Each package keeps its own group in its ``commands.py``; the factory
+(``register_commands`` in ``app/__init__.py``) lists them all.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,8 @@ from typing import TypeVar
 import click
 from sqlalchemy.orm import Session
 
+from app.db import transaction
 from app.errors import DomainError
-from app.runtime import transaction
 
 T = TypeVar("T")
 

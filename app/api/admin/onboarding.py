@@ -14,8 +14,8 @@ from app.api.responses import Body, Headers
 from app.api.validation import load
 from app.auth import onboarding
 from app.auth.decorators import require
-from app.auth.principal import current_principal
-from app.runtime import transaction
+from app.db import transaction
+from app.principal import current_principal
 
 ns = Namespace("admin", path="/admin", description="Administration (admins only)")
 

@@ -10,9 +10,9 @@ from app.api.idempotency import idempotent
 from app.api.responses import Body
 from app.api.validation import Amount, load
 from app.auth.decorators import require
-from app.auth.principal import current_principal
+from app.db import transaction
+from app.principal import current_principal
 from app.remittances import fx, prefunding
-from app.runtime import transaction
 
 ns = Namespace("admin-remittances", path="/admin", description="Prefunding and exchange rates")
 

@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from app.config import Config
-from app.db import Database, UnitOfWork
+from app.db.engine import Database, UnitOfWork
 from app.errors import DomainError
 
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
-    from app.jobs import JobQueue
+    from app.db.queue import JobQueue
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 Import and increment, never create metrics elsewhere::
 
-    from app.metrics import TRANSFERS
+    from app.ops.metrics import TRANSFERS
     TRANSFERS.labels(type="p2p", outcome="completed").inc()
 
 Under gunicorn each worker is a separate process. When
@@ -39,7 +39,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
 if TYPE_CHECKING:
-    from app.runtime import Runtime
+    from app.db import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +135,7 @@ class QueueDepth(Collector):
         yield family
 
     def _outbox_pending(self) -> int | None:
-        from app.jobs import OutboxJob
+        from app.db.jobs import OutboxJob
 
         try:
             with self.runtime.unit_of_work() as uow:

@@ -21,13 +21,13 @@ from app.api.cursors import decode_id_cursor, encode_id_cursor
 from app.api.responses import Body
 from app.api.validation import load, query_int
 from app.auth.decorators import require
-from app.auth.principal import current_principal
 from app.clock import clock, local_today
+from app.db import current_runtime, transaction
 from app.errors import ValidationFailed
+from app.principal import current_principal
 from app.reconciliation import get_run, list_runs, versions_of
 from app.reconciliation.service import run_for_admin
 from app.reports import daily_report, safeguarding_positions
-from app.runtime import current_runtime, transaction
 
 ns = Namespace("admin-ops", path="/admin", description="Operations: safeguarding, reports")
 

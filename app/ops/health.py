@@ -19,7 +19,7 @@ import logging
 from flask import Blueprint, Response, jsonify
 from sqlalchemy.engine import Engine
 
-from app.runtime import current_runtime
+from app.db import current_runtime
 
 log = logging.getLogger(__name__)
 

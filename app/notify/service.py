@@ -20,17 +20,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app import jobs
-from app.bulk_rows import insert_rows
 from app.clock import clock
+from app.db import jobs, settings
+from app.db.bulk import insert_rows, taken_values
 from app.i18n import normalize_language, translate
-from app.runtime import settings
+from app.notify.gateways import GatewayUnavailable, OutgoingSms, SendResult, SmsGateway
+from app.notify.gsm import SINGLE_PART, septets, to_gsm7
+from app.notify.locks import lock_message, lock_message_by_provider_id
+from app.notify.models import FINAL_STATUSES, SmsMessage, new_id
 from app.secretbox import seal, unseal
-from app.sms.gateways import GatewayUnavailable, OutgoingSms, SendResult, SmsGateway
-from app.sms.gsm import SINGLE_PART, septets, to_gsm7
-from app.sms.locks import lock_message, lock_message_by_provider_id
-from app.sms.models import FINAL_STATUSES, SmsMessage, new_id
-from app.unique_draws import taken_values
 
 log = logging.getLogger(__name__)
 

@@ -12,14 +12,14 @@ from app.api.responses import Body, Headers
 from app.api.schemas import ReasonSchema
 from app.api.validation import load, query_int
 from app.auth.decorators import require
-from app.auth.principal import current_principal
+from app.db import transaction
 from app.errors import NotFound, ValidationFailed
 from app.payments import callbacks, settlement
 from app.payments.biller_status import disable_biller, enable_biller
 from app.payments.billers import create_biller
 from app.payments.merchants import create_merchant
 from app.payments.models import BILLER_CATEGORIES, DELIVERY_STATUSES, Biller
-from app.runtime import transaction
+from app.principal import current_principal
 
 ns = Namespace("admin-cyber", path="/admin", description="Merchants, billers and callbacks")
 

@@ -14,9 +14,9 @@ from app.api.responses import Body
 from app.api.validation import Amount, load
 from app.audit.service import record
 from app.auth.decorators import require
-from app.auth.principal import current_principal
+from app.db import transaction
 from app.ledger import chart
-from app.runtime import transaction
+from app.principal import current_principal
 
 ns = Namespace("admin-payments", path="/admin", description="Operator money operations")
 

@@ -1,4 +1,4 @@
-"""Imports every table module so Alembic and the tests see the whole schema.
+"""The registry of tables: imports every table module so Alembic and the tests see the whole schema.
 
 Add a line here when a package gains tables.
 """
@@ -10,9 +10,10 @@ from app.auth.api_keys import ApiClient
 from app.auth.tokens import AuthToken
 from app.customers.models import Customer, Registration
 from app.db import Base
+from app.db.jobs import OutboxJob
 from app.disbursements.models import DisbursementBatch, DisbursementLine
-from app.jobs import OutboxJob
 from app.ledger.models import Account, Entry, Posting
+from app.notify.models import SmsMessage
 from app.otp.models import Challenge, OtpSecret
 from app.payments.models import (
     Biller,
@@ -33,7 +34,6 @@ from app.remittances.models import (
     WebhookDelivery,
 )
 from app.sms.inbound.models import InboundSender, InboundSms
-from app.sms.models import SmsMessage
 from app.transfers.models import Transfer
 from app.ussd.models import UssdSession
 

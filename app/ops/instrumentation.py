@@ -21,9 +21,9 @@ import time
 from flask import Blueprint, Flask, Response, g, request
 
 from app.api.problem import problem_response
+from app.db import current_runtime
 from app.errors import NotFound, Unauthorized
-from app.metrics import HTTP_LATENCY, HTTP_REQUESTS, exposition
-from app.runtime import current_runtime
+from app.ops.metrics import HTTP_LATENCY, HTTP_REQUESTS, exposition
 
 log = logging.getLogger("app.access")
 

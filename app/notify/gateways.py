@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from app.clock import clock
 from app.config import Config
-from app.observability import mask_msisdn
+from app.ops.observability import mask_msisdn
 
 if TYPE_CHECKING:
-    from app.runtime import Runtime
+    from app.db import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.sms.models import SmsMessage
+from app.notify.models import SmsMessage
 
 
 def lock_message(session: Session, message_id: str) -> SmsMessage | None:
