@@ -232,7 +232,8 @@ class Config:
             "REDIS_URL": _env("REDIS_URL"),
             "DEBUG": _env("FLASK_DEBUG", "0") == "1",
             "LOG_LEVEL": _env("LOG_LEVEL", "INFO"),
-            "LOG_JSON": _env("LOG_JSON", "1") == "1",
+            # Plain lines in development, JSON elsewhere; LOG_JSON=on/off decides.
+            "LOG_JSON": bool(_env_switch("LOG_JSON", env != "development")),
             "SMS_BACKEND": _env("SMS_BACKEND", "console"),
             "SMS_SENDER_ID": _env("SMS_SENDER_ID"),
             "AT_USERNAME": _env("AT_USERNAME", "sandbox"),
