@@ -33,6 +33,7 @@ def create_app(config: Config | None = None) -> Flask:
     register_channels(app, config)
     register_errorhandlers(app)
     register_commands(app)
+    register_in_process_sweeps(app, config)
     return app
 
 
@@ -173,6 +174,14 @@ def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _any(exc: Exception) -> Response:
         return problem_response(exc)
+
+
+def register_in_process_sweeps(app: Flask, config: Config) -> None:
+    """Development without Redis: the server runs the sweeps itself (workers/in_process.py)."""
+    if config.sweeps_in_process:
+        from workers.in_process import start_in_process_sweeps
+
+        start_in_process_sweeps(app, config.DATABASE_URL, config.DEBUG)
 
 
 def register_commands(app: Flask) -> None:

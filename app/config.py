@@ -220,6 +220,8 @@ class Config:
     METRICS_TOKEN: str | None = None
     # Swagger UI (/api/v1/docs) and /api/v1/swagger.json; None: on, except in production.
     API_DOCS: bool | None = None
+    # Sweeps in a thread of the server (development without REDIS_URL); False: never.
+    SWEEPS_IN_PROCESS: bool = True
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Config:
@@ -267,6 +269,7 @@ class Config:
             "METRICS_ENABLED": _env_switch("METRICS_ENABLED", True),
             "METRICS_TOKEN": _env("METRICS_TOKEN"),
             "API_DOCS": _env_switch("API_DOCS", None),
+            "SWEEPS_IN_PROCESS": bool(_env_switch("SWEEPS_IN_PROCESS", True)),
         }
         values.update(overrides)
         return cls(**values)
@@ -293,6 +296,16 @@ class Config:
     @property
     def api_docs_enabled(self) -> bool:
         return self.API_DOCS if self.API_DOCS is not None else not self.is_production
+
+    @property
+    def sweeps_in_process(self) -> bool:
+        """The server sweeps in a thread: development, not testing, no Redis, not turned off."""
+        return (
+            self.is_development
+            and not self.TESTING
+            and not self.REDIS_URL
+            and self.SWEEPS_IN_PROCESS
+        )
 
     def validate(self) -> None:
         """Refuse settings that would be unsafe for real money."""
