@@ -45,9 +45,17 @@ def seed_command(demo: bool | None) -> None:
 
     config = current_runtime().config
     with unit_of_work() as uow:
-        seed(uow.session, demo=config.is_development if demo is None else demo)
+        with_demo = config.is_development if demo is None else demo
+        seed(uow.session, demo=with_demo)
         uow.commit()
     click.echo("seeded")
+    if with_demo and config.is_development:
+        from app.seed import DEMO_API_KEYS
+
+        click.echo("Demo accounts (PINs, passwords, TOTP secrets, a tour): docs/DEMO.md")
+        click.echo("Demo API keys (X-API-Key, public, development only):")
+        for role, who, key in DEMO_API_KEYS:
+            click.echo(f"  {role:<8} {key}  ({who})")
 
 
 def register(app: Flask) -> None:
@@ -56,7 +64,7 @@ def register(app: Flask) -> None:
     from app.auth.commands import clients_cli, partners_cli
     from app.customers.commands import customers_cli
     from app.ledger.commands import ledger_cli
-    from app.payments.commands import billers_cli
+    from app.payments.commands import billers_cli, merchants_cli
     from app.reconciliation.commands import reconcile_command
 
     app.cli.add_command(ledger_cli)
@@ -69,3 +77,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(reconcile_command)
     app.cli.add_command(billers_cli)
+    app.cli.add_command(merchants_cli)

@@ -10,14 +10,28 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from app.auth.demo import seed_demo_identities
+from app.auth import demo as identities
+from app.auth.demo import seed_demo_identities, seed_demo_organisations
 from app.ledger.chart import ensure_chart
-from app.payments.demo import seed_demo_billers
+from app.payments import demo as payments
+from app.payments.demo import seed_demo_billers, seed_demo_merchant_and_biller_keys
 from app.runtime import settings
 
 DEMO_STEPS: list[Callable[[Session], None]] = [
     seed_demo_identities,  # admin, Poto-Poto agent, customers: docs/DEMO.md
     seed_demo_billers,  # electricity, water, TV, city taxes, passport fee
+]
+# Fixed, public API keys: in development only (never staging, never production).
+DEVELOPMENT_STEPS: list[Callable[[Session], None]] = [
+    seed_demo_organisations,  # a remittance partner and a bulk payer, prefunded
+    seed_demo_merchant_and_biller_keys,  # a merchant, and a key for the E2C biller
+]
+# What `flask seed` prints in development: (role, who, X-API-Key).
+DEMO_API_KEYS: list[tuple[str, str, str]] = [
+    ("merchant", payments.MERCHANT["name"], payments.MERCHANT_KEY),
+    ("biller", payments.BILLER_CODE, payments.BILLER_KEY),
+    ("partner", identities.PARTNER["name"], identities.PARTNER_KEY),
+    ("payer", identities.PAYER["name"], identities.PAYER_KEY),
 ]
 
 
@@ -28,3 +42,6 @@ def seed(session: Session, *, demo: bool) -> None:
             raise RuntimeError("demo data is never seeded in production")
         for step in DEMO_STEPS:
             step(session)
+        if settings(session).is_development:
+            for step in DEVELOPMENT_STEPS:
+                step(session)

@@ -56,9 +56,14 @@ def key_digest(key: str) -> str:
 def issue_key(client: ApiClient) -> str:
     """Give ``client`` a new random key and return it in clear (shown once, never kept)."""
     key = secrets.token_urlsafe(32)
+    set_key(client, key)
+    return key
+
+
+def set_key(client: ApiClient, key: str) -> None:
+    """Make ``key`` the client's key (only its prefix and digest are kept)."""
     client.key_prefix = key[:PREFIX_LENGTH]
     client.key_hash = key_digest(key)
-    return key
 
 
 def create_api_client(
