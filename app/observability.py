@@ -9,6 +9,7 @@ SMS it caused.
 from __future__ import annotations
 
 import contextvars
+import copy
 import json
 import logging
 import re
@@ -106,8 +107,19 @@ class JsonFormatter(logging.Formatter):
 
 
 class PlainFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        return mask_text(super().format(record))
+    """One line a person reads; the message and traceback masked, never the prefix
+    (a logger named ``app.auth.api_keys:`` is not a secret being assigned)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        masked = copy.copy(record)
+        masked.message = mask_text(record.message)
+        return super().formatMessage(masked)
+
+    def formatException(self, ei: Any) -> str:
+        return mask_text(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:
+        return mask_text(super().formatStack(stack_info))
 
 
 class _OwnHandler(logging.StreamHandler[TextIO]):

@@ -89,3 +89,27 @@ def test_plain_log_lines_are_masked_and_read_by_a_person():
     line = PlainFormatter(PLAIN_FORMAT, "%H:%M:%S").format(record)
     assert line.endswith("INFO    app.x: sent to +24206*****67")
     assert not line.startswith("{")
+
+
+def test_a_plain_line_keeps_a_logger_name_that_looks_like_a_secret():
+    from app.observability import PLAIN_FORMAT, PlainFormatter
+
+    record = logging.LogRecord(
+        "app.auth.api_keys", logging.INFO, __file__, 1, "api client %s created", ("c1",), None
+    )
+    line = PlainFormatter(PLAIN_FORMAT).format(record)
+    assert line.endswith("app.auth.api_keys: api client c1 created")
+
+
+def test_a_plain_line_masks_the_traceback():
+    from app.observability import PLAIN_FORMAT, PlainFormatter
+
+    try:
+        raise ValueError("bad otp=123456 for +242061234567")
+    except ValueError:
+        import sys
+
+        exc_info = sys.exc_info()
+    record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed", (), exc_info)
+    line = PlainFormatter(PLAIN_FORMAT).format(record)
+    assert "otp=***" in line and "+24206*****67" in line and "123456" not in line
