@@ -43,8 +43,10 @@ def register_logging(app: Flask, config: Config) -> None:
 
 
 def register_runtime(app: Flask, config: Config) -> None:
+    from app.secretbox import use_keys
     from workers.outbox import run_in_process
 
+    use_keys(config.SECRET_KEY, config.SECRET_KEY_PREVIOUS)  # docs/DEPLOY.md, key rotation
     database = Database()
     queue = JobQueue(config.REDIS_URL)
     queue.runner = run_in_process

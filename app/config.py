@@ -136,6 +136,8 @@ RATE_LIMIT_SETTINGS = (
 class Config:
     APP_ENV: str = "development"
     SECRET_KEY: str = DEV_SECRET_KEY
+    # Retired keys, newest first: what they sealed still opens (docs/DEPLOY.md).
+    SECRET_KEY_PREVIOUS: list[str] = field(default_factory=list)
     DATABASE_URL: str = f"sqlite:///{INSTANCE_DIR / 'postcash.db'}"
     REDIS_URL: str | None = None
     CURRENCY: str = "XAF"
@@ -230,6 +232,7 @@ class Config:
         values: dict[str, Any] = {
             "APP_ENV": env,
             "SECRET_KEY": _env("SECRET_KEY", DEV_SECRET_KEY if env == "development" else None),
+            "SECRET_KEY_PREVIOUS": _env_list("SECRET_KEY_PREVIOUS"),
             "DATABASE_URL": _env("DATABASE_URL", cls.DATABASE_URL),
             "REDIS_URL": _env("REDIS_URL"),
             "DEBUG": _env("FLASK_DEBUG", "0") == "1",
@@ -332,6 +335,8 @@ class Config:
                 problems.append("TESTING must be off in production")
             if not weak_key and len(self.SECRET_KEY) < 32:
                 problems.append("SECRET_KEY must be at least 32 characters in production")
+            if any(len(key) < 32 for key in self.SECRET_KEY_PREVIOUS):
+                problems.append("every SECRET_KEY_PREVIOUS key must be at least 32 characters")
             if not self.REDIS_URL:
                 problems.append("REDIS_URL is required in production")
             if (

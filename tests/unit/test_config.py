@@ -295,3 +295,11 @@ def test_log_json_overrides_the_environment_default(monkeypatch, value, expected
     monkeypatch.setenv("APP_ENV", "development")
     monkeypatch.setenv("LOG_JSON", value)
     assert Config.from_env().LOG_JSON is expected
+
+
+def test_production_refuses_a_short_retired_secret_key():
+    assert "SECRET_KEY_PREVIOUS" in refusal(production(SECRET_KEY_PREVIOUS=["short"]))
+
+
+def test_production_accepts_a_long_retired_secret_key():
+    production(SECRET_KEY_PREVIOUS=["r" * 40]).validate()
