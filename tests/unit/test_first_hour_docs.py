@@ -22,3 +22,13 @@ def test_the_simulator_dials_the_service_code_the_readme_shows():
 def test_no_command_calls_python_which_debian_does_not_have():
     for text in (README, DEMO):
         assert re.findall(r"(?<![\w/.-])python(?= )", text) == []
+
+
+def test_make_test_reports_failures_and_errors_not_every_skip():
+    import tomllib
+
+    addopts = tomllib.loads((BASE_DIR / "pyproject.toml").read_text())["tool"]["pytest"][
+        "ini_options"
+    ]["addopts"].split()
+    assert "-rfE" in addopts
+    assert not any(opt.startswith("-r") and ("s" in opt[2:] or "a" in opt[2:]) for opt in addopts)
