@@ -37,6 +37,7 @@ def create_app(config: Config | None = None) -> Flask:
     register_channels(app, config)
     register_errorhandlers(app)
     register_commands(app)
+    register_in_process_sweeps(app, config)
     return app
 
 
@@ -46,8 +47,10 @@ def register_logging(app: Flask, config: Config) -> None:
 
 
 def register_runtime(app: Flask, config: Config) -> None:
+    from app.secretbox import use_keys
     from workers.outbox import run_in_process
 
+    use_keys(config.SECRET_KEY, config.SECRET_KEY_PREVIOUS)  # docs/DEPLOY.md, key rotation
     database = Database()
     queue = JobQueue(config.REDIS_URL)
     queue.runner = run_in_process
@@ -187,6 +190,14 @@ def register_errorhandlers(app: Flask) -> None:
         return problem_response(exc)
 
 
+def register_in_process_sweeps(app: Flask, config: Config) -> None:
+    """Development without Redis: the server runs the sweeps itself (workers/in_process.py)."""
+    if config.sweeps_in_process:
+        from workers.in_process import start_in_process_sweeps
+
+        start_in_process_sweeps(app, config.DATABASE_URL, config.DEBUG)
+
+
 def register_commands(app: Flask) -> None:
     """Every ``flask …`` group, one per package, beside the code it runs."""
     from app.agents.commands import users_cli
@@ -194,8 +205,9 @@ def register_commands(app: Flask) -> None:
     from app.auth.commands import clients_cli, partners_cli
     from app.customers.commands import customers_cli
     from app.ledger.commands import ledger_cli
-    from app.payments.commands import billers_cli
+    from app.payments.commands import billers_cli, merchants_cli
     from app.reconciliation.commands import reconcile_command
+    from app.secret_rotation import secrets_cli
     from app.seed import seed_command
     from workers.outbox import jobs_cli
 
@@ -209,3 +221,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(reconcile_command)
     app.cli.add_command(billers_cli)
+    app.cli.add_command(merchants_cli)
+    app.cli.add_command(secrets_cli)

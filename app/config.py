@@ -136,6 +136,8 @@ RATE_LIMIT_SETTINGS = (
 class Config:
     APP_ENV: str = "development"
     SECRET_KEY: str = DEV_SECRET_KEY
+    # Retired keys, newest first: what they sealed still opens (docs/DEPLOY.md).
+    SECRET_KEY_PREVIOUS: list[str] = field(default_factory=list)
     DATABASE_URL: str = f"sqlite:///{INSTANCE_DIR / 'postcash.db'}"
     REDIS_URL: str | None = None
     CURRENCY: str = "XAF"
@@ -220,6 +222,8 @@ class Config:
     METRICS_TOKEN: str | None = None
     # Swagger UI (/api/v1/docs) and /api/v1/swagger.json; None: on, except in production.
     API_DOCS: bool | None = None
+    # Sweeps in a thread of the server (development without REDIS_URL); False: never.
+    SWEEPS_IN_PROCESS: bool = True
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Config:
@@ -228,11 +232,13 @@ class Config:
         values: dict[str, Any] = {
             "APP_ENV": env,
             "SECRET_KEY": _env("SECRET_KEY", DEV_SECRET_KEY if env == "development" else None),
+            "SECRET_KEY_PREVIOUS": _env_list("SECRET_KEY_PREVIOUS"),
             "DATABASE_URL": _env("DATABASE_URL", cls.DATABASE_URL),
             "REDIS_URL": _env("REDIS_URL"),
             "DEBUG": _env("FLASK_DEBUG", "0") == "1",
             "LOG_LEVEL": _env("LOG_LEVEL", "INFO"),
-            "LOG_JSON": _env("LOG_JSON", "1") == "1",
+            # Plain lines in development, JSON elsewhere; LOG_JSON=on/off decides.
+            "LOG_JSON": bool(_env_switch("LOG_JSON", env != "development")),
             "SMS_BACKEND": _env("SMS_BACKEND", "console"),
             "SMS_SENDER_ID": _env("SMS_SENDER_ID"),
             "AT_USERNAME": _env("AT_USERNAME", "sandbox"),
@@ -266,6 +272,7 @@ class Config:
             "METRICS_ENABLED": _env_switch("METRICS_ENABLED", True),
             "METRICS_TOKEN": _env("METRICS_TOKEN"),
             "API_DOCS": _env_switch("API_DOCS", None),
+            "SWEEPS_IN_PROCESS": bool(_env_switch("SWEEPS_IN_PROCESS", True)),
         }
         values.update(overrides)
         return cls(**values)
@@ -293,6 +300,16 @@ class Config:
     def api_docs_enabled(self) -> bool:
         return self.API_DOCS if self.API_DOCS is not None else not self.is_production
 
+    @property
+    def sweeps_in_process(self) -> bool:
+        """The server sweeps in a thread: development, not testing, no Redis, not turned off."""
+        return (
+            self.is_development
+            and not self.TESTING
+            and not self.REDIS_URL
+            and self.SWEEPS_IN_PROCESS
+        )
+
     def validate(self) -> None:
         """Refuse settings that would be unsafe for real money."""
         problems: list[str] = []
@@ -318,6 +335,8 @@ class Config:
                 problems.append("TESTING must be off in production")
             if not weak_key and len(self.SECRET_KEY) < 32:
                 problems.append("SECRET_KEY must be at least 32 characters in production")
+            if any(len(key) < 32 for key in self.SECRET_KEY_PREVIOUS):
+                problems.append("every SECRET_KEY_PREVIOUS key must be at least 32 characters")
             if not self.REDIS_URL:
                 problems.append("REDIS_URL is required in production")
             if (

@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 
 from app import ledger
 from app.agents.staff import create_admin, create_agent, find_staff
+from app.auth.api_keys import find_client, give_demo_key
+from app.auth.onboarding import create_partner, create_payer
 from app.customers.service import find_by_msisdn, register_customer
 from app.ledger import chart
 
@@ -93,3 +95,26 @@ def _fund(session: Session, key: str, account: str, amount: int) -> None:
         legs=[ledger.debit(chart.TRUST_BANK, amount), ledger.credit(account, amount)],
         reference="DEMO",
     )
+
+
+# API keys of the demo organisations: fixed, public (docs/DEMO.md), development only.
+PARTNER = {"name": "Diaspora Transfert (démo)", "country": "FR"}
+PARTNER_KEY = "demo-partner-key-diaspora-transfert-not-secret"
+PARTNER_PREFUNDING = 5_000_000
+PAYER = {"name": "Ministère de la Fonction publique (démo)"}
+PAYER_KEY = "demo-payer-key-fonction-publique-not-secret"
+PAYER_PREFUNDING = 10_000_000
+
+
+def seed_demo_organisations(session: Session) -> None:
+    """A remittance partner and a bulk payer, prefunded, with the keys of docs/DEMO.md."""
+    partner = find_client(session, "partner", PARTNER["name"])
+    if partner is None:
+        partner, _key = create_partner(session, name=PARTNER["name"], country=PARTNER["country"])
+    give_demo_key(session, partner, PARTNER_KEY)
+    _fund(session, "demo:prefund:partner", chart.partner(partner.id), PARTNER_PREFUNDING)
+    payer = find_client(session, "payer", PAYER["name"])
+    if payer is None:
+        payer, _key = create_payer(session, name=PAYER["name"])
+    give_demo_key(session, payer, PAYER_KEY)
+    _fund(session, "demo:prefund:payer", chart.payer(payer.id), PAYER_PREFUNDING)

@@ -2,8 +2,9 @@
 
 The secret is sealed with ``app.secretbox`` (Fernet under a key derived from
 ``SECRET_KEY`` for this purpose only), because unlike a password the server must
-read it back to compute the expected code. Rotating ``SECRET_KEY`` therefore
-means re-enrolling staff authenticators.
+read it back to compute the expected code. Rotating ``SECRET_KEY`` keeps the
+authenticators: the retired key stays in ``SECRET_KEY_PREVIOUS`` until ``flask
+secrets reseal`` has sealed every secret again (docs/DEPLOY.md).
 
 Codes are 6 digits, 30-second steps, one step of clock drift either way.
 """

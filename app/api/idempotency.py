@@ -94,7 +94,7 @@ from app.errors import (
     ValidationFailed,
 )
 from app.principal import current_principal
-from app.secretbox import InvalidToken, mac_key, seal, unseal
+from app.secretbox import InvalidToken, keyring, mac_key, seal, unseal
 
 log = logging.getLogger(__name__)
 
@@ -229,6 +229,12 @@ def _run_once(
     return response
 
 
+def _earlier_fingerprints(secret_key: str) -> list[str]:
+    """This request's fingerprint as records stored before now computed it: under a
+    key retired by a rotation (``SECRET_KEY_PREVIOUS``), or unkeyed (older still)."""
+    return [request_fingerprint(key) for key in keyring(secret_key)[1:]] + [request_fingerprint()]
+
+
 def request_fingerprint(secret_key: str | None = None) -> str:
     """HMAC-SHA256 (keyed from ``secret_key``; plain SHA-256 without one, as records
     before the key was used) of method, path and the canonical form of the body.
@@ -290,8 +296,8 @@ def _claim(runtime: Runtime, who: str, key: str, fingerprint: str) -> Response |
                 )
                 uow.commit()
                 continue
-            if existing.request_hash != fingerprint and existing.request_hash != (
-                request_fingerprint()  # a record of before the keyed fingerprint
+            if existing.request_hash != fingerprint and existing.request_hash not in (
+                _earlier_fingerprints(runtime.config.SECRET_KEY)
             ):
                 raise IdempotencyKeyReused(
                     f"This {HEADER} was already used for a different request."

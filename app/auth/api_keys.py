@@ -21,7 +21,7 @@ from sqlalchemy import JSON, CheckConstraint, String, select, tuple_
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.clock import clock
-from app.db import Base, UTCDateTime
+from app.db import Base, UTCDateTime, settings
 from app.errors import NotFound, Unauthorized, ValidationFailed
 from app.principal import Principal
 
@@ -56,9 +56,14 @@ def key_digest(key: str) -> str:
 def issue_key(client: ApiClient) -> str:
     """Give ``client`` a new random key and return it in clear (shown once, never kept)."""
     key = secrets.token_urlsafe(32)
+    set_key(client, key)
+    return key
+
+
+def set_key(client: ApiClient, key: str) -> None:
+    """Make ``key`` the client's key (only its prefix and digest are kept)."""
     client.key_prefix = key[:PREFIX_LENGTH]
     client.key_hash = key_digest(key)
-    return key
 
 
 def create_api_client(
@@ -126,3 +131,18 @@ def list_clients(
             raise ValidationFailed({"cursor": ["Not a cursor returned by this endpoint."]})
         query = query.where(tuple_(ApiClient.name, ApiClient.id) > (last.name, last.id))
     return list(session.scalars(query).all())
+
+
+def give_demo_key(session: Session, client: ApiClient, key: str) -> None:
+    """Make a public, documented key the client's key: development only, never elsewhere."""
+    if not settings(session).is_development:
+        raise RuntimeError("demo API keys exist in development only")
+    if client.key_hash != key_digest(key):
+        set_key(client, key)
+        session.flush()
+
+
+def find_client(session: Session, role: str, name: str) -> ApiClient | None:
+    return session.scalars(
+        select(ApiClient).where(ApiClient.role == role, ApiClient.name == name)
+    ).first()

@@ -11,6 +11,7 @@ does not have either is a bug (``KeyError``), caught by the catalog tests.
 from __future__ import annotations
 
 import logging
+import string
 from typing import Any
 
 from app.i18n.catalog import DEFAULT_LANGUAGE, available_languages, catalogs, has_key
@@ -44,7 +45,28 @@ def translate(key: str, language: str | None, **params: Any) -> str:
     template = loaded[lang].get(key)
     if template is None:
         template = loaded[DEFAULT_LANGUAGE][key]
-    return template.format(**params)
+    return _format(template, params)
+
+
+_FORMATTER = string.Formatter()
+
+
+def _format(template: str, params: dict[str, Any]) -> str:
+    """``template.format(**params)``, without the doubled period of a value that ends a
+    sentence: "à {recipient}. Valable" with "Bruno N." reads "à Bruno N. Valable"."""
+    out: list[str] = []
+    for literal, field, spec, conversion in _FORMATTER.parse(template):
+        ends_sentence = bool(out) and out[-1].endswith(".") and not out[-1].endswith("..")
+        if ends_sentence and literal.startswith(".") and not literal.startswith(".."):
+            literal = literal[1:]
+        out.append(literal)
+        if field is None:
+            continue
+        value, _ = _FORMATTER.get_field(field, (), params)
+        value = _FORMATTER.convert_field(value, conversion) if conversion else value
+        spec = _FORMATTER.vformat(spec or "", (), params)
+        out.append(_FORMATTER.format_field(value, spec))
+    return "".join(out)
 
 
 def error_message(code: str, language: str | None, **params: Any) -> str:

@@ -9,6 +9,7 @@ SMS it caused.
 from __future__ import annotations
 
 import contextvars
+import copy
 import json
 import logging
 import re
@@ -20,8 +21,14 @@ from typing import Any, TextIO
 _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
 # +242061234567 / 242061234567 / 061234567 / "06 123 4567" / "+242 06-123-45-67":
-# keep the country code, the operator prefix and the last 2 digits.
-_MSISDN = re.compile(r"(?<![\d+])(?P<cc>\+?242[\s.-]?)?(?P<local>0\d(?:[\s.-]?\d){7})(?!\d)")
+# keep the country code, the operator prefix and the last 2 digits. A number stands
+# alone: digits inside a word or an identifier (the last group of a UUID, a hex
+# digest, "ref0612345678ab") are not a phone number and are left whole.
+_MSISDN = re.compile(
+    r"(?<![A-Za-z0-9+])(?<![A-Za-z0-9]-)"
+    r"(?P<cc>\+?242[\s.-]?)?(?P<local>0\d(?:[\s.-]?\d){7})"
+    r"(?![A-Za-z0-9])(?!-[A-Za-z0-9])"
+)
 _SECRET_KEYS = re.compile(r"(pin|otp|code|token|password|secret|api_key|totp)", re.I)
 # "pin=1234", "'otp': '123456'", "api_key: abc" inside a message: keep the name, hide the value.
 _SECRET_ASSIGNMENT = re.compile(
@@ -100,8 +107,19 @@ class JsonFormatter(logging.Formatter):
 
 
 class PlainFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        return mask_text(super().format(record))
+    """One line a person reads; the message and traceback masked, never the prefix
+    (a logger named ``app.auth.api_keys:`` is not a secret being assigned)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        masked = copy.copy(record)
+        masked.message = mask_text(record.message)
+        return super().formatMessage(masked)
+
+    def formatException(self, ei: Any) -> str:
+        return mask_text(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:
+        return mask_text(super().formatStack(stack_info))
 
 
 class _OwnHandler(logging.StreamHandler[TextIO]):
@@ -110,10 +128,14 @@ class _OwnHandler(logging.StreamHandler[TextIO]):
     _postcash = True
 
 
+PLAIN_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+
+
 def configure_logging(level: str = "INFO", json_lines: bool = True) -> None:
+    """JSON lines for a log collector, or plain lines a person reads (development)."""
     handler = _OwnHandler(sys.stderr)
     handler.setFormatter(
-        JsonFormatter() if json_lines else PlainFormatter("%(levelname)s %(name)s: %(message)s")
+        JsonFormatter() if json_lines else PlainFormatter(PLAIN_FORMAT, "%H:%M:%S")
     )
     root = logging.getLogger()
     for existing in list(root.handlers):

@@ -1,4 +1,5 @@
-"""``flask billers create``, ``flask billers settle --date`` and ``flask billers callbacks``."""
+"""``flask billers create``, ``flask billers settle --date``, ``flask billers callbacks``
+and ``flask merchants create``."""
 
 from __future__ import annotations
 
@@ -13,10 +14,29 @@ from app.cli import in_transaction
 from app.db import transaction
 from app.payments import callbacks
 from app.payments.billers import create_biller
+from app.payments.merchants import create_merchant
 from app.payments.models import BILLER_CATEGORIES, DELIVERY_STATUSES
 from app.payments.settlement import settle_billers
 
 billers_cli = AppGroup("billers", help="Billers: registry, settlement, callbacks.")
+merchants_cli = AppGroup("merchants", help="Merchants: payment requests to customers.")
+
+
+@merchants_cli.command("create")
+@click.option("--name", required=True)
+@click.option("--fee-rate", type=int, default=None, help="basis points (default MERCHANT_FEE_BP)")
+@click.option("--callback-url", default=None, help="where payment events are POSTed")
+def create_merchant_command(name: str, fee_rate: int | None, callback_url: str | None) -> None:
+    """Register a merchant; print its API key and webhook secret once."""
+    created = in_transaction(
+        lambda session: create_merchant(
+            session, name=name, fee_rate=fee_rate, callback_url=callback_url
+        )
+    )
+    click.echo(f"merchant {created.client.name} created (id {created.client.id})")
+    click.echo("API key and webhook secret (store them now; they will not be shown again):")
+    click.echo(created.api_key)
+    click.echo(created.webhook_secret)
 
 
 @billers_cli.command("create")

@@ -10,7 +10,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.auth.api_keys import find_client, get_api_client, give_demo_key
 from app.payments.billers import create_biller
+from app.payments.merchants import create_merchant
 from app.payments.models import Biller
 
 BILLERS: list[dict[str, Any]] = [
@@ -62,3 +64,21 @@ def seed_demo_billers(session: Session) -> None:
     for values in BILLERS:
         if session.get(Biller, values["code"]) is None:
             create_biller(session, **values)
+
+
+# API keys of the demo merchant and of the E2C biller: fixed, public (docs/DEMO.md),
+# development only.
+MERCHANT = {"name": "Supermarché Ndeko Poto-Poto (démo)"}
+MERCHANT_KEY = "demo-merchant-key-ndeko-poto-poto-not-secret"
+BILLER_CODE = "E2C"
+BILLER_KEY = "demo-biller-key-e2c-not-secret"
+
+
+def seed_demo_merchant_and_biller_keys(session: Session) -> None:
+    merchant = find_client(session, "merchant", MERCHANT["name"])
+    if merchant is None:
+        merchant = create_merchant(session, name=MERCHANT["name"]).client
+    give_demo_key(session, merchant, MERCHANT_KEY)
+    biller = session.get(Biller, BILLER_CODE)
+    if biller is not None:
+        give_demo_key(session, get_api_client(session, biller.client_id, role="biller"), BILLER_KEY)

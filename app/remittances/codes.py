@@ -16,6 +16,8 @@ import hmac
 import secrets
 from functools import lru_cache
 
+from app.secretbox import keyring
+
 DIGITS = 10
 _KEY_LABEL = b"postcash/remittance-code/v1"
 
@@ -44,8 +46,17 @@ def code_hash(secret_key: str, code: str) -> str:
     return hmac.new(_code_key(secret_key), code.encode(), hashlib.sha256).hexdigest()
 
 
+def code_hashes(secret_key: str, code: str) -> list[str]:
+    """The hash of ``code`` under the current key, then under each retired one
+    (``SECRET_KEY_PREVIOUS``): a code issued before a rotation is found by one of them."""
+    return [code_hash(key, code) for key in keyring(secret_key)]
+
+
 def matches(secret_key: str, code: str, stored_hash: str | None) -> bool:
-    """Constant-time check of ``code`` against a stored hash."""
+    """Constant-time check of ``code`` against a stored hash, under any key of the ring."""
     if stored_hash is None:
         return False
-    return hmac.compare_digest(code_hash(secret_key, code), stored_hash)
+    found = False
+    for digest in code_hashes(secret_key, code):
+        found |= hmac.compare_digest(digest, stored_hash)
+    return found

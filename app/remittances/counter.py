@@ -112,11 +112,11 @@ def find_by_code(session: Session, code: str) -> Remittance | None:
     """The remittance whose code this is, whatever its status (hash lookup, then a
     constant-time comparison)."""
     secret_key = settings(session).SECRET_KEY
-    digest = codes.code_hash(secret_key, code)
-    remittance = session.scalar(select(Remittance).where(Remittance.code_hash == digest))
-    if remittance is None or not codes.matches(secret_key, code, remittance.code_hash):
-        return None
-    return remittance
+    for digest in codes.code_hashes(secret_key, code):  # the current key first
+        remittance = session.scalar(select(Remittance).where(Remittance.code_hash == digest))
+        if remittance is not None and codes.matches(secret_key, code, remittance.code_hash):
+            return remittance
+    return None
 
 
 def clean_code(code: object) -> str:

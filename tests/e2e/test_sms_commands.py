@@ -181,7 +181,7 @@ def test_more_than_the_balance_is_refused(client, app, runtime, bruno, awa):
 
 def test_sending_to_oneself_is_refused_in_gsm_7(client, app, awa):
     # "vous-même": GSM-7 has no "ê", so the phone shows it without the accent.
-    assert "vous-meme" in answer(client, app, awa.msisdn, f"ENVOI {awa.msisdn} 1000")
+    assert "votre propre numéro" in answer(client, app, awa.msisdn, f"ENVOI {awa.msisdn} 1000")
 
 
 def test_sending_to_a_number_without_an_account_is_refused(client, app, runtime, awa):
@@ -206,7 +206,7 @@ def test_releve_lists_the_last_three_operations_newest_first(
         clock.advance(days=1)
     assert answer(client, app, awa.msisdn, "RELEVE") == (
         "PostCash, dernières opérations : 01/12 -4 050 Bruno N.; 30/11 -3 050 Bruno N.; "
-        "29/11 -2 050 Bruno N.. Solde 89 800 FCFA."
+        "29/11 -2 050 Bruno N. Solde 89 800 FCFA."
     )
 
 

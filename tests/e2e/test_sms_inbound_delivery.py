@@ -62,7 +62,7 @@ def test_renvoi_of_a_code_not_reported_failed_waits_for_the_cooldown(
     code = code_in(answer(client, app, awa.msisdn, f"ENVOI {bruno.msisdn} 5000"))
     # "être" loses its accent: GSM-7 has no "ê".
     assert answer(client, app, awa.msisdn, "RENVOI") == (
-        "PostCash : le code vient d'etre envoyé. Attendez 60 s avant d'écrire RENVOI."
+        "PostCash : le code a déjà été envoyé. Attendez 60 s avant d'écrire RENVOI."
     )
     clock.advance(seconds=60)
     assert code_in(answer(client, app, awa.msisdn, "RENVOI")) == code

@@ -273,3 +273,33 @@ def test_make_run_listens_on_this_machine_only_by_default():
 
 def test_make_run_listens_where_host_says():
     assert "flask run --host 0.0.0.0 --port 5000" in make_run(HOST="0.0.0.0")
+
+
+def test_development_logs_plain_lines(monkeypatch):
+    monkeypatch.delenv("LOG_JSON", raising=False)
+    monkeypatch.setenv("APP_ENV", "development")
+    assert Config.from_env().LOG_JSON is False
+
+
+@pytest.mark.parametrize("env", ["staging", "production", "testing"])
+def test_other_environments_log_json_lines(monkeypatch, env):
+    monkeypatch.delenv("LOG_JSON", raising=False)
+    monkeypatch.setenv("APP_ENV", env)
+    assert Config.from_env().LOG_JSON is True
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("1", True), ("on", True), ("0", False), ("off", False)]
+)
+def test_log_json_overrides_the_environment_default(monkeypatch, value, expected):
+    monkeypatch.setenv("APP_ENV", "development")
+    monkeypatch.setenv("LOG_JSON", value)
+    assert Config.from_env().LOG_JSON is expected
+
+
+def test_production_refuses_a_short_retired_secret_key():
+    assert "SECRET_KEY_PREVIOUS" in refusal(production(SECRET_KEY_PREVIOUS=["short"]))
+
+
+def test_production_accepts_a_long_retired_secret_key():
+    production(SECRET_KEY_PREVIOUS=["r" * 40]).validate()

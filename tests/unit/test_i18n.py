@@ -143,3 +143,32 @@ def test_error_message_renders_a_domain_error_code():
 
 def test_error_message_of_an_unknown_code_is_the_generic_text():
     assert error_message("no_such_code", "ln") == translate("error.error", "ln")
+
+
+def test_a_name_ending_a_sentence_does_not_double_its_period():
+    text = translate(
+        "sms.otp.p2p", "fr", code="123456", amount="5 000 FCFA", recipient="Bruno N.", minutes=5
+    )
+    assert "à Bruno N. Valable 5 min." in text and ".." not in text
+
+
+def test_an_ellipsis_and_a_period_after_a_plain_value_are_kept():
+    from app import i18n
+
+    assert i18n._format("{a}. {b}...", {"a": "Awa", "b": "x."}) == "Awa. x...."
+    assert i18n._format("{n:>4}.", {"n": 7}) == "   7."
+
+
+# French letters GSM-7 lacks and transliteration strips (ê → e: "meme"). Our SMS
+# texts are worded without them; ç (GSM-7 has only Ç) and ô (dépôt) still go as c, o.
+STRIPPED_ACCENTS = set("êâîûëïÊÂÎÛ")
+SMS_DOMAINS = ("otp", "sms", "smscmd", "transfers", "payments", "remittances")
+
+
+@pytest.mark.parametrize("domain", SMS_DOMAINS)
+def test_french_sms_texts_keep_their_accents_through_gsm7(domain):
+    from app.config import BASE_DIR
+
+    text = (BASE_DIR / "app" / "i18n" / "catalogs" / f"{domain}.fr.po").read_text(encoding="utf-8")
+    msgstrs = [line for line in text.splitlines() if line.startswith("msgstr")]
+    assert [line for line in msgstrs if STRIPPED_ACCENTS & set(line)] == []
