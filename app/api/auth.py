@@ -7,6 +7,8 @@ from flask_restx import Namespace, Resource, fields
 from marshmallow import Schema, validate
 from marshmallow import fields as mf
 
+from app.api.docs_schemas import TokenSchema
+from app.api.openapi import operation
 from app.api.ratelimit import limit_by_msisdn_and_ip, limit_by_username_and_ip
 from app.api.responses import Body, Headers
 from app.api.validation import load
@@ -14,6 +16,7 @@ from app.auth import login
 from app.auth.decorators import require
 from app.auth.principal import current_principal
 from app.auth.tokens import revoke_token
+from app.errors import AccountLocked, InvalidPin
 from app.runtime import transaction
 
 ns = Namespace("auth", path="/auth", description="Sign in and out")
@@ -73,6 +76,12 @@ def _token_body(issued: login.IssuedToken) -> dict[str, object]:
 
 @ns.route("/login")
 class CustomerLogin(Resource):
+    @operation(
+        "loginCustomer",
+        body=CustomerLoginSchema,
+        response=TokenSchema,
+        errors=(InvalidPin, AccountLocked),
+    )
     @ns.expect(customer_login_model, validate=False)
     @ns.response(200, "Signed in", token_model)
     @ns.response(
@@ -92,6 +101,7 @@ class CustomerLogin(Resource):
 
 @ns.route("/agent/login")
 class StaffLogin(Resource):
+    @operation("loginStaff", body=StaffLoginSchema, response=TokenSchema)
     @ns.expect(staff_login_model, validate=False)
     @ns.response(200, "Signed in", token_model)
     @ns.response(401, "unauthorized: wrong username, password or code (never says which)")
@@ -109,6 +119,7 @@ class StaffLogin(Resource):
 
 @ns.route("/logout")
 class Logout(Resource):
+    @operation("logout", status=204)
     @ns.response(204, "Token revoked")
     @require("customer", "agent", "admin")
     def post(self) -> tuple[str, int]:

@@ -12,6 +12,14 @@ from flask_restx import Namespace, Resource, fields
 from marshmallow import Schema, validate
 from marshmallow import fields as mf
 
+from app.api.docs_schemas import (
+    BalanceOutSchema,
+    CustomerOutSchema,
+    PendingRegistrationSchema,
+    ProfileSchema,
+    RegisteredCustomerSchema,
+)
+from app.api.openapi import operation
 from app.api.ratelimit import limit_by_msisdn_and_ip, per_challenge, rate_limit
 from app.api.responses import Body
 from app.api.validation import load
@@ -160,6 +168,9 @@ def _customer(customer: Customer | PendingRegistration, **extra: Any) -> dict[st
 
 @ns.route("")
 class Registration(Resource):
+    @operation(
+        "registerCustomer", body=RegistrationSchema, status=201, response=PendingRegistrationSchema
+    )
     @ns.expect(registration_model, validate=False)
     @ns.response(201, "Waiting for the code texted to the number", pending_model)
     @ns.response(400, "validation_error")
@@ -176,6 +187,7 @@ class Registration(Resource):
 @ns.route("/<string:customer_id>/verify")
 @ns.param("customer_id", "The id the registration answered")
 class Verification(Resource):
+    @operation("verifyCustomer", body=VerificationSchema, response=RegisteredCustomerSchema)
     @ns.expect(verification_model, validate=False)
     @ns.response(200, "Verified: active, wallet opened, welcome SMS", registered_model)
     @ns.response(404, "not_found: no such registration, or it was replaced")
@@ -194,6 +206,7 @@ class Verification(Resource):
 @ns.route("/<string:customer_id>/kyc")
 @ns.param("customer_id", "The customer's id")
 class KycUpgrade(Resource):
+    @operation("upgradeCustomerKyc", body=KycSchema, response=CustomerOutSchema)
     @ns.expect(kyc_model, validate=False)
     @ns.response(200, "Tier raised", customer_model)
     @ns.response(404, "not_found")
@@ -211,6 +224,7 @@ class KycUpgrade(Resource):
 @ns.route("/<string:customer_id>/unlock")
 @ns.param("customer_id", "The customer's id")
 class Unlock(Resource):
+    @operation("unlockCustomer", response=CustomerOutSchema)
     @ns.response(200, "Unlocked", customer_model)
     @ns.response(404, "not_found")
     @ns.response(422, "invalid_state: the account is frozen")
@@ -224,6 +238,7 @@ class Unlock(Resource):
 
 @me_ns.route("")
 class Me(Resource):
+    @operation("getMe", response=ProfileSchema)
     @me_ns.response(200, "Profile, KYC tier and limits", profile_model)
     @require("customer")
     def get(self) -> Body:
@@ -236,6 +251,7 @@ class Me(Resource):
 
 @me_ns.route("/balance")
 class MyBalance(Resource):
+    @operation("getMyBalance", response=BalanceOutSchema)
     @me_ns.response(200, "Wallet balance", balance_model)
     @require("customer")
     def get(self) -> Body:
@@ -248,6 +264,7 @@ class MyBalance(Resource):
 
 @me_ns.route("/pin")
 class MyPin(Resource):
+    @operation("changeMyPin", body=PinChangeSchema, status=204)
     @me_ns.expect(pin_change_model, validate=False)
     @me_ns.response(204, "PIN changed; every other session signed out")
     @me_ns.response(400, "validation_error: the new PIN is malformed or trivial")

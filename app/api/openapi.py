@@ -61,6 +61,7 @@ VERBS = frozenset(
         "create",
         "decline",
         "delete",
+        "deposit",
         "disable",
         "enable",
         "freeze",
@@ -111,10 +112,11 @@ class Contract:
 
     operation_id: str
     body: SchemaRef | None = None
-    multipart: bool = False
+    form: SchemaRef | None = None
     query: SchemaRef | None = None
     status: int = 200
     response: SchemaRef | None = None
+    also: tuple[int, ...] = ()
     media_type: str = JSON
     errors: tuple[type[DomainError], ...] = ()
     codes: dict[int, tuple[str, ...]] = field(default_factory=dict)
@@ -124,19 +126,22 @@ def operation(
     operation_id: str,
     *,
     body: SchemaRef | None = None,
-    multipart: bool = False,
+    form: SchemaRef | None = None,
     query: SchemaRef | None = None,
     status: int = 200,
     response: SchemaRef | None = None,
+    also: Iterable[int] = (),
     media_type: str = JSON,
     errors: Iterable[type[DomainError]] = (),
     codes: dict[int, tuple[str, ...]] | None = None,
 ) -> Callable[[F], F]:
     """Document a resource method (put it above the other decorators).
 
-    ``body``: the JSON (or, with ``multipart``, form) body schema; ``query``: the
+    ``body``: the JSON body schema; ``form``: a ``multipart/form-data`` body's
+    (an upload; Swagger 2.0 shows it only when there is no JSON body); ``query``: the
     query parameters' schema; ``status``/``response``: the success status and its
-    schema (none for a 204); ``errors``: the domain errors the operation raises
+    schema (none for a 204), ``also`` other success statuses with that schema
+    (200 for a replayed creation); ``errors``: the domain errors the operation raises
     (their status and code go to the spec); ``codes``: more ``{status: codes}``.
     """
     if not OPERATION_ID.match(operation_id) or _verb(operation_id) not in VERBS:
@@ -144,10 +149,11 @@ def operation(
     contract = Contract(
         operation_id,
         body=body,
-        multipart=multipart,
+        form=form,
         query=query,
         status=status,
         response=response,
+        also=tuple(also),
         media_type=media_type,
         errors=tuple(errors),
         codes=dict(codes or {}),
@@ -340,22 +346,21 @@ def _operation(op: Documented, v2: bool, problem_ref: str) -> dict[str, Any]:
     idempotency_required = any(
         p.get("name") == IDEMPOTENCY_HEADER and p.get("required") for p in restx_parameters
     )
-    if contract is not None and contract.body is not None:
-        if v2:
-            if contract.multipart:
-                parameters.append({"in": "formData", "schema": contract.body})
-                result["consumes"] = [MULTIPART]
-            else:
-                parameters.append(
-                    {"in": "body", "name": "body", "required": True, "schema": contract.body}
-                )
-                result["consumes"] = [JSON]
-        else:
-            media = MULTIPART if contract.multipart else JSON
-            result["requestBody"] = {
-                "required": True,
-                "content": {media: {"schema": contract.body}},
-            }
+    if contract is not None and v2:
+        if contract.body is not None:
+            parameters.append(
+                {"in": "body", "name": "body", "required": True, "schema": contract.body}
+            )
+            result["consumes"] = [JSON]
+        elif contract.form is not None:
+            parameters.append({"in": "formData", "schema": contract.form})
+            result["consumes"] = [MULTIPART]
+    elif contract is not None and (contract.body is not None or contract.form is not None):
+        content = {JSON: contract.body, MULTIPART: contract.form}
+        result["requestBody"] = {
+            "required": True,
+            "content": {media: {"schema": schema} for media, schema in content.items() if schema},
+        }
     if parameters:
         result["parameters"] = parameters
     result["responses"] = _responses(op, v2, problem_ref, idempotent, idempotency_required)
@@ -385,6 +390,9 @@ def _responses(
         else:
             ok["content"] = {contract.media_type: {"schema": contract.response}}
     responses[str(success)] = ok
+    for other in contract.also if contract else ():
+        description = restx_responses.get(str(other), {}).get("description") or "Success"
+        responses[str(other)] = {**ok, "description": description}
 
     codes: dict[int, set[str]] = {500: {"internal_error"}, 503: {"service_unavailable"}}
     descriptions: dict[int, str] = {}
@@ -396,7 +404,7 @@ def _responses(
         named = set(re.findall(r"[a-z]+(?:_[a-z]+)*", descriptions[status])) & _known_codes()
         codes.setdefault(status, set()).update(named)
     takes_input = bool(
-        contract is not None and (contract.body is not None or contract.query is not None)
+        contract is not None and (contract.body or contract.form or contract.query) is not None
     ) or any(p.get("in") == "query" for p in op.restx.get("parameters", []))
     if takes_input:
         codes.setdefault(400, set()).add("validation_error")

@@ -24,13 +24,17 @@ NO_BODY = {
     "unlockCustomer",
     "requestPaymentRequestCode",
     "declinePaymentRequest",
-    "disableBiller",
-    "enableBiller",
     "retryCallback",
     "approveBatch",
-    "rotateApiClientKey",
 }
-PUBLIC = {"register", "verify", "login", "getFees", "listBillers"}
+PUBLIC = {
+    "registerCustomer",
+    "verifyCustomer",
+    "loginCustomer",
+    "loginStaff",
+    "getFees",
+    "listBillers",
+}
 
 
 def document(client: Any, name: str) -> dict[str, Any]:
@@ -109,7 +113,7 @@ def test_every_operation_is_documented_in_full(client) -> None:
             status == "204" or any("schema" in m for m in response.get("content", {}).values())
             for status, response in successes.items()
         ]
-        if documented == [True]:
+        if documented and all(documented):
             with_success += 1
         else:
             missing.append(f"{label}: no success schema")
