@@ -78,7 +78,7 @@ class CashOutResource(Resource):
         "payWithdrawal",
         body=CashOut,
         response=TransferOutSchema,
-        errors=(InvalidOtp, OtpExpired, OtpAttemptsExceeded, InsufficientFunds),
+        errors=(InvalidOtp, OtpExpired, OtpAttemptsExceeded, InsufficientFunds, RecipientNotFound),
     )
     @ns.doc(security="bearer", params={"Idempotency-Key": {"in": "header", "required": True}})
     @require("agent")

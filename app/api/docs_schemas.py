@@ -114,7 +114,7 @@ class ProfileSchema(CustomerOutSchema):
 
 class StatementLineSchema(Schema):
     entry_id = fields.Raw(metadata={"description": "the ledger entry"})
-    reference = fields.String()
+    reference = fields.String(allow_none=True)
     type = fields.String()
     direction = fields.String(metadata={"description": "debit or credit"})
     amount = fields.Integer()

@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec.ext.marshmallow.common import resolve_schema_cls
-from marshmallow import Schema, fields
+from marshmallow import INCLUDE, Schema, fields
 
 from app.errors import (
     DomainError,
@@ -94,7 +94,11 @@ VERBS = frozenset(
 
 
 class ProblemSchema(Schema):
-    """RFC 9457 problem details, with PostCash's stable ``code``."""
+    """RFC 9457 problem details, with PostCash's stable ``code``; a problem may carry
+    more members (``attempts_left``, ``locked_until``...)."""
+
+    class Meta:
+        unknown = INCLUDE
 
     type = fields.String(required=True, metadata={"format": "uri"})
     title = fields.String(required=True)

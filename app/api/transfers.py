@@ -169,7 +169,7 @@ class Withdrawals(Resource):
         body=CreateWithdrawal,
         status=201,
         response=WithdrawalOutSchema,
-        errors=(InsufficientFunds, LimitExceeded, AccountFrozen, AccountLocked),
+        errors=(InsufficientFunds, LimitExceeded, AccountFrozen, AccountLocked, InvalidState),
     )
     @ns.doc(security="bearer", params={"Idempotency-Key": {"in": "header", "required": True}})
     @require("customer")
