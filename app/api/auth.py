@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import request
-from flask_restx import Namespace, Resource, fields
+from flask_restx import Namespace, Resource
 from marshmallow import Schema, validate
 from marshmallow import fields as mf
 
@@ -25,45 +25,29 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 class CustomerLoginSchema(Schema):
-    msisdn = mf.String(required=True, validate=validate.Length(min=1, max=32))
+    msisdn = mf.String(
+        required=True,
+        validate=validate.Length(min=1, max=32),
+        metadata={"example": "+242061234567"},
+    )
     pin = mf.String(
         required=True,
         validate=validate.Regexp(r"^[0-9]{4}$", error="A PIN is exactly 4 digits."),
+        metadata={"example": "2580"},
     )
 
 
 class StaffLoginSchema(Schema):
-    username = mf.String(required=True, validate=validate.Length(min=1, max=64))
+    username = mf.String(
+        required=True,
+        validate=validate.Length(min=1, max=64),
+        metadata={"example": "agent.potopoto"},
+    )
     password = mf.String(required=True, validate=validate.Length(min=1, max=128))
     totp = mf.String(
         required=True,
         validate=validate.Regexp(r"^[0-9]{6}$", error="The code is 6 digits."),
     )
-
-
-customer_login_model = ns.model(
-    "CustomerLogin",
-    {
-        "msisdn": fields.String(required=True, example="+242061234567"),
-        "pin": fields.String(required=True, example="2580", description="4 digits"),
-    },
-)
-staff_login_model = ns.model(
-    "StaffLogin",
-    {
-        "username": fields.String(required=True, example="agent.potopoto"),
-        "password": fields.String(required=True),
-        "totp": fields.String(required=True, example="123456", description="6-digit TOTP"),
-    },
-)
-token_model = ns.model(
-    "AccessToken",
-    {
-        "access_token": fields.String(required=True),
-        "expires_in": fields.Integer(required=True, description="seconds"),
-        "role": fields.String(required=True, enum=["customer", "agent", "admin"]),
-    },
-)
 
 
 def _token_body(issued: login.IssuedToken) -> dict[str, object]:
@@ -82,8 +66,7 @@ class CustomerLogin(Resource):
         response=TokenSchema,
         errors=(InvalidPin, AccountLocked),
     )
-    @ns.expect(customer_login_model, validate=False)
-    @ns.response(200, "Signed in", token_model)
+    @ns.response(200, "Signed in")
     @ns.response(
         422,
         "invalid_pin (with attempts_left; an unknown number too) or account_locked "
@@ -102,8 +85,7 @@ class CustomerLogin(Resource):
 @ns.route("/agent/login")
 class StaffLogin(Resource):
     @operation("loginStaff", body=StaffLoginSchema, response=TokenSchema)
-    @ns.expect(staff_login_model, validate=False)
-    @ns.response(200, "Signed in", token_model)
+    @ns.response(200, "Signed in")
     @ns.response(401, "unauthorized: wrong username, password or code (never says which)")
     @ns.response(422, "account_locked: five failures in a row; an admin must unlock it")
     @limit_by_username_and_ip("RATELIMIT_LOGIN", "RATELIMIT_LOGIN:staff")

@@ -58,9 +58,9 @@ class ItemsSchema(Schema):
 
 
 class TokenSchema(Schema):
-    access_token = fields.String()
-    expires_in = fields.Integer()
-    role = fields.String()
+    access_token = fields.String(required=True)
+    expires_in = fields.Integer(required=True, metadata={"description": "seconds"})
+    role = fields.String(required=True, metadata={"enum": ["customer", "agent", "admin"]})
 
 
 def items_of(schema: type[Schema], paged: bool = True) -> type[Schema]:
@@ -72,44 +72,7 @@ def items_of(schema: type[Schema], paged: bool = True) -> type[Schema]:
     return Schema.from_dict(members, name=name)
 
 
-# -- customers and sign-in ------------------------------------------------------------
-
-
-class CustomerOutSchema(Schema):
-    id = fields.String()
-    msisdn = fields.String()
-    first_name = fields.String()
-    last_name = fields.String()
-    display_name = fields.String()
-    language = fields.String()
-    kyc_tier = fields.String()
-    status = fields.String(metadata={"description": "pending_verification, active, locked, frozen"})
-    created_at = fields.AwareDateTime()
-
-
-class PendingRegistrationSchema(CustomerOutSchema):
-    otp = fields.Nested(OtpStateSchema)
-
-
-class RegisteredCustomerSchema(CustomerOutSchema):
-    wallet = fields.Nested(BalanceOutSchema)
-
-
-class LimitsSchema(Schema):
-    tier = fields.String()
-    currency = fields.String()
-    balance = fields.Integer(metadata={"description": "wallet balance cap"})
-    single = fields.Integer(metadata={"description": "one outgoing payment"})
-    daily = fields.Integer()
-    monthly = fields.Integer()
-    daily_used = fields.Integer()
-    monthly_used = fields.Integer()
-    daily_remaining = fields.Integer()
-    monthly_remaining = fields.Integer()
-
-
-class ProfileSchema(CustomerOutSchema):
-    limits = fields.Nested(LimitsSchema)
+# -- statements ------------------------------------------------------------
 
 
 class StatementLineSchema(Schema):
