@@ -7,7 +7,7 @@ Schemas that a namespace also uses to dump its answers live next to it (or in
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from app.api.schemas import TransferSchema
 
@@ -46,7 +46,9 @@ class BalanceOutSchema(Schema):
 class PageQuerySchema(Schema):
     """``limit`` and ``cursor`` of a paged list."""
 
-    limit = fields.Integer(metadata={"description": "page size (default 20, at most 100)"})
+    limit = fields.Integer(
+        validate=validate.Range(min=1, max=100), metadata={"description": "default 20"}
+    )
     cursor = fields.String(metadata={"description": "next_cursor of the previous page"})
 
 
@@ -484,7 +486,10 @@ class ReconciliationSchema(ReconciliationRunSchema):
 
 
 class VersionQuerySchema(Schema):
-    version = fields.Integer(metadata={"description": "a given version (default the latest)"})
+    version = fields.Integer(
+        validate=validate.Range(min=1, max=10**6),
+        metadata={"description": "a given version (default the latest)"},
+    )
 
 
 class DayQuerySchema(Schema):
@@ -505,7 +510,9 @@ class AuditQuerySchema(PageQuerySchema):
 
 
 class BatchLinesQuerySchema(PageQuerySchema):
-    limit = fields.Integer(metadata={"description": "page size (default 100, at most 1000)"})
+    limit = fields.Integer(
+        validate=validate.Range(min=1, max=1000), metadata={"description": "default 100"}
+    )
     status = fields.String(metadata={"description": "only the lines in this status"})
 
 

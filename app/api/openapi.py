@@ -148,7 +148,7 @@ def operation(
     (200 for a replayed creation); ``errors``: the domain errors the operation raises
     (their status and code go to the spec); ``codes``: more ``{status: codes}``.
     """
-    if not OPERATION_ID.match(operation_id) or _verb(operation_id) not in VERBS:
+    if not OPERATION_ID.match(operation_id) or verb(operation_id) not in VERBS:
         raise ValueError(f"operationId {operation_id!r} does not start with a known verb")
     contract = Contract(
         operation_id,
@@ -173,7 +173,7 @@ def operation(
     return decorate
 
 
-def _verb(operation_id: str) -> str:
+def verb(operation_id: str) -> str:
     return re.split(r"(?=[A-Z])", operation_id, maxsplit=1)[0]
 
 

@@ -100,7 +100,7 @@ class RemittanceSchema(Schema):
     closed_at = fields.AwareDateTime(allow_none=True)
 
 
-class RefundViewSchema(Schema):
+class RemittanceRefundSchema(Schema):
     method = fields.String(metadata={"description": "wallet, cash_pickup or funder"})
     amount = fields.Integer()
     reference = fields.String()
@@ -110,7 +110,7 @@ class RemittanceOutSchema(RemittanceSchema):
     """The remittance with its OTP state and, once refunded, how the money went back."""
 
     otp = fields.Nested(OtpStateSchema, allow_none=True)
-    refund = fields.Nested(RefundViewSchema, allow_none=True)
+    refund = fields.Nested(RemittanceRefundSchema, allow_none=True)
 
 
 _schema = RemittanceSchema()

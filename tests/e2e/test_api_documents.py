@@ -12,7 +12,9 @@ import pytest
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
-from app.api.openapi import VERBS, _verb
+from app.api.openapi import VERBS, verb
+from app.runtime import transaction
+from tests import factories
 from tests.openapi_support import API
 
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -99,7 +101,7 @@ def test_every_operation_is_documented_in_full(client) -> None:
     for method, path, op in found:
         label = f"{method.upper()} {path} ({op.get('operationId')})"
         operation_id = op.get("operationId", "")
-        if _verb(operation_id) not in VERBS:
+        if verb(operation_id) not in VERBS:
             missing.append(f"{label}: operationId is not a verb")
         if method in ("post", "put", "patch") and operation_id not in NO_BODY:
             if "requestBody" in op:
@@ -180,3 +182,54 @@ def test_a_problem_lists_the_codes_its_status_can_carry(client) -> None:
     unprocessable = confirm["responses"]["422"]["content"]["application/problem+json"]
     codes = unprocessable["schema"]["allOf"][1]["properties"]["code"]["enum"]
     assert {"invalid_otp", "otp_expired", "otp_attempts_exceeded"} <= set(codes)
+
+
+def try_it_out(client: Any, spec: dict[str, Any], operation_id: str, **values: Any) -> Any:
+    """Call the operation as Swagger UI's "Try it out" does: from swagger.json only, its
+    path, its path and header parameters and its body's properties, filled from ``values``."""
+    (path, method, op) = next(
+        (path, method, op)
+        for method, path, op in operations(spec)
+        if op["operationId"] == operation_id
+    )
+    item = spec["paths"][path]
+    headers, body = {}, {}
+    for parameter in (*item.get("parameters", []), *op.get("parameters", [])):
+        if parameter["in"] == "path":
+            path = path.replace(f"{{{parameter['name']}}}", values[parameter["name"]])
+        elif parameter["in"] == "header" and parameter["name"] in values:
+            headers[parameter["name"]] = values[parameter["name"]]
+        elif parameter["in"] == "body":
+            schema = spec["definitions"][parameter["schema"]["$ref"].rsplit("/", 1)[1]]
+            body = {name: values[name] for name in schema["properties"] if name in values}
+            assert set(schema.get("required", [])) <= set(body)
+    headers["Authorization"] = values["Authorization"]
+    return client.open(spec["basePath"] + path, method=method.upper(), json=body, headers=headers)
+
+
+@pytest.fixture
+def bruno(runtime):  # type: ignore[no-untyped-def]
+    with transaction(runtime) as session:
+        return factories.customer(session, first_name="Bruno", last_name="Ngoma")
+
+
+def test_try_it_out_sends_and_confirms_a_p2p_transfer(client, app, awa, bruno) -> None:
+    spec = document(client, "swagger.json")
+    signed_in = factories.headers_for(app, awa)
+    sent = try_it_out(
+        client,
+        spec,
+        "createTransfer",
+        **signed_in,
+        **{"Idempotency-Key": factories.key()},
+        type="p2p",
+        to=bruno.msisdn,
+        amount=1_000,
+    )
+    assert sent.status_code == 201, sent.get_json()
+    code = factories.sms_code(app, awa.msisdn, digits=6)
+    confirmed = try_it_out(
+        client, spec, "confirmTransfer", **signed_in, transfer_id=sent.get_json()["id"], otp=code
+    )
+    assert confirmed.status_code == 200, confirmed.get_json()
+    assert confirmed.get_json()["status"] == "completed"
