@@ -7,14 +7,34 @@ from here as anything but problem+json (``problem.py``).
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response
+from typing import Any
+
+from flask import Blueprint, Flask, Response, jsonify
 from flask_restx import Api
 from werkzeug.routing import RoutingException
 
+from app.api.openapi import OPENAPI_VERSION, SWAGGER_VERSION, build_spec
 from app.api.problem import problem_response
 
 
 class PostCashApi(Api):
+    """flask-restx, whose ``swagger.json`` is generated like ``openapi.json``
+    (``app/api/openapi.py``): one source, the marshmallow schemas."""
+
+    _documents: dict[str, dict[str, Any]]
+
+    def document(self, version: str) -> dict[str, Any]:
+        """The API's document in ``version`` ("2.0" or "3.1.0"), built once."""
+        if not hasattr(self, "_documents"):
+            self._documents = {}
+        if version not in self._documents:
+            self._documents[version] = build_spec(self, version)
+        return self._documents[version]
+
+    @property
+    def __schema__(self) -> dict[str, Any]:
+        return self.document(SWAGGER_VERSION)
+
     def handle_error(self, e: Exception) -> Response:
         return problem_response(e)
 
@@ -42,7 +62,7 @@ authorizations = {
 
 def register_api(app: Flask, docs: bool = True) -> None:
     """Mount the API; without ``docs`` (``API_DOCS=off``, the production default)
-    neither Swagger UI nor ``swagger.json`` is served (404)."""
+    neither Swagger UI nor ``swagger.json`` nor ``openapi.json`` is served (404)."""
     blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
     # Swagger UI would show a badge loaded from validator.swagger.io, telling it our URL.
     app.config["SWAGGER_VALIDATOR_URL"] = "none"
@@ -59,5 +79,12 @@ def register_api(app: Flask, docs: bool = True) -> None:
 
     for namespace in namespaces.ALL:
         api.add_namespace(namespace)
+    if docs:
+
+        @blueprint.route("/openapi.json")
+        def openapi_document() -> Response:
+            """The OpenAPI 3.1 document (the Swagger 2.0 one is ``swagger.json``)."""
+            return jsonify(api.document(OPENAPI_VERSION))
+
     app.register_blueprint(blueprint)
     app.extensions["restx_api"] = api

@@ -10,7 +10,14 @@ from app import ledger
 from app.agents import cash, report
 from app.agents.staff import get_agent
 from app.api.admin.reports import parse_day
+from app.api.docs_schemas import (
+    AgentReportSchema,
+    BalanceOutSchema,
+    DayQuerySchema,
+    TransferOutSchema,
+)
 from app.api.idempotency import idempotent
+from app.api.openapi import operation
 from app.api.ratelimit import per_account, per_number, rate_limit
 from app.api.responses import Body
 from app.api.schemas import dump_transfer
@@ -18,6 +25,15 @@ from app.api.validation import Amount, load
 from app.auth.decorators import require
 from app.clock import local_today
 from app.db import transaction
+from app.errors import (
+    AccountFrozen,
+    InsufficientFunds,
+    InvalidOtp,
+    LimitExceeded,
+    OtpAttemptsExceeded,
+    OtpExpired,
+    RecipientNotFound,
+)
 from app.ledger import chart
 from app.principal import current_principal
 
@@ -36,6 +52,13 @@ class CashOut(Schema):
 
 @ns.route("/cash-in")
 class CashInResource(Resource):
+    @operation(
+        "depositCash",
+        body=CashIn,
+        status=201,
+        response=TransferOutSchema,
+        errors=(RecipientNotFound, InsufficientFunds, LimitExceeded, AccountFrozen),
+    )
     @ns.doc(security="bearer", params={"Idempotency-Key": {"in": "header", "required": True}})
     @require("agent")
     @idempotent
@@ -51,6 +74,12 @@ class CashInResource(Resource):
 
 @ns.route("/cash-out")
 class CashOutResource(Resource):
+    @operation(
+        "payWithdrawal",
+        body=CashOut,
+        response=TransferOutSchema,
+        errors=(InvalidOtp, OtpExpired, OtpAttemptsExceeded, InsufficientFunds, RecipientNotFound),
+    )
     @ns.doc(security="bearer", params={"Idempotency-Key": {"in": "header", "required": True}})
     @require("agent")
     @rate_limit(
@@ -71,6 +100,7 @@ class CashOutResource(Resource):
 
 @ns.route("/float")
 class FloatResource(Resource):
+    @operation("getFloat", response=BalanceOutSchema)
     @ns.doc(security="bearer")
     @require("agent")
     def get(self) -> Body:
@@ -87,6 +117,7 @@ class FloatResource(Resource):
 
 @ns.route("/report")
 class ReportResource(Resource):
+    @operation("getAgentReport", query=DayQuerySchema, response=AgentReportSchema)
     @ns.doc(security="bearer", params={"date": "YYYY-MM-DD, Brazzaville time (default today)"})
     @require("agent")
     def get(self) -> Body:

@@ -16,6 +16,8 @@ from marshmallow import fields as mf
 
 from app.api import nullable
 from app.api.cursors import decode_id_cursor, encode_id_cursor
+from app.api.docs_schemas import AuditQuerySchema, items_of
+from app.api.openapi import operation
 from app.api.responses import Body
 from app.api.validation import query_instant, query_int
 from app.audit import list_events
@@ -71,8 +73,12 @@ _events = EventSchema(many=True)
 FILTERS = ("actor_id", "action", "target_type", "target_id")
 
 
+EventPageSchema = items_of(EventSchema)
+
+
 @ns.route("")
 class AuditEvents(Resource):
+    @operation("listAuditEvents", query=AuditQuerySchema, response=EventPageSchema)
     @ns.doc(
         params={
             "actor_id": "who acted",

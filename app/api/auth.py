@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from flask import request
-from flask_restx import Namespace, Resource, fields
+from flask_restx import Namespace, Resource
 from marshmallow import Schema, validate
 from marshmallow import fields as mf
 
 from app.agents.login import login_staff
+from app.api.docs_schemas import TokenSchema
+from app.api.openapi import operation
 from app.api.ratelimit import limit_by_msisdn_and_ip, limit_by_username_and_ip
 from app.api.responses import Body, Headers
 from app.api.validation import load
@@ -15,6 +17,7 @@ from app.auth.decorators import require
 from app.auth.tokens import IssuedToken, revoke_token
 from app.customers.login import login_customer
 from app.db import transaction
+from app.errors import AccountLocked, InvalidPin
 from app.principal import current_principal
 
 ns = Namespace("auth", path="/auth", description="Sign in and out")
@@ -23,45 +26,29 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 class CustomerLoginSchema(Schema):
-    msisdn = mf.String(required=True, validate=validate.Length(min=1, max=32))
+    msisdn = mf.String(
+        required=True,
+        validate=validate.Length(min=1, max=32),
+        metadata={"example": "+242061234567"},
+    )
     pin = mf.String(
         required=True,
         validate=validate.Regexp(r"^[0-9]{4}$", error="A PIN is exactly 4 digits."),
+        metadata={"example": "2580"},
     )
 
 
 class StaffLoginSchema(Schema):
-    username = mf.String(required=True, validate=validate.Length(min=1, max=64))
+    username = mf.String(
+        required=True,
+        validate=validate.Length(min=1, max=64),
+        metadata={"example": "agent.potopoto"},
+    )
     password = mf.String(required=True, validate=validate.Length(min=1, max=128))
     totp = mf.String(
         required=True,
         validate=validate.Regexp(r"^[0-9]{6}$", error="The code is 6 digits."),
     )
-
-
-customer_login_model = ns.model(
-    "CustomerLogin",
-    {
-        "msisdn": fields.String(required=True, example="+242061234567"),
-        "pin": fields.String(required=True, example="2580", description="4 digits"),
-    },
-)
-staff_login_model = ns.model(
-    "StaffLogin",
-    {
-        "username": fields.String(required=True, example="agent.potopoto"),
-        "password": fields.String(required=True),
-        "totp": fields.String(required=True, example="123456", description="6-digit TOTP"),
-    },
-)
-token_model = ns.model(
-    "AccessToken",
-    {
-        "access_token": fields.String(required=True),
-        "expires_in": fields.Integer(required=True, description="seconds"),
-        "role": fields.String(required=True, enum=["customer", "agent", "admin"]),
-    },
-)
 
 
 def _token_body(issued: IssuedToken) -> dict[str, object]:
@@ -74,8 +61,13 @@ def _token_body(issued: IssuedToken) -> dict[str, object]:
 
 @ns.route("/login")
 class CustomerLogin(Resource):
-    @ns.expect(customer_login_model, validate=False)
-    @ns.response(200, "Signed in", token_model)
+    @operation(
+        "loginCustomer",
+        body=CustomerLoginSchema,
+        response=TokenSchema,
+        errors=(InvalidPin, AccountLocked),
+    )
+    @ns.response(200, "Signed in")
     @ns.response(
         422,
         "invalid_pin (with attempts_left; an unknown number too) or account_locked "
@@ -93,8 +85,8 @@ class CustomerLogin(Resource):
 
 @ns.route("/agent/login")
 class StaffLogin(Resource):
-    @ns.expect(staff_login_model, validate=False)
-    @ns.response(200, "Signed in", token_model)
+    @operation("loginStaff", body=StaffLoginSchema, response=TokenSchema)
+    @ns.response(200, "Signed in")
     @ns.response(401, "unauthorized: wrong username, password or code (never says which)")
     @ns.response(422, "account_locked: five failures in a row; an admin must unlock it")
     @limit_by_username_and_ip("RATELIMIT_LOGIN", "RATELIMIT_LOGIN:staff")
@@ -110,6 +102,7 @@ class StaffLogin(Resource):
 
 @ns.route("/logout")
 class Logout(Resource):
+    @operation("logout", status=204)
     @ns.response(204, "Token revoked")
     @require("customer", "agent", "admin")
     def post(self) -> tuple[str, int]:

@@ -8,16 +8,26 @@ from flask import request
 from flask_restx import Namespace, Resource
 from marshmallow import Schema, fields, validate
 
+from app.api.docs_schemas import (
+    BillerListSchema,
+    BillerPaymentsQuerySchema,
+    BillPaymentCreatedSchema,
+    BillPaymentPageSchema,
+    BillReceiptSchema,
+)
 from app.api.idempotency import idempotent
+from app.api.openapi import operation
 from app.api.responses import Body
 from app.api.schemas import dump_transfer
 from app.api.validation import Amount, load, query_instant, query_int
 from app.auth.decorators import require
 from app.customers.service import get_customer
 from app.db import transaction
+from app.errors import AccountFrozen, AccountLocked, InsufficientFunds, InvalidState, LimitExceeded
 from app.otp.models import Challenge
 from app.otp.service import otp_view
 from app.payments import billers, bills
+from app.payments.errors import BillerNotFound, BillPaymentNotFound
 from app.principal import current_principal
 
 ns = Namespace("bills", path="/", description="Bills and e-administration fees")
@@ -31,6 +41,7 @@ class CreateBillPayment(Schema):
 
 @ns.route("/billers")
 class Billers(Resource):
+    @operation("listBillers", response=BillerListSchema)
     def get(self) -> Body:
         """Who can be paid: code, name, category, reference format, fixed amount."""
         with transaction() as session:
@@ -40,6 +51,13 @@ class Billers(Resource):
 
 @ns.route("/bill-payments")
 class BillPayments(Resource):
+    @operation(
+        "payBill",
+        body=CreateBillPayment,
+        status=201,
+        response=BillPaymentCreatedSchema,
+        errors=(BillerNotFound, InsufficientFunds, LimitExceeded, AccountFrozen, AccountLocked),
+    )
     @ns.doc(security="bearer", params={"Idempotency-Key": {"in": "header", "required": True}})
     @require("customer")
     @idempotent
@@ -64,6 +82,9 @@ class BillPayments(Resource):
 
 @ns.route("/bill-payments/<string:transfer_id>/receipt")
 class BillReceipt(Resource):
+    @operation(
+        "getBillReceipt", response=BillReceiptSchema, errors=(BillPaymentNotFound, InvalidState)
+    )
     @ns.doc(security="bearer")
     @require("customer", "admin")
     def get(self, transfer_id: str) -> Body:
@@ -77,6 +98,9 @@ class BillReceipt(Resource):
 
 @ns.route("/billers/payments")
 class BillerPayments(Resource):
+    @operation(
+        "listBillerPayments", query=BillerPaymentsQuerySchema, response=BillPaymentPageSchema
+    )
     @ns.doc(
         security="apikey",
         params={"since": "ISO 8601 instant", "limit": "1-100", "cursor": "opaque"},

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_restx import Namespace, Resource, fields
+from flask_restx import Namespace, Resource
 from marshmallow import Schema, validate
 from marshmallow import fields as mf
 
+from app.api.docs_schemas import BalanceOutSchema, OtpStateSchema
+from app.api.openapi import operation
 from app.api.ratelimit import limit_by_msisdn_and_ip, per_challenge, rate_limit
 from app.api.responses import Body
 from app.api.validation import load
@@ -30,21 +32,44 @@ _PIN = validate.Regexp(r"^[0-9]{4}$", error="A PIN is exactly 4 digits.")
 
 
 class RegistrationSchema(Schema):
-    msisdn = mf.String(required=True, validate=validate.Length(min=1, max=32))
-    first_name = mf.String(required=True, validate=validate.Length(min=1, max=NAME_MAX_LENGTH))
-    last_name = mf.String(required=True, validate=validate.Length(min=1, max=NAME_MAX_LENGTH))
-    pin = mf.String(required=True, validate=_PIN)
+    msisdn = mf.String(
+        required=True,
+        validate=validate.Length(min=1, max=32),
+        metadata={
+            "example": "06 123 4567",
+            "description": "+242061234567, 242061234567, 061234567 or 06 123 4567",
+        },
+    )
+    first_name = mf.String(
+        required=True,
+        validate=validate.Length(min=1, max=NAME_MAX_LENGTH),
+        metadata={"example": "Awa"},
+    )
+    last_name = mf.String(
+        required=True,
+        validate=validate.Length(min=1, max=NAME_MAX_LENGTH),
+        metadata={"example": "Mabiala"},
+    )
+    pin = mf.String(
+        required=True, validate=_PIN, metadata={"example": "2580", "description": "not trivial"}
+    )
     language = mf.String(load_default="fr", validate=validate.OneOf(LANGUAGES))
 
 
 class VerificationSchema(Schema):
-    otp = mf.String(required=True, validate=validate.Length(min=1, max=16))
+    otp = mf.String(
+        required=True,
+        validate=validate.Length(min=1, max=16),
+        metadata={"example": "123456", "description": "the code sent by SMS"},
+    )
 
 
 class KycSchema(Schema):
     tier = mf.String(required=True, validate=validate.OneOf(KYC_TIERS))
     id_type = mf.String(required=True, validate=validate.OneOf(ID_TYPES))
-    id_number = mf.String(required=True, validate=validate.Length(min=3, max=40))
+    id_number = mf.String(
+        required=True, validate=validate.Length(min=3, max=40), metadata={"example": "CG-1234567"}
+    )
 
 
 class PinChangeSchema(Schema):
@@ -53,105 +78,40 @@ class PinChangeSchema(Schema):
 
 
 class CustomerSchema(Schema):
-    id = mf.String()
-    msisdn = mf.String()
-    first_name = mf.String()
-    last_name = mf.String()
-    display_name = mf.String()
-    language = mf.String()
-    kyc_tier = mf.String()
-    status = mf.String()
+    id = mf.String(metadata={"example": "6f1c2a7e-0d0b-4f0e-9a55-3d1f0c2b9e11"})
+    msisdn = mf.String(metadata={"example": "+242061234567"})
+    first_name = mf.String(metadata={"example": "Awa"})
+    last_name = mf.String(metadata={"example": "Mabiala"})
+    display_name = mf.String(metadata={"example": "Awa M."})
+    language = mf.String(metadata={"enum": list(LANGUAGES)})
+    kyc_tier = mf.String(metadata={"enum": list(KYC_TIERS)})
+    status = mf.String(metadata={"enum": ["pending_verification", "active", "locked", "frozen"]})
     created_at = mf.AwareDateTime()
 
 
-class BalanceSchema(Schema):
-    available = mf.Integer()
-    pending = mf.Integer()
-    posted = mf.Integer()
-    currency = mf.String()
+class PendingRegistrationSchema(CustomerSchema):
+    otp = mf.Nested(OtpStateSchema, metadata={"description": "the registration expires with it"})
 
 
-customer_fields = {
-    "id": fields.String(example="6f1c2a7e-0d0b-4f0e-9a55-3d1f0c2b9e11"),
-    "msisdn": fields.String(example="+242061234567"),
-    "first_name": fields.String(example="Awa"),
-    "last_name": fields.String(example="Mabiala"),
-    "display_name": fields.String(example="Awa M."),
-    "language": fields.String(enum=list(LANGUAGES)),
-    "kyc_tier": fields.String(enum=list(KYC_TIERS)),
-    "status": fields.String(enum=["pending_verification", "active", "locked", "frozen"]),
-    "created_at": fields.DateTime(),
-}
-customer_model = ns.model("Customer", customer_fields)
-balance_model = ns.model(
-    "Balance",
-    {
-        "available": fields.Integer(description="posted minus reserved"),
-        "pending": fields.Integer(description="reserved by payments awaiting confirmation"),
-        "posted": fields.Integer(),
-        "currency": fields.String(example="XAF"),
-    },
-)
-registered_model = ns.model(
-    "RegisteredCustomer",
-    {**customer_fields, "wallet": fields.Nested(balance_model)},
-)
-otp_model = ns.model(
-    "RegistrationCode",
-    {
-        "expires_at": fields.DateTime(description="the registration expires with its code"),
-        "attempts_left": fields.Integer(example=3),
-    },
-)
-pending_model = ns.model(
-    "PendingRegistration", {**customer_fields, "otp": fields.Nested(otp_model)}
-)
-verification_model = ns.model(
-    "RegistrationVerification",
-    {"otp": fields.String(required=True, example="123456", description="the code sent by SMS")},
-)
-registration_model = ns.model(
-    "Registration",
-    {
-        "msisdn": fields.String(
-            required=True,
-            example="06 123 4567",
-            description="+242061234567, 242061234567, 061234567 or 06 123 4567",
-        ),
-        "first_name": fields.String(required=True, example="Awa"),
-        "last_name": fields.String(required=True, example="Mabiala"),
-        "pin": fields.String(required=True, example="2580", description="4 digits, not trivial"),
-        "language": fields.String(enum=list(LANGUAGES), default="fr"),
-    },
-)
-kyc_model = ns.model(
-    "KycUpgrade",
-    {
-        "tier": fields.String(required=True, enum=list(KYC_TIERS)),
-        "id_type": fields.String(required=True, enum=list(ID_TYPES)),
-        "id_number": fields.String(required=True, example="CG-1234567"),
-    },
-)
-limits_model = me_ns.model(
-    "Limits",
-    {
-        "tier": fields.String(enum=list(KYC_TIERS)),
-        "currency": fields.String(example="XAF"),
-        "balance": fields.Integer(description="wallet balance cap"),
-        "single": fields.Integer(description="one outgoing payment"),
-        "daily": fields.Integer(),
-        "monthly": fields.Integer(),
-        "daily_used": fields.Integer(),
-        "monthly_used": fields.Integer(),
-        "daily_remaining": fields.Integer(),
-        "monthly_remaining": fields.Integer(),
-    },
-)
-profile_model = me_ns.model("Profile", {**customer_fields, "limits": fields.Nested(limits_model)})
-pin_change_model = me_ns.model(
-    "PinChange",
-    {"old_pin": fields.String(required=True), "new_pin": fields.String(required=True)},
-)
+class RegisteredCustomerSchema(CustomerSchema):
+    wallet = mf.Nested(BalanceOutSchema)
+
+
+class LimitsSchema(Schema):
+    tier = mf.String(metadata={"enum": list(KYC_TIERS)})
+    currency = mf.String(metadata={"example": "XAF"})
+    balance = mf.Integer(metadata={"description": "wallet balance cap"})
+    single = mf.Integer(metadata={"description": "one outgoing payment"})
+    daily = mf.Integer()
+    monthly = mf.Integer()
+    daily_used = mf.Integer()
+    monthly_used = mf.Integer()
+    daily_remaining = mf.Integer()
+    monthly_remaining = mf.Integer()
+
+
+class ProfileSchema(CustomerSchema):
+    limits = mf.Nested(LimitsSchema)
 
 
 def _customer(customer: Customer | PendingRegistration, **extra: Any) -> dict[str, Any]:
@@ -160,8 +120,10 @@ def _customer(customer: Customer | PendingRegistration, **extra: Any) -> dict[st
 
 @ns.route("")
 class Registration(Resource):
-    @ns.expect(registration_model, validate=False)
-    @ns.response(201, "Waiting for the code texted to the number", pending_model)
+    @operation(
+        "registerCustomer", body=RegistrationSchema, status=201, response=PendingRegistrationSchema
+    )
+    @ns.response(201, "Waiting for the code texted to the number")
     @ns.response(400, "validation_error")
     @ns.response(409, "conflict: number registered, or its registration awaits its code")
     @limit_by_msisdn_and_ip("RATELIMIT_REGISTER")
@@ -176,8 +138,8 @@ class Registration(Resource):
 @ns.route("/<string:customer_id>/verify")
 @ns.param("customer_id", "The id the registration answered")
 class Verification(Resource):
-    @ns.expect(verification_model, validate=False)
-    @ns.response(200, "Verified: active, wallet opened, welcome SMS", registered_model)
+    @operation("verifyCustomer", body=VerificationSchema, response=RegisteredCustomerSchema)
+    @ns.response(200, "Verified: active, wallet opened, welcome SMS")
     @ns.response(404, "not_found: no such registration, or it was replaced")
     @ns.response(409, "conflict: the number was registered meanwhile (e.g. over USSD)")
     @ns.response(422, "invalid_otp, otp_expired, otp_attempts_exceeded or invalid_state")
@@ -188,14 +150,14 @@ class Verification(Resource):
         with transaction() as session:
             customer = registration.verify_registration(session, customer_id, data["otp"])
             wallet = service.wallet_balance(session, customer)
-        return _customer(customer, wallet=BalanceSchema().dump(wallet))
+        return _customer(customer, wallet=BalanceOutSchema().dump(wallet))
 
 
 @ns.route("/<string:customer_id>/kyc")
 @ns.param("customer_id", "The customer's id")
 class KycUpgrade(Resource):
-    @ns.expect(kyc_model, validate=False)
-    @ns.response(200, "Tier raised", customer_model)
+    @operation("upgradeCustomerKyc", body=KycSchema, response=CustomerSchema)
+    @ns.response(200, "Tier raised")
     @ns.response(404, "not_found")
     @ns.response(409, "conflict: the document is registered to another customer")
     @ns.response(422, "invalid_state: already at this tier or higher")
@@ -211,7 +173,8 @@ class KycUpgrade(Resource):
 @ns.route("/<string:customer_id>/unlock")
 @ns.param("customer_id", "The customer's id")
 class Unlock(Resource):
-    @ns.response(200, "Unlocked", customer_model)
+    @operation("unlockCustomer", response=CustomerSchema)
+    @ns.response(200, "Unlocked")
     @ns.response(404, "not_found")
     @ns.response(422, "invalid_state: the account is frozen")
     @require("agent", "admin")
@@ -224,7 +187,8 @@ class Unlock(Resource):
 
 @me_ns.route("")
 class Me(Resource):
-    @me_ns.response(200, "Profile, KYC tier and limits", profile_model)
+    @operation("getMe", response=ProfileSchema)
+    @me_ns.response(200, "Profile, KYC tier and limits")
     @require("customer")
     def get(self) -> Body:
         """The signed-in customer's profile, KYC tier and limits with today's usage."""
@@ -236,19 +200,20 @@ class Me(Resource):
 
 @me_ns.route("/balance")
 class MyBalance(Resource):
-    @me_ns.response(200, "Wallet balance", balance_model)
+    @operation("getMyBalance", response=BalanceOutSchema)
+    @me_ns.response(200, "Wallet balance")
     @require("customer")
     def get(self) -> Body:
         """Available, reserved and posted balance of the wallet."""
         with transaction() as session:
             customer = service.get_customer(session, current_principal().id)
             wallet = service.wallet_balance(session, customer)
-        return BalanceSchema().dump(wallet)
+        return BalanceOutSchema().dump(wallet)
 
 
 @me_ns.route("/pin")
 class MyPin(Resource):
-    @me_ns.expect(pin_change_model, validate=False)
+    @operation("changeMyPin", body=PinChangeSchema, status=204)
     @me_ns.response(204, "PIN changed; every other session signed out")
     @me_ns.response(400, "validation_error: the new PIN is malformed or trivial")
     @me_ns.response(422, "invalid_pin (old PIN wrong) or account_locked")

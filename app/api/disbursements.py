@@ -8,7 +8,14 @@ from flask import request
 from flask_restx import Namespace, Resource
 from marshmallow import Schema, fields, validate
 
+from app.api.docs_schemas import (
+    BatchLinePageSchema,
+    BatchLinesQuerySchema,
+    BatchUploadSchema,
+    BatchViewSchema,
+)
 from app.api.idempotency import idempotent
+from app.api.openapi import operation
 from app.api.responses import Body
 from app.api.validation import load, query_int
 from app.auth.decorators import require
@@ -16,7 +23,7 @@ from app.db import transaction
 from app.disbursements import batches
 from app.disbursements.models import LINE_STATUSES
 from app.disbursements.validation import MAX_LINES, parse_csv
-from app.errors import ValidationFailed
+from app.errors import InsufficientFunds, InvalidState, ValidationFailed
 from app.principal import current_principal
 
 ns = Namespace(
@@ -58,6 +65,14 @@ def _submitted_body(session: Any, batch: Any) -> dict[str, Any]:
 
 @ns.route("/batches")
 class Batches(Resource):
+    @operation(
+        "createBatch",
+        body=SubmitBatch,
+        form=BatchUploadSchema,
+        status=201,
+        also=(200,),
+        response=BatchViewSchema,
+    )
     @ns.doc(security="apikey", params={"Idempotency-Key": {"in": "header", "required": True}})
     @require("payer")
     @idempotent
@@ -75,6 +90,12 @@ class Batches(Resource):
 
 @ns.route("/batches/<string:batch_id>/approve")
 class Approval(Resource):
+    @operation(
+        "approveBatch",
+        status=202,
+        response=BatchViewSchema,
+        errors=(InvalidState, InsufficientFunds),
+    )
     @ns.doc(security="apikey")
     @require("payer")
     @idempotent(optional=True)
@@ -88,6 +109,7 @@ class Approval(Resource):
 
 @ns.route("/batches/<string:batch_id>")
 class BatchItem(Resource):
+    @operation("getBatch", response=BatchViewSchema)
     @ns.doc(security=["apikey", "bearer"])
     @require("payer", "admin")
     def get(self, batch_id: str) -> Body:
@@ -101,6 +123,7 @@ class BatchItem(Resource):
 
 @ns.route("/batches/<string:batch_id>/lines")
 class BatchLines(Resource):
+    @operation("listBatchLines", query=BatchLinesQuerySchema, response=BatchLinePageSchema)
     @ns.doc(
         security=["apikey", "bearer"],
         params={"limit": "1-1000", "cursor": "opaque", "status": "valid, rejected, completed"},

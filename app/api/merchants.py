@@ -5,16 +5,40 @@ from __future__ import annotations
 from flask_restx import Namespace, Resource
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from app.api.docs_schemas import (
+    CustomerRequestPageSchema,
+    CustomerRequestSchema,
+    MerchantRequestSchema,
+    RefundViewSchema,
+)
 from app.api.idempotency import idempotent
+from app.api.openapi import operation
 from app.api.ratelimit import per_account, per_challenge, rate_limit
 from app.api.responses import Body
 from app.api.validation import Amount, load
 from app.auth.decorators import require
 from app.customers.service import get_customer
 from app.db import transaction
+from app.errors import (
+    AccountLocked,
+    InsufficientFunds,
+    InvalidOtp,
+    InvalidPin,
+    LimitExceeded,
+    OtpAttemptsExceeded,
+    OtpExpired,
+    RecipientNotFound,
+)
 from app.otp.models import Challenge
 from app.otp.service import otp_view
 from app.payments import refunds, requests
+from app.payments.errors import (
+    MerchantReferenceReused,
+    NotRefundable,
+    PaymentRequestNotFound,
+    RefundExceedsPayment,
+    RequestNotPending,
+)
 from app.payments.models import PaymentRequest
 from app.principal import current_principal
 
@@ -47,6 +71,14 @@ class Refund(Schema):
 
 @ns.route("/merchant/payment-requests")
 class PaymentRequests(Resource):
+    @operation(
+        "createPaymentRequest",
+        body=CreateRequest,
+        status=201,
+        also=(200,),
+        response=MerchantRequestSchema,
+        errors=(MerchantReferenceReused, RecipientNotFound),
+    )
     @ns.doc(security="apikey", params={"Idempotency-Key": {"in": "header", "required": True}})
     @require("merchant")
     @idempotent
@@ -67,6 +99,9 @@ class PaymentRequests(Resource):
 
 @ns.route("/merchant/payment-requests/<string:request_id>")
 class PaymentRequestItem(Resource):
+    @operation(
+        "getPaymentRequest", response=MerchantRequestSchema, errors=(PaymentRequestNotFound,)
+    )
     @ns.doc(security="apikey")
     @require("merchant")
     def get(self, request_id: str) -> Body:
@@ -79,6 +114,13 @@ class PaymentRequestItem(Resource):
 
 @ns.route("/merchant/payments/<string:request_id>/refunds")
 class Refunds(Resource):
+    @operation(
+        "refundPayment",
+        body=Refund,
+        status=201,
+        response=RefundViewSchema,
+        errors=(PaymentRequestNotFound, RefundExceedsPayment, NotRefundable, InsufficientFunds),
+    )
     @ns.doc(security="apikey", params={"Idempotency-Key": {"in": "header", "required": True}})
     @require("merchant")
     @idempotent
@@ -95,6 +137,7 @@ class Refunds(Resource):
 
 @ns.route("/me/payment-requests")
 class MyPaymentRequests(Resource):
+    @operation("listMyPaymentRequests", response=CustomerRequestPageSchema)
     @ns.doc(security="bearer")
     @require("customer")
     def get(self) -> Body:
@@ -110,6 +153,22 @@ class MyPaymentRequests(Resource):
 
 @ns.route("/payment-requests/<string:request_id>/approve")
 class ApproveRequest(Resource):
+    @operation(
+        "approvePaymentRequest",
+        body=Approve,
+        response=CustomerRequestSchema,
+        errors=(
+            PaymentRequestNotFound,
+            RequestNotPending,
+            InsufficientFunds,
+            LimitExceeded,
+            InvalidPin,
+            AccountLocked,
+            InvalidOtp,
+            OtpExpired,
+            OtpAttemptsExceeded,
+        ),
+    )
     @ns.doc(security="bearer")
     @require("customer")
     @rate_limit(
@@ -135,6 +194,11 @@ class ApproveRequest(Resource):
 
 @ns.route("/payment-requests/<string:request_id>/otp")
 class RequestCode(Resource):
+    @operation(
+        "requestPaymentRequestCode",
+        response=CustomerRequestSchema,
+        errors=(PaymentRequestNotFound, RequestNotPending),
+    )
     @ns.doc(security="bearer")
     @require("customer")
     @rate_limit(
@@ -155,6 +219,11 @@ class RequestCode(Resource):
 
 @ns.route("/payment-requests/<string:request_id>/decline")
 class DeclineRequest(Resource):
+    @operation(
+        "declinePaymentRequest",
+        response=CustomerRequestSchema,
+        errors=(PaymentRequestNotFound, RequestNotPending),
+    )
     @ns.doc(security="bearer")
     @require("customer")
     @idempotent(optional=True)

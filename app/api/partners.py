@@ -7,13 +7,17 @@ from typing import Any
 from flask_restx import Namespace, Resource
 from marshmallow import Schema, fields, validate
 
+from app.api.docs_schemas import WebhookSetSchema
 from app.api.idempotency import idempotent
+from app.api.openapi import operation
 from app.api.responses import Body, Headers
 from app.api.validation import Amount, load
 from app.auth.decorators import require
 from app.db import transaction
+from app.errors import InsufficientFunds
 from app.principal import current_principal
 from app.remittances import inbound, webhooks
+from app.remittances.errors import PartnerReferenceReused, QuoteExpired, RemittanceNotFound
 from app.remittances.models import Remittance, RemittanceQuote
 
 ns = Namespace("partners", path="/partners", description="Inbound international remittances")
@@ -96,6 +100,7 @@ def _dump(remittance: Remittance) -> dict[str, Any]:
 
 @ns.route("/quotes")
 class Quotes(Resource):
+    @operation("quoteRemittance", body=QuoteRequest, status=201, response=QuoteSchema)
     @ns.doc(security="apikey")
     @require("partner")
     def post(self) -> tuple[Body, int]:
@@ -114,6 +119,14 @@ class Quotes(Resource):
 
 @ns.route("/remittances")
 class PartnerRemittances(Resource):
+    @operation(
+        "createPartnerRemittance",
+        body=InboundRequest,
+        status=201,
+        also=(200,),
+        response=PartnerRemittanceSchema,
+        errors=(PartnerReferenceReused, QuoteExpired, InsufficientFunds),
+    )
     @ns.doc(security="apikey")
     @require("partner")
     @idempotent
@@ -132,6 +145,9 @@ class PartnerRemittances(Resource):
 
 @ns.route("/remittances/<path:partner_reference>")  # references may hold "/"
 class PartnerRemittanceItem(Resource):
+    @operation(
+        "getPartnerRemittance", response=PartnerRemittanceSchema, errors=(RemittanceNotFound,)
+    )
     @ns.doc(security="apikey")
     @require("partner")
     def get(self, partner_reference: str) -> Body:
@@ -144,6 +160,7 @@ class PartnerRemittanceItem(Resource):
 
 @ns.route("/webhook")
 class Webhook(Resource):
+    @operation("setPartnerWebhook", body=WebhookRequest, response=WebhookSetSchema)
     @ns.doc(security="apikey")
     @require("partner")
     def put(self) -> tuple[Body, int, Headers]:

@@ -19,9 +19,11 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import Session
 
 from app.api.idempotency import idempotent
+from app.api.openapi import SchemaRef, operation
 from app.api.validation import load
 from app.auth.decorators import require
 from app.db import transaction
+from app.errors import DomainError, InvalidOtp, OtpAttemptsExceeded, OtpExpired
 from app.principal import current_principal
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -60,13 +62,25 @@ def confirm_and_cancel(
     limit: Callable[[Callable[..., Any]], Callable[..., Any]],
     confirm_summary: str,
     cancel_summary: str,
+    noun: str,
+    response: SchemaRef,
+    errors: tuple[type[DomainError], ...] = (),
 ) -> tuple[type[Resource], type[Resource]]:
     """Route ``POST <item>/confirm`` (body ``{"otp"}``) and ``POST <item>/cancel`` in ``ns``;
-    ``limit`` is the rate limit of the code (``ratelimit.rate_limit(...)``). Returns the two
-    resources, which the caller names (a route is declared, not registered as a side effect)."""
+    ``limit`` is the rate limit of the code (``ratelimit.rate_limit(...)``); ``noun``
+    names the operations (``confirmTransfer``, ``cancelTransfer``), ``response`` is the
+    schema of the payment, ``errors`` what confirming and cancelling may raise. Returns the
+    two resources, which the caller names (a route is declared, not registered as a side
+    effect)."""
 
     @ns.route(f"{item}/confirm")
     class Confirmation(Resource):
+        @operation(
+            f"confirm{noun}",
+            body=Confirm,
+            response=response,
+            errors=(*errors, InvalidOtp, OtpExpired, OtpAttemptsExceeded),
+        )
         @ns.doc(security="bearer")
         @require("customer")
         @limit
@@ -81,6 +95,7 @@ def confirm_and_cancel(
 
     @ns.route(f"{item}/cancel")
     class Cancellation(Resource):
+        @operation(f"cancel{noun}", response=response, errors=errors)
         @ns.doc(security="bearer")
         @require("customer")
         @idempotent(optional=True)

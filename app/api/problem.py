@@ -26,7 +26,7 @@ log = logging.getLogger("app.api")
 PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_SECONDS = 5
 
-_HTTP_CODES = {
+HTTP_CODES = {
     400: "validation_error",
     401: "unauthorized",
     403: "forbidden",
@@ -45,7 +45,7 @@ def problem_body(exc: BaseException) -> tuple[dict[str, Any], int, dict[str, str
     if isinstance(exc, DomainError):
         return exc.to_problem(), exc.status, headers
     if isinstance(exc, HTTPException) and exc.code and exc.code < 500:
-        code = _HTTP_CODES.get(exc.code, "http_error")
+        code = HTTP_CODES.get(exc.code, "http_error")
         body: dict[str, Any] = {
             "type": f"https://postcash.cg/problems/{code.replace('_', '-')}",
             "title": exc.name,

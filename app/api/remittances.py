@@ -13,7 +13,9 @@ from flask_restx import Namespace, Resource
 from marshmallow import Schema, fields, validate
 
 from app.agents.staff import get_agent
+from app.api.docs_schemas import OtpStateSchema
 from app.api.idempotency import idempotent
+from app.api.openapi import operation
 from app.api.pending import confirm_and_cancel
 from app.api.ratelimit import per_account, per_challenge, rate_limit
 from app.api.responses import Body
@@ -21,8 +23,15 @@ from app.api.validation import Amount, load
 from app.auth.decorators import require
 from app.customers.service import get_customer
 from app.db import transaction
+from app.errors import AccountFrozen, AccountLocked, InsufficientFunds, LimitExceeded
 from app.principal import current_principal
 from app.remittances import claims, counter, queries, wallet
+from app.remittances.errors import (
+    RemittanceNotCancellable,
+    RemittanceNotFound,
+    RemittanceNotPayable,
+    RemittanceNotPending,
+)
 from app.remittances.models import Remittance
 
 ns = Namespace("remittances", path="/remittances", description="Remittances (mandats)")
@@ -64,6 +73,9 @@ class Payout(Schema):
     recipient_id_number = fields.String(required=True, validate=validate.Length(min=1, max=60))
 
 
+PARTY = {"type": "object", "properties": {"name": {"type": "string"}, "msisdn": {"type": "string"}}}
+
+
 class RemittanceSchema(Schema):
     """The remittance as its sender, an admin or the paying counter sees it (no code)."""
 
@@ -75,13 +87,30 @@ class RemittanceSchema(Schema):
     amount = fields.Integer()
     fee = fields.Integer()
     currency = fields.String()
-    sender = fields.Function(lambda r: {"name": r.sender_name, "msisdn": r.sender_msisdn})
-    recipient = fields.Function(lambda r: {"name": r.recipient_name, "msisdn": r.recipient_msisdn})
+    sender = fields.Function(
+        lambda r: {"name": r.sender_name, "msisdn": r.sender_msisdn}, metadata=PARTY
+    )
+    recipient = fields.Function(
+        lambda r: {"name": r.recipient_name, "msisdn": r.recipient_msisdn}, metadata=PARTY
+    )
     created_at = fields.AwareDateTime()
     confirmed_at = fields.AwareDateTime(allow_none=True)
     expires_at = fields.AwareDateTime(allow_none=True)
     paid_out_at = fields.AwareDateTime(allow_none=True)
     closed_at = fields.AwareDateTime(allow_none=True)
+
+
+class RemittanceRefundSchema(Schema):
+    method = fields.String(metadata={"description": "wallet, cash_pickup or funder"})
+    amount = fields.Integer()
+    reference = fields.String()
+
+
+class RemittanceOutSchema(RemittanceSchema):
+    """The remittance with its OTP state and, once refunded, how the money went back."""
+
+    otp = fields.Nested(OtpStateSchema, allow_none=True)
+    refund = fields.Nested(RemittanceRefundSchema, allow_none=True)
 
 
 _schema = RemittanceSchema()
@@ -96,6 +125,13 @@ def dump_remittance(session: Any, remittance: Remittance) -> dict[str, Any]:
 
 @ns.route("")
 class Remittances(Resource):
+    @operation(
+        "sendRemittance",
+        body=CreateRemittance,
+        status=201,
+        response=RemittanceOutSchema,
+        errors=(InsufficientFunds, LimitExceeded, AccountFrozen, AccountLocked),
+    )
     @ns.doc(security="bearer")
     @require("customer")
     @idempotent
@@ -117,6 +153,12 @@ class Remittances(Resource):
 
 @ns.route("/claim")
 class ClaimResource(Resource):
+    @operation(
+        "claimRemittance",
+        body=Claim,
+        response=RemittanceOutSchema,
+        errors=(RemittanceNotFound, RemittanceNotPayable, LimitExceeded),
+    )
     @ns.doc(security="bearer")
     @require("customer")
     @idempotent(optional=True)
@@ -132,6 +174,7 @@ class ClaimResource(Resource):
 
 @ns.route("/<string:remittance_id>")
 class RemittanceItem(Resource):
+    @operation("getRemittance", response=RemittanceOutSchema, errors=(RemittanceNotFound,))
     @ns.doc(security="bearer")
     @require("customer", "admin")
     def get(self, remittance_id: str) -> Body:
@@ -162,11 +205,21 @@ RemittanceConfirmation, RemittanceCancellation = confirm_and_cancel(
     cancel_summary=(
         "Cancel before payout: released, or refunded (the fee is kept unless configured)."
     ),
+    noun="Remittance",
+    response=RemittanceOutSchema,
+    errors=(RemittanceNotFound, RemittanceNotPending, RemittanceNotCancellable),
 )
 
 
 @agent_ns.route("")
 class CashRemittances(Resource):
+    @operation(
+        "sendCashRemittance",
+        body=CashSend,
+        status=201,
+        response=RemittanceOutSchema,
+        errors=(InsufficientFunds, LimitExceeded),
+    )
     @agent_ns.doc(security="bearer")
     @require("agent")
     @idempotent
@@ -188,6 +241,12 @@ class CashRemittances(Resource):
 
 @agent_ns.route("/payout")
 class PayoutResource(Resource):
+    @operation(
+        "payRemittance",
+        body=Payout,
+        response=RemittanceOutSchema,
+        errors=(RemittanceNotFound, RemittanceNotPayable, InsufficientFunds),
+    )
     @agent_ns.doc(security="bearer")
     @require("agent")
     @rate_limit("RATELIMIT_OTP:payout", per_account("RATELIMIT_OTP"))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import request
 from flask_restx import Namespace, Resource
 
+from app.api.docs_schemas import PageQuerySchema, StatementPageSchema
+from app.api.openapi import operation
 from app.api.responses import Body
 from app.api.validation import query_int
 from app.auth.decorators import require
@@ -18,6 +20,7 @@ ns = Namespace("statements", path="/me", description="Statement of the customer'
 
 @ns.route("/transactions")
 class Transactions(Resource):
+    @operation("listMyTransactions", query=PageQuerySchema, response=StatementPageSchema)
     @ns.doc(security="bearer", params={"limit": "1-100 (default 20)", "cursor": "from next_cursor"})
     @require("customer")
     def get(self) -> Body:

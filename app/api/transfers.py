@@ -7,7 +7,9 @@ from flask_restx import Namespace, Resource
 from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import Session
 
+from app.api.docs_schemas import FeeQuoteSchema, TransferOutSchema, WithdrawalOutSchema
 from app.api.idempotency import idempotent
+from app.api.openapi import operation
 from app.api.pending import confirm_and_cancel
 from app.api.ratelimit import per_account, per_challenge, rate_limit
 from app.api.responses import Body
@@ -16,12 +18,20 @@ from app.api.validation import MAX_AMOUNT, Amount, ascii_int, load
 from app.auth.decorators import require
 from app.customers.service import get_customer
 from app.db import current_runtime, transaction
-from app.errors import ValidationFailed
+from app.errors import (
+    AccountFrozen,
+    AccountLocked,
+    InsufficientFunds,
+    InvalidState,
+    LimitExceeded,
+    RecipientNotFound,
+    ValidationFailed,
+)
 from app.fees import quote
 from app.otp.service import otp_view
 from app.principal import current_principal
 from app.transfers import p2p, withdrawals
-from app.transfers.errors import TransferNotFound
+from app.transfers.errors import TransferNotFound, TransferNotPending
 from app.transfers.lifecycle import expire_if_stale
 from app.transfers.locks import lock_transfer
 from app.transfers.models import Transfer
@@ -45,6 +55,13 @@ class CreateWithdrawal(Schema):
     amount = Amount(required=True)
 
 
+class FeeQuery(Schema):
+    type = fields.String(
+        required=True, metadata={"description": "p2p, cashout, remittance, bill, merchant"}
+    )
+    amount = fields.Integer(required=True, metadata={"description": "XAF"})
+
+
 def _with_otp(session: Session, transfer: Transfer) -> Body:
     from app.otp.models import Challenge
 
@@ -54,6 +71,13 @@ def _with_otp(session: Session, transfer: Transfer) -> Body:
 
 @ns.route("/transfers")
 class Transfers(Resource):
+    @operation(
+        "createTransfer",
+        body=CreateTransfer,
+        status=201,
+        response=TransferOutSchema,
+        errors=(InsufficientFunds, LimitExceeded, RecipientNotFound, AccountFrozen, AccountLocked),
+    )
     @ns.doc(security="bearer", params={"Idempotency-Key": {"in": "header", "required": True}})
     @require("customer")
     @idempotent
@@ -71,6 +95,7 @@ class Transfers(Resource):
 
 @ns.route("/transfers/<string:transfer_id>")
 class TransferItem(Resource):
+    @operation("getTransfer", response=TransferOutSchema, errors=(TransferNotFound,))
     @ns.doc(security="bearer")
     @require("customer", "agent", "admin")
     def get(self, transfer_id: str) -> Body:
@@ -105,11 +130,20 @@ TransferConfirmation, TransferCancellation = confirm_and_cancel(
     ),
     confirm_summary="Confirm with the SMS code; three wrong codes fail the transfer.",
     cancel_summary="Cancel a transfer awaiting confirmation; the reserved funds are released.",
+    noun="Transfer",
+    response=TransferOutSchema,
+    errors=(TransferNotFound, TransferNotPending),
 )
 
 
 @ns.route("/transfers/<string:transfer_id>/reversal")
 class ReversalResource(Resource):
+    @operation(
+        "reverseTransfer",
+        body=Reversal,
+        response=TransferOutSchema,
+        errors=(TransferNotFound, InvalidState, InsufficientFunds),
+    )
     @ns.doc(security="bearer")
     @require("admin")
     @idempotent
@@ -130,6 +164,13 @@ class ReversalResource(Resource):
 
 @ns.route("/withdrawals")
 class Withdrawals(Resource):
+    @operation(
+        "createWithdrawal",
+        body=CreateWithdrawal,
+        status=201,
+        response=WithdrawalOutSchema,
+        errors=(InsufficientFunds, LimitExceeded, AccountFrozen, AccountLocked, InvalidState),
+    )
     @ns.doc(security="bearer", params={"Idempotency-Key": {"in": "header", "required": True}})
     @require("customer")
     @idempotent
@@ -150,7 +191,7 @@ class Withdrawals(Resource):
 
 @ns.route("/fees")
 class Fees(Resource):
-    @ns.doc(params={"type": "p2p, cashout, remittance, bill, merchant", "amount": "XAF"})
+    @operation("getFees", query=FeeQuery, response=FeeQuoteSchema)
     def get(self) -> Body:
         """Quote the fee of an operation."""
         fee_type = request.args.get("type", "")

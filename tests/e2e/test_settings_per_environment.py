@@ -107,7 +107,7 @@ class TestApiDocsTurnedOff:
     def config_overrides(self):
         return {"API_DOCS": False}
 
-    @pytest.mark.parametrize("path", [f"{API}/docs", f"{API}/swagger.json"])
+    @pytest.mark.parametrize("path", [f"{API}/docs", f"{API}/swagger.json", f"{API}/openapi.json"])
     def test_neither_swagger_ui_nor_the_specs_are_served(self, client, path):
         response = client.get(path)
 

@@ -18,6 +18,16 @@ from app.agents import access, lockout, staff
 from app.agents.models import STAFF_ROLES, STAFF_STATUSES, StaffUser
 from app.api import nullable
 from app.api.cursors import decode_cursor, encode_cursor
+from app.api.docs_schemas import (
+    AccessListQuerySchema,
+    ApiClientPageSchema,
+    ApiClientViewSchema,
+    FrozenCustomerSchema,
+    ReplacedKeySchema,
+    StaffPageSchema,
+    StaffViewSchema,
+)
+from app.api.openapi import operation
 from app.api.responses import Body, Headers
 from app.api.schemas import ReasonSchema
 from app.api.validation import load, query_int
@@ -112,6 +122,7 @@ def client_view(client: ApiClient) -> dict[str, Any]:
 
 @ns.route("/staff")
 class Staff(Resource):
+    @operation("listStaff", query=AccessListQuerySchema, response=StaffPageSchema)
     @ns.doc(
         security="bearer",
         params={
@@ -139,6 +150,7 @@ class Staff(Resource):
 
 @ns.route("/staff/<string:staff_id>/disable")
 class StaffDisable(Resource):
+    @operation("disableStaff", body=ReasonSchema, response=StaffViewSchema)
     @ns.expect(reason_in, validate=False)
     @ns.response(200, "Disabled (or already was); its live tokens are revoked", staff_out)
     @ns.response(409, "conflict: your own account, or the last active admin")
@@ -153,6 +165,7 @@ class StaffDisable(Resource):
 
 @ns.route("/staff/<string:staff_id>/enable")
 class StaffEnable(Resource):
+    @operation("enableStaff", body=ReasonSchema, response=StaffViewSchema)
     @ns.expect(reason_in, validate=False)
     @ns.response(200, "Active (or already was)", staff_out)
     @require("admin")
@@ -166,6 +179,7 @@ class StaffEnable(Resource):
 
 @ns.route("/staff/<string:staff_id>/unlock")
 class StaffUnlock(Resource):
+    @operation("unlockStaff", body=ReasonSchema, response=StaffViewSchema)
     @ns.expect(reason_in, validate=False)
     @ns.response(200, "Unlocked (or was not locked); the failure count starts over", staff_out)
     @require("admin")
@@ -179,6 +193,7 @@ class StaffUnlock(Resource):
 
 @ns.route("/api-clients")
 class ApiClients(Resource):
+    @operation("listApiClients", query=AccessListQuerySchema, response=ApiClientPageSchema)
     @ns.doc(
         security="bearer",
         params={
@@ -206,6 +221,7 @@ class ApiClients(Resource):
 
 @ns.route("/api-clients/<string:client_id>/disable")
 class ApiClientDisable(Resource):
+    @operation("disableApiClient", body=ReasonSchema, response=ApiClientViewSchema)
     @ns.expect(reason_in, validate=False)
     @ns.response(200, "Disabled (or already was); its key is refused", client_out)
     @require("admin")
@@ -221,6 +237,7 @@ class ApiClientDisable(Resource):
 
 @ns.route("/api-clients/<string:client_id>/enable")
 class ApiClientEnable(Resource):
+    @operation("enableApiClient", body=ReasonSchema, response=ApiClientViewSchema)
     @ns.expect(reason_in, validate=False)
     @ns.response(200, "Active (or already was)", client_out)
     @require("admin")
@@ -234,6 +251,7 @@ class ApiClientEnable(Resource):
 
 @ns.route("/api-clients/<string:client_id>/key")
 class ApiClientKey(Resource):
+    @operation("rotateApiClientKey", body=ReasonSchema, response=ReplacedKeySchema)
     @ns.expect(reason_in, validate=False)
     @ns.response(200, "The new key, shown once; the old one is refused", new_key_out)
     @require("admin")
@@ -263,6 +281,7 @@ freeze_out = ns.model(
 
 @ns.route("/customers/<string:customer_id>/freeze")
 class CustomerFreeze(Resource):
+    @operation("freezeCustomer", body=ReasonSchema, response=FrozenCustomerSchema)
     @ns.expect(reason_in, validate=False)
     @ns.response(200, "Frozen (or already was)", freeze_out)
     @require("admin")
@@ -282,6 +301,7 @@ class CustomerFreeze(Resource):
 
 @ns.route("/customers/<string:customer_id>/unfreeze")
 class CustomerUnfreeze(Resource):
+    @operation("unfreezeCustomer", body=ReasonSchema, response=FrozenCustomerSchema)
     @ns.expect(reason_in, validate=False)
     @ns.response(200, "No longer frozen (locked if it was PIN-locked)", freeze_out)
     @require("admin")

@@ -9,7 +9,9 @@ from marshmallow import Schema, fields, validate
 from app import ledger
 from app.agents import cash
 from app.agents.staff import get_agent
+from app.api.docs_schemas import FloatTopupDoneSchema
 from app.api.idempotency import idempotent
+from app.api.openapi import operation
 from app.api.responses import Body
 from app.api.validation import Amount, load
 from app.audit.service import record
@@ -28,6 +30,7 @@ class FloatTopup(Schema):
 
 @ns.route("/float-topups")
 class FloatTopups(Resource):
+    @operation("createFloatTopup", body=FloatTopup, status=201, response=FloatTopupDoneSchema)
     @ns.doc(security="bearer", params={"Idempotency-Key": {"in": "header", "required": True}})
     @require("admin")
     @idempotent

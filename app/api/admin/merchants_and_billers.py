@@ -8,6 +8,17 @@ from flask import request
 from flask_restx import Namespace, Resource
 from marshmallow import Schema, fields, validate
 
+from app.api.docs_schemas import (
+    BillerStatusSchema,
+    CallbackPageSchema,
+    CallbackQuerySchema,
+    CallbackViewSchema,
+    CreatedBillerSchema,
+    CreatedMerchantSchema,
+    DayQuerySchema,
+    SettlementListSchema,
+)
+from app.api.openapi import operation
 from app.api.responses import Body, Headers
 from app.api.schemas import ReasonSchema
 from app.api.validation import load, query_int
@@ -17,6 +28,7 @@ from app.errors import NotFound, ValidationFailed
 from app.payments import callbacks, settlement
 from app.payments.biller_status import disable_biller, enable_biller
 from app.payments.billers import create_biller
+from app.payments.errors import BillerNotFound
 from app.payments.merchants import create_merchant
 from app.payments.models import BILLER_CATEGORIES, DELIVERY_STATUSES, Biller
 from app.principal import current_principal
@@ -49,6 +61,7 @@ class BillerSchema(Schema):
 
 @ns.route("/merchants")
 class Merchants(Resource):
+    @operation("createMerchant", body=MerchantSchema, status=201, response=CreatedMerchantSchema)
     @ns.doc(security="bearer")
     @require("admin")
     def post(self) -> tuple[Body, int, Headers]:
@@ -69,6 +82,7 @@ class Merchants(Resource):
 
 @ns.route("/billers")
 class Billers(Resource):
+    @operation("createBiller", body=BillerSchema, status=201, response=CreatedBillerSchema)
     @ns.doc(security="bearer")
     @require("admin")
     def post(self) -> tuple[Body, int, Headers]:
@@ -95,6 +109,9 @@ class Billers(Resource):
 
 @ns.route("/billers/<string:code>/disable")
 class BillerDisable(Resource):
+    @operation(
+        "disableBiller", body=ReasonSchema, response=BillerStatusSchema, errors=(BillerNotFound,)
+    )
     @ns.doc(security="bearer")
     @require("admin")
     def post(self, code: str) -> Body:
@@ -107,6 +124,9 @@ class BillerDisable(Resource):
 
 @ns.route("/billers/<string:code>/enable")
 class BillerEnable(Resource):
+    @operation(
+        "enableBiller", body=ReasonSchema, response=BillerStatusSchema, errors=(BillerNotFound,)
+    )
     @ns.doc(security="bearer")
     @require("admin")
     def post(self, code: str) -> Body:
@@ -119,6 +139,7 @@ class BillerEnable(Resource):
 
 @ns.route("/billers/settlements")
 class Settlements(Resource):
+    @operation("listSettlements", query=DayQuerySchema, response=SettlementListSchema)
     @ns.doc(security="bearer", params={"date": "YYYY-MM-DD"})
     @require("admin")
     def get(self) -> Body:
@@ -134,6 +155,7 @@ class Settlements(Resource):
 
 @ns.route("/callbacks")
 class Callbacks(Resource):
+    @operation("listCallbacks", query=CallbackQuerySchema, response=CallbackPageSchema)
     @ns.doc(security="bearer", params={"status": "pending, delivered, undeliverable"})
     @require("admin")
     def get(self) -> Body:
@@ -156,6 +178,7 @@ class Callbacks(Resource):
 
 @ns.route("/callbacks/<string:delivery_id>/retry")
 class CallbackRetry(Resource):
+    @operation("retryCallback", response=CallbackViewSchema)
     @ns.doc(security="bearer")
     @require("admin")
     def post(self, delivery_id: str) -> Body:

@@ -10,6 +10,13 @@ from marshmallow import fields as mf
 
 from app import ledger
 from app.agents import staff
+from app.api.docs_schemas import (
+    CreatedAgentSchema,
+    CreatedApiClientSchema,
+    LedgerChecksSchema,
+    TrialBalanceSchema,
+)
+from app.api.openapi import operation
 from app.api.responses import Body, Headers
 from app.api.validation import load
 from app.auth import onboarding
@@ -108,6 +115,7 @@ checks_model = ns.model(
 
 @ns.route("/agents")
 class Agents(Resource):
+    @operation("createAgent", body=AgentSchema, status=201, response=CreatedAgentSchema)
     @ns.expect(agent_in, validate=False)
     @ns.response(201, "Agent created with an empty float", agent_out)
     @ns.response(409, "conflict: username taken")
@@ -129,6 +137,7 @@ class Agents(Resource):
 
 @ns.route("/partners")
 class Partners(Resource):
+    @operation("createPartner", body=PartnerSchema, status=201, response=CreatedApiClientSchema)
     @ns.expect(partner_in, validate=False)
     @ns.response(201, "Partner created with an empty prefunding account", partner_out)
     @require("admin")
@@ -148,6 +157,7 @@ class Partners(Resource):
 
 @ns.route("/payers")
 class Payers(Resource):
+    @operation("createPayer", body=PayerSchema, status=201, response=CreatedApiClientSchema)
     @ns.expect(payer_in, validate=False)
     @ns.response(201, "Payer created with an empty prefunding account", payer_out)
     @require("admin")
@@ -161,6 +171,7 @@ class Payers(Resource):
 
 @ns.route("/ledger/trial-balance")
 class TrialBalance(Resource):
+    @operation("getTrialBalance", response=TrialBalanceSchema)
     @ns.response(200, "Posted debits and credits per account type", trial_balance_model)
     @require("admin")
     def get(self) -> Body:
@@ -172,6 +183,7 @@ class TrialBalance(Resource):
 
 @ns.route("/ledger/check")
 class LedgerCheck(Resource):
+    @operation("checkLedger", response=LedgerChecksSchema)
     @ns.response(200, "One result per ledger invariant", checks_model)
     @require("admin")
     def get(self) -> Body:

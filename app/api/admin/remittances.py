@@ -6,7 +6,9 @@ from flask import request
 from flask_restx import Namespace, Resource
 from marshmallow import Schema, fields, validate
 
+from app.api.docs_schemas import FxRateListSchema, FxRateSchema, PrefundingDoneSchema
 from app.api.idempotency import idempotent
+from app.api.openapi import operation
 from app.api.responses import Body
 from app.api.validation import Amount, load
 from app.auth.decorators import require
@@ -31,6 +33,7 @@ class RateUpdate(Schema):
 
 @ns.route("/prefunding")
 class PrefundingResource(Resource):
+    @operation("recordPrefunding", body=Prefunding, status=201, response=PrefundingDoneSchema)
     @ns.doc(security="bearer")
     @require("admin")
     @idempotent
@@ -60,6 +63,7 @@ class PrefundingResource(Resource):
 
 @ns.route("/fx-rates")
 class FxRates(Resource):
+    @operation("listFxRates", response=FxRateListSchema)
     @ns.doc(security="bearer")
     @require("admin")
     def get(self) -> Body:
@@ -71,6 +75,7 @@ class FxRates(Resource):
 
 @ns.route("/fx-rates/<string:currency>")
 class FxRateItem(Resource):
+    @operation("setFxRate", body=RateUpdate, response=FxRateSchema)
     @ns.doc(security="bearer")
     @require("admin")
     def put(self, currency: str) -> Body:

@@ -18,6 +18,16 @@ from marshmallow import fields as mf
 
 from app.api import nullable
 from app.api.cursors import decode_id_cursor, encode_id_cursor
+from app.api.docs_schemas import (
+    DailyReportQuerySchema,
+    DailyReportSchema,
+    PageQuerySchema,
+    ReconciliationRunPageSchema,
+    ReconciliationSchema,
+    SafeguardingSchema,
+    VersionQuerySchema,
+)
+from app.api.openapi import operation
 from app.api.responses import Body
 from app.api.validation import load, query_int
 from app.auth.decorators import require
@@ -186,6 +196,7 @@ def daily_csv(report: dict[str, Any]) -> str:
 
 @ns.route("/safeguarding")
 class Safeguarding(Resource):
+    @operation("getSafeguarding", response=SafeguardingSchema)
     @ns.response(200, "E-money outstanding against trust:bank, now", safeguarding_model)
     @require("admin")
     def get(self) -> Body:
@@ -203,6 +214,7 @@ class Safeguarding(Resource):
 
 @ns.route("/reports/daily")
 class DailyReport(Resource):
+    @operation("getDailyReport", query=DailyReportQuerySchema, response=DailyReportSchema)
     @ns.doc(
         params={
             "date": "YYYY-MM-DD, Brazzaville time (default today)",
@@ -230,6 +242,7 @@ class DailyReport(Resource):
 
 @ns.route("/reconciliations")
 class Reconciliations(Resource):
+    @operation("listReconciliations", query=PageQuerySchema, response=ReconciliationRunPageSchema)
     @ns.doc(params={"limit": "1-100 (default 20)", "cursor": "from next_cursor"})
     @ns.response(200, "Every run, newest first", run_page_model)
     @require("admin")
@@ -245,6 +258,7 @@ class Reconciliations(Resource):
             "next_cursor": encode_id_cursor("reconciliation", page.next_before_id),
         }
 
+    @operation("runReconciliation", body=RunRequest, status=201, response=ReconciliationSchema)
     @ns.expect(run_in, validate=False)
     @ns.response(201, "The run, stored as the day's next version", run_detail_model)
     @require("admin")
@@ -263,6 +277,7 @@ class Reconciliations(Resource):
 
 @ns.route("/reconciliations/<string:day>")
 class ReconciliationOfDay(Resource):
+    @operation("getReconciliation", query=VersionQuerySchema, response=ReconciliationSchema)
     @ns.doc(params={"day": "YYYY-MM-DD", "version": "a given version (default the latest)"})
     @ns.response(200, "The day's reconciliation and the list of its versions", run_detail_model)
     @require("admin")
