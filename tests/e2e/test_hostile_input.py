@@ -15,6 +15,7 @@ from app.db import transaction
 from tests import factories
 from tests.e2e.cyber_support import API, api_key
 from tests.e2e.payments_support import post, wallet_of
+from tests.problems import problem
 
 
 @pytest.fixture
@@ -26,14 +27,6 @@ def awa_balance():
 def bob(runtime):
     with transaction(runtime) as session:
         return factories.customer(session, first_name="Bob")
-
-
-def problem(response, status, code):
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/problem+json"
-    body = response.get_json()
-    assert body["code"] == code
-    return body
 
 
 # -- NUL characters ---------------------------------------------------------------------

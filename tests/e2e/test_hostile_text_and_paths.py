@@ -21,6 +21,7 @@ from app.ussd.protocol import UssdRequest
 from tests import factories
 from tests.e2e.payments_support import wallet_of
 from tests.openapi_support import API, credentials, operations
+from tests.problems import problem
 
 SURROGATE_MESSAGE = "Must be valid Unicode text: no lone surrogate (\\ud800-\\udfff)."
 
@@ -35,14 +36,6 @@ def awa(runtime):
 def bob(runtime):
     with transaction(runtime) as session:
         return factories.customer(session, first_name="Bob")
-
-
-def problem(response, status, code):
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/problem+json"
-    body = response.get_json()
-    assert body["code"] == code
-    return body
 
 
 def post_raw(client, app, who, path, raw, key=None, content_type="application/json"):
