@@ -124,7 +124,7 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     if not rows:
         return
     _same_columns(rows)
-    if not _on_postgresql(session):
+    if not _is_postgresql(session):
         session.execute(insert(table), list(rows))
         return
     _run(session, _pg_insert(table, tuple(rows[0])), rows)
@@ -140,7 +140,7 @@ def update_rows(
     _same_columns(rows)
     keys = tuple(keys)
     changed = tuple(name for name in rows[0] if name not in keys)
-    if not _on_postgresql(session):
+    if not _is_postgresql(session):
         statement = (
             update(table)
             .where(and_(*(table.c[k] == bindparam(f"key_{k}") for k in keys)))
@@ -207,10 +207,6 @@ def _run(session: Session, statement: str, rows: Sequence[dict[str, Any]]) -> No
     raw: Any = session.connection().connection.driver_connection
     with raw.cursor() as cursor:
         cursor.execute(statement, [json_rows(rows)])
-
-
-def _on_postgresql(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
 
 
 def draw_unique(session: Session, column: Any, count: int, make: Callable[[], str]) -> list[str]:
