@@ -435,7 +435,13 @@ def _responses(
         schema = {
             "allOf": [
                 {"$ref": problem_ref},
-                {"type": "object", "properties": {"code": {"type": "string", "enum": listed}}},
+                # Problem allows extra members; say so here too, or a validator that
+                # forbids undeclared members reads this part alone as "code only".
+                {
+                    "type": "object",
+                    "properties": {"code": {"type": "string", "enum": listed}},
+                    "additionalProperties": True,
+                },
             ]
         }
         response: dict[str, Any] = {"description": text, "headers": headers}
