@@ -238,10 +238,12 @@ class BatchLineSchema(Schema):
     line = fields.Integer()
     msisdn = fields.String()
     name = fields.String(allow_none=True)
-    amount = fields.Integer()
+    amount = fields.Integer(
+        allow_none=True, metadata={"description": "null when the line's amount is unreadable"}
+    )
     reference = fields.String(allow_none=True)
     status = fields.String()
-    code = fields.String()
+    code = fields.String(metadata={"description": "why a rejected line was rejected"})
     transfer_id = fields.String()
     remittance_id = fields.String()
 
@@ -383,7 +385,7 @@ SettlementListSchema = items_of(SettlementSchema, paged=False)
 
 
 class CallbackViewSchema(Schema):
-    id = fields.String()
+    id = fields.Integer()
     target_type = fields.String()
     target_id = fields.String()
     event = fields.String()

@@ -122,6 +122,7 @@ class Contract:
     response: SchemaRef | None = None
     also: tuple[int, ...] = ()
     media_type: str = JSON
+    also_media: tuple[str, ...] = ()
     errors: tuple[type[DomainError], ...] = ()
     codes: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
@@ -136,6 +137,7 @@ def operation(
     response: SchemaRef | None = None,
     also: Iterable[int] = (),
     media_type: str = JSON,
+    also_media: Iterable[str] = (),
     errors: Iterable[type[DomainError]] = (),
     codes: dict[int, tuple[str, ...]] | None = None,
 ) -> Callable[[F], F]:
@@ -145,8 +147,10 @@ def operation(
     (an upload; Swagger 2.0 shows it only when there is no JSON body); ``query``: the
     query parameters' schema; ``status``/``response``: the success status and its
     schema (none for a 204), ``also`` other success statuses with that schema
-    (200 for a replayed creation); ``errors``: the domain errors the operation raises
-    (their status and code go to the spec); ``codes``: more ``{status: codes}``.
+    (200 for a replayed creation); ``also_media``: other media types the success
+    can answer in, as text (``text/csv`` on request); ``errors``: the domain errors
+    the operation raises (their status and code go to the spec); ``codes``: more
+    ``{status: codes}``.
     """
     if not OPERATION_ID.match(operation_id) or verb(operation_id) not in VERBS:
         raise ValueError(f"operationId {operation_id!r} does not start with a known verb")
@@ -159,6 +163,7 @@ def operation(
         response=response,
         also=tuple(also),
         media_type=media_type,
+        also_media=tuple(also_media),
         errors=tuple(errors),
         codes=dict(codes or {}),
     )
@@ -370,6 +375,7 @@ def _operation(op: Documented, v2: bool, problem_ref: str) -> dict[str, Any]:
     result["responses"] = _responses(op, v2, problem_ref, idempotent, idempotency_required)
     if v2:
         media_types = {contract.media_type if contract else JSON, PROBLEM_JSON}
+        media_types.update(contract.also_media if contract else ())
         result["produces"] = sorted(media_types)
     return result
 
@@ -393,6 +399,8 @@ def _responses(
             ok["schema"] = contract.response
         else:
             ok["content"] = {contract.media_type: {"schema": contract.response}}
+            for media in contract.also_media:
+                ok["content"][media] = {"schema": {"type": "string"}}
     responses[str(success)] = ok
     for other in contract.also if contract else ():
         description = restx_responses.get(str(other), {}).get("description") or "Success"

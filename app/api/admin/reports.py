@@ -214,7 +214,12 @@ class Safeguarding(Resource):
 
 @ns.route("/reports/daily")
 class DailyReport(Resource):
-    @operation("getDailyReport", query=DailyReportQuerySchema, response=DailyReportSchema)
+    @operation(
+        "getDailyReport",
+        query=DailyReportQuerySchema,
+        response=DailyReportSchema,
+        also_media=["text/csv"],
+    )
     @ns.doc(
         params={
             "date": "YYYY-MM-DD, Brazzaville time (default today)",
