@@ -415,11 +415,9 @@ def _responses(
         descriptions[status] = restx_response.get("description", "")
         named = set(re.findall(r"[a-z]+(?:_[a-z]+)*", descriptions[status])) & _known_codes()
         codes.setdefault(status, set()).update(named)
-    takes_input = bool(
-        contract is not None and (contract.body or contract.form or contract.query) is not None
-    ) or any(p.get("in") == "query" for p in op.restx.get("parameters", []))
-    if takes_input:
-        codes.setdefault(400, set()).add("validation_error")
+    # Every operation: the input guards (``app/api/validation.py``) refuse a query string
+    # that is not UTF-8 or a body with a NUL or a lone surrogate before any view runs.
+    codes.setdefault(400, set()).add("validation_error")
     if any(p.get("in") == "path" for p in op.path_parameters) or "{" in op.path:
         codes.setdefault(404, set()).add("not_found")
     errors: list[type[DomainError]] = list(contract.errors) if contract else []
