@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from app.agents.models import STAFF_ROLES, STAFF_STATUSES
 from app.api.schemas import TransferSchema
+from app.auth.api_keys import API_ROLES
 
 
 class OtpStateSchema(Schema):
@@ -277,8 +279,8 @@ class CreatedApiClientSchema(Schema):
 
 
 class TrialBalanceRowSchema(Schema):
-    type = fields.String()
-    currency = fields.String()
+    type = fields.String(metadata={"enum": ["asset", "liability", "income", "expense", "equity"]})
+    currency = fields.String(metadata={"example": "XAF"})
     debits = fields.Integer()
     credits = fields.Integer()
 
@@ -289,9 +291,9 @@ class TrialBalanceSchema(Schema):
 
 
 class LedgerCheckSchema(Schema):
-    name = fields.String()
+    name = fields.String(metadata={"example": "trial_balance_zero"})
     ok = fields.Boolean()
-    offending = fields.List(fields.Raw(), metadata={"description": "rows breaking it"})
+    offending = fields.List(fields.Raw(), metadata={"description": "rows that break the invariant"})
 
 
 class LedgerChecksSchema(Schema):
@@ -301,12 +303,15 @@ class LedgerChecksSchema(Schema):
 
 class StaffViewSchema(Schema):
     id = fields.String()
-    username = fields.String()
-    role = fields.String()
-    post_office = fields.String(allow_none=True)
-    post_office_code = fields.String(allow_none=True)
-    status = fields.String()
-    locked_at = fields.AwareDateTime(allow_none=True)
+    username = fields.String(metadata={"example": "agent.potopoto"})
+    role = fields.String(metadata={"enum": list(STAFF_ROLES)})
+    post_office = fields.String(allow_none=True, metadata={"description": "agents only"})
+    post_office_code = fields.String(allow_none=True, metadata={"example": "BZV-PP"})
+    status = fields.String(metadata={"enum": list(STAFF_STATUSES)})
+    locked_at = fields.AwareDateTime(
+        allow_none=True,
+        metadata={"description": "set after five sign-in failures in a row; null once unlocked"},
+    )
     created_at = fields.AwareDateTime()
 
 
@@ -315,10 +320,10 @@ StaffPageSchema = items_of(StaffViewSchema)
 
 class ApiClientViewSchema(Schema):
     id = fields.String()
-    role = fields.String()
-    name = fields.String()
-    status = fields.String()
-    key_prefix = fields.String(metadata={"description": "first 8 characters of the key"})
+    role = fields.String(metadata={"enum": list(API_ROLES)})
+    name = fields.String(metadata={"example": "Transfert Express Europe"})
+    status = fields.String(metadata={"enum": ["active", "disabled"]})
+    key_prefix = fields.String(metadata={"description": "first 8 characters of the current key"})
     created_at = fields.AwareDateTime()
 
 
@@ -332,9 +337,10 @@ class ReplacedKeySchema(Schema):
 
 class FrozenCustomerSchema(Schema):
     id = fields.String()
-    status = fields.String(metadata={"description": "active, locked or frozen"})
+    status = fields.String(metadata={"enum": ["active", "locked", "frozen"]})
     cancelled_transfers = fields.List(
-        fields.String(), metadata={"description": "pending payments cancelled, released"}
+        fields.String(),
+        metadata={"description": "pending payments cancelled, reservations released"},
     )
     cancelled_remittances = fields.List(fields.String())
 
