@@ -441,13 +441,26 @@ FxRateListSchema = items_of(FxRateSchema, paged=False)
 
 
 class SafeguardingPositionSchema(Schema):
-    currency = fields.String()
-    e_money_outstanding = fields.Integer()
-    trust_bank = fields.Integer()
-    retained_fees = fields.Integer()
-    difference = fields.Integer()
+    currency = fields.String(metadata={"example": "XAF"})
+    e_money_outstanding = fields.Integer(
+        metadata={"description": "wallets, floats, payables, partners"}
+    )
+    trust_bank = fields.Integer(metadata={"description": "balance of trust:bank"})
+    retained_fees = fields.Integer(
+        metadata={"description": "fees earned less commissions, not swept"}
+    )
+    difference = fields.Integer(
+        metadata={"description": "trust_bank - retained_fees - e_money_outstanding"}
+    )
     ok = fields.Boolean()
-    by_account_type = fields.Dict()
+    by_account_type = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={
+            "description": "balance per kind of account (wallet, float, remit, fees, …)",
+            "example": {"wallet": 125000, "float": 40000, "trust": 165300, "fees": 300},
+        },
+    )
 
 
 class SafeguardingSchema(SafeguardingPositionSchema):
@@ -455,41 +468,54 @@ class SafeguardingSchema(SafeguardingPositionSchema):
     other_currencies = fields.List(fields.Nested(SafeguardingPositionSchema))
 
 
+class DailyTotalsSchema(Schema):
+    count = fields.Integer()
+    amount = fields.Integer()
+    fees = fields.Integer()
+    commissions = fields.Integer()
+
+
+class OperationTotalsSchema(DailyTotalsSchema):
+    operation = fields.String(metadata={"example": "p2p"})
+
+
 class DailyReportSchema(Schema):
     date = fields.Date()
-    timezone = fields.String()
-    from_ = fields.AwareDateTime(data_key="from")
-    to = fields.AwareDateTime()
-    currency = fields.String()
-    operations = fields.List(fields.Dict(), metadata={"description": "totals per operation"})
-    totals = fields.Dict()
-    ledger = fields.Dict()
+    timezone = fields.String(metadata={"example": "Africa/Brazzaville"})
+    from_ = fields.AwareDateTime(data_key="from", metadata={"description": "UTC start of the day"})
+    to = fields.AwareDateTime(metadata={"description": "UTC end of the day (exclusive)"})
+    currency = fields.String(metadata={"example": "XAF"})
+    operations = fields.List(fields.Nested(OperationTotalsSchema))
+    totals = fields.Nested(DailyTotalsSchema)
+    ledger = fields.Dict(metadata={"description": "fees and commissions as the ledger moved them"})
     new_customers = fields.Integer()
-    active_wallets = fields.Integer()
+    active_wallets = fields.Integer(metadata={"description": "wallets with a posted movement"})
 
 
 class DailyReportQuerySchema(Schema):
-    date = fields.String(metadata={"description": "YYYY-MM-DD (default yesterday)"})
-    format = fields.String(metadata={"description": "json or csv"})
+    date = fields.String(metadata={"description": "YYYY-MM-DD, Brazzaville time (default today)"})
+    format = fields.String(
+        metadata={"description": "json (default) or csv; Accept: text/csv works too"}
+    )
 
 
 class ReconciliationRunSchema(Schema):
     id = fields.Integer()
     date = fields.Date()
     version = fields.Integer()
-    status = fields.String()
+    status = fields.String(metadata={"enum": ["ok", "breaks"]})
     ok = fields.Boolean()
     breaks = fields.Integer()
-    trigger = fields.String()
+    trigger = fields.String(metadata={"enum": ["schedule", "command", "admin"]})
     run_at = fields.AwareDateTime()
-    alert_status = fields.String()
+    alert_status = fields.String(metadata={"enum": ["none", "pending", "sent"]})
 
 
 ReconciliationRunPageSchema = items_of(ReconciliationRunSchema)
 
 
 class ReconciliationSchema(ReconciliationRunSchema):
-    report = fields.Dict()
+    report = fields.Dict(metadata={"description": "sections, breaks and figures of the run"})
     versions = fields.List(fields.Nested(ReconciliationRunSchema))
 
 
