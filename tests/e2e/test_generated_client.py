@@ -35,6 +35,7 @@ import pytest
 
 from app import create_app
 from app.db import transaction
+from app.ledger import chart
 from app.ledger.checks import run_checks
 from tests import factories
 from tests.conftest import make_config
@@ -379,6 +380,57 @@ def test_remittance_sent_from_the_wallet_and_paid_out_at_a_counter(
     assert ledger_holds(runtime)
 
 
+def test_partner_remittance_collected_in_cash_at_a_counter(
+    api: Caller, app: Any, runtime: Any, counter: Any
+) -> None:
+    with transaction(runtime) as session:
+        firm, key = factories.api_client(session, "partner", name="Transfert Express Europe")
+        factories.fund(session, chart.partner(firm.id), 1_000_000)
+    partner = api.api_key(key)
+    sent = api.call(
+        "partners.create_partner_remittance",
+        201,
+        "PartnerRemittance",
+        client=partner,
+        body=api.m.InboundRequest(
+            partner_reference="TEE-0001",
+            sender=api.m.Sender(name="Pierre Loubaki", country="FR"),
+            recipient=api.m.Recipient(name="Jean Okemba", msisdn=JEAN),
+            send_amount=10_000,  # 100.00 EUR at the CEMAC peg: 65 595 FCFA
+            send_currency="EUR",
+            payout=api.m.InboundRequestPayout.CASH,
+        ),
+        idempotency_key=factories.key(),
+    )
+    assert (sent.status, sent.amount, sent.rate) == ("awaiting_payout", 65_595, "655.957")
+    agent = api.staff_login(counter.username)
+
+    paid = api.call(
+        "agent_remittances.pay_remittance",
+        200,
+        "RemittanceOut",
+        client=agent,
+        body=api.m.Payout(
+            code=factories.sms_code(app, JEAN),
+            recipient_id_type="national_id",
+            recipient_id_number="CG654321",
+        ),
+        idempotency_key=factories.key(),
+    )
+
+    assert (paid.id, paid.status, paid.amount) == (sent.id, "paid_out", 65_595)
+    polled = api.call(
+        "partners.get_partner_remittance",
+        200,
+        "PartnerRemittance",
+        client=partner,
+        partner_reference="TEE-0001",
+    )
+    assert polled.status == "paid_out"
+    assert api.float_of(agent) >= 500_000 + 65_595  # the cash handed over comes back as float
+    assert ledger_holds(runtime)
+
+
 def test_bill_payment_confirmed_with_the_otp(api: Caller, app: Any, runtime: Any, awa: Any) -> None:
     with transaction(runtime) as session:
         factories.biller(session, code="E2C")
@@ -499,4 +551,36 @@ def test_disbursement_batch_submitted_approved_and_paid_by_a_payer(
     ]
     assert api.balance(api.login(awa.msisdn)) == 125_000
     assert len(factories.sms_code(app, JEAN)) == 10  # Jean collects his pension in cash
+    assert ledger_holds(runtime)
+
+
+def test_a_wrong_otp_answers_a_problem_the_client_reads(
+    api: Caller, runtime: Any, awa: Any
+) -> None:
+    with transaction(runtime) as session:
+        bruno = factories.customer(session, first_name="Bruno", last_name="Ngoma")
+    awa_app = api.login(awa.msisdn)
+    sent = api.call(
+        "transfers.create_transfer",
+        201,
+        "TransferOut",
+        client=awa_app,
+        body=api.m.CreateTransfer(
+            type_=api.m.CreateTransferType.P2P, to=bruno.msisdn, amount=5_000
+        ),
+        idempotency_key=factories.key(),
+    )
+
+    problem = api.call(
+        "transfers.confirm_transfer",
+        422,
+        "ConfirmTransferResponse422",
+        client=awa_app,
+        transfer_id=sent.id,
+        body=api.m.Confirm(otp="000000"),
+    )
+
+    assert problem.code == api.m.ConfirmTransferResponse422Code.INVALID_OTP
+    assert (problem.status, problem["attempts_left"]) == (422, 2)
+    assert api.balance(awa_app) == 100_000 - 5_050  # still reserved, nothing moved
     assert ledger_holds(runtime)
