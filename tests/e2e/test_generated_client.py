@@ -42,7 +42,6 @@ from tests.conftest import make_config
 
 PACKAGE = "postcash_client"
 BASE_URL = "http://localhost/api/v1"
-GENERATOR = Path(sys.executable).with_name("openapi-python-client")
 JEAN = "+242069990001"  # no wallet: he collects cash at a counter
 
 
@@ -81,7 +80,9 @@ def generated(
     config.write_text("post_hooks: []\n")
     output = work / PACKAGE
     command = [
-        str(GENERATOR),
+        sys.executable,
+        "-m",
+        "openapi_python_client",  # the `openapi-python-client` command
         "generate",
         "--path",
         str(spec),
@@ -510,9 +511,10 @@ def test_disbursement_batch_submitted_approved_and_paid_by_a_payer(
     with transaction(runtime) as session:
         _fund, key = factories.payer(session, balance=1_000_000, name="Caisse de retraite")
     payer = api.api_key(key)
+    line = api.m.SubmitBatchItemsItem
     lines = [
-        {"msisdn": awa.msisdn, "name": "Awa Mabiala", "amount": 25_000, "reference": "P-001"},
-        {"msisdn": JEAN, "name": "Jean Okemba", "amount": 30_000, "reference": "P-002"},
+        line(msisdn=awa.msisdn, name="Awa Mabiala", amount=25_000, reference="P-001"),
+        line(msisdn=JEAN, name="Jean Okemba", amount=30_000, reference="P-002"),
     ]
     submitted = api.call(
         "disbursements.create_batch",
