@@ -47,10 +47,9 @@ JEAN = "+242069990001"  # no wallet: he collects cash at a counter
 
 @dataclass(frozen=True)
 class Generated:
-    """The imported package and how long generating it took."""
+    """The imported package, its models and its operations' modules."""
 
     package: ModuleType
-    seconds: float
 
     @property
     def models(self) -> ModuleType:
@@ -103,7 +102,7 @@ def generated(
     print(f"\nopenapi-python-client generated {PACKAGE} in {seconds:.1f} s")  # noqa: T201
     sys.path.insert(0, str(work))
     try:
-        yield Generated(importlib.import_module(PACKAGE), seconds)
+        yield Generated(importlib.import_module(PACKAGE))
     finally:
         sys.path.remove(str(work))
         for name in [m for m in sys.modules if m == PACKAGE or m.startswith(f"{PACKAGE}.")]:
@@ -211,7 +210,6 @@ def test_generation_is_clean_and_every_generated_module_imports(generated: Gener
     for name in names:
         importlib.import_module(name)
     assert f"{PACKAGE}.api.transfers.confirm_transfer" in names
-    assert generated.seconds < 120
 
 
 def test_register_and_verify_the_number(api: Caller, app: Any, runtime: Any) -> None:
