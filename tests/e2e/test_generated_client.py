@@ -71,6 +71,7 @@ def generated(
     application = create_app(make_config(f"sqlite:///{database}"))
     document = application.test_client().get("/api/v1/openapi.json")
     application.extensions["postcash"].database.dispose()
+    del application  # the fixture lives all session: it keeps no app alive
     assert document.status_code == 200
     spec = work / "openapi.json"
     spec.write_text(json.dumps(document.get_json()))
