@@ -51,6 +51,7 @@ DESCRIPTION = "Mobile money and remittances of the national postal operator (XAF
 OPERATION_ID = re.compile(r"^[a-z]+(?:[A-Z][a-z0-9]*)*$")
 VERBS = frozenset(
     {
+        "accept",
         "add",
         "approve",
         "cancel",
@@ -67,6 +68,7 @@ VERBS = frozenset(
         "freeze",
         "get",
         "list",
+        "leave",
         "login",
         "logout",
         "pay",
