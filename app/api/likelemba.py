@@ -25,7 +25,13 @@ from app.db import transaction
 from app.errors import AccountFrozen, AccountLocked, InvalidState, LimitExceeded, RecipientNotFound
 from app.likelemba import service
 from app.likelemba.errors import DebtOutstanding, GroupNotFound
-from app.likelemba.models import MAX_MEMBERS, MIN_MEMBERS, NAME_MAX_LENGTH, PERIODS
+from app.likelemba.models import (
+    MAX_CONTRIBUTION,
+    MAX_MEMBERS,
+    MIN_MEMBERS,
+    NAME_MAX_LENGTH,
+    PERIODS,
+)
 from app.principal import current_principal
 
 ns = Namespace("likelemba", path="/likelemba", description="Likelemba (rotating savings groups)")
@@ -34,7 +40,11 @@ LISTING = "likelemba"
 
 class CreateGroup(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=NAME_MAX_LENGTH))
-    contribution = Amount(required=True)
+    contribution = Amount(
+        required=True,
+        validate=validate.Range(max=MAX_CONTRIBUTION),
+        metadata={"description": f"each member's share of a pot, at most {MAX_CONTRIBUTION}"},
+    )
     period = fields.String(required=True, validate=validate.OneOf(PERIODS))
     members = fields.List(
         fields.String(validate=validate.Length(min=1, max=32)),

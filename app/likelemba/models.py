@@ -36,6 +36,9 @@ CONTRIBUTION_STATUSES = ("pending", "late", "collected", "refunded", "cancelled"
 MIN_MEMBERS = 3
 MAX_MEMBERS = 30
 NAME_MAX_LENGTH = 40
+# Ten million FCFA a turn: far above any tontine, and every text (SMS, USSD) is sized
+# for an amount of eight digits.
+MAX_CONTRIBUTION = 10_000_000
 
 
 def new_id() -> str:

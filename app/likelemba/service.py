@@ -47,6 +47,7 @@ from app.likelemba.errors import (
 )
 from app.likelemba.locks import lock_group_and_members
 from app.likelemba.models import (
+    MAX_CONTRIBUTION,
     MAX_MEMBERS,
     MIN_MEMBERS,
     PERIODS,
@@ -87,6 +88,10 @@ def create_group(
 ) -> LikelembaGroup:
     """A ``forming`` group; the creator has accepted, the others are invited by SMS."""
     ensure_can_transact(creator)
+    if isinstance(contribution, bool) or not isinstance(contribution, int):
+        raise ValidationFailed({"contribution": ["Must be a positive integer amount."]})
+    if not 0 < contribution <= MAX_CONTRIBUTION:
+        raise ValidationFailed({"contribution": [f"Between 1 and {MAX_CONTRIBUTION}."]})
     if period not in PERIODS:
         raise ValidationFailed({"period": [f"One of {', '.join(PERIODS)}."]})
     clean_name = " ".join(str(name).split())

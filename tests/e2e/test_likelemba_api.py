@@ -10,7 +10,7 @@ import pytest
 
 from app.db import transaction
 from tests import factories
-from tests.likelemba_support import formed, people, pot, run_job, texts_to, view
+from tests.likelemba_support import formed, people, pot, run_job, texts_to
 
 API = "/api/v1/likelemba"
 
@@ -99,7 +99,13 @@ def test_an_unknown_number_is_refused_naming_its_place(client, app, trio):
 
 @pytest.mark.parametrize(
     "field, value",
-    [("contribution", 0), ("contribution", "10000"), ("period", "daily"), ("name", "")],
+    [
+        ("contribution", 0),
+        ("contribution", "10000"),
+        ("contribution", 10_000_001),
+        ("period", "daily"),
+        ("name", ""),
+    ],
 )
 def test_bad_fields_are_validation_errors(client, app, trio, field, value):
     response = create(client, app, trio[0], [p.msisdn for p in trio], **{field: value})
