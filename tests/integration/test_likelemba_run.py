@@ -6,7 +6,7 @@ contribution: on the second due date she is short, gets reminders, is late
 after 48 h, and the pot waits for her until she tops up.
 """
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -131,16 +131,12 @@ def test_nothing_is_pulled_before_the_due_date(runtime, clock):
     assert pot(runtime, group_id) == 0
 
 
-def test_a_monthly_group_is_due_on_the_same_day_next_month(runtime, clock):
+def test_a_monthly_group_is_due_one_calendar_month_after_the_last_acceptance(runtime, clock):
     trio = people(runtime, 3)
+    clock.set(datetime(2027, 1, 31, 8, 0, tzinfo=UTC))
     group_id = formed(runtime, trio, period="monthly")
     due = view(runtime, group_id)["cycles"][0]["due_at"]
-    now = clock.now()
-    assert (due.year, due.month % 12, due.day) == (
-        now.year + (now.month == 12),
-        (now.month + 1) % 12,
-        now.day,
-    )
+    assert due == datetime(2027, 2, 28, 8, 0, tzinfo=UTC)
 
 
 # --- The beneficiary's wallet at its KYC cap ------------------------------------------
