@@ -105,3 +105,12 @@ def test_a_group_no_longer_open_to_me_is_an_end_screen_not_an_error(client, runt
     phone.send("1")
     done = phone.send(factories.PIN)
     assert done.startswith("END ") and "n'attend pas cette réponse" in done
+
+
+def test_the_mini_statement_names_contributions_and_the_pot(client, runtime, clock, trio):
+    formed(runtime, trio)
+    clock.advance(days=7)
+    run_job()  # Awa pays her 10 000 and receives the pot of 30 000
+    screen = Phone(client, trio[0].msisdn).run("6", factories.PIN)
+    assert "+30 000 Pot likelemba Tontine de B" in screen
+    assert "-10 000 Likelemba Tontine de B" in screen
