@@ -10,7 +10,7 @@ import pytest
 
 from app.db import transaction
 from tests import factories
-from tests.likelemba_support import formed, people, pot, run_job, texts_to
+from tests.likelemba_support import formed, people, pot, run_job, texts_to, view
 
 API = "/api/v1/likelemba"
 
@@ -311,3 +311,22 @@ def test_contributions_and_payouts_are_statement_lines_naming_the_group(
         ("likelemba_payout", "credit", 30_000),
     ]
     assert all(line["counterparty"]["name"] == "Tontine de Bacongo" for line in lines[:2])
+
+
+def test_when_the_next_beneficiary_leaves_the_turn_passes_on_and_the_pot_shrinks(
+    clock, client, app, runtime
+):
+    four = people(runtime, 4)
+    group_id = formed(runtime, four)
+    body = post(client, app, four[0], group_id, "leave").get_json()  # Awa, first in line
+    [cycle] = body["cycles"]
+    assert cycle["beneficiary"] == four[1].msisdn and body["next_beneficiary"] == four[1].msisdn
+    statuses = {c["msisdn"]: c["status"] for c in cycle["contributions"]}
+    assert statuses[four[0].msisdn] == "cancelled"  # nothing was pulled from her yet
+    clock.advance(days=7)
+    run_job()
+    group = view(runtime, group_id)
+    assert group["cycles"][0]["collected"] == 30_000  # three contributions, not four
+    assert group["cycles"][0]["status"] == "paid"
+    assert [c["beneficiary"] for c in group["cycles"]] == [four[1].msisdn, four[2].msisdn]
+    assert len(group["cycles"][1]["contributions"]) == 3
