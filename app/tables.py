@@ -13,6 +13,12 @@ from app.db import Base
 from app.db.jobs import OutboxJob
 from app.disbursements.models import DisbursementBatch, DisbursementLine
 from app.ledger.models import Account, Entry, Posting
+from app.likelemba.models import (
+    LikelembaContribution,
+    LikelembaCycle,
+    LikelembaGroup,
+    LikelembaMember,
+)
 from app.notify.models import SmsMessage
 from app.otp.models import Challenge, OtpSecret
 from app.payments.models import (
@@ -58,6 +64,10 @@ __all__ = [
     "IdempotencyRecord",
     "InboundSender",
     "InboundSms",
+    "LikelembaContribution",
+    "LikelembaCycle",
+    "LikelembaGroup",
+    "LikelembaMember",
     "Merchant",
     "MerchantRefund",
     "OtpSecret",

@@ -52,6 +52,7 @@ DESCRIPTION = "Mobile money and remittances of the national postal operator (XAF
 OPERATION_ID = re.compile(r"^[a-z]+(?:[A-Z][a-z0-9]*)*$")
 VERBS = frozenset(
     {
+        "accept",
         "add",
         "approve",
         "cancel",
@@ -68,6 +69,7 @@ VERBS = frozenset(
         "freeze",
         "get",
         "list",
+        "leave",
         "login",
         "logout",
         "pay",

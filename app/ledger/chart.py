@@ -52,6 +52,19 @@ def biller(code: str) -> str:
     return f"biller:{code}"
 
 
+# --- Likelemba (issue 17): one pot per rotating savings group ------------------------
+# A liability without overdraft, opened with its group: the contributions of the
+# open cycle wait there until the payout (docs/LEDGER.md, "Likelemba pots").
+LIKELEMBA_POT_PREFIX = "likelemba:"
+
+
+def likelemba_pot(group_id: str) -> str:
+    return f"{LIKELEMBA_POT_PREFIX}{group_id}"
+
+
+# --- end of likelemba ---------------------------------------------------------------
+
+
 def ensure_chart(session: Session, currency: str = "XAF") -> None:
     """Open the system accounts; safe to run any number of times."""
     for code, type_, name in SYSTEM_ACCOUNTS:

@@ -18,6 +18,7 @@ reading the service:
                      ─4→ claim.code → claim.done
          ─8→ pending.list (merchants' payment requests, 9 next page) → pending.confirm
              ─1→ pending.pin → pending.done   ─2→ pending.declined
+         ─9→ likelemba (app/ussd/likelemba.py: my groups, invitations)
     register.language ─1/2→ register.first_name → register.last_name → register.pin
                       → register.pin_again → register.done (the main menu, greeting first)
 
@@ -28,7 +29,7 @@ goes into a sub-menu (``7`` My account).
 from __future__ import annotations
 
 from app.config import Config
-from app.ussd import parsers, screens
+from app.ussd import likelemba, parsers, screens
 from app.ussd.machine import Ask, Choice, Confirm, Final, Menu, Node, Pages, Pick, Position
 
 MAIN = "main"
@@ -49,11 +50,14 @@ MAIN_CHOICES = (
     Choice("6", "ussd.main.statement", "statement.pin"),
     Choice("7", "ussd.main.account", "account"),
     PENDING,
+    likelemba.MAIN_CHOICE,  # 9 Likelemba, until it moves under "Épargne"
 )
 # Right after registering, the greeting above the menu takes the room of entry 8 (the
 # screen would pass 182 characters): a wallet opened a moment ago has no merchant
 # request waiting, and ``00`` shows the whole menu.
-WELCOME_CHOICES = tuple(choice for choice in MAIN_CHOICES if choice is not PENDING)
+WELCOME_CHOICES = tuple(
+    choice for choice in MAIN_CHOICES if choice not in (PENDING, likelemba.MAIN_CHOICE)
+)
 
 LANGUAGE_CHOICES = (
     Choice("1", "ussd.language.fr", "", sets={"lang": "fr"}),
@@ -139,6 +143,8 @@ NODES: dict[str, Node] = {
     "pending.pin": _pin("pending.done"),
     "pending.done": Final(screens.pay_request),
     "pending.declined": Final(screens.decline_request),
+    # 9 Likelemba groups (their own module)
+    **likelemba.NODES,
     "pin.old": Ask("ussd.pin.old", "old_pin", parsers.pin, "pin.new"),
     "pin.new": Ask("ussd.pin.new", "new_pin", parsers.new_pin, "pin.again"),
     "pin.again": Ask(
@@ -211,6 +217,7 @@ PIN_SCREENS = frozenset(
         "pending.done",
         "pin.done",
         "limits.done",
+        *likelemba.PIN_SCREENS,
     }
 )
 

@@ -40,6 +40,9 @@ OPERATION_LABELS = {
     ("disbursement", "credit"): "ussd.op.disbursement",
     ("reversal", "debit"): "ussd.op.reversal",
     ("reversal", "credit"): "ussd.op.reversal",
+    ("likelemba_contribution", "debit"): "ussd.op.likelemba_contribution",
+    ("likelemba_payout", "credit"): "ussd.op.likelemba_payout",
+    ("likelemba_refund", "credit"): "ussd.op.likelemba_refund",
 }
 
 

@@ -28,6 +28,9 @@ NO_BODY = {
     "declinePaymentRequest",
     "retryCallback",
     "approveBatch",
+    "acceptLikelembaInvitation",
+    "declineLikelembaInvitation",
+    "leaveLikelembaGroup",
 }
 PUBLIC = {
     "registerCustomer",

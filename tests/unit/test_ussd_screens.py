@@ -17,6 +17,7 @@ from app.i18n.catalog import catalogs
 from app.ledger import Balance
 from app.transfers.withdrawals import IssuedWithdrawal
 from app.ussd import failures, formats, screens
+from app.ussd import likelemba as likelemba_screens
 from app.ussd.machine import Ask, Confirm, Context, Final, Menu, State, render
 from app.ussd.menu import NODES
 from app.ussd.protocol import SCREEN_LIMIT
@@ -82,7 +83,33 @@ def longest(monkeypatch):
         "amount": LONGEST_AMOUNT,
         "status": "declined",
     }
+    group = SimpleNamespace(id="G", name="L" * 40)
+    member = {
+        "msisdn": "+242061234567",
+        "name": stand_in.display_name,
+        "position": 30,
+        "status": "invited",
+    }
+    group_view = {
+        "name": "L" * 40,
+        "status": "forming",
+        "period": "monthly",
+        "contribution": LONGEST_AMOUNT,
+        "pot": LONGEST_AMOUNT,
+        "members": [member] * 30,
+        "late": ["+242061234567"] * 29,
+        "cycles": [
+            {"number": 30, "status": "open", "beneficiary": "+242061234567", "due_at": NOON}
+        ],
+    }
     patches = {
+        (likelemba_screens.likelemba, "groups_for"): lambda *a, **k: [group] * 9,
+        (likelemba_screens.likelemba, "invitations_for"): lambda *a, **k: [group] * 9,
+        (likelemba_screens.likelemba, "get_group"): lambda *a, **k: group,
+        (likelemba_screens.likelemba, "group_view"): lambda *a, **k: group_view,
+        (likelemba_screens.likelemba, "accept"): lambda *a, **k: group,
+        (likelemba_screens.likelemba, "decline"): lambda *a, **k: group,
+        (likelemba_screens.customers, "verify_pin"): lambda *a, **k: None,
         (screens.requests, "pending_requests_for"): lambda *a, **k: [request] * 9,
         (screens.requests, "customer_view"): lambda *a, **k: request_view,
         (screens.requests, "pending_request_for"): lambda *a, **k: request,
@@ -127,6 +154,7 @@ def context(language: str) -> Context:
         "biller": "CODE",
         "reference": "R" * 30,
         "request": "ID",
+        "group": "G",
     }
     return Context(None, CONFIG, "+242061234567", customer, data, 0, "key")  # type: ignore[arg-type]
 
@@ -254,6 +282,7 @@ SAME_IN_BOTH = {
     "ussd.language.fr",
     "ussd.language.ln",
     "ussd.op.bill",
+    "ussd.main.likelemba",  # a Lingala word in both
 }
 
 
