@@ -18,7 +18,7 @@ from alembic import op
 import app.db  # custom column types
 
 revision: str = "0019_likelemba"
-down_revision: str | None = "0016_pin_lock_escalation"
+down_revision: str | None = "0017_counter_till"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
