@@ -7,7 +7,7 @@ A group (``likelemba_groups``) lists its members in rotation order
 (``likelemba:<group id>``), opened by the application, not here.
 
 Revision ID: 0019_likelemba
-Revises: 0016_pin_lock_escalation
+Revises: 0017_counter_till
 """
 
 from collections.abc import Sequence
