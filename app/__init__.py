@@ -205,6 +205,7 @@ def register_commands(app: Flask) -> None:
     from app.auth.commands import clients_cli, partners_cli
     from app.customers.commands import customers_cli
     from app.ledger.commands import ledger_cli
+    from app.mail.commands import mail_cli  # hybrid mail
     from app.payments.commands import billers_cli, merchants_cli
     from app.reconciliation.commands import reconcile_command
     from app.secret_rotation import secrets_cli
@@ -223,3 +224,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(billers_cli)
     app.cli.add_command(merchants_cli)
     app.cli.add_command(secrets_cli)
+    app.cli.add_command(mail_cli)  # hybrid mail

@@ -13,6 +13,7 @@ from app.db import Base
 from app.db.jobs import OutboxJob
 from app.disbursements.models import DisbursementBatch, DisbursementLine
 from app.ledger.models import Account, Entry, Posting
+from app.mail.models import Letter, LetterEvent, MailboxOptOut, MailCounter, PrintBatch
 from app.notify.models import SmsMessage
 from app.otp.models import Challenge, OtpSecret
 from app.payments.models import (
@@ -58,6 +59,10 @@ __all__ = [
     "IdempotencyRecord",
     "InboundSender",
     "InboundSms",
+    "Letter",
+    "LetterEvent",
+    "MailCounter",
+    "MailboxOptOut",
     "Merchant",
     "MerchantRefund",
     "OtpSecret",
@@ -65,6 +70,7 @@ __all__ = [
     "PartnerWebhook",
     "PaymentRequest",
     "Posting",
+    "PrintBatch",
     "Reconciliation",
     "Registration",
     "Remittance",

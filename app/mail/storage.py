@@ -1,0 +1,82 @@
+"""Where letter files live: content-addressed by SHA-256, behind a small interface.
+
+The default keeps them on the filesystem under ``instance/mail`` (``MAIL_STORAGE_DIR``
+elsewhere), never in a folder the web server serves: files leave only through
+the API's access checks. A file is written to a temporary name in its final
+folder, flushed and renamed (atomic on POSIX), so a crash never leaves a half
+file under a real name; the same content is stored once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Protocol
+
+from app.config import INSTANCE_DIR, Config
+
+
+class Storage(Protocol):
+    """Content-addressed blobs: ``put`` returns the SHA-256 that ``get`` takes."""
+
+    def put(self, data: bytes) -> str: ...
+
+    def get(self, sha256: str) -> bytes: ...
+
+    def exists(self, sha256: str) -> bool: ...
+
+
+class StoredFileMissing(RuntimeError):
+    """A fingerprint the database knows with no file behind it: an operations fault."""
+
+
+def _checked(sha256: str) -> str:
+    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        raise ValueError("not a SHA-256 hex digest")
+    return sha256
+
+
+class FileStorage:
+    """Files at ``<root>/<aa>/<bb>/<sha256>``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path(self, sha256: str) -> Path:
+        digest = _checked(sha256)
+        return self.root / digest[:2] / digest[2:4] / digest
+
+    def put(self, data: bytes) -> str:
+        digest = hashlib.sha256(data).hexdigest()
+        target = self.path(digest)
+        if target.exists():
+            return digest
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        return digest
+
+    def get(self, sha256: str) -> bytes:
+        try:
+            return self.path(sha256).read_bytes()
+        except FileNotFoundError:
+            raise StoredFileMissing(sha256) from None
+
+    def exists(self, sha256: str) -> bool:
+        return self.path(sha256).exists()
+
+
+def storage_for(config: Config) -> Storage:
+    """The configured storage (the filesystem: ``MAIL_STORAGE_DIR`` or ``instance/mail``)."""
+    root = Path(config.MAIL_STORAGE_DIR) if config.MAIL_STORAGE_DIR else INSTANCE_DIR / "mail"
+    return FileStorage(root)

@@ -1,0 +1,72 @@
+"""Letters for the hybrid-mail tests: real PDFs made with reportlab, and broken ones."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+from pypdf import PdfReader, PdfWriter
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
+
+
+def make_pdf(pages: int = 1, text: str = "Lettre") -> bytes:
+    """A plain A4 PDF of ``pages`` pages, each saying ``text`` and its page number."""
+    out = io.BytesIO()
+    drawing = canvas.Canvas(out, pagesize=A4)
+    for number in range(1, pages + 1):
+        drawing.drawString(72, 750, f"{text} - page {number}")
+        drawing.showPage()
+    drawing.save()
+    return out.getvalue()
+
+
+def encrypted_pdf() -> bytes:
+    writer = PdfWriter()
+    writer.append(PdfReader(io.BytesIO(make_pdf(1))))
+    writer.encrypt("secret")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def zero_page_pdf() -> bytes:
+    out = io.BytesIO()
+    PdfWriter().write(out)
+    return out.getvalue()
+
+
+def page_count(data: bytes) -> int:
+    return len(PdfReader(io.BytesIO(data)).pages)
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def letter_form(
+    pdf: bytes | None = None,
+    *,
+    recipient: dict[str, Any] | None = None,
+    service: str = "ordinary",
+    delivery: str = "auto",
+    **meta: Any,
+) -> dict[str, Any]:
+    """The multipart body of ``POST /mail/letters``."""
+    body: dict[str, Any] = {
+        "meta": json.dumps(
+            {
+                "recipient": recipient or {"name": "Bruno Ngoma", "msisdn": "+242069999999"},
+                "service": service,
+                "delivery": delivery,
+                **meta,
+            }
+        )
+    }
+    if pdf is not None:
+        body["file"] = (io.BytesIO(pdf), "lettre.pdf", "application/pdf")
+    return body
+
+
+ADDRESS = {"line1": "12 rue Mbochi", "po_box": "BP 2099", "city": "Brazzaville"}
