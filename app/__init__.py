@@ -146,6 +146,7 @@ def register_domain_hooks() -> None:
     Registering twice is harmless.
     """
     from app.customers.freezing import on_freezing
+    from app.mail import wiring as mail
     from app.payments import wiring as payments
     from app.remittances import lifecycle as remittance_lifecycle
     from app.remittances import wiring as remittances
@@ -162,6 +163,7 @@ def register_domain_hooks() -> None:
     payments.register()  # bills and merchant payments: completion and reversal
     remittances.register()  # ledger invariant remit:payable, the counter's day report
     report_sources.register()  # transfers and remittances in the daily report
+    mail.register()  # hybrid mail: letters paid by code, fees:mail invariant
 
 
 def register_api(app: Flask, config: Config) -> None:

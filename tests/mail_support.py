@@ -14,7 +14,7 @@ from reportlab.pdfgen import canvas
 def make_pdf(pages: int = 1, text: str = "Lettre") -> bytes:
     """A plain A4 PDF of ``pages`` pages, each saying ``text`` and its page number."""
     out = io.BytesIO()
-    drawing = canvas.Canvas(out, pagesize=A4)
+    drawing = canvas.Canvas(out, pagesize=A4, invariant=True)  # the same bytes every time
     for number in range(1, pages + 1):
         drawing.drawString(72, 750, f"{text} - page {number}")
         drawing.showPage()
@@ -67,6 +67,27 @@ def letter_form(
     if pdf is not None:
         body["file"] = (io.BytesIO(pdf), "lettre.pdf", "application/pdf")
     return body
+
+
+def multipart(form: dict[str, Any]) -> tuple[bytes, str]:
+    """``form`` encoded by hand (body, content type): the test client's encoder spools a
+    large file to a temporary file it never closes."""
+    boundary = "postcash-letter-boundary"
+    parts: list[bytes] = []
+    for name, value in form.items():
+        if isinstance(value, tuple):
+            stream, filename, *kind = value
+            data = stream.getvalue()
+            head = (
+                f'Content-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                f"Content-Type: {kind[0] if kind else 'application/octet-stream'}\r\n\r\n"
+            )
+        else:
+            data = str(value).encode()
+            head = f'Content-Disposition: form-data; name="{name}"\r\n\r\n'
+        parts.append(f"--{boundary}\r\n".encode() + head.encode() + data + b"\r\n")
+    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
 
 
 ADDRESS = {"line1": "12 rue Mbochi", "po_box": "BP 2099", "city": "Brazzaville"}
