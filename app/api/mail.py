@@ -16,6 +16,7 @@ from flask import Response, request
 from flask_restx import Namespace, Resource
 from marshmallow import Schema, fields, validate
 
+from app.agents.staff import get_agent
 from app.api.docs_schemas import CreatedApiClientSchema, OtpStateSchema, PageQuerySchema
 from app.api.idempotency import idempotent
 from app.api.openapi import operation
@@ -28,6 +29,7 @@ from app.db import settings, transaction
 from app.errors import (
     AccountFrozen,
     AccountLocked,
+    Forbidden,
     InsufficientFunds,
     InvalidPin,
     InvalidState,
@@ -35,8 +37,8 @@ from app.errors import (
     RecipientNotFound,
     ValidationFailed,
 )
-from app.mail import evidence, letters, mailbox
-from app.mail.errors import LetterNotFound, TrackingNotFound
+from app.mail import evidence, letters, mailbox, printing
+from app.mail.errors import LetterNotFound, PrintBatchNotFound, TrackingNotFound
 from app.mail.pdf import check_pdf
 from app.mail.storage import storage_for
 from app.otp.models import Challenge
@@ -48,6 +50,8 @@ ns = Namespace("mail", path="/mail", description="Hybrid mail: send and follow l
 track_ns = Namespace("tracking", path="/track", description="Public tracking of letters")
 admin_ns = Namespace("admin-mail", path="/admin", description="Mail senders (admins only)")
 mailbox_ns = Namespace("mailbox", path="/me/mailbox", description="The postal e-mailbox")
+print_ns = Namespace("print", path="/print", description="Print centres: queue and batches")
+scan_ns = Namespace("agent-mail", path="/agent/mail", description="Paper letters at the counter")
 
 FORM_SLACK = 64 * 1024  # the meta field and the multipart framing around the file
 NO_STORE = {"Cache-Control": "no-store"}
@@ -170,6 +174,56 @@ class LetterFileSchema(Schema):
 
 class OpenLetterSchema(Schema):
     pin = fields.String(required=True, validate=validate.Regexp(r"^\d{4}$", error="Four digits."))
+
+
+class PrintQueueQuerySchema(Schema):
+    centre = fields.String(required=True)
+    limit = fields.Integer(validate=validate.Range(min=1, max=100))
+
+
+class PrintQueueItemSchema(Schema):
+    id = fields.String()
+    tracking_number = fields.String()
+    service = fields.String()
+    pages = fields.Integer()
+    post_office_code = fields.String(allow_none=True)
+    queued_at = fields.AwareDateTime(allow_none=True)
+
+
+class PrintQueueSchema(Schema):
+    items = fields.List(fields.Nested(PrintQueueItemSchema))
+
+
+class CreatePrintBatchSchema(Schema):
+    centre = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    limit = fields.Integer(validate=validate.Range(min=1, max=printing.MAX_BATCH))
+
+
+class PrintBatchSchema(Schema):
+    id = fields.String()
+    centre = fields.String()
+    status = fields.String()
+    letters = fields.Integer()
+    pages = fields.Integer()
+    sha256 = fields.String()
+    tracking_numbers = fields.List(fields.String())
+    pdf = fields.String(metadata={"description": "where to download the print-ready PDF"})
+    created_at = fields.AwareDateTime()
+    printed_at = fields.AwareDateTime(allow_none=True)
+
+
+class ScanSchema(Schema):
+    event = fields.String(required=True, validate=validate.OneOf(printing.SCAN_EVENTS))
+    recipient_id_number = fields.String(
+        allow_none=True, validate=validate.Length(max=40), load_default=None
+    )
+
+
+class ScannedLetterSchema(Schema):
+    tracking_number = fields.String()
+    status = fields.String()
+    post_office_code = fields.String(allow_none=True)
+    delivered_at = fields.AwareDateTime(allow_none=True)
 
 
 class SenderSchema(Schema):
@@ -404,3 +458,153 @@ class MailboxContent(Resource):
         response.headers["Cache-Control"] = "no-store"
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response
+
+
+# -- paper: print centres and counters ----------------------------------------------------
+
+
+def _print_body(session: Any, batch: Any) -> dict[str, Any]:
+    body = printing.batch_view(batch, printing.batch_letters(session, batch.id))
+    body["pdf"] = f"/api/v1/print/batches/{batch.id}/pdf"
+    return body
+
+
+@print_ns.route("/queue")
+class PrintQueue(Resource):
+    @operation(
+        "listPrintQueue",
+        query=PrintQueueQuerySchema,
+        response=PrintQueueSchema,
+        errors=(Forbidden,),
+    )
+    @print_ns.doc(security="bearer", params={"centre": "print centre code", "limit": "1-100"})
+    @require("agent")
+    def get(self) -> Body:
+        """Letters waiting to be printed at the agent's print centre, oldest first."""
+        centre = request.args.get("centre") or ""
+        if not centre:
+            raise ValidationFailed({"centre": ["Required."]})
+        limit = query_int("limit", 100)
+        with transaction() as session:
+            agent = get_agent(session, current_principal().id)
+            items = [
+                printing.queue_view(letter)
+                for letter in printing.queue(session, agent, centre, limit=limit)
+            ]
+        return {"items": items}
+
+
+@print_ns.route("/batches")
+class PrintBatches(Resource):
+    @operation(
+        "createPrintBatch",
+        body=CreatePrintBatchSchema,
+        status=201,
+        response=PrintBatchSchema,
+        errors=(Forbidden, InvalidState),
+    )
+    @print_ns.doc(security="bearer")
+    @require("agent")
+    @idempotent(optional=True)
+    def post(self) -> tuple[Body, int]:
+        """One print-ready PDF of the oldest queued letters: an address sheet (tracking
+        barcode) before each letter; download it from ``pdf``."""
+        data = load(CreatePrintBatchSchema())
+        with transaction() as session:
+            agent = get_agent(session, current_principal().id)
+            batch = printing.create_batch(
+                session,
+                storage_for(settings(session)),
+                agent,
+                data["centre"],
+                limit=data.get("limit", 100),
+            )
+            body = _print_body(session, batch)
+        return body, 201
+
+
+@print_ns.route("/batches/<string:batch_id>")
+class PrintBatchItem(Resource):
+    @operation("getPrintBatch", response=PrintBatchSchema, errors=(PrintBatchNotFound,))
+    @print_ns.doc(security="bearer")
+    @require("agent")
+    def get(self, batch_id: str) -> Body:
+        """A batch of the agent's centre."""
+        with transaction() as session:
+            agent = get_agent(session, current_principal().id)
+            body = _print_body(session, printing.batch_for(session, agent, batch_id))
+        return body
+
+
+@print_ns.route("/batches/<string:batch_id>/pdf")
+class PrintBatchPdf(Resource):
+    @operation(
+        "getPrintBatchPdf",
+        response=LetterFileSchema,
+        media_type="application/pdf",
+        errors=(PrintBatchNotFound,),
+    )
+    @print_ns.doc(security="bearer")
+    @require("agent")
+    def get(self, batch_id: str) -> Response:
+        """The batch's print-ready PDF (A4)."""
+        with transaction() as session:
+            agent = get_agent(session, current_principal().id)
+            batch = printing.batch_for(session, agent, batch_id)
+            data = storage_for(settings(session)).get(batch.sha256)
+        response = Response(data, mimetype="application/pdf")
+        response.headers["Content-Disposition"] = f'attachment; filename="batch-{batch_id}.pdf"'
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+@print_ns.route("/batches/<string:batch_id>/printed")
+class PrintBatchPrinted(Resource):
+    @operation(
+        "recordPrintBatchPrinted",
+        response=PrintBatchSchema,
+        errors=(PrintBatchNotFound,),
+    )
+    @print_ns.doc(security="bearer")
+    @require("agent")
+    @idempotent(optional=True)
+    def post(self, batch_id: str) -> Body:
+        """The batch came out of the printer: each of its letters is ``printed``."""
+        with transaction() as session:
+            agent = get_agent(session, current_principal().id)
+            batch = printing.mark_printed(session, agent, batch_id)
+            body = _print_body(session, batch)
+        return body
+
+
+@scan_ns.route("/<string:tracking_number>/scan")
+class LetterScan(Resource):
+    @operation(
+        "recordLetterScan",
+        body=ScanSchema,
+        response=ScannedLetterSchema,
+        errors=(TrackingNotFound, InvalidState),
+    )
+    @scan_ns.doc(security="bearer")
+    @require("agent")
+    @idempotent(optional=True)
+    def post(self, tracking_number: str) -> Body:
+        """A paper letter scanned at the counter: dispatched, at the post office (the
+        recipient is texted), delivered (registered: against the ID number) or returned."""
+        data = load(ScanSchema())
+        with transaction() as session:
+            agent = get_agent(session, current_principal().id)
+            letter = printing.scan(
+                session,
+                agent,
+                tracking_number,
+                data["event"],
+                recipient_id_number=data["recipient_id_number"],
+            )
+            body = {
+                "tracking_number": letter.tracking_number,
+                "status": letter.status,
+                "post_office_code": letter.post_office_code,
+                "delivered_at": letter.delivered_at.isoformat() if letter.delivered_at else None,
+            }
+        return body

@@ -37,4 +37,4 @@ ALL += [remittances.ns, remittances.agent_ns, partners.ns, admin_remittances.ns]
 ALL += [audit.ns]
 ALL += [admin_reports.ns]
 ALL += [bills.ns, merchants.ns, disbursements.ns, admin_merchants_and_billers.ns]
-ALL += [mail.ns, mail.track_ns, mail.admin_ns, mail.mailbox_ns]  # hybrid mail
+ALL += [mail.ns, mail.track_ns, mail.admin_ns, mail.mailbox_ns, mail.print_ns, mail.scan_ns]  # mail

@@ -28,6 +28,7 @@ NO_BODY = {
     "declinePaymentRequest",
     "retryCallback",
     "approveBatch",
+    "recordPrintBatchPrinted",
 }
 PUBLIC = {
     "registerCustomer",
