@@ -13,7 +13,14 @@ from app.db import Base
 from app.db.jobs import OutboxJob
 from app.disbursements.models import DisbursementBatch, DisbursementLine
 from app.ledger.models import Account, Entry, Posting
-from app.mail.models import Letter, LetterEvent, MailboxOptOut, MailCounter, PrintBatch
+from app.mail.models import (
+    Letter,
+    LetterEvent,
+    MailBatch,
+    MailboxOptOut,
+    MailCounter,
+    PrintBatch,
+)
 from app.notify.models import SmsMessage
 from app.otp.models import Challenge, OtpSecret
 from app.payments.models import (
@@ -61,6 +68,7 @@ __all__ = [
     "InboundSms",
     "Letter",
     "LetterEvent",
+    "MailBatch",
     "MailCounter",
     "MailboxOptOut",
     "Merchant",

@@ -91,3 +91,36 @@ def multipart(form: dict[str, Any]) -> tuple[bytes, str]:
 
 
 ADDRESS = {"line1": "12 rue Mbochi", "po_box": "BP 2099", "city": "Brazzaville"}
+
+
+def archive(files: dict[str, bytes]) -> bytes:
+    """A zip of ``files`` (name → bytes), deflated."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zipped:
+        for name, data in files.items():
+            zipped.writestr(name, data)
+    return out.getvalue()
+
+
+def manifest(rows: list[dict[str, str]]) -> bytes:
+    """A CSV manifest of ``rows`` (the columns of the first row)."""
+    import csv
+
+    out = io.StringIO()
+    columns = list(dict.fromkeys(name for item in rows for name in item))
+    writer = csv.DictWriter(out, fieldnames=columns, restval="")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def batch_form(
+    reference: str, rows: list[dict[str, str]], files: dict[str, bytes]
+) -> dict[str, Any]:
+    return {
+        "reference": reference,
+        "manifest": (io.BytesIO(manifest(rows)), "manifest.csv", "text/csv"),
+        "archive": (io.BytesIO(archive(files)), "letters.zip", "application/zip"),
+    }

@@ -29,6 +29,7 @@ from app.db import settings, transaction
 from app.errors import (
     AccountFrozen,
     AccountLocked,
+    Conflict,
     Forbidden,
     InsufficientFunds,
     InvalidPin,
@@ -37,7 +38,7 @@ from app.errors import (
     RecipientNotFound,
     ValidationFailed,
 )
-from app.mail import evidence, letters, mailbox, printing
+from app.mail import bulk, evidence, letters, mailbox, printing
 from app.mail.errors import LetterNotFound, PrintBatchNotFound, TrackingNotFound
 from app.mail.pdf import check_pdf
 from app.mail.storage import storage_for
@@ -224,6 +225,33 @@ class ScannedLetterSchema(Schema):
     status = fields.String()
     post_office_code = fields.String(allow_none=True)
     delivered_at = fields.AwareDateTime(allow_none=True)
+
+
+class MailBatchUploadSchema(Schema):
+    """``multipart/form-data``: ``manifest`` (CSV: file, name, msisdn?, line1?, po_box?,
+    city?, post_office_code?, service?, delivery?, subject?), ``archive`` (zip of the
+    PDFs named in ``file``) and the batch ``reference``."""
+
+    reference = fields.String(required=True)
+    manifest = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+    archive = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class MailBatchRejectedSchema(Schema):
+    line = fields.Integer()
+    code = fields.String()
+    detail = fields.String(allow_none=True)
+
+
+class MailBatchSchema(Schema):
+    id = fields.String()
+    reference = fields.String()
+    status = fields.String()
+    total = fields.Integer()
+    valid = fields.Integer()
+    rejected = fields.List(fields.Nested(MailBatchRejectedSchema))
+    price = fields.Integer()
+    created_at = fields.AwareDateTime()
 
 
 class SenderSchema(Schema):
@@ -607,4 +635,61 @@ class LetterScan(Resource):
                 "post_office_code": letter.post_office_code,
                 "delivered_at": letter.delivered_at.isoformat() if letter.delivered_at else None,
             }
+        return body
+
+
+# -- bulk: a sender's batch -----------------------------------------------------------------
+
+BATCH_UPLOAD_MAX = 512 * 1024 * 1024
+
+
+@ns.route("/batches")
+class MailBatches(Resource):
+    @operation(
+        "sendLetterBatch",
+        form=MailBatchUploadSchema,
+        status=201,
+        response=MailBatchSchema,
+        errors=(InsufficientFunds, Conflict),
+    )
+    @ns.doc(security="apikey", params={"Idempotency-Key": {"in": "header", "required": True}})
+    @require("sender")
+    @idempotent
+    def post(self) -> tuple[Body, int]:
+        """Up to 10 000 letters at once: each manifest line checked (rejected lines
+        reported), the valid ones paid by one debit of the prefunding and sent."""
+        if request.mimetype != "multipart/form-data":
+            raise ValidationFailed({"_body": ["Send multipart/form-data: manifest, archive."]})
+        if request.content_length and request.content_length > BATCH_UPLOAD_MAX:
+            raise ValidationFailed({"archive": ["At most 512 MB per upload."]})
+        manifest = request.files.get("manifest")
+        archive = request.files.get("archive")
+        if manifest is None or archive is None:
+            raise ValidationFailed(
+                {"_body": ["Attach the CSV as 'manifest' and the zip of PDFs as 'archive'."]}
+            )
+        with transaction() as session:
+            batch = bulk.submit(
+                session,
+                storage_for(settings(session)),
+                current_principal().id,
+                reference=request.form.get("reference", ""),
+                manifest=manifest.read(bulk.MANIFEST_MAX_BYTES + 1),
+                archive=archive.read(BATCH_UPLOAD_MAX + 1),
+            )
+            body = bulk.view(batch)
+        return body, 201
+
+
+@ns.route("/batches/<string:batch_id>")
+class MailBatchItem(Resource):
+    @operation("getLetterBatch", response=MailBatchSchema)
+    @ns.doc(security=["apikey", "bearer"])
+    @require("sender", "admin")
+    def get(self, batch_id: str) -> Body:
+        """The batch's report: lines, valid, rejected (with codes), price paid."""
+        principal = current_principal()
+        sender = principal.id if principal.role == "sender" else None
+        with transaction() as session:
+            body = bulk.view(bulk.batch_for(session, batch_id, sender_id=sender))
         return body

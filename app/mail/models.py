@@ -46,6 +46,7 @@ STATUSES = (
     "returned",
 )
 SENDER_KINDS = ("customer", "sender")
+BATCH_STATUSES = ("accepted",)
 PRINT_BATCH_STATUSES = ("ready", "printed")
 
 
@@ -98,6 +99,7 @@ class Letter(Base):
     transfer_id: Mapped[str | None] = mapped_column(ForeignKey("transfers.id"), unique=True)
     entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entries.id"))
     print_batch_id: Mapped[str | None] = mapped_column(ForeignKey("mail_print_batches.id"))
+    batch_id: Mapped[str | None] = mapped_column(ForeignKey("mail_batches.id"), index=True)
     last_hash: Mapped[str] = mapped_column(String(64))
     recipient_id_number: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -109,6 +111,27 @@ class Letter(Base):
     @property
     def registered(self) -> bool:
         return self.service in REGISTERED
+
+
+class MailBatch(Base):
+    """A sender's bulk upload: every valid line became a letter, paid by one entry."""
+
+    __tablename__ = "mail_batches"
+    __table_args__ = (
+        UniqueConstraint("sender_id", "reference"),
+        CheckConstraint(f"status IN {BATCH_STATUSES!r}", name="status_known"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    sender_id: Mapped[str] = mapped_column(ForeignKey("api_clients.id"))
+    reference: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(10))
+    total: Mapped[int] = mapped_column(Integer)
+    valid: Mapped[int] = mapped_column(Integer)
+    rejected: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    price: Mapped[int] = mapped_column(BigInteger)
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entries.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class LetterEvent(Base):

@@ -58,6 +58,30 @@ def upgrade() -> None:
     with op.batch_alter_table("mail_print_batches") as batch_op:
         batch_op.create_index(batch_op.f("ix_mail_print_batches_centre"), ["centre"], unique=False)
     op.create_table(
+        "mail_batches",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("sender_id", sa.String(length=36), nullable=False),
+        sa.Column("reference", sa.String(length=64), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("total", sa.Integer(), nullable=False),
+        sa.Column("valid", sa.Integer(), nullable=False),
+        sa.Column("rejected", sa.JSON(), nullable=False),
+        sa.Column("price", sa.BigInteger(), nullable=False),
+        sa.Column("entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("created_at", app.db.UTCDateTime(), nullable=False),
+        sa.CheckConstraint("status IN ('accepted')", name=op.f("ck_mail_batches_status_known")),
+        sa.ForeignKeyConstraint(
+            ["sender_id"], ["api_clients.id"], name=op.f("fk_mail_batches_sender_id_api_clients")
+        ),
+        sa.ForeignKeyConstraint(
+            ["entry_id"], ["ledger_entries.id"], name=op.f("fk_mail_batches_entry_id_ledger_entries")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_mail_batches")),
+        sa.UniqueConstraint(
+            "sender_id", "reference", name=op.f("uq_mail_batches_sender_id_reference")
+        ),
+    )
+    op.create_table(
         "mail_letters",
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("tracking_number", sa.String(length=13), nullable=False),
@@ -83,6 +107,7 @@ def upgrade() -> None:
         sa.Column("transfer_id", sa.String(length=36), nullable=True),
         sa.Column("entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("print_batch_id", sa.String(length=36), nullable=True),
+        sa.Column("batch_id", sa.String(length=36), nullable=True),
         sa.Column("last_hash", sa.String(length=64), nullable=False),
         sa.Column("recipient_id_number", sa.String(length=40), nullable=True),
         sa.Column("created_at", app.db.UTCDateTime(), nullable=False),
@@ -122,6 +147,9 @@ def upgrade() -> None:
             name=op.f("fk_mail_letters_entry_id_ledger_entries"),
         ),
         sa.ForeignKeyConstraint(
+            ["batch_id"], ["mail_batches.id"], name=op.f("fk_mail_letters_batch_id_mail_batches")
+        ),
+        sa.ForeignKeyConstraint(
             ["print_batch_id"],
             ["mail_print_batches.id"],
             name=op.f("fk_mail_letters_print_batch_id_mail_print_batches"),
@@ -132,6 +160,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("mail_letters") as batch_op:
         batch_op.create_index("ix_mail_letters_sender", ["sender_id", "created_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_mail_letters_batch_id"), ["batch_id"], unique=False)
         batch_op.create_index(
             "ix_mail_letters_recipient",
             ["recipient_customer_id", "channel", "created_at"],
@@ -181,7 +210,9 @@ def downgrade() -> None:
         batch_op.drop_index("ix_mail_letters_centre_status")
         batch_op.drop_index("ix_mail_letters_recipient")
         batch_op.drop_index("ix_mail_letters_sender")
+        batch_op.drop_index(batch_op.f("ix_mail_letters_batch_id"))
     op.drop_table("mail_letters")
+    op.drop_table("mail_batches")
     with op.batch_alter_table("mail_print_batches") as batch_op:
         batch_op.drop_index(batch_op.f("ix_mail_print_batches_centre"))
     op.drop_table("mail_print_batches")
