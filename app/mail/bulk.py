@@ -311,12 +311,11 @@ def submit(
     )
     batch.entry_id = entry.id
     _write_letters(session, batch, client.name, valid, entry.id)
-    stored: set[str] = set()
+    files: dict[str, bytes] = {}
     for ln in valid:
         assert ln.pdf is not None
-        if ln.pdf.sha256 not in stored:
-            storage.put(ln.pdf.data)
-            stored.add(ln.pdf.sha256)
+        files.setdefault(ln.pdf.sha256, ln.pdf.data)
+    storage.put_many(list(files.values()))
     return batch
 
 

@@ -27,6 +27,8 @@ class Storage(Protocol):
 
     def exists(self, sha256: str) -> bool: ...
 
+    def put_many(self, items: list[bytes]) -> list[str]: ...
+
 
 class StoredFileMissing(RuntimeError):
     """A fingerprint the database knows with no file behind it: an operations fault."""
@@ -65,6 +67,35 @@ class FileStorage:
             Path(temporary).unlink(missing_ok=True)
             raise
         return digest
+
+    def put_many(self, items: list[bytes]) -> list[str]:
+        """Store many files (a sender's batch) with one flush to disk for them all:
+        each is written under a temporary name, the file system synced once, then
+        every file renamed to its fingerprint. Same guarantee as ``put``."""
+        pending: list[tuple[Path, Path]] = []
+        digests: list[str] = []
+        seen: set[str] = set()
+        try:
+            for data in items:
+                digest = hashlib.sha256(data).hexdigest()
+                digests.append(digest)
+                target = self.path(digest)
+                if digest in seen or target.exists():
+                    continue
+                seen.add(digest)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+                pending.append((Path(temporary), target))
+                with os.fdopen(handle, "wb") as out:
+                    out.write(data)
+            os.sync()
+            for temporary, target in pending:
+                os.replace(temporary, target)
+        except BaseException:
+            for temporary, _target in pending:
+                temporary.unlink(missing_ok=True)
+            raise
+        return digests
 
     def get(self, sha256: str) -> bytes:
         try:

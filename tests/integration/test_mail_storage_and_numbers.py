@@ -87,3 +87,13 @@ def test_racing_senders_never_share_a_number(runtime, config) -> None:
     outcomes = together(8, work)
     handed = [number for outcome in outcomes for number in outcome]  # type: ignore[union-attr]
     assert len(handed) == 24 and len(set(handed)) == 24
+
+
+def test_many_files_are_stored_at_once_each_under_its_fingerprint(tmp_path: Path) -> None:
+    storage = FileStorage(tmp_path)
+    first, second = make_pdf(1), make_pdf(2)
+    digests = storage.put_many([first, second, first])
+    assert digests == [hashlib.sha256(d).hexdigest() for d in (first, second, first)]
+    assert storage.get(digests[1]) == second
+    assert len([p for p in tmp_path.rglob("*") if p.is_file()]) == 2
+    assert not list(tmp_path.rglob(".incoming-*"))
