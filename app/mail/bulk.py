@@ -227,15 +227,13 @@ def _plan(session: Session, lines: list[Line]) -> None:
     for ln in lines:
         request = ln.request
         assert request is not None and ln.pdf is not None  # valid so far
-        customer = customers.get(request.msisdn or "")
-        electronic = (
-            customer is not None and customer.status != "frozen" and customer.id not in opted_out
-        )
+        found = customers.get(request.msisdn or "")
+        electronic = found is not None and found.status != "frozen" and found.id not in opted_out
         if request.delivery == "electronic" or (request.delivery == "auto" and electronic):
             if not electronic:
                 ln.code, ln.detail = "recipient_not_found", "No e-mailbox at this number."
                 continue
-            ln.channel, ln.customer_id = "electronic", customer.id if customer else None
+            ln.channel, ln.customer_id = "electronic", found.id if found else None
         else:
             if request.address is None:
                 ln.code, ln.detail = "invalid_line", "recipient.address: needed for paper."
@@ -250,7 +248,7 @@ def _plan(session: Session, lines: list[Line]) -> None:
                 ln.code, ln.detail = "unknown_post_office", exc.detail
                 continue
             ln.channel = "paper"
-            ln.customer_id = customer.id if electronic and customer else None
+            ln.customer_id = found.id if electronic and found else None
         ln.price = tariff.price(config, request.service, ln.pdf.pages)
 
 

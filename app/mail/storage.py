@@ -84,16 +84,16 @@ class FileStorage:
                     continue
                 seen.add(digest)
                 target.parent.mkdir(parents=True, exist_ok=True)
-                handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-                pending.append((Path(temporary), target))
+                handle, name = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+                pending.append((Path(name), target))
                 with os.fdopen(handle, "wb") as out:
                     out.write(data)
             os.sync()
-            for temporary, target in pending:
-                os.replace(temporary, target)
+            for written, target in pending:
+                os.replace(written, target)
         except BaseException:
-            for temporary, _target in pending:
-                temporary.unlink(missing_ok=True)
+            for written, _target in pending:
+                written.unlink(missing_ok=True)
             raise
         return digests
 
