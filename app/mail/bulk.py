@@ -40,7 +40,7 @@ from app.mail import evidence, numbers, places, tariff
 from app.mail.delivery import EMAILBOX, SENDER_CUT
 from app.mail.letters import LetterRequest, clean_meta
 from app.mail.models import Letter, LetterEvent, MailBatch, MailboxOptOut
-from app.mail.pdf import CheckedPdf, check_pdf
+from app.mail.pdf import CheckedPdf, check_many
 from app.mail.storage import Storage
 from app.notify.gsm import gsm_cut
 from app.notify.service import OutgoingDraft, send_many
@@ -175,7 +175,7 @@ def validate(session: Session, rows: list[dict[str, str]], archive: Archive) -> 
     """Check every line: its columns, its file, its recipient; a failing line gets a code."""
     config = settings(session)
     lines: list[Line] = []
-    checked: dict[str, tuple[CheckedPdf | None, str | None, str | None]] = {}
+    read: dict[str, tuple[bytes | None, str | None]] = {}
     for number, row in enumerate(rows, start=1):
         item = Line(line=number, file=(row.get("file") or "").strip())
         lines.append(item)
@@ -187,19 +187,25 @@ def validate(session: Session, rows: list[dict[str, str]], archive: Archive) -> 
         if not item.file:
             item.code, item.detail = "invalid_line", "file: Required."
             continue
-        if item.file not in checked:
-            data, code = archive.read(item.file)
-            if data is None:
-                checked[item.file] = (None, code, None)
-            else:
-                try:
-                    pdf = check_pdf(
-                        data, max_bytes=config.MAIL_MAX_BYTES, max_pages=config.MAIL_MAX_PAGES
-                    )
-                    checked[item.file] = (pdf, None, None)
-                except ValidationFailed as exc:
-                    checked[item.file] = (None, "invalid_file", exc.detail)
-        item.pdf, item.code, item.detail = checked[item.file]
+        if item.file not in read:
+            read[item.file] = archive.read(item.file)
+    names = [name for name, (data, _code) in read.items() if data is not None]
+    results = check_many(
+        [read[name][0] or b"" for name in names],
+        max_bytes=config.MAIL_MAX_BYTES,
+        max_pages=config.MAIL_MAX_PAGES,
+    )
+    checked = dict(zip(names, results, strict=True))
+    for item in lines:
+        if item.code is not None:
+            continue
+        data, code = read[item.file]
+        if data is None:
+            item.code = code
+            continue
+        item.pdf, why = checked[item.file]
+        if item.pdf is None:
+            item.code, item.detail = "invalid_file", why
     _plan(session, [ln for ln in lines if ln.code is None])
     return lines
 

@@ -9,6 +9,9 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from pypdf import PdfReader
@@ -68,3 +71,30 @@ def check_pdf(data: bytes, *, max_bytes: int, max_pages: int, field: str = "file
     if pages > max_pages:
         raise refuse(f"The PDF has {pages} pages; at most {max_pages}.", field)
     return CheckedPdf(data=data, sha256=hashlib.sha256(data).hexdigest(), pages=pages)
+
+
+PARALLEL_FROM = 256  # below this, starting worker processes costs more than it saves
+
+
+def _check_one(args: tuple[bytes, int, int]) -> tuple[CheckedPdf | None, str | None]:
+    data, max_bytes, max_pages = args
+    try:
+        return check_pdf(data, max_bytes=max_bytes, max_pages=max_pages), None
+    except ValidationFailed as exc:
+        return None, exc.detail
+
+
+def check_many(
+    files: list[bytes], *, max_bytes: int, max_pages: int
+) -> list[tuple[CheckedPdf | None, str | None]]:
+    """``check_pdf`` of each file, as ``(checked, None)`` or ``(None, why)``. A sender's
+    batch of thousands is parsed on every core (pypdf is pure Python: threads would
+    queue on the interpreter lock), in fresh processes (``spawn``: nothing of the
+    caller's open connections is inherited)."""
+    jobs = [(data, max_bytes, max_pages) for data in files]
+    workers = min(os.cpu_count() or 1, 8)
+    if len(jobs) < PARALLEL_FROM or workers < 2:
+        return [_check_one(job) for job in jobs]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        return list(pool.map(_check_one, jobs, chunksize=64))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
@@ -72,28 +73,36 @@ class FileStorage:
         """Store many files (a sender's batch) with one flush to disk for them all:
         each is written under a temporary name, the file system synced once, then
         every file renamed to its fingerprint. Same guarantee as ``put``."""
-        pending: list[tuple[Path, Path]] = []
+        pending: list[tuple[bytes, Path]] = []
         digests: list[str] = []
         seen: set[str] = set()
-        try:
-            for data in items:
-                digest = hashlib.sha256(data).hexdigest()
-                digests.append(digest)
-                target = self.path(digest)
-                if digest in seen or target.exists():
-                    continue
+        for data in items:
+            digest = hashlib.sha256(data).hexdigest()
+            digests.append(digest)
+            target = self.path(digest)
+            if digest not in seen and not target.exists():
                 seen.add(digest)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                handle, name = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-                pending.append((Path(name), target))
-                with os.fdopen(handle, "wb") as out:
-                    out.write(data)
+                pending.append((data, target))
+        written: list[tuple[Path, Path]] = []
+
+        def write(item: tuple[bytes, Path]) -> tuple[Path, Path]:
+            data, target = item
+            target.parent.mkdir(parents=True, exist_ok=True)
+            handle, name = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+            return Path(name), target
+
+        try:
+            with ThreadPoolExecutor(max_workers=8) as pool:  # file-system calls wait, not compute
+                for done in pool.map(write, pending):
+                    written.append(done)
             os.sync()
-            for written, target in pending:
-                os.replace(written, target)
+            for temporary, target in written:
+                os.replace(temporary, target)
         except BaseException:
-            for written, _target in pending:
-                written.unlink(missing_ok=True)
+            for temporary, _target in written:
+                temporary.unlink(missing_ok=True)
             raise
         return digests
 

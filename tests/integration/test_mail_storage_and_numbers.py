@@ -97,3 +97,14 @@ def test_many_files_are_stored_at_once_each_under_its_fingerprint(tmp_path: Path
     assert storage.get(digests[1]) == second
     assert len([p for p in tmp_path.rglob("*") if p.is_file()]) == 2
     assert not list(tmp_path.rglob(".incoming-*"))
+
+
+def test_many_pdfs_are_checked_in_worker_processes_alike(monkeypatch) -> None:
+    from app.mail import pdf
+
+    monkeypatch.setattr(pdf, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(pdf.os, "cpu_count", lambda: 2)
+    files = [make_pdf(2), b"not a pdf", make_pdf(1)]
+    results = pdf.check_many(files, max_bytes=10 * 1024 * 1024, max_pages=50)
+    assert [r[0].pages if r[0] else None for r in results] == [2, None, 1]
+    assert results[1][1] == "The file is not a PDF."
