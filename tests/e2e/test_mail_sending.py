@@ -405,3 +405,21 @@ def test_an_admin_creates_a_sender_and_prefunds_it(client, app, runtime) -> None
     )
     assert funded.status_code == 201, funded.get_json()
     assert balance(runtime, chart.sender(sender["id"])) == 10_000
+
+
+def test_a_letters_payment_is_not_reversed(client, app, runtime, awa) -> None:
+    headers = factories.headers_for(app, awa)
+    form = letter_form(make_pdf(1), recipient={"name": "B", "address": ADDRESS})
+    letter = send(client, headers, form).get_json()
+    transfer_id = letter["payment"]["transfer_id"]
+    code = factories.sms_code(app, awa.msisdn, digits=6)
+    client.post(f"{API}/transfers/{transfer_id}/confirm", json={"otp": code}, headers=headers)
+    with transaction(runtime) as session:
+        admin = factories.admin(session)
+    answer = client.post(
+        f"{API}/transfers/{transfer_id}/reversal",
+        json={"reason": "customer changed their mind"},
+        headers={**factories.headers_for(app, admin), "Idempotency-Key": factories.key()},
+    )
+    problem(answer, 422, "invalid_state")
+    assert balance(runtime, chart.fees("mail")) == 250
