@@ -147,6 +147,7 @@ def register_domain_hooks() -> None:
     """
     from app.customers.freezing import on_freezing
     from app.likelemba import invariants as likelemba
+    from app.mail import wiring as mail
     from app.payments import wiring as payments
     from app.remittances import lifecycle as remittance_lifecycle
     from app.remittances import wiring as remittances
@@ -164,6 +165,7 @@ def register_domain_hooks() -> None:
     remittances.register()  # ledger invariant remit:payable, the counter's day report
     report_sources.register()  # transfers and remittances in the daily report
     likelemba.register()  # ledger invariant: each pot holds its open cycle's contributions
+    mail.register()  # hybrid mail: letters paid by code, fees:mail invariant
 
 
 def register_api(app: Flask, config: Config) -> None:
@@ -207,6 +209,7 @@ def register_commands(app: Flask) -> None:
     from app.auth.commands import clients_cli, partners_cli
     from app.customers.commands import customers_cli
     from app.ledger.commands import ledger_cli
+    from app.mail.commands import mail_cli  # hybrid mail
     from app.payments.commands import billers_cli, merchants_cli
     from app.reconciliation.commands import reconcile_command
     from app.secret_rotation import secrets_cli
@@ -225,3 +228,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(billers_cli)
     app.cli.add_command(merchants_cli)
     app.cli.add_command(secrets_cli)
+    app.cli.add_command(mail_cli)  # hybrid mail

@@ -19,6 +19,14 @@ from app.likelemba.models import (
     LikelembaGroup,
     LikelembaMember,
 )
+from app.mail.models import (
+    Letter,
+    LetterEvent,
+    MailBatch,
+    MailboxOptOut,
+    MailCounter,
+    PrintBatch,
+)
 from app.notify.models import SmsMessage
 from app.otp.models import Challenge, OtpSecret
 from app.payments.models import (
@@ -64,10 +72,15 @@ __all__ = [
     "IdempotencyRecord",
     "InboundSender",
     "InboundSms",
+    "Letter",
+    "LetterEvent",
     "LikelembaContribution",
     "LikelembaCycle",
     "LikelembaGroup",
     "LikelembaMember",
+    "MailBatch",
+    "MailCounter",
+    "MailboxOptOut",
     "Merchant",
     "MerchantRefund",
     "OtpSecret",
@@ -75,6 +88,7 @@ __all__ = [
     "PartnerWebhook",
     "PaymentRequest",
     "Posting",
+    "PrintBatch",
     "Reconciliation",
     "Registration",
     "Remittance",

@@ -12,6 +12,7 @@ from app.api import (
     customers,
     disbursements,
     likelemba,
+    mail,
     merchants,
     partners,
     remittances,
@@ -38,3 +39,4 @@ ALL += [audit.ns]
 ALL += [admin_reports.ns]
 ALL += [bills.ns, merchants.ns, disbursements.ns, admin_merchants_and_billers.ns]
 ALL += [likelemba.ns]
+ALL += [mail.ns, mail.track_ns, mail.admin_ns, mail.mailbox_ns, mail.print_ns, mail.scan_ns]  # mail

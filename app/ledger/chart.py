@@ -13,7 +13,7 @@ COMMISSION_AGENTS = "commission:agents"
 # not known when the code is issued, so the hold is against this clearing
 # account and is swapped for the real entry (wallet → float) at the counter.
 CLEARING_WITHDRAWALS = "clearing:withdrawals"
-FEE_KINDS = ("p2p", "cashout", "remit", "bill", "merchant", "fx")
+FEE_KINDS = ("p2p", "cashout", "remit", "bill", "merchant", "fx", "mail")  # mail: app/mail
 
 SYSTEM_ACCOUNTS: list[tuple[str, str, str]] = [
     (TRUST_BANK, "asset", "Compte de cantonnement (banque)"),
@@ -42,6 +42,11 @@ def partner(partner_id: str) -> str:
 
 def payer(payer_id: str) -> str:
     return f"payer:{payer_id}"
+
+
+def sender(sender_id: str) -> str:
+    """A mail sender's prefunding (app/mail): letters are paid from it at once."""
+    return f"sender:{sender_id}"
 
 
 def merchant(merchant_id: str) -> str:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime
 
-TRANSFER_TYPES = ("p2p", "withdrawal", "cashin", "bill", "merchant", "disbursement")
+TRANSFER_TYPES = ("p2p", "withdrawal", "cashin", "bill", "merchant", "disbursement", "mail")
 STATUSES = ("pending_confirmation", "completed", "cancelled", "expired", "failed", "reversed")
 
 

@@ -16,6 +16,8 @@ reading the service:
                      ─2→ language ─1/2→ language.done
                      ─3→ limits.pin → limits.done
                      ─4→ claim.code → claim.done
+                     ─5→ mail.summary → mail.list → mail.letter → mail.pin → mail.done
+                         (hybrid mail: unread letters, a receipt acknowledged with the PIN)
          ─8→ pending.list (merchants' payment requests, 9 next page) → pending.confirm
              ─1→ pending.pin → pending.done   ─2→ pending.declined
          ─9→ likelemba (app/ussd/likelemba.py: my groups, invitations)
@@ -29,7 +31,7 @@ goes into a sub-menu (``7`` My account).
 from __future__ import annotations
 
 from app.config import Config
-from app.ussd import likelemba, parsers, screens
+from app.ussd import likelemba, mail_screens, parsers, screens
 from app.ussd.machine import Ask, Choice, Confirm, Final, Menu, Node, Pages, Pick, Position
 
 MAIN = "main"
@@ -123,6 +125,7 @@ NODES: dict[str, Node] = {
             Choice("2", "ussd.account.language", "language"),
             Choice("3", "ussd.account.limits", "limits.pin"),
             Choice("4", "ussd.account.claim", "claim.code"),
+            Choice("5", "ussd.account.mail", "mail.summary"),  # hybrid mail
         ),
     ),
     # 8 Pending payments: what merchants ask the customer to pay
@@ -162,6 +165,20 @@ NODES: dict[str, Node] = {
     "limits.done": Final(screens.my_limits),
     "claim.code": Ask("ussd.claim.code", "code", parsers.remittance_code, "claim.done"),
     "claim.done": Final(screens.claim_remittance),
+    # -- hybrid mail: Mon courrier (My account → 5) --
+    "mail.summary": Confirm(mail_screens.summary, "mail.list", confirm="ussd.mail.see"),
+    "mail.list": Pick(
+        "ussd.mail.title",
+        mail_screens.letters,
+        "letter",
+        "mail.letter",
+        "ussd.mail.none",
+        per_page=mail_screens.MAIL_PER_PAGE,
+    ),
+    "mail.letter": Confirm(mail_screens.letter, "mail.pin", confirm="ussd.mail.ack"),
+    "mail.pin": _pin("mail.done"),
+    "mail.done": Final(mail_screens.acknowledge),
+    # -- end hybrid mail --
     # Registration of an unknown number
     REGISTER: Menu(
         "ussd.register.welcome", _languages("register.first_name"), root=True, public=True
@@ -218,6 +235,7 @@ PIN_SCREENS = frozenset(
         "pin.done",
         "limits.done",
         *likelemba.PIN_SCREENS,
+        "mail.done",  # hybrid mail
     }
 )
 

@@ -31,6 +31,7 @@ NO_BODY = {
     "acceptLikelembaInvitation",
     "declineLikelembaInvitation",
     "leaveLikelembaGroup",
+    "recordPrintBatchPrinted",
 }
 PUBLIC = {
     "registerCustomer",
@@ -39,6 +40,7 @@ PUBLIC = {
     "loginStaff",
     "getFees",
     "listBillers",
+    "getTracking",
 }
 
 

@@ -16,7 +16,7 @@ from app.i18n import translate
 from app.i18n.catalog import catalogs
 from app.ledger import Balance
 from app.transfers.withdrawals import IssuedWithdrawal
-from app.ussd import failures, formats, screens
+from app.ussd import failures, formats, mail_screens, screens
 from app.ussd import likelemba as likelemba_screens
 from app.ussd.machine import Ask, Confirm, Context, Final, Menu, State, render
 from app.ussd.menu import NODES
@@ -133,6 +133,19 @@ def longest(monkeypatch):
         (screens, "customer_statement"): lambda *a, **k: ([statement_item] * 5, None),
         (screens.limits, "limits_for"): lambda *a, **k: limits,
     }
+    # hybrid mail: the longest sender, subject and tracking number
+    letter = SimpleNamespace(
+        id="L",
+        tracking_number="RR123456785CG",
+        sender_name=SIXTY,
+        subject="S" * 120,
+        registered=True,
+        delivered_at=NOON,
+        created_at=NOON,
+    )
+    patches[(mail_screens.mailbox, "unread")] = lambda *a, **k: [letter] * 999
+    patches[(mail_screens.mailbox, "letter_for_recipient")] = lambda *a, **k: letter
+    patches[(mail_screens.mailbox, "open_letter")] = lambda *a, **k: letter
     for (module, name), value in patches.items():
         monkeypatch.setattr(module, name, value)
     return SimpleNamespace(transfer=transfer, request_view=request_view)
@@ -155,6 +168,7 @@ def context(language: str) -> Context:
         "reference": "R" * 30,
         "request": "ID",
         "group": "G",
+        "letter": "L",  # hybrid mail
     }
     return Context(None, CONFIG, "+242061234567", customer, data, 0, "key")  # type: ignore[arg-type]
 
