@@ -142,6 +142,7 @@ class JobQueue:
                 job_id=self.job_id(outbox_id),
                 retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
                 failure_ttl=7 * 24 * 3600,
+                result_ttl=0,  # the outbox row records it done: nothing to keep in Redis
             )
             return True
         except Exception as exc:  # Redis down: the drainer will hand it over later
