@@ -109,16 +109,19 @@ def _work(runtime: Any, burst: bool) -> int:
     """Listen until told to stop (or, in burst mode, until the queues are empty).
 
     Any Redis error, at start or while working, sends the worker back to wait
-    for Redis with backoff; it never ends the process.
+    for Redis with backoff; it never ends the process. SIGTERM or SIGINT while
+    it waits ends it at once (rq's own handlers would need Redis to answer).
     """
     import rq
-    from redis.exceptions import ConnectionError, TimeoutError
+    from redis.exceptions import RedisError
+    from rq.exceptions import StopRequested
 
     from workers.outbox import drain_after_outage
 
     names = [runtime.queue.name_of(queue) for queue in PRIORITY]
+    stopping = threading.Event()
     attempt = 0
-    while True:
+    while not stopping.is_set():
         connection = worker_connection(runtime.queue.redis_url)
         try:
             connection.ping()
@@ -134,7 +137,10 @@ def _work(runtime: Any, burst: bool) -> int:
             if burst or getattr(worker, "_stop_requested", False):
                 return 0
             log.warning("worker stopped without being asked to: listening again")
-        except (ConnectionError, TimeoutError) as exc:
+        except StopRequested:
+            return 0
+        except RedisError as exc:
+            _stop_on_signal(stopping)
             delay = reconnect_delay(attempt)
             attempt += 1
             log.warning(
@@ -143,6 +149,19 @@ def _work(runtime: Any, burst: bool) -> int:
             sleep(delay)
         finally:
             connection.close()
+    return 0
+
+
+def _stop_on_signal(stopping: threading.Event) -> None:
+    """While waiting for Redis, SIGTERM and SIGINT set ``stopping`` (main thread only)."""
+    import signal
+
+    def ask(_signum: int, _frame: Any) -> None:
+        stopping.set()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, ask)
+        signal.signal(signal.SIGINT, ask)
 
 
 def _recovery_drain(app: Any) -> Any:

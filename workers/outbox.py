@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 # A pending row younger than this may still be on its way to rq from its own commit.
 DRAIN_AFTER = timedelta(seconds=10)
 DRAIN_BATCH = 500
+# A job "retrying" waits in rq's scheduled registry: lost with Redis's memory, it is
+# handed over again like a pending one (unless rq still holds it).
+WAITING = ("pending", "retrying")
 
 
 def resolve(name: str) -> Callable[..., Any]:
@@ -134,14 +137,14 @@ def drain(runtime: Runtime | None = None, older_than: timedelta = DRAIN_AFTER) -
 def _pending_batches(
     rt: Runtime, now: datetime, cutoff: datetime
 ) -> Iterator[list[tuple[int, str]]]:
-    """``(id, queue)`` of pending rows, still-valid codes newest first, then the rest."""
+    """``(id, queue)`` of waiting rows, still-valid codes newest first, then the rest."""
     valid = (OutboxJob.expires_at.is_not(None)) & (OutboxJob.expires_at > now)
     timeless = OutboxJob.expires_at.is_(None)
     for where, newest_first in ((valid, True), (timeless, False)):
         after: int | None = None
         while True:
             query = select(OutboxJob.id, OutboxJob.queue).where(
-                OutboxJob.status == "pending", OutboxJob.created_at <= cutoff, where
+                OutboxJob.status.in_(WAITING), OutboxJob.created_at <= cutoff, where
             )
             if after is not None:
                 query = query.where(OutboxJob.id < after if newest_first else OutboxJob.id > after)
@@ -162,7 +165,7 @@ def _drop_expired(rt: Runtime, now: datetime) -> int:
         ids = list(
             uow.session.scalars(
                 select(OutboxJob.id).where(
-                    OutboxJob.status == "pending",
+                    OutboxJob.status.in_(WAITING),
                     OutboxJob.expires_at.is_not(None),
                     OutboxJob.expires_at <= now,
                 )

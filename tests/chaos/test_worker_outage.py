@@ -102,3 +102,20 @@ def test_the_sweeps_thread_drains_as_soon_as_redis_answers_again():
 
     assert calls.count("drain") == 1
     assert calls.index("drain") > calls.index("enqueue") + 1  # after the failures, once
+
+
+def test_a_stop_asked_while_waiting_for_redis_ends_the_worker_cleanly(app, monkeypatch):
+    import os
+    import signal
+
+    def wait(seconds):
+        os.kill(os.getpid(), signal.SIGTERM)  # systemd stops the unit during the outage
+
+    monkeypatch.setattr(worker_main, "create_app", lambda: app)
+    monkeypatch.setattr(worker_main, "sleep", wait)
+    previous = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    try:
+        assert worker_main.main(["--burst"]) == 0
+    finally:
+        signal.signal(signal.SIGTERM, previous[0])
+        signal.signal(signal.SIGINT, previous[1])

@@ -154,3 +154,15 @@ def outbox_id(runtime, message_id):
             if job.kwargs.get("message_id") == message_id:
                 return job.id
     raise AssertionError("no outbox row for that message")
+
+
+def test_a_retry_lost_with_redis_is_handed_over_again(runtime, redis_down, clock):
+    message = receipt_sms("+242060000001")
+    with transaction() as session:
+        session.get(OutboxJob, outbox_id(runtime, message)).status = "retrying"
+    redis_down()  # back, empty: rq's scheduled retry went with it
+    clock.advance(seconds=DRAIN_AFTER.total_seconds() + 1)
+
+    assert drain(runtime) == 1
+    work(runtime)
+    assert status_of(runtime, message)[0] == "sent"
