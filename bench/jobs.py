@@ -183,6 +183,16 @@ def start_workers(count: int, env: dict[str, str], root: Path, burst: bool) -> l
     ]
 
 
+def listening(redis: str, count: int, timeout: float) -> None:
+    """Wait until ``count`` rq workers have registered (they are taking jobs)."""
+    from redis import Redis
+    from rq import Worker
+
+    connection = Redis.from_url(redis)
+    wait_for(lambda: Worker.count(connection=connection) >= count, timeout)
+    connection.close()
+
+
 def stop_workers(processes: list[Any]) -> None:
     for process in processes:
         if process.poll() is None:
@@ -326,7 +336,7 @@ def delay(url: str, redis: str, workers: int, args: argparse.Namespace) -> dict[
     env = environment(url, redis, provider, args.root)
     processes = start_workers(workers, env, args.root, burst=False)
     try:
-        time.sleep(args.warmup)  # the workers start (an application each)
+        listening(redis, workers, args.timeout)  # each starts an application first
         started = time.monotonic()
         total = int(args.rate * args.seconds)
         for n in range(total):
@@ -373,7 +383,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--messages", type=int, default=600)
     parser.add_argument("--rate", type=float, default=10.0, help="P2P per second (3 SMS each)")
     parser.add_argument("--seconds", type=float, default=15.0)
-    parser.add_argument("--warmup", type=float, default=4.0, help="seconds for workers to start")
     parser.add_argument("--provider-latency", type=float, default=0.0, help="ms per request")
     parser.add_argument("--timeout", type=float, default=180.0)
     parser.add_argument("--root", type=Path, default=BASE_DIR, help="the checkout to run")
