@@ -25,6 +25,7 @@ NO_BODY = {
     "logout",
     "unlockCustomer",
     "requestPaymentRequestCode",
+    "requestTransferCode",
     "declinePaymentRequest",
     "retryCallback",
     "approveBatch",
