@@ -6,8 +6,8 @@ outage, hands it back to the same one. ``expires_at`` (a code's end) lets the
 drainer send the codes still valid first and drop the dead ones unsent.
 Existing rows go to ``default`` and never expire, as before.
 
-Revision ID: 0017_job_outbox_queues
-Revises: 0016_pin_lock_escalation
+Revision ID: 0021_job_outbox_queues
+Revises: 0020_hybrid_mail
 """
 
 from collections.abc import Sequence
@@ -17,8 +17,8 @@ from alembic import op
 
 import app.db  # custom column types
 
-revision: str = "0017_job_outbox_queues"
-down_revision: str | None = "0016_pin_lock_escalation"
+revision: str = "0021_job_outbox_queues"
+down_revision: str | None = "0020_hybrid_mail"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
