@@ -151,6 +151,7 @@ def register_domain_hooks() -> None:
     from app.remittances import wiring as remittances
     from app.remittances.locks import lock_pending_sent_by
     from app.reports import sources as report_sources
+    from app.savings import wiring as savings
     from app.transfers import lifecycle as transfer_lifecycle
     from app.transfers import receipts
     from app.transfers.locks import lock_pending_from
@@ -162,6 +163,7 @@ def register_domain_hooks() -> None:
     payments.register()  # bills and merchant payments: completion and reversal
     remittances.register()  # ledger invariant remit:payable, the counter's day report
     report_sources.register()  # transfers and remittances in the daily report
+    savings.register()  # savings withdrawals' movements, invariant interest:accrued
 
 
 def register_api(app: Flask, config: Config) -> None:

@@ -33,12 +33,14 @@ from app.remittances.models import (
     RemittanceQuote,
     WebhookDelivery,
 )
+from app.savings.models import AccrualDay, Capitalisation, SavingsAccount, SavingsMovement
 from app.sms.inbound.models import InboundSender, InboundSms
 from app.transfers.models import Transfer
 from app.ussd.models import UssdSession
 
 __all__ = [
     "Account",
+    "AccrualDay",
     "ApiClient",
     "AuditChainHead",
     "AuditEvent",
@@ -47,6 +49,7 @@ __all__ = [
     "BillPayment",
     "Biller",
     "BillerSettlement",
+    "Capitalisation",
     "CallbackDelivery",
     "Challenge",
     "CodeMiss",
@@ -69,6 +72,8 @@ __all__ = [
     "Registration",
     "Remittance",
     "RemittanceQuote",
+    "SavingsAccount",
+    "SavingsMovement",
     "SmsMessage",
     "StaffUser",
     "Transfer",
