@@ -14,6 +14,7 @@ from app.api import (
     merchants,
     partners,
     remittances,
+    savings,
     statements,
     transfers,
 )
@@ -36,3 +37,4 @@ ALL += [remittances.ns, remittances.agent_ns, partners.ns, admin_remittances.ns]
 ALL += [audit.ns]
 ALL += [admin_reports.ns]
 ALL += [bills.ns, merchants.ns, disbursements.ns, admin_merchants_and_billers.ns]
+ALL += [savings.ns, savings.agent_ns, savings.admin_ns]

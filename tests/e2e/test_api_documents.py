@@ -36,6 +36,7 @@ PUBLIC = {
     "loginStaff",
     "getFees",
     "listBillers",
+    "listSavingsProducts",
 }
 
 
