@@ -176,19 +176,27 @@ def accrue_day(session: Session, day: date) -> AccrualDay | None:
     return row
 
 
-def accrue_until(session: Session, last_day: date) -> list[AccrualDay]:
-    """Accrue every day not yet accrued up to ``last_day`` (at most yesterday), in
-    order, crossing a 31 December only after capitalising that year."""
+def accrue_next(session: Session, last_day: date) -> date | None:
+    """Accrue the first day not yet accrued if it is no later than ``last_day`` (and
+    past), capitalising the year first when that day is 1 January; the day accrued,
+    or None when there is nothing to do. One day per unit of work: a catch-up after
+    a crash resumes where the last committed day left off."""
     last_day = min(last_day, local_today() - timedelta(days=1))
     day = next_day_to_accrue(session)
-    done: list[AccrualDay] = []
-    while day is not None and day <= last_day:
-        if day.month == 1 and day.day == 1:
-            capitalise(session, day - timedelta(days=1))
-        row = accrue_day(session, day)
-        if row is not None:
-            done.append(row)
-        day += timedelta(days=1)
+    if day is None or day > last_day:
+        return None
+    if day.month == 1 and day.day == 1:
+        capitalise(session, day - timedelta(days=1))
+    accrue_day(session, day)
+    return day
+
+
+def accrue_until(session: Session, last_day: date) -> list[date]:
+    """Accrue every day not yet accrued up to ``last_day`` (at most yesterday), in
+    order, in this unit of work."""
+    done: list[date] = []
+    while (day := accrue_next(session, last_day)) is not None:
+        done.append(day)
     return done
 
 
