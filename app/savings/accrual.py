@@ -6,16 +6,17 @@ the number of accounts (100 000 livrets: bench/savings_accrual.py):
 
 1. the day's row in ``savings_accrual_days`` is inserted first: a second run of
    the same day (a retried job, a second worker) finds it and does nothing;
-2. on the first day of a fortnight, ``earning`` starts again from ``closing``
-   (the balance at the end of the day before: the deposits of the last
-   fortnight now earn);
-3. the accounts that moved on ``d`` take that day's movements: deposits raise
-   ``closing`` only (they earn from the next fortnight), withdrawals lower
-   ``closing`` and ``earning`` (they stop earning from their own fortnight);
-4. per product (its rate for that fortnight), the day's provision of each
-   account is ``floor(floor(earning * rate / 240 000) * k / n)`` minus what its
-   fortnight had provisioned (``quinzaine.provision_after``): the sum is read,
-   then written to every account with ``accrued_through = d``;
+2. the accounts that moved on ``d`` (a few) take that day's movements into
+   ``closing`` and stage them in ``day_deposits``/``day_withdrawals``;
+3. per product (its rate for that fortnight), **one** UPDATE of every account:
+   the earning balance (on a fortnight's first day ``closing - day_deposits``,
+   the balance of the day before less the day's withdrawals: the deposits of
+   the last fortnight now earn; else ``earning - day_withdrawals``: a
+   withdrawal stops earning from its own fortnight, a deposit waits for the
+   next), the provision ``floor(floor(earning * rate / 240 000) * k / n)``
+   less what its fortnight had provisioned (``quinzaine.provision_after``)
+   added to ``accrued_interest``, ``accrued_through = d``; the day's sum is
+   read just before with the same expressions;
 5. **one** journal entry for the day's total: ``interest:expense`` →
    ``interest:accrued`` (the other way round when withdrawals made the day's
    total negative), keyed ``savings:accrual:<d>``.
@@ -108,10 +109,6 @@ def accrue_day(session: Session, day: date) -> AccrualDay | None:
     a = SavingsAccount
     due = a.accrued_through == previous
     k, n = day_in_fortnight(day)
-    starts_fortnight = k == 1
-
-    if starts_fortnight:
-        session.execute(update(a).where(due).values(earning=a.closing))
 
     moves = (
         select(
@@ -128,17 +125,25 @@ def accrue_day(session: Session, day: date) -> AccrualDay | None:
         .where(and_(a.id == moves.c.account_id, due))
         .values(
             closing=a.closing + moves.c.deposits - moves.c.withdrawals,
-            earning=a.earning - moves.c.withdrawals,
+            day_deposits=moves.c.deposits,
+            day_withdrawals=moves.c.withdrawals,
         )
         .execution_options(synchronize_session=False)
     )
+    # ``closing`` is now the day's; on a fortnight's first day the earning balance is
+    # the day before's closing less the day's withdrawals, i.e. closing less deposits.
+    if k == 1:
+        earning = a.closing - a.day_deposits
+        before: Any = literal(0)
+    else:
+        earning = a.earning - a.day_withdrawals
+        before = a.accrued_in_fortnight
 
     accounts, total = 0, 0
     config = settings(session)
     for product in all_products(config):
         rate = product.rate_on(day)
-        provisioned = (_positive(a.earning) * rate // DIVISOR) * k // n
-        before = literal(0) if starts_fortnight else a.accrued_in_fortnight
+        provisioned = (_positive(earning) * rate // DIVISOR) * k // n
         of_product = and_(due, a.product == product.code)
         count, delta = session.execute(
             select(func.count(), func.coalesce(func.sum(provisioned - before), 0)).where(of_product)
@@ -147,9 +152,12 @@ def accrue_day(session: Session, day: date) -> AccrualDay | None:
             update(a)
             .where(of_product)
             .values(
+                earning=earning,
                 accrued_interest=a.accrued_interest + provisioned - before,
                 accrued_in_fortnight=provisioned,
                 accrued_through=day,
+                day_deposits=0,
+                day_withdrawals=0,
             )
             .execution_options(synchronize_session=False)
         )

@@ -47,6 +47,8 @@ def upgrade() -> None:
         sa.Column("earning", sa.BigInteger(), nullable=False),
         sa.Column("accrued_in_fortnight", sa.BigInteger(), nullable=False),
         sa.Column("accrued_interest", sa.BigInteger(), nullable=False),
+        sa.Column("day_deposits", sa.BigInteger(), nullable=False),
+        sa.Column("day_withdrawals", sa.BigInteger(), nullable=False),
         sa.CheckConstraint(
             "accrued_interest >= 0", name=op.f("ck_savings_accounts_accrued_interest_non_negative")
         ),
@@ -58,11 +60,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_savings_accounts")),
         sa.UniqueConstraint("customer_id", "product", name="uq_savings_accounts_customer_product"),
         sa.UniqueConstraint("number", name=op.f("uq_savings_accounts_number")),
+        postgresql_with={"fillfactor": 70},
     )
-    with op.batch_alter_table("savings_accounts", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_savings_accounts_accrual", ["product", "accrued_through"], unique=False
-        )
 
     op.create_table(
         "savings_accrual_days",
@@ -129,8 +128,6 @@ def downgrade() -> None:
 
     op.drop_table("savings_movements")
     op.drop_table("savings_accrual_days")
-    with op.batch_alter_table("savings_accounts", schema=None) as batch_op:
-        batch_op.drop_index("ix_savings_accounts_accrual")
 
     op.drop_table("savings_accounts")
     op.drop_table("savings_capitalisations")
