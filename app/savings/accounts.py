@@ -147,3 +147,17 @@ def account_view(session: Session, account: SavingsAccount) -> dict[str, Any]:
         "opened_at": account.opened_at,
         "currency": settings(session).CURRENCY,
     }
+
+
+def main_account(session: Session, customer_id: str) -> SavingsAccount:
+    """The customer's livret the phone channels act on (their first one); NotFound
+    when they have none (USSD and SMS say how to open one)."""
+    found = accounts_of(session, customer_id)
+    if not found:
+        raise SavingsAccountNotFound("No savings account yet.")
+    return found[0]
+
+
+def summary(session: Session, customer: Customer) -> dict[str, Any]:
+    """What USSD and SMS tell about the livret: number, balance, interest so far, rate."""
+    return account_view(session, main_account(session, customer.id))
