@@ -186,16 +186,17 @@ def accrue_day(session: Session, day: date) -> AccrualDay | None:
 
 def accrue_next(session: Session, last_day: date) -> date | None:
     """Accrue the first day not yet accrued if it is no later than ``last_day`` (and
-    past), capitalising the year first when that day is 1 January; the day accrued,
+    past), and capitalise the year in the same unit of work when that day is
+    31 December (the scheduled yearly job); the day accrued,
     or None when there is nothing to do. One day per unit of work: a catch-up after
     a crash resumes where the last committed day left off."""
     last_day = min(last_day, local_today() - timedelta(days=1))
     day = next_day_to_accrue(session)
     if day is None or day > last_day:
         return None
-    if day.month == 1 and day.day == 1:
-        capitalise(session, day - timedelta(days=1))
     accrue_day(session, day)
+    if day.month == 12 and day.day == 31:  # the year is complete: credit its interest
+        capitalise(session, day)
     return day
 
 
