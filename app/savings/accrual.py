@@ -221,7 +221,9 @@ def capitalise(session: Session, as_of: date) -> CapitalisationResult:
     if following is not None:
         raise InvalidState(
             "Interest is already provisioned past this day: capitalise a later day.",
-            accrued_through=(next_day_to_accrue(session) or as_of) - timedelta(days=1),
+            accrued_through=(
+                (next_day_to_accrue(session) or as_of) - timedelta(days=1)
+            ).isoformat(),
         )
     if (next_day_to_accrue(session) or as_of) <= as_of:
         accrue_until(session, as_of)
