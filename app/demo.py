@@ -1,5 +1,6 @@
 """Demo identities for development (``make run``): an admin, the Poto-Poto agent
-with float, and three customers with balances (Awa also with a livret d'épargne). Credentials are in docs/DEMO.md.
+with float, and three customers with balances (Awa also with a livret
+d'épargne). Credentials are in docs/DEMO.md.
 
 Find-or-create throughout, and ledger entries with fixed idempotency keys, so
 seeding twice changes nothing. ``app.seed`` refuses to run this in production;

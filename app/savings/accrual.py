@@ -290,15 +290,15 @@ def capitalise(session: Session, as_of: date) -> CapitalisationResult:
             insert(SavingsMovement),
             [{**m, "day": as_of, "transfer_id": None, "created_at": now} for m in movements],
         )
-        gross = a.accrued_interest - open_part
+        unpaid = a.accrued_interest - open_part
         for code, rate_bp in tax_bp.items():
             session.execute(
                 update(a)
-                .where(gross > 0, a.accrued_through == as_of, a.product == code)
+                .where(unpaid > 0, a.accrued_through == as_of, a.product == code)
                 .values(
                     # the net is a deposit of ``as_of``: in the balance from now on,
                     # earning from the next fortnight (``earning`` stays this one's)
-                    closing=a.closing + gross - gross * rate_bp // 10_000,
+                    closing=a.closing + unpaid - unpaid * rate_bp // 10_000,
                     accrued_interest=open_part,
                 )
                 .execution_options(synchronize_session=False)
