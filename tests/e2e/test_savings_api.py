@@ -326,3 +326,28 @@ def test_a_customer_may_not_deposit_cash_nor_capitalise(client, app, awa, livret
 def test_without_a_token_the_livrets_are_unauthorized(client, livret):
     assert client.get(f"{API}/savings/accounts").status_code == 401
     assert client.get(f"{API}/savings/accounts/{livret['id']}").status_code == 401
+
+
+def test_a_deposit_and_a_withdrawal_each_text_a_receipt(client, app, runtime, awa, livret):
+    from tests.e2e.payments_support import sms_to
+
+    done = deposit(client, app, awa, livret["id"], 20_000).get_json()
+    receipt = sms_to(app, awa.msisdn)[-1]
+    assert done["reference"] in receipt and livret["number"] in receipt
+    assert "20 000 FCFA" in receipt and "80 000 FCFA" in receipt
+    pending = withdraw(client, app, awa, livret["id"], 5_000).get_json()
+    confirm(client, app, awa, pending["id"], otp_for(app, awa))
+    assert "retrait de 5 000 FCFA" in sms_to(app, awa.msisdn)[-1]
+
+
+def test_an_operator_may_not_reverse_a_savings_movement(client, app, runtime, awa, livret):
+    done = deposit(client, app, awa, livret["id"], 20_000).get_json()
+    with transaction(runtime) as session:
+        admin = factories.admin(session)
+    response = client.post(
+        f"{API}/transfers/{done['id']}/reversal",
+        json={"reason": "customer asked"},
+        headers=headers(app, admin),
+    )
+    assert response.status_code == 422 and response.get_json()["code"] == "invalid_state"
+    assert savings_balance(runtime, livret["id"]) == 20_000
