@@ -121,3 +121,12 @@ def test_only_an_admin_capitalises(client, app, runtime, livret):
     with transaction(runtime) as session:
         agent = factories.agent(session)
     assert capitalise(client, app, agent, "2026-01-01").status_code == 403
+
+
+def test_without_redis_the_server_sweeps_provision_the_interest(app, clock, runtime, livret):
+    from workers.in_process import InProcessSweeps
+
+    set_day(clock, date(2027, 2, 1), hour=9)
+    assert "savings-interest" in InProcessSweeps(app).tick(clock.now().timestamp())
+    with transaction(runtime) as session:
+        assert session.get(accounts.SavingsAccount, livret).accrued_interest == 208
