@@ -52,7 +52,7 @@ from app.db import settings
 from app.errors import InvalidState, ValidationFailed
 from app.ledger import chart
 from app.savings.models import AccrualDay, Capitalisation, SavingsAccount, SavingsMovement
-from app.savings.products import all_products, get_product
+from app.savings.products import all_products
 from app.savings.quinzaine import DIVISOR, day_in_fortnight, fortnight_days, fortnight_index
 
 log = logging.getLogger(__name__)
@@ -255,7 +255,7 @@ def capitalise(session: Session, as_of: date) -> CapitalisationResult:
     stamp = as_of.isoformat()
     for account_id, product, gross in due:
         gross = int(gross)
-        tax = gross * tax_bp.get(product, get_product(config, product).tax_bp) // 10_000
+        tax = gross * tax_bp[product] // 10_000
         code = chart.savings(account_id)
         meta = {"savings_account_id": account_id, "as_of": stamp}
         drafts.append(
