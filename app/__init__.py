@@ -153,6 +153,7 @@ def register_domain_hooks() -> None:
     from app.remittances import wiring as remittances
     from app.remittances.locks import lock_pending_sent_by
     from app.reports import sources as report_sources
+    from app.savings import wiring as savings
     from app.transfers import lifecycle as transfer_lifecycle
     from app.transfers import receipts
     from app.transfers.locks import lock_pending_from
@@ -166,6 +167,7 @@ def register_domain_hooks() -> None:
     report_sources.register()  # transfers and remittances in the daily report
     likelemba.register()  # ledger invariant: each pot holds its open cycle's contributions
     mail.register()  # hybrid mail: letters paid by code, fees:mail invariant
+    savings.register()  # savings withdrawals' movements, invariant interest:accrued
 
 
 def register_api(app: Flask, config: Config) -> None:

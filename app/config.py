@@ -75,6 +75,20 @@ DEFAULT_KYC_TIERS: dict[str, dict[str, int]] = {
     "full": {"balance": 5_000_000, "single": 2_000_000, "daily": 5_000_000, "monthly": 20_000_000},
 }
 
+# Postal savings products (app/savings/products.py): annual rate and tax withheld on
+# interest in basis points, minimum first deposit and balance cap in XAF; a rate
+# change applies from the first fortnight after the day it is decided on.
+DEFAULT_SAVINGS_PRODUCTS: dict[str, dict[str, Any]] = {
+    "livret": {
+        "name": "Livret d'épargne postal",
+        "annual_rate_bp": 250,
+        "min_opening": 5_000,
+        "max_balance": 10_000_000,
+        "tax_bp": 1_500,
+        "rate_changes": [],
+    },
+}
+
 DEFAULT_PIN_LOCKS = (15 * 60, 3600, 24 * 3600)  # seconds: 15 min, 1 h, 24 h, then an agent
 
 # Bands are (upper bound inclusive, fee). An amount above the last band is refused
@@ -112,6 +126,7 @@ DEFAULT_TARIFFS: dict[str, list[list[int]]] = {
     "merchant": [[20_000_000, 0]],
     # A letter's price is its amount (MAIL_TARIFF below, all of it to fees:mail): no fee on top.
     "mail": [[20_000_000, 0]],
+    "savings": [[20_000_000, 0]],  # to and from a livret d'épargne: free
 }
 
 # -- hybrid mail (app/mail) -------------------------------------------------------------
@@ -214,6 +229,9 @@ class Config:
     KYC_TIERS: dict[str, dict[str, int]] = field(default_factory=lambda: DEFAULT_KYC_TIERS)
     TARIFFS: dict[str, list[list[int]]] = field(default_factory=lambda: DEFAULT_TARIFFS)
     COMMISSIONS: dict[str, dict[str, int]] = field(default_factory=lambda: DEFAULT_COMMISSIONS)
+    SAVINGS_PRODUCTS: dict[str, dict[str, Any]] = field(
+        default_factory=lambda: DEFAULT_SAVINGS_PRODUCTS
+    )
 
     REMITTANCE_TTL_DAYS: int = 30
     REMITTANCE_REFUND_FEE: bool = False
@@ -310,6 +328,7 @@ class Config:
             "KYC_TIERS": _env_json("KYC_TIERS", DEFAULT_KYC_TIERS),
             "TARIFFS": _env_json("TARIFFS", DEFAULT_TARIFFS),
             "COMMISSIONS": _env_json("COMMISSIONS", DEFAULT_COMMISSIONS),
+            "SAVINGS_PRODUCTS": _env_json("SAVINGS_PRODUCTS", DEFAULT_SAVINGS_PRODUCTS),
             "PIN_LOCK_DURATIONS": _env_json("PIN_LOCK_DURATIONS", list(DEFAULT_PIN_LOCKS)),
             "PIN_LOCK_DECAY": _env_int("PIN_LOCK_DECAY", 30 * 24 * 3600),
             "REMITTANCE_TTL_DAYS": _env_int("REMITTANCE_TTL_DAYS", 30),

@@ -47,12 +47,14 @@ from app.remittances.models import (
     RemittanceQuote,
     WebhookDelivery,
 )
+from app.savings.models import AccrualDay, Capitalisation, SavingsAccount, SavingsMovement
 from app.sms.inbound.models import InboundSender, InboundSms
 from app.transfers.models import Transfer
 from app.ussd.models import UssdSession
 
 __all__ = [
     "Account",
+    "AccrualDay",
     "ApiClient",
     "AuditChainHead",
     "AuditEvent",
@@ -62,6 +64,7 @@ __all__ = [
     "Biller",
     "BillerSettlement",
     "CallbackDelivery",
+    "Capitalisation",
     "Challenge",
     "CodeMiss",
     "Customer",
@@ -93,6 +96,8 @@ __all__ = [
     "Registration",
     "Remittance",
     "RemittanceQuote",
+    "SavingsAccount",
+    "SavingsMovement",
     "SmsMessage",
     "StaffUser",
     "TillClosure",

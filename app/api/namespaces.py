@@ -16,6 +16,7 @@ from app.api import (
     merchants,
     partners,
     remittances,
+    savings,
     statements,
     transfers,
 )
@@ -40,3 +41,4 @@ ALL += [admin_reports.ns]
 ALL += [bills.ns, merchants.ns, disbursements.ns, admin_merchants_and_billers.ns]
 ALL += [likelemba.ns]
 ALL += [mail.ns, mail.track_ns, mail.admin_ns, mail.mailbox_ns, mail.print_ns, mail.scan_ns]  # mail
+ALL += [savings.ns, savings.agent_ns, savings.admin_ns]

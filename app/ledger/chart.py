@@ -15,12 +15,28 @@ COMMISSION_AGENTS = "commission:agents"
 CLEARING_WITHDRAWALS = "clearing:withdrawals"
 FEE_KINDS = ("p2p", "cashout", "remit", "bill", "merchant", "fx", "mail")  # mail: app/mail
 
+# -- postal savings (app/savings) ---------------------------------------------
+# Each livret is its own liability ``savings:<account id>`` (``savings``). Interest
+# is provisioned daily from the expense account into the accrued-interest
+# liability, and capitalised once a year: accrued → the livret, the tax withheld
+# → the tax payable to the State.
+SAVINGS_INTEREST_EXPENSE = "interest:expense"
+SAVINGS_ACCRUED_INTEREST = "interest:accrued"
+SAVINGS_TAX_PAYABLE = "tax:interest"
+SAVINGS_ACCOUNTS: list[tuple[str, str, str]] = [
+    (SAVINGS_INTEREST_EXPENSE, "expense", "Intérêts servis sur l'épargne"),
+    (SAVINGS_ACCRUED_INTEREST, "liability", "Intérêts courus à payer (épargne)"),
+    (SAVINGS_TAX_PAYABLE, "liability", "Prélèvement sur intérêts à reverser"),
+]
+# -- end of postal savings ------------------------------------------------------
+
 SYSTEM_ACCOUNTS: list[tuple[str, str, str]] = [
     (TRUST_BANK, "asset", "Compte de cantonnement (banque)"),
     (REMIT_PAYABLE, "liability", "Mandats à payer"),
     (COMMISSION_AGENTS, "expense", "Commissions des agents"),
     (CLEARING_WITHDRAWALS, "liability", "Retraits en attente au guichet"),
     *[(f"fees:{kind}", "income", f"Frais {kind}") for kind in FEE_KINDS],
+    *SAVINGS_ACCOUNTS,
 ]
 
 
@@ -68,6 +84,9 @@ def likelemba_pot(group_id: str) -> str:
 
 
 # --- end of likelemba ---------------------------------------------------------------
+def savings(account_id: str) -> str:
+    """A livret d'épargne: a liability that never overdraws (postal savings)."""
+    return f"savings:{account_id}"
 
 
 def ensure_chart(session: Session, currency: str = "XAF") -> None:

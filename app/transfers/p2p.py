@@ -39,7 +39,7 @@ from app.transfers.references import new_reference
 CONFIRM_PURPOSE = "transfer"
 # Payments a customer confirms with the SMS code at /transfers/{id}/confirm.
 # A withdrawal is confirmed by its code at the counter instead.
-OTP_CONFIRMED_TYPES = ("p2p", "bill", "merchant", "mail")  # mail: a letter (app/mail)
+OTP_CONFIRMED_TYPES = ("p2p", "bill", "merchant", "mail", "savings_withdrawal")  # mail: app/mail
 
 
 def otp_binding(transfer: Transfer) -> dict[str, Any]:

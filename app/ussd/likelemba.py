@@ -1,7 +1,7 @@
 """USSD screens of likelemba groups: my groups (whose turn, who is late), invitations.
 
-Its own table of nodes, merged into ``menu.NODES`` and reached for now from the
-main menu (``9 Likelemba``); the "Épargne" menu will take it in:
+Its own table of nodes, merged into ``menu.NODES`` and reached from the "Épargne"
+menu (main menu ``9``, then ``5 Likelemba``):
 
     likelemba ─1→ likelemba.groups (pick a group) → likelemba.detail (pages)
               ─2→ likelemba.invites (pick an invitation) → likelemba.invite
@@ -128,7 +128,8 @@ def decline_invitation(ctx: Context) -> str:
     return ctx.t("ussd.likelemba.declined", group=formats.short(group.name, GROUP_CUT))
 
 
-MAIN_CHOICE = Choice("9", "ussd.main.likelemba", ENTRY)
+# Entry 5 of the "Épargne" sub-menu (``menu.SAVINGS_CHOICES``).
+SAVINGS_CHOICE = Choice("5", "ussd.main.likelemba", ENTRY)
 
 NODES: dict[str, Node] = {
     ENTRY: Menu(

@@ -7,7 +7,7 @@ A group (``likelemba_groups``) lists its members in rotation order
 (``likelemba:<group id>``), opened by the application, not here.
 
 Revision ID: 0019_likelemba
-Revises: 0017_counter_till
+Revises: 0018_savings_livret
 """
 
 from collections.abc import Sequence
@@ -18,7 +18,7 @@ from alembic import op
 import app.db  # custom column types
 
 revision: str = "0019_likelemba"
-down_revision: str | None = "0017_counter_till"
+down_revision: str | None = "0018_savings_livret"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

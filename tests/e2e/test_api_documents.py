@@ -42,6 +42,7 @@ PUBLIC = {
     "getFees",
     "listBillers",
     "getTracking",
+    "listSavingsProducts",
 }
 
 

@@ -102,6 +102,13 @@ def longest(monkeypatch):
             {"number": 30, "status": "open", "beneficiary": "+242061234567", "due_at": NOON}
         ],
     }
+    livret = SimpleNamespace(id="L", number="EP0123456789", product="livret")
+    livret_view = {
+        "number": "EP0123456789",
+        "balance": LONGEST_AMOUNT,
+        "accrued_interest": LONGEST_AMOUNT,
+        "annual_rate_bp": 1_250,
+    }
     patches = {
         (likelemba_screens.likelemba, "groups_for"): lambda *a, **k: [group] * 9,
         (likelemba_screens.likelemba, "invitations_for"): lambda *a, **k: [group] * 9,
@@ -110,6 +117,12 @@ def longest(monkeypatch):
         (likelemba_screens.likelemba, "accept"): lambda *a, **k: group,
         (likelemba_screens.likelemba, "decline"): lambda *a, **k: group,
         (likelemba_screens.customers, "verify_pin"): lambda *a, **k: None,
+        (screens.savings_accounts, "summary"): lambda *a, **k: livret_view,
+        (screens.savings_accounts, "main_account"): lambda *a, **k: livret,
+        (screens.savings_accounts, "account_view"): lambda *a, **k: livret_view,
+        (screens.savings_accounts, "open_savings_account"): lambda *a, **k: livret,
+        (screens.savings_movements, "deposit_from_wallet"): lambda *a, **k: transfer,
+        (screens.savings_movements, "withdraw_with_pin"): lambda *a, **k: transfer,
         (screens.requests, "pending_requests_for"): lambda *a, **k: [request] * 9,
         (screens.requests, "customer_view"): lambda *a, **k: request_view,
         (screens.requests, "pending_request_for"): lambda *a, **k: request,
@@ -234,6 +247,7 @@ def test_the_main_menu_has_no_way_back_and_sub_menus_have_one(longest):
 ERROR_PARAMS = {
     "attempts_left": 3,
     "remaining": LONGEST_AMOUNT,
+    "minimum": LONGEST_AMOUNT,
     "limit": "monthly",
     "minutes": 1440,
     "until": "31/12 23:59",
