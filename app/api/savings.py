@@ -12,6 +12,7 @@ from flask import request
 from flask_restx import Namespace, Resource
 from marshmallow import Schema, fields, validate
 
+from app.agents.errors import TillClosed
 from app.agents.staff import get_agent
 from app.api.docs_schemas import PageQuerySchema, StatementPageSchema, TransferOutSchema
 from app.api.idempotency import idempotent
@@ -269,7 +270,13 @@ class CashDeposits(Resource):
         body=CashDeposit,
         status=201,
         response=TransferOutSchema,
-        errors=(SavingsAccountNotFound, InsufficientFunds, LimitExceeded, AccountFrozen),
+        errors=(
+            SavingsAccountNotFound,
+            InsufficientFunds,
+            LimitExceeded,
+            AccountFrozen,
+            TillClosed,
+        ),
     )
     @agent_ns.doc(security="bearer", params={"Idempotency-Key": {"in": "header", "required": True}})
     @require("agent")

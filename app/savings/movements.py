@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from app import ledger
 from app.agents.cash import counter_label
 from app.agents.models import StaffUser
+from app.agents.till import ensure_open
 from app.clock import clock, local_today
 from app.customers import limits
 from app.customers.models import Customer
@@ -201,7 +202,11 @@ def deposit_from_wallet(
 def deposit_cash(
     session: Session, agent: StaffUser, *, account_number: str, amount: int
 ) -> Transfer:
-    """Cash handed over at the counter: the agent's float → the livret, at once."""
+    """Cash handed over at the counter: the agent's float → the livret, at once.
+
+    Counted in the agent's till like every cash operation, so refused once the day
+    is closed (``till_closed``): the till lock comes first, before the customer's."""
+    ensure_open(session, agent)
     account = session.scalar(
         select(SavingsAccount).where(SavingsAccount.number == account_number.strip().upper())
     )

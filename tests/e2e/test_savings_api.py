@@ -212,6 +212,35 @@ def test_an_agent_deposits_cash_into_a_livret_by_its_number(client, app, runtime
     assert wallet_of(runtime, awa) == 100_000
 
 
+def test_a_cash_deposit_after_the_till_is_closed_is_refused(client, app, runtime, awa, livret):
+    with transaction(runtime) as session:
+        agent = factories.agent(session, float_balance=500_000)
+    closed = client.post(f"{API}/agent/till/close", json={}, headers=headers(app, agent))
+    assert closed.status_code == 200, closed.get_json()
+    response = client.post(
+        f"{API}/agent/savings/deposits",
+        json={"account_number": livret["number"], "amount": 40_000},
+        headers=headers(app, agent),
+    )
+    assert response.status_code == 409 and response.get_json()["code"] == "till_closed"
+    assert savings_balance(runtime, livret["id"]) == 0
+    assert float_of(runtime, agent) == 500_000
+
+
+def test_a_cash_deposit_prints_a_counter_receipt(runtime, awa, livret):
+    from app.receipts import receipt_for
+    from app.savings import movements
+
+    with transaction(runtime) as session:
+        agent = factories.agent(session, float_balance=500_000)
+        transfer = movements.deposit_cash(
+            session, agent, account_number=livret["number"], amount=15_000
+        )
+        receipt = receipt_for(session, agent, transfer.reference)
+    assert receipt.amount == 15_000
+    assert receipt.total_words == "quinze mille francs CFA"
+
+
 def test_an_agent_deposit_to_an_unknown_number_is_not_found(client, app, runtime):
     with transaction(runtime) as session:
         agent = factories.agent(session, float_balance=500_000)
