@@ -98,7 +98,9 @@ def credentials(app: Any) -> dict[str, dict[str, str]]:
         customer = factories.customer(session, balance=50_000)
         agent = factories.agent(session, float_balance=100_000)
         admin = factories.admin(session)
-        keys = {role: factories.api_client(session, role)[1] for role in ("partner", "payer")}
+        keys = {
+            role: factories.api_client(session, role)[1] for role in ("partner", "payer", "sender")
+        }
         # A merchant's key comes with its merchant (a bare key is "No such merchant").
         keys["merchant"] = factories.merchant(session).api_key
         keys["biller"] = factories.biller(session).api_key

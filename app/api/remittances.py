@@ -12,6 +12,7 @@ from typing import Any
 from flask_restx import Namespace, Resource
 from marshmallow import Schema, fields, validate
 
+from app.agents.errors import TillClosed
 from app.agents.staff import get_agent
 from app.api.docs_schemas import OtpStateSchema
 from app.api.idempotency import idempotent
@@ -239,7 +240,7 @@ class CashRemittances(Resource):
         body=CashSend,
         status=201,
         response=RemittanceOutSchema,
-        errors=(InsufficientFunds, LimitExceeded),
+        errors=(InsufficientFunds, LimitExceeded, TillClosed),
     )
     @agent_ns.doc(security="bearer")
     @require("agent")
@@ -272,6 +273,7 @@ class PayoutResource(Resource):
             WrongRemittanceCode,
             PayoutsLocked,
             InsufficientFunds,
+            TillClosed,
         ),
     )
     @agent_ns.doc(security="bearer")
