@@ -256,7 +256,9 @@ def seal_payload(secret_key: str, agent_id: str, operation: str, data: dict[str,
     return seal(secret_key, PURPOSE, json.dumps(body, separators=(",", ":")))
 
 
-def open_payload(secret_key: str, agent_id: str, operation: str, token: str) -> dict[str, Any] | None:
+def open_payload(
+    secret_key: str, agent_id: str, operation: str, token: str
+) -> dict[str, Any] | None:
     """The data sealed on the confirmation page, or None if it is not this agent's, not
     this operation's, too old, or not something we sealed."""
     try:

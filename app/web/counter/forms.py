@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from wtforms import Form, HiddenField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 from app.customers.models import ID_TYPES
@@ -24,12 +25,16 @@ def _amount() -> IntegerField:
     )
 
 
-def id_types() -> list[tuple[str, str]]:
-    return [(code, _(f"idtype.{code}")) for code in ID_TYPES]
+def choice(value: str, label: str) -> SelectChoice:
+    return SelectChoice(value=value, label=label)
 
 
-def optional_id_types() -> list[tuple[str, str]]:
-    return [("", "—"), *id_types()]
+def id_types() -> list[SelectChoice]:
+    return [choice(code, _(f"idtype.{code}")) for code in ID_TYPES]
+
+
+def optional_id_types() -> list[SelectChoice]:
+    return [choice("", "—"), *id_types()]
 
 
 class LoginForm(Form):
@@ -45,7 +50,7 @@ class RegisterForm(Form):
     pin = PasswordField(_("register.pin"), validators=[REQUIRED, Length(max=8)])
     language = SelectField(
         _("register.language"),
-        choices=[("fr", _("language.fr")), ("ln", _("language.ln"))],
+        choices=[choice("fr", _("language.fr")), choice("ln", _("language.ln"))],
         default="fr",
     )
 
@@ -57,7 +62,8 @@ class VerifyForm(Form):
 
 class KycForm(Form):
     tier = SelectField(
-        _("kyc.tier"), choices=[("standard", _("tier.standard")), ("full", _("tier.full"))]
+        _("kyc.tier"),
+        choices=[choice("standard", _("tier.standard")), choice("full", _("tier.full"))],
     )
     id_type = SelectField(_("kyc.id_type"), choices=id_types())
     id_number = StringField(_("kyc.id_number"), validators=[REQUIRED, Length(max=60)])
@@ -90,7 +96,9 @@ class RemitSendForm(Form):
 
 class PayoutForm(Form):
     code = StringField(
-        _("remit_payout.code"), validators=[REQUIRED, Length(max=20)], render_kw={"autocomplete": "off"}
+        _("remit_payout.code"),
+        validators=[REQUIRED, Length(max=20)],
+        render_kw={"autocomplete": "off"},
     )
     recipient_id_type = SelectField(_("remit_payout.id_type"), choices=id_types())
     recipient_id_number = StringField(

@@ -174,7 +174,11 @@ def _texts() -> dict[str, str]:
 def login() -> Page:
     form = forms.LoginForm(request.form)
     reason = request.args.get("reason")
-    notice = page_text(reason) if reason in ("login.expired", "login.required", "login.signed_out") else None
+    notice = (
+        page_text(reason)
+        if reason in ("login.expired", "login.required", "login.signed_out")
+        else None
+    )
     error = None
     if request.method == "POST" and form.validate():
         try:
@@ -394,7 +398,7 @@ def _form(name: str, data: Any = None) -> Form:
     form = _operation(name).form(data)
     if name == "bill":
         with transaction() as db:
-            choices = [(b.code, b.name) for b in list_billers(db)]
+            choices = [forms.choice(b.code, b.name) for b in list_billers(db)]
         form.biller_code.choices = choices  # type: ignore[attr-defined]
     return form
 
@@ -502,7 +506,9 @@ def commit(slug: str) -> Page:
             with transaction() as db:
                 shown = operation.preview(db, get_agent(db, agent_id), data)
         except DomainError:
-            return _form_page(name, _form(name, _as_form(data)), errors=fields, error=top), exc.status
+            return _form_page(
+                name, _form(name, _as_form(data)), errors=fields, error=top
+            ), exc.status
         return _confirm_page(name, data, shown, error=top, errors=fields, status=exc.status)
     return redirect(target, code=303)
 
@@ -524,10 +530,6 @@ def history() -> Page:
     for op in report["operations"]:
         op["time"] = op["at"].astimezone(LOCAL_TZ).strftime("%H:%M")
     return render_template("counter/history.html", report=report, day=day.strftime("%d/%m/%Y"))
-
-
-
-
 
 
 @blueprint.route("/receipts/<reference>")

@@ -1,0 +1,498 @@
+"""The counter's web pages (/counter) through Flask's test client.
+
+Every page needs a signed-in agent; every form its CSRF token; every money
+operation a confirmation whose key pays once; every domain error a French
+message on the page. The browser suite (tests/browser) walks the same pages
+in Chromium.
+"""
+
+import re
+
+import pytest
+
+from app.auth.tokens import AuthToken
+from app.db import transaction
+from app.ledger import chart
+from tests import factories
+from tests.e2e.counter_support import confirm, csrf, hidden, operate, preview, sign_in, text_of
+from tests.e2e.payments_support import available, float_of, post, wallet_of
+
+
+@pytest.fixture
+def counter(runtime):
+    with transaction(runtime) as session:
+        return factories.agent(session, float_balance=500_000, username="guichet.pp")
+
+
+@pytest.fixture
+def signed_in(client, counter):
+    response = sign_in(client, counter.username)
+    assert response.status_code == 303, text_of(response)
+    return client
+
+
+@pytest.fixture
+def electricity(runtime):
+    with transaction(runtime) as session:
+        return factories.biller(session).biller.code
+
+
+# -- signing in ------------------------------------------------------------------------
+
+
+def test_every_page_needs_a_signed_in_agent(client):
+    for path in ("/counter/", "/counter/cash-in", "/counter/history", "/counter/till"):
+        response = client.get(path)
+        assert response.status_code == 302
+        assert "/counter/login" in response.headers["Location"]
+
+
+def test_an_agent_signs_in_with_password_and_totp(client, counter):
+    response = sign_in(client, counter.username)
+    assert response.status_code == 303
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/counter" in cookie
+    page = client.get("/counter/")
+    assert "guichet.pp — Bureau de poste de Poto-Poto" in text_of(page)
+
+
+def test_a_wrong_totp_code_is_refused_in_french(client, counter):
+    response = sign_in(client, counter.username, code="000000")
+    assert response.status_code == 401
+    assert "Identifiant, mot de passe ou code incorrect." in text_of(response)
+    assert client.get("/counter/").status_code == 302
+
+
+def test_five_failures_lock_the_account(client, counter, clock):
+    for _ in range(5):
+        sign_in(client, counter.username, code="000000")
+    clock.advance(seconds=30)
+    response = sign_in(client, counter.username)
+    assert response.status_code == 401
+    assert "Compte bloqué" in text_of(response)
+
+
+def test_an_admin_cannot_use_the_counter(client, runtime):
+    with transaction(runtime) as session:
+        admin = factories.admin(session)
+    response = sign_in(client, admin.username)
+    assert response.status_code == 401
+    with transaction(runtime) as session:
+        live = session.query(AuthToken).filter(AuthToken.revoked_at.is_(None)).count()
+    assert live == 0
+
+
+def test_the_session_times_out_after_fifteen_idle_minutes(signed_in, clock, runtime):
+    clock.advance(minutes=14)
+    assert signed_in.get("/counter/").status_code == 200
+    clock.advance(minutes=14)  # 14 minutes since the last request: still alive
+    assert signed_in.get("/counter/").status_code == 200
+    clock.advance(minutes=15, seconds=1)
+    response = signed_in.get("/counter/")
+    assert response.status_code == 302
+    assert "login.expired" in response.headers["Location"]
+    page = signed_in.get(response.headers["Location"])
+    assert "Session expirée" in text_of(page)
+    with transaction(runtime) as session:
+        assert session.query(AuthToken).filter(AuthToken.revoked_at.is_(None)).count() == 0
+
+
+@pytest.mark.parametrize("config_overrides", [{"COUNTER_IDLE_TIMEOUT": 60}])
+def test_the_idle_timeout_is_configurable(signed_in, clock):
+    clock.advance(seconds=61)
+    assert signed_in.get("/counter/").status_code == 302
+
+
+def test_signing_out_revokes_the_session(signed_in, runtime):
+    response = signed_in.post("/counter/logout", data={"csrf_token": csrf(signed_in)})
+    assert response.status_code == 303
+    assert signed_in.get("/counter/").status_code == 302
+    with transaction(runtime) as session:
+        assert session.query(AuthToken).filter(AuthToken.revoked_at.is_(None)).count() == 0
+
+
+# -- CSRF ------------------------------------------------------------------------------
+
+
+def test_a_form_without_its_csrf_token_is_refused(signed_in, runtime, awa, counter):
+    response = signed_in.post("/counter/cash-in", data={"msisdn": awa.msisdn, "amount": "5000"})
+    assert response.status_code == 400
+    assert "Le formulaire a expiré" in text_of(response)
+
+
+def test_a_confirmation_without_its_csrf_token_pays_nothing(signed_in, runtime, awa, counter):
+    shown = preview(signed_in, "cash-in", msisdn=awa.msisdn, amount=5_000)
+    data = {"payload": hidden(shown, "payload"), "key": hidden(shown, "key")}
+    assert signed_in.post("/counter/cash-in/confirm", data=data).status_code == 400
+    data["csrf_token"] = "forged"
+    assert signed_in.post("/counter/cash-in/confirm", data=data).status_code == 400
+    assert wallet_of(runtime, awa) == 100_000
+
+
+def test_sign_in_itself_needs_the_csrf_token(client, counter):
+    data = {"username": counter.username, "password": factories.PASSWORD, "totp": "123456"}
+    assert client.post("/counter/login", data=data).status_code == 400
+
+
+# -- finding a customer ----------------------------------------------------------------
+
+
+def test_find_a_customer_by_any_accepted_number_format(signed_in, awa):
+    local = "0" + awa.msisdn.removeprefix("+2420")
+    page = text_of(signed_in.get(f"/counter/?msisdn={local}"))
+    assert awa.msisdn in page
+    assert "Actif" in page and "Basique" in page
+    assert "Reste aujourd'hui" in page
+
+
+def test_an_unknown_number_offers_registration(signed_in):
+    page = text_of(signed_in.get("/counter/?msisdn=069999999"))
+    assert "Aucun client PostCash à ce numéro" in page
+
+
+def test_the_float_is_shown_in_fcfa(signed_in):
+    assert "500 000 FCFA" in text_of(signed_in.get("/counter/"))
+
+
+# -- registering, KYC, unlocking -------------------------------------------------------
+
+
+def test_register_a_walk_in_customer_with_the_sms_code(signed_in, app):
+    msisdn = factories.new_msisdn()
+    data = {
+        "csrf_token": csrf(signed_in),
+        "msisdn": msisdn,
+        "first_name": "Prisca",
+        "last_name": "Loubaki",
+        "pin": "4826",
+        "language": "fr",
+    }
+    sent = signed_in.post("/counter/register", data=data)
+    assert "Un code à 6 chiffres a été envoyé par SMS" in text_of(sent)
+    code = factories.sms_code(app, msisdn, digits=6)
+    verified = signed_in.post(
+        "/counter/register/verify",
+        data={
+            "csrf_token": hidden(sent, "csrf_token"),
+            "registration": hidden(sent, "registration"),
+            "otp": code,
+        },
+    )
+    assert verified.status_code == 303
+    assert "Prisca" in text_of(signed_in.get(verified.headers["Location"]))
+
+
+def test_a_wrong_registration_code_is_said_next_to_the_field(signed_in):
+    msisdn = factories.new_msisdn()
+    data = {
+        "csrf_token": csrf(signed_in),
+        "msisdn": msisdn,
+        "first_name": "Prisca",
+        "last_name": "Loubaki",
+        "pin": "4826",
+        "language": "fr",
+    }
+    sent = signed_in.post("/counter/register", data=data)
+    wrong = signed_in.post(
+        "/counter/register/verify",
+        data={
+            "csrf_token": hidden(sent, "csrf_token"),
+            "registration": hidden(sent, "registration"),
+            "otp": "000000",
+        },
+    )
+    assert wrong.status_code == 422
+    assert "Code incorrect" in text_of(wrong)
+
+
+def test_registering_a_registered_number_is_refused(signed_in, awa):
+    data = {
+        "csrf_token": csrf(signed_in),
+        "msisdn": awa.msisdn,
+        "first_name": "Awa",
+        "last_name": "Mabiala",
+        "pin": "4826",
+        "language": "fr",
+    }
+    response = signed_in.post("/counter/register", data=data)
+    assert response.status_code == 409
+    assert "L'opération n'a pas été effectuée" in text_of(response)
+
+
+def test_a_trivial_pin_is_refused_next_to_its_field(signed_in):
+    data = {
+        "csrf_token": csrf(signed_in),
+        "msisdn": factories.new_msisdn(),
+        "first_name": "Prisca",
+        "last_name": "Loubaki",
+        "pin": "1234",
+        "language": "fr",
+    }
+    response = signed_in.post("/counter/register", data=data)
+    assert response.status_code == 400
+    assert "PIN de 4 chiffres" in text_of(response)
+
+
+def test_upgrade_kyc_with_an_identity_document(signed_in, awa, runtime):
+    data = {
+        "csrf_token": csrf(signed_in),
+        "tier": "standard",
+        "id_type": "national_id",
+        "id_number": "CG-123456",
+    }
+    response = signed_in.post(f"/counter/customers/{awa.id}/kyc", data=data)
+    assert response.status_code == 200
+    assert "Niveau KYC relevé : Standard." in text_of(response)
+
+
+def test_a_document_of_another_customer_is_refused(signed_in, awa, runtime):
+    with transaction(runtime) as session:
+        other = factories.customer(session)
+    data = {"tier": "standard", "id_type": "passport", "id_number": "P-998877"}
+    signed_in.post(
+        f"/counter/customers/{other.id}/kyc", data={**data, "csrf_token": csrf(signed_in)}
+    )
+    response = signed_in.post(
+        f"/counter/customers/{awa.id}/kyc", data={**data, "csrf_token": csrf(signed_in)}
+    )
+    assert response.status_code == 409
+    assert "L'opération n'a pas été effectuée" in text_of(response)
+
+
+def test_unlock_a_customers_pin(signed_in, awa, runtime):
+    with transaction(runtime) as session:
+        from app.customers.models import Customer
+
+        row = session.get(Customer, awa.id)
+        row.status = "locked"
+        row.failed_pin_attempts = 3
+    page = text_of(signed_in.get(f"/counter/?msisdn={awa.msisdn}"))
+    assert "PIN bloqué" in page
+    response = signed_in.post(
+        f"/counter/customers/{awa.id}/unlock", data={"csrf_token": csrf(signed_in)}
+    )
+    assert "PIN débloqué" in text_of(response)
+    assert "Actif" in text_of(response)
+
+
+def test_a_frozen_account_is_not_unlocked(signed_in, awa, runtime):
+    with transaction(runtime) as session:
+        from app.customers.models import Customer
+
+        session.get(Customer, awa.id).status = "frozen"
+    response = signed_in.post(
+        f"/counter/customers/{awa.id}/unlock", data={"csrf_token": csrf(signed_in)}
+    )
+    assert response.status_code == 422
+    assert "L'opération n'a pas été effectuée" in text_of(response)
+
+
+# -- cash-in -----------------------------------------------------------------------------
+
+
+def test_cash_in_shows_amount_fee_and_total_before_it_commits(signed_in, runtime, awa):
+    shown = preview(signed_in, "cash-in", msisdn=awa.msisdn, amount=15_000)
+    page = text_of(shown)
+    assert "Montant 15 000 FCFA Frais 0 FCFA Total 15 000 FCFA" in page
+    assert "À encaisser auprès du client : 15 000 FCFA" in page
+    assert wallet_of(runtime, awa) == 100_000
+
+
+def test_cash_in_credits_the_wallet_and_leads_to_the_receipt(signed_in, runtime, awa, counter):
+    done = operate(signed_in, "cash-in", msisdn=awa.msisdn, amount=15_000)
+    assert done.status_code == 303
+    assert re.search(r"/counter/receipts/PC[0-9A-Z]+", done.headers["Location"])
+    assert wallet_of(runtime, awa) == 115_000
+
+
+def test_a_double_submitted_confirmation_pays_once(signed_in, runtime, awa, counter):
+    shown = preview(signed_in, "cash-in", msisdn=awa.msisdn, amount=15_000)
+    first = confirm(signed_in, "cash-in", shown)
+    second = confirm(signed_in, "cash-in", shown)
+    assert first.headers["Location"] == second.headers["Location"]
+    assert wallet_of(runtime, awa) == 115_000
+
+
+def test_two_renderings_of_the_form_are_two_payments(signed_in, runtime, awa):
+    operate(signed_in, "cash-in", msisdn=awa.msisdn, amount=1_000)
+    operate(signed_in, "cash-in", msisdn=awa.msisdn, amount=1_000)
+    assert wallet_of(runtime, awa) == 102_000
+
+
+def test_cash_in_to_an_unknown_number_says_so(signed_in):
+    response = preview(signed_in, "cash-in", msisdn="069999999", amount=1_000)
+    assert response.status_code == 422
+    assert "L'opération n'a pas été effectuée" in text_of(response)
+
+
+def test_cash_in_above_the_balance_cap_says_so(signed_in, awa):
+    response = preview(signed_in, "cash-in", msisdn=awa.msisdn, amount=5_000_000)
+    assert response.status_code == 422
+    assert "L'opération n'a pas été effectuée" in text_of(response)
+
+
+def test_an_amount_that_is_not_a_number_is_said_next_to_the_field(signed_in, awa):
+    response = preview(signed_in, "cash-in", msisdn=awa.msisdn, amount="quinze")
+    assert response.status_code == 422
+    assert 'aria-invalid="true"' in response.get_data(as_text=True)
+
+
+def test_a_confirmation_from_another_agent_is_refused(signed_in, runtime, awa, app):
+    shown = preview(signed_in, "cash-in", msisdn=awa.msisdn, amount=1_000)
+    with transaction(runtime) as session:
+        other = factories.agent(session, float_balance=10_000)
+    thief = app.test_client()
+    sign_in(thief, other.username)
+    data = {
+        "csrf_token": csrf(thief),
+        "payload": hidden(shown, "payload"),
+        "key": hidden(shown, "key"),
+    }
+    response = thief.post("/counter/cash-in/confirm", data=data)
+    assert response.status_code == 400
+    assert wallet_of(runtime, awa) == 100_000
+
+
+# -- cash-out ----------------------------------------------------------------------------
+
+
+def _withdrawal(client, app, awa, amount=20_000):
+    response = post(client, app, awa, "/withdrawals", {"amount": amount})
+    assert response.status_code == 201, response.get_json()
+    return factories.sms_code(app, awa.msisdn, digits=6)
+
+
+def test_cash_out_by_code(signed_in, app, runtime, awa, counter):
+    code = _withdrawal(signed_in, app, awa)
+    shown = preview(signed_in, "cash-out", msisdn=awa.msisdn)
+    assert "À remettre au client : 20 000 FCFA" in text_of(shown)
+    done = confirm(signed_in, "cash-out", shown, code=code)
+    assert done.status_code == 303
+    assert float_of(runtime, counter) > 500_000
+
+
+def test_a_wrong_withdrawal_code_is_said_and_nothing_paid(signed_in, app, runtime, awa, counter):
+    _withdrawal(signed_in, app, awa)
+    shown = preview(signed_in, "cash-out", msisdn=awa.msisdn)
+    response = confirm(signed_in, "cash-out", shown, code="000000")
+    assert response.status_code == 422
+    assert "Code incorrect" in text_of(response)
+    assert float_of(runtime, counter) == 500_000
+
+
+def test_cash_out_without_a_pending_withdrawal_says_so(signed_in, awa):
+    response = preview(signed_in, "cash-out", msisdn=awa.msisdn)
+    assert response.status_code == 422
+    assert "L'opération n'a pas été effectuée" in text_of(response)
+
+
+# -- remittances -------------------------------------------------------------------------
+
+SENDER = {"sender_name": "Joseph Mavoungou", "sender_msisdn": "+242061112233"}
+
+
+def test_send_then_pay_out_a_remittance(signed_in, app, runtime, counter):
+    recipient = factories.new_msisdn()
+    shown = preview(
+        signed_in,
+        "remittances/send",
+        **SENDER,
+        recipient_name="Marie Nkounkou",
+        recipient_msisdn=recipient,
+        amount=50_000,
+    )
+    assert "Total" in text_of(shown)
+    sent = confirm(signed_in, "remittances/send", shown)
+    assert sent.status_code == 303
+    code = factories.sms_code(app, recipient, digits=10)
+    paid = operate(
+        signed_in,
+        "remittances/payout",
+        code=code,
+        recipient_id_type="national_id",
+        recipient_id_number="CG-445566",
+    )
+    assert paid.status_code == 303
+    assert available(runtime, chart.REMIT_PAYABLE) == 0
+
+
+def test_a_large_send_without_the_senders_document_is_said_next_to_the_field(signed_in):
+    response = preview(
+        signed_in,
+        "remittances/send",
+        **SENDER,
+        recipient_name="Marie Nkounkou",
+        recipient_msisdn=factories.new_msisdn(),
+        amount=150_000,
+    )
+    assert response.status_code == 400
+    assert "Pièce d'identité de l'expéditeur obligatoire au-delà de 100 000 FCFA" in text_of(
+        response
+    )
+
+
+def test_a_wrong_remittance_code_is_a_counted_miss(signed_in, runtime, counter):
+    response = preview(
+        signed_in,
+        "remittances/payout",
+        code="1234567890",
+        recipient_id_type="passport",
+        recipient_id_number="P-123456",
+    )
+    assert response.status_code >= 400
+    assert "L'opération n'a pas été effectuée" in text_of(response)
+    from app.remittances.models import CodeMiss
+
+    with transaction(runtime) as session:
+        assert session.query(CodeMiss).count() == 1
+
+
+# -- bills -------------------------------------------------------------------------------
+
+
+def test_a_walk_in_pays_a_bill_from_the_float(signed_in, runtime, counter, electricity):
+    shown = preview(
+        signed_in,
+        "bills",
+        biller_code=electricity,
+        bill_reference="01234567890",
+        amount=15_000,
+        payer_name="Joseph Mavoungou",
+        payer_msisdn="",
+    )
+    assert "Total 15 100 FCFA" in text_of(shown)
+    done = confirm(signed_in, "bills", shown)
+    assert done.status_code == 303
+    assert float_of(runtime, counter) == 500_000 - 15_100
+    assert available(runtime, chart.biller(electricity)) == 15_000
+
+
+def test_a_bill_reference_of_the_wrong_shape_is_said_next_to_the_field(signed_in, electricity):
+    response = preview(
+        signed_in,
+        "bills",
+        biller_code=electricity,
+        bill_reference="12",
+        amount=15_000,
+        payer_name="Joseph Mavoungou",
+    )
+    assert response.status_code == 400
+    assert "Référence de facture invalide pour ce facturier." in text_of(response)
+
+
+# -- the day -------------------------------------------------------------------------------
+
+
+def test_the_history_lists_the_days_operations_with_reprint_links(signed_in, awa):
+    done = operate(signed_in, "cash-in", msisdn=awa.msisdn, amount=15_000)
+    reference = done.headers["Location"].split("/")[-1].split("?")[0]
+    page = signed_in.get("/counter/history")
+    assert reference in text_of(page)
+    assert f"/counter/receipts/{reference}" in page.get_data(as_text=True)
+
+
+def test_pages_have_a_content_security_policy_and_no_cache(signed_in):
+    response = signed_in.get("/counter/")
+    assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["X-Frame-Options"] == "DENY"
