@@ -166,10 +166,9 @@ def _payout_preview(session: Session, agent: StaffUser, data: dict[str, Any]) ->
         (_("confirm.sender"), remittance.sender_name or ""),
         (_("confirm.recipient"), remittance.recipient_name or ""),
         (_("confirm.id"), document),
-        (_("confirm.amount"), format_amount(remittance.amount)),
     ]
     return Preview(
-        rows,
+        rows + _money_rows(remittance.amount, 0),
         remittance.amount,
         0,
         remittance.amount,
