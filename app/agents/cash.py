@@ -85,7 +85,9 @@ def pending_withdrawal(session: Session, msisdn: str) -> Transfer:
     ).all()
     live = [w for w in waiting if not is_stale(w)]
     if not live:
-        raise OtpExpired("No pending withdrawal for this number: already paid, cancelled or expired.")
+        raise OtpExpired(
+            "No pending withdrawal for this number: already paid, cancelled or expired."
+        )
     return live[0]
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-
 from flask import (
     Blueprint,
     Response,
@@ -32,7 +31,6 @@ from wtforms import Form
 from wtforms.validators import ValidationError
 
 from app import ledger
-from app.agents.models import StaffUser
 from app.agents.report import daily_report
 from app.agents.staff import get_agent
 from app.clock import LOCAL_TZ, local_today
@@ -399,7 +397,7 @@ def _form(name: str, data: Any = None) -> Form:
     if name == "bill":
         with transaction() as db:
             choices = [forms.choice(b.code, b.name) for b in list_billers(db)]
-        form.biller_code.choices = choices  # type: ignore[attr-defined]
+        form.biller_code.choices = choices
     return form
 
 
