@@ -141,6 +141,9 @@ class Config:
     DATABASE_URL: str = f"sqlite:///{INSTANCE_DIR / 'postcash.db'}"
     REDIS_URL: str | None = None
     CURRENCY: str = "XAF"
+    # Printed at the top of counter receipts and end-of-day reports.
+    OPERATOR_NAME: str = "Société des Postes et de l'Épargne du Congo"
+    SERVICE_NAME: str = "PostCash"
     TIMEZONE: str = "Africa/Brazzaville"
     DEFAULT_REGION: str = "CG"
     ALLOWED_REGIONS: list[str] = field(default_factory=lambda: ["CG"])

@@ -3,7 +3,7 @@
 Add a line here when a package gains tables.
 """
 
-from app.agents.models import StaffUser
+from app.agents.models import StaffUser, TillClosure
 from app.api.idempotency import IdempotencyRecord
 from app.audit.models import AuditChainHead, AuditEvent
 from app.auth.api_keys import ApiClient
@@ -71,6 +71,7 @@ __all__ = [
     "RemittanceQuote",
     "SmsMessage",
     "StaffUser",
+    "TillClosure",
     "Transfer",
     "UssdSession",
     "WebhookDelivery",

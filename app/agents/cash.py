@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from app import fees, ledger
 from app.agents.models import StaffUser
+from app.agents.till import ensure_open
 from app.clock import clock
 from app.customers import limits
 from app.customers.models import Customer
@@ -95,6 +96,7 @@ def cash_in(
     session: Session, agent: StaffUser, *, msisdn: str, amount: int, client_key: str | None = None
 ) -> Transfer:
     """The customer hands over cash; their wallet is credited from the agent's float at once."""
+    ensure_open(session, agent)
     customer = find_by_msisdn(session, msisdn)
     if customer is None or customer.status == "frozen":
         raise RecipientNotFound("No PostCash customer at this number.")
@@ -147,6 +149,7 @@ def cash_out(session: Session, agent: StaffUser, *, msisdn: str, code: str) -> T
 
     if not isinstance(code, str) or not code.isdigit() or len(code) != 6:
         raise ValidationFailed({"code": ["Must be the customer's 6-digit withdrawal code."]})
+    ensure_open(session, agent)
     customer = find_by_msisdn(session, msisdn)
     if customer is None:
         raise RecipientNotFound("No PostCash customer at this number.")

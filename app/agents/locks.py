@@ -33,3 +33,17 @@ def lock_admins(session: Session) -> list[StaffUser]:
             .execution_options(populate_existing=True)
         ).all()
     )
+
+
+def lock_till(session: Session, agent_id: str) -> None:
+    """Serialise an agent's counter operations with the close of their till.
+
+    Every cash operation at a counter takes it first (``till.ensure_open``),
+    and so does ``till.close_day``: an operation either commits before the
+    close counts it, or finds the day closed. ``FOR NO KEY UPDATE``, like the
+    payout attempts' lock on the same row (``remittances.locks.lock_actor``),
+    so a row inserted with a foreign key to this agent never waits on it.
+    """
+    session.execute(
+        select(StaffUser.id).where(StaffUser.id == agent_id).with_for_update(key_share=True)
+    )

@@ -15,12 +15,22 @@ The fifth sets ``locked_at``: the account then refuses every sign-in with
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, Integer, String
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, UTCDateTime
+from app.db import Base, BigIntPK, UTCDateTime
 
 STAFF_ROLES = ("agent", "admin")
 STAFF_STATUSES = ("active", "disabled")
@@ -56,3 +66,34 @@ class StaffUser(Base):
 
     def __repr__(self) -> str:
         return f"<StaffUser {self.id} {self.role} {self.username}>"
+
+
+class TillClosure(Base):
+    """The close of one agent's till for one calendar day (Brazzaville time).
+
+    One row per agent and day (the unique constraint backs up the row lock of
+    ``till.close_day``). The figures are those at closing time and ``report``
+    holds the whole day as it was then (operations, totals per type): the
+    end-of-day report of a closed day is printed from here, never recomputed,
+    so it reads the same at every reprint. ``counted_cash`` is what the agent
+    counted in the drawer, if they said.
+    """
+
+    __tablename__ = "till_closures"
+    __table_args__ = (UniqueConstraint("agent_id", "day", name="uq_till_closures_agent_day"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    agent_id: Mapped[str] = mapped_column(ForeignKey("staff_users.id"))
+    day: Mapped[date] = mapped_column(Date)
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_by: Mapped[str] = mapped_column(String(36))
+    currency: Mapped[str] = mapped_column(String(3))
+    opening_float: Mapped[int] = mapped_column(BigInteger)
+    closing_float: Mapped[int] = mapped_column(BigInteger)
+    commission: Mapped[int] = mapped_column(BigInteger)
+    operations_count: Mapped[int] = mapped_column(Integer)
+    counted_cash: Mapped[int | None] = mapped_column(BigInteger)
+    report: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    def __repr__(self) -> str:
+        return f"<TillClosure {self.agent_id} {self.day}>"

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from app import fees, ledger
 from app.agents.cash import commission_legs, counter_label
 from app.agents.models import StaffUser
+from app.agents.till import ensure_open
 from app.clock import clock
 from app.customers.msisdn import normalize_msisdn
 from app.customers.service import clean_person_name
@@ -104,6 +105,7 @@ def pay_bill_in_cash(
     client_key: str | None = None,
 ) -> Transfer:
     """Pay the bill from the counter's float against the customer's cash; completed at once."""
+    ensure_open(session, agent)
     if client_key is not None:
         earlier = session.scalar(
             select(Transfer).where(

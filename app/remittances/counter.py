@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from app import fees, ledger
 from app.agents.cash import commission_legs
 from app.agents.models import StaffUser
+from app.agents.till import ensure_open
 from app.clock import clock
 from app.db import settings
 from app.errors import ValidationFailed
@@ -98,6 +99,7 @@ def send_cash(
     amount: int,
 ) -> Remittance:
     """A walk-in customer sends ``amount`` in cash; ``awaiting_payout`` at once."""
+    ensure_open(session, agent)
     config = settings(session)
     checked = quote_send_cash(session, sender=sender, recipient=recipient, amount=amount)
     quote = fees.quote(config, "remittance", amount)
@@ -207,6 +209,7 @@ def pay_out(
     cleaned = clean_code(code)
     id_type, id_number = clean_id(recipient_id_type, recipient_id_number, "recipient_")
     actor = f"agent:{agent.id}"
+    ensure_open(session, agent)
     lock_actor(session, agent)
     misses.ensure_not_locked(session, actor)
     found = find_by_code(session, cleaned)

@@ -55,8 +55,7 @@ def typed(driver: Any, *keys: str) -> None:
 
 def sign_in(driver: Any, username: str) -> None:
     driver.get(driver.base_url + "/counter/login")
-    focused = driver.switch_to.active_element
-    assert focused.get_attribute("name") == "username"
+    wait(driver).until(lambda d: d.switch_to.active_element.get_attribute("name") == "username")
     screenshot(driver, "01-sign-in")
     typed(driver, username, Keys.TAB, factories.PASSWORD, Keys.TAB, factories.totp_code())
     typed(driver, Keys.ENTER)
@@ -219,3 +218,24 @@ def test_the_counter_works_at_tablet_width(page, counter, awa):
     width = page.execute_script("return document.documentElement.scrollWidth")
     assert width <= TABLET[0]
     screenshot(page, "16-tablet")
+
+
+def test_close_the_day_and_print_the_end_of_day_report(page, runtime, counter, awa):
+    sign_in(page, counter.username)
+    open_screen(page, f"/counter/cash-in?msisdn={awa.msisdn}")
+    typed(page, "20000", Keys.ENTER)
+    confirm_with_enter(page, "17-cash-in-before-closing")
+    at(page, "/counter/receipts/")
+    open_screen(page, "/counter/till")
+    assert "Commissions gagnées" in body(page)
+    screenshot(page, "18-till")
+    page.find_element(By.ID, "counted_cash").send_keys("20000", Keys.ENTER)
+    at(page, "/counter/till/report")
+    text = body(page)
+    assert "20 000 FCFA" in text
+    screenshot(page, "19-end-of-day-report")
+    open_screen(page, f"/counter/cash-in?msisdn={awa.msisdn}")
+    typed(page, "1000", Keys.ENTER)
+    wait(page).until(ec.presence_of_element_located((By.ID, "form-error")))
+    screenshot(page, "20-till-closed")
+    assert wallet_of(runtime, awa) == 120_000

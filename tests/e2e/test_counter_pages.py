@@ -496,3 +496,117 @@ def test_pages_have_a_content_security_policy_and_no_cache(signed_in):
     assert "default-src 'none'" in response.headers["Content-Security-Policy"]
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["X-Frame-Options"] == "DENY"
+
+
+# -- receipts --------------------------------------------------------------------------------
+
+
+def _reference(done):
+    return done.headers["Location"].split("/counter/receipts/")[1].split("?")[0]
+
+
+def test_the_receipt_is_an_80mm_page_with_the_amount_in_words(signed_in, awa):
+    done = operate(signed_in, "cash-in", msisdn=awa.msisdn, amount=15_000)
+    page = signed_in.get(done.headers["Location"])
+    assert page.status_code == 200
+    text = text_of(page)
+    assert "15 000 FCFA" in text and "quinze mille francs CFA" in text
+    assert "Bureau de poste de Poto-Poto" in text and _reference(done) in text
+    assert "80mm" in page.get_data(as_text=True).replace(" ", "")
+
+
+def test_the_receipt_as_an_a4_pdf(signed_in, awa):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    done = operate(signed_in, "cash-in", msisdn=awa.msisdn, amount=15_000)
+    response = signed_in.get(f"/counter/receipts/{_reference(done)}/pdf")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    reader = PdfReader(BytesIO(response.data))
+    assert len(reader.pages) == 1
+    assert _reference(done) in reader.pages[0].extract_text()
+
+
+def test_another_agent_cannot_see_a_receipt(signed_in, app, runtime, awa):
+    done = operate(signed_in, "cash-in", msisdn=awa.msisdn, amount=15_000)
+    with transaction(runtime) as session:
+        other = factories.agent(session, float_balance=10_000)
+    stranger = app.test_client()
+    sign_in(stranger, other.username)
+    reference = _reference(done)
+    for path in (f"/counter/receipts/{reference}", f"/counter/receipts/{reference}/pdf"):
+        response = stranger.get(path)
+        assert response.status_code == 404
+        assert "introuvable" in text_of(response)
+
+
+def test_an_unknown_receipt_is_not_found(signed_in):
+    assert signed_in.get("/counter/receipts/PCNOSUCH00").status_code == 404
+
+
+def test_a_bill_and_a_remittance_have_receipts(signed_in, app, electricity):
+    bill = operate(
+        signed_in,
+        "bills",
+        biller_code=electricity,
+        bill_reference="01234567890",
+        amount=15_000,
+        payer_name="Joseph Mavoungou",
+    )
+    assert signed_in.get(bill.headers["Location"]).status_code == 200
+    sent = operate(
+        signed_in,
+        "remittances/send",
+        **SENDER,
+        recipient_name="Marie Nkounkou",
+        recipient_msisdn=factories.new_msisdn(),
+        amount=50_000,
+    )
+    text = text_of(signed_in.get(sent.headers["Location"]))
+    assert "50 000 FCFA" in text and "mille francs CFA" in text
+
+
+# -- the till ----------------------------------------------------------------------------------
+
+
+def test_the_till_shows_float_totals_and_commission(signed_in, awa):
+    operate(signed_in, "cash-in", msisdn=awa.msisdn, amount=20_000)
+    text = text_of(signed_in.get("/counter/till"))
+    assert "Fonds de caisse disponible 480 040 FCFA" in text
+    assert "Fonds d'ouverture 0 FCFA" in text  # the float was funded this morning
+    assert "Dépôt d'espèces 1 20 000 FCFA 0 FCFA 40 FCFA" in text
+    assert "Commissions gagnées 40 FCFA" in text
+
+
+def test_close_the_day_then_operations_are_refused(signed_in, runtime, awa):
+    operate(signed_in, "cash-in", msisdn=awa.msisdn, amount=20_000)
+    closed = signed_in.post(
+        "/counter/till/close", data={"csrf_token": csrf(signed_in), "counted_cash": "20000"}
+    )
+    assert closed.status_code == 303
+    report = signed_in.get(closed.headers["Location"])
+    assert report.status_code == 200
+    assert "20 000 FCFA" in text_of(report)
+    again = signed_in.post("/counter/till/close", data={"csrf_token": csrf(signed_in)})
+    assert again.status_code == 303  # closing twice is harmless
+    refused = operate_refused(signed_in, awa)
+    assert "L'opération n'a pas été effectuée" in text_of(refused)
+    assert wallet_of(runtime, awa) == 120_000
+
+
+def operate_refused(client, awa):
+    shown = preview(client, "cash-in", msisdn=awa.msisdn, amount=1_000)
+    if shown.status_code != 200:
+        return shown
+    response = confirm(client, "cash-in", shown)
+    assert response.status_code >= 400
+    return response
+
+
+def test_a_counted_cash_that_is_not_a_number_is_said_next_to_the_field(signed_in):
+    response = signed_in.post(
+        "/counter/till/close", data={"csrf_token": csrf(signed_in), "counted_cash": "beaucoup"}
+    )
+    assert response.status_code == 422

@@ -73,6 +73,13 @@ class EmptyForm(Form):
     """A button only (unlock a PIN, close the day, sign out): the CSRF token is its content."""
 
 
+class CloseDayForm(Form):
+    counted_cash = IntegerField(
+        _("till.counted_cash"),
+        validators=[Optional(), NumberRange(min=0, message="form.amount_invalid")],
+    )
+
+
 class CashInForm(Form):
     msisdn = StringField(_("form.msisdn"), validators=[REQUIRED, Length(max=32)])
     amount = _amount()

@@ -31,9 +31,9 @@ from wtforms import Form
 from wtforms.validators import ValidationError
 
 from app import ledger
-from app.agents.report import daily_report
 from app.agents.staff import get_agent
-from app.clock import LOCAL_TZ, local_today
+from app.agents.till import close_day, day_summary, ensure_open
+from app.clock import local_today
 from app.customers import limits
 from app.customers.models import Customer
 from app.customers.registration import start_registration, verify_registration
@@ -46,6 +46,14 @@ from app.ledger import chart
 from app.money import format_amount
 from app.payments.billers import list_billers
 from app.principal import Principal
+from app.receipts import Receipt, receipt_for
+from app.receipts import receipt_pdf as render_receipt_pdf
+from app.receipts.pages import (
+    END_OF_DAY_TEMPLATE,
+    THERMAL_TEMPLATE,
+    end_of_day_context,
+    thermal_context,
+)
 from app.transfers.statements import customer_statement
 from app.web.counter import actions, auth, forms, once
 
@@ -430,6 +438,7 @@ def preview(slug: str) -> Page:
     try:
         with transaction() as db:
             agent = get_agent(db, teller().id)
+            ensure_open(db, agent)  # a closed till refuses before the agent takes the cash
             shown = operation.preview(db, agent, data)
     except DomainError as exc:
         top, fields = explain(exc)
@@ -522,19 +531,80 @@ def _as_form(data: dict[str, Any]) -> Any:
 
 @blueprint.route("/history")
 def history() -> Page:
-    day = local_today()
     with transaction() as db:
-        report = daily_report(db, get_agent(db, teller().id), day)
-    for op in report["operations"]:
-        op["time"] = op["at"].astimezone(LOCAL_TZ).strftime("%H:%M")
-    return render_template("counter/history.html", report=report, day=day.strftime("%d/%m/%Y"))
+        summary = day_summary(db, get_agent(db, teller().id), local_today())
+    return render_template("counter/history.html", till=summary)
+
+
+# -- receipts -------------------------------------------------------------------------------
+
+
+def _receipt(reference: str) -> Receipt:
+    """The receipt of one of this agent's operations (another agent's is ``not_found``)."""
+    operation = request.args.get("operation") or None
+    with transaction() as db:
+        return receipt_for(db, get_agent(db, teller().id), reference, operation=operation)
 
 
 @blueprint.route("/receipts/<reference>")
-def receipt(reference: str) -> Page:  # TEMP
-    return reference
+def receipt(reference: str) -> Page:
+    """The 80 mm thermal receipt, printed from the browser; reprinted from the history."""
+    found = _receipt(reference)
+    operation = request.args.get("operation")
+    context = thermal_context(found, back_url=url_for("counter.home"))
+    context["pdf_url"] = url_for("counter.receipt_pdf", reference=reference, operation=operation)
+    context["pdf_label"] = page_text("receipt.pdf")
+    context["done"] = bool(request.args.get("done"))
+    return render_template(THERMAL_TEMPLATE, **context)
+
+
+@blueprint.route("/receipts/<reference>/pdf")
+def receipt_pdf(reference: str) -> Page:
+    """The same receipt on one A4 page (reportlab)."""
+    found = _receipt(reference)
+    response = Response(render_receipt_pdf(found), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="recu-{found.reference}.pdf"'
+    return response
+
+
+# -- the till ---------------------------------------------------------------------------------
 
 
 @blueprint.route("/till")
-def till() -> Page:  # TEMP
-    return "till"
+def till() -> Page:
+    with transaction() as db:
+        agent = get_agent(db, teller().id)
+        summary = day_summary(db, agent, local_today())
+        available = ledger.balance(db, chart.float_account(agent.id)).available
+    return render_template(
+        "counter/till.html", till=summary, float_available=available, errors={}, error=None
+    )
+
+
+@blueprint.route("/till/close", methods=["POST"])
+def close_till() -> Page:
+    """Close today's till (idempotent): the end-of-day report, and no more operations today."""
+    form = forms.CloseDayForm(request.form)
+    if not form.validate():
+        with transaction() as db:
+            agent = get_agent(db, teller().id)
+            summary = day_summary(db, agent, local_today())
+            available = ledger.balance(db, chart.float_account(agent.id)).available
+        errors = forms.field_errors(form)
+        page = render_template(
+            "counter/till.html", till=summary, float_available=available, errors=errors, error=None
+        )
+        return page, 422
+    with transaction() as db:
+        close_day(db, get_agent(db, teller().id), counted_cash=form.counted_cash.data)
+    return redirect(url_for("counter.till_report"), code=303)
+
+
+@blueprint.route("/till/report")
+def till_report() -> Page:
+    """The end-of-day report as a printable page (the stored figures once closed)."""
+    with transaction() as db:
+        summary = day_summary(db, get_agent(db, teller().id), local_today())
+    return render_template(
+        END_OF_DAY_TEMPLATE, **end_of_day_context(summary, back_url=url_for("counter.till"))
+    )
