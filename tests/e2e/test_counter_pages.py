@@ -56,6 +56,15 @@ def test_an_agent_signs_in_with_password_and_totp(client, counter):
     assert "guichet.pp — Bureau de poste de Poto-Poto" in text_of(page)
 
 
+def test_the_cookie_carries_no_token_the_api_accepts(client, app, counter):
+    sign_in(client, counter.username)
+    cookie = client.get_cookie("postcash_counter", path="/counter")
+    state = app.session_interface.get_signing_serializer(app).loads(cookie.value)
+    sealed = state["counter"]["token"]
+    answer = client.get("/api/v1/agent/float", headers=factories.bearer(sealed))
+    assert answer.status_code == 401
+
+
 def test_a_wrong_totp_code_is_refused_in_french(client, counter):
     response = sign_in(client, counter.username, code="000000")
     assert response.status_code == 401

@@ -6,7 +6,9 @@ audited), so the pages and ``POST /auth/agent/login`` share one set of rules.
 It hands out an opaque token kept server-side (hashed, revocable: disabling an
 agent ends their session at once). The browser holds it in Flask's signed
 session cookie (``HttpOnly``, ``SameSite=Strict``, ``Secure`` where the service
-is HTTPS-only, path ``/counter``) with the time of the agent's last request.
+is HTTPS-only, path ``/counter``) with the time of the agent's last request;
+the token is sealed there (``app.secretbox``), so the cookie, which Flask only
+signs, never shows a bearer token the REST API would accept.
 A request after ``COUNTER_IDLE_TIMEOUT`` seconds of inactivity revokes the
 token and asks for a new sign-in; the time is the settable clock's, so tests
 move it instead of sleeping. Signing out revokes the token too.
@@ -25,8 +27,10 @@ from app.auth.tokens import authenticate_token, revoke_token
 from app.clock import clock
 from app.db import current_runtime, transaction
 from app.errors import Unauthorized
+from app.secretbox import InvalidToken, seal, unseal
 
 KEY = "counter"
+PURPOSE = "counter-session"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +58,7 @@ def sign_in(username: str, password: str, totp: str) -> None:
                 revoke_token(db, principal.token_id)
         raise Unauthorized("Only post-office agents use the counter.")
     session.clear()
-    session[KEY] = {"token": issued.access_token, "seen": clock.now().timestamp()}
+    session[KEY] = {"token": _seal(issued.access_token), "seen": clock.now().timestamp()}
 
 
 def current_teller() -> Teller | None:
@@ -68,7 +72,7 @@ def current_teller() -> Teller | None:
     seen = state.get("seen")
     with transaction() as db:
         try:
-            principal = authenticate_token(db, state["token"])
+            principal = authenticate_token(db, _unseal(state["token"]))
         except Unauthorized:
             session.pop(KEY, None)
             return None
@@ -92,6 +96,18 @@ def current_teller() -> Teller | None:
     state["seen"] = now
     session[KEY] = state
     return teller
+
+
+def _seal(token: str) -> str:
+    return seal(current_runtime().config.SECRET_KEY, PURPOSE, token)
+
+
+def _unseal(sealed: str) -> str:
+    """The token, or "" (which authenticates nobody) if the cookie was not sealed by us."""
+    try:
+        return unseal(current_runtime().config.SECRET_KEY, PURPOSE, sealed)
+    except InvalidToken:
+        return ""
 
 
 def sign_out(teller: Teller | None) -> None:
