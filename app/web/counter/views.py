@@ -234,7 +234,8 @@ def home() -> Page:
         with transaction() as db:
             customer = find_by_msisdn(db, raw)
             card = _customer_card(db, customer) if customer is not None else None
-    return _home_page(raw, card, searched)
+    notice = page_text("register.done") if card and request.args.get("registered") else None
+    return _home_page(raw, card, searched, notice=notice)
 
 
 def _home_page(
