@@ -81,6 +81,15 @@ def test_five_failures_lock_the_account(client, counter, clock):
     assert "Compte bloqué" in text_of(response)
 
 
+@pytest.mark.parametrize("config_overrides", [{"RATELIMIT_LOGIN": "2/minute"}])
+def test_sign_ins_share_the_rest_doors_rate_limit(client, counter):
+    sign_in(client, counter.username, code="000000")
+    sign_in(client, counter.username, code="000000")
+    response = sign_in(client, counter.username)
+    assert response.status_code == 429
+    assert "Trop de demandes" in text_of(response)
+
+
 def test_an_admin_cannot_use_the_counter(client, runtime):
     with transaction(runtime) as session:
         admin = factories.admin(session)

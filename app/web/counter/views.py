@@ -25,7 +25,7 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, TooManyRequests
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import Form
 from wtforms.validators import ValidationError
@@ -33,6 +33,7 @@ from wtforms.validators import ValidationError
 from app import ledger
 from app.agents.staff import get_agent
 from app.agents.till import close_day, day_summary, ensure_open
+from app.api.ratelimit import count_sign_in
 from app.clock import local_today
 from app.customers import limits
 from app.customers.models import Customer
@@ -188,7 +189,16 @@ def login() -> Page:
     error = None
     if request.method == "POST" and form.validate():
         try:
+            count_sign_in(form.username.data or "")
             auth.sign_in(form.username.data or "", form.password.data or "", form.totp.data or "")
+        except TooManyRequests:
+            page = render_template(
+                "counter/login.html",
+                form=form,
+                error=error_message("rate_limited", "fr"),
+                notice=None,
+            )
+            return page, 429
         except AccountLocked:
             error = page_text("login.locked")
         except DomainError:
