@@ -122,3 +122,14 @@ def test_it_is_in_the_counters_day_report(client, app, runtime, counter, electri
         agent = session.get(type(counter), counter.id)
         report = daily_report(session, agent, local_today())
     assert report["totals"]["bill"] == {"count": 1, "amount": 15_000, "fees": 100, "commission": 0}
+
+
+def test_an_operator_reversal_gives_the_float_its_money_back(runtime, counter, electricity):
+    from app.transfers.reversal import reverse_transfer
+
+    transfer_id = pay(runtime, counter, electricity)
+    with transaction(runtime) as session:
+        admin = factories.admin(session)
+        reverse_transfer(session, transfer_id, reason="paid the wrong bill", admin_id=admin.id)
+    assert float_of(runtime, counter) == 100_000
+    assert available(runtime, chart.biller(electricity)) == 0
