@@ -163,6 +163,13 @@ def test_find_a_customer_by_any_accepted_number_format(signed_in, awa):
     assert "Reste aujourd'hui" in page
 
 
+def test_recent_operations_are_named_in_french_at_brazzaville_time(signed_in, awa):
+    operate(signed_in, "cash-in", msisdn=awa.msisdn, amount=1_000)
+    page = text_of(signed_in.get(f"/counter/?msisdn={awa.msisdn}"))
+    assert "28/11 10:00" in page  # 09:00 UTC
+    assert "Dépôt" in page.split("Opérations récentes")[1]
+
+
 def test_an_unknown_number_offers_registration(signed_in):
     page = text_of(signed_in.get("/counter/?msisdn=069999999"))
     assert "Aucun client PostCash à ce numéro" in page

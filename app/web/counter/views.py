@@ -9,6 +9,7 @@ to its field (``explain``), never as a stack trace.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from flask import (
@@ -34,7 +35,7 @@ from app import ledger
 from app.agents.staff import get_agent
 from app.agents.till import close_day, day_summary, ensure_open
 from app.api.ratelimit import count_sign_in
-from app.clock import local_today
+from app.clock import LOCAL_TZ, local_today
 from app.customers import limits
 from app.customers.models import Customer
 from app.customers.registration import start_registration, verify_registration
@@ -77,6 +78,19 @@ SLUGS = {
 @blueprint.app_template_filter("fcfa")
 def fcfa(amount: int) -> str:
     return format_amount(int(amount))
+
+
+@blueprint.app_template_filter("local_time")
+def local_time(at: datetime) -> str:
+    """'28/11 10:05', Brazzaville time (stored times are UTC)."""
+    return at.astimezone(LOCAL_TZ).strftime("%d/%m %H:%M")
+
+
+@blueprint.app_template_filter("optype")
+def optype(kind: str) -> str:
+    """A statement line's type in French (the raw type for one the catalog does not name)."""
+    key = f"optype.{kind}"
+    return page_text(key) if key in _texts() else str(kind)
 
 
 @blueprint.context_processor
