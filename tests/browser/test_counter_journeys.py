@@ -82,6 +82,7 @@ def test_sign_in_with_a_computed_totp_and_find_a_customer(page, counter, awa):
     wait(page).until(ec.presence_of_element_located((By.ID, "customer-name")))
     text = body(page)
     assert awa.msisdn in text and "Basique" in text and "Reste aujourd'hui" in text
+    assert page.execute_script("return document.documentElement.scrollWidth") <= 1366
     screenshot(page, "02-customer")
 
 

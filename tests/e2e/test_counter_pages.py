@@ -284,6 +284,16 @@ def test_a_document_of_another_customer_is_refused(signed_in, awa, runtime):
     assert "L'opération n'a pas été effectuée" in text_of(response)
 
 
+def test_a_tier_already_reached_is_refused(signed_in, awa):
+    data = {"tier": "standard", "id_type": "national_id", "id_number": "CG-123456"}
+    signed_in.post(f"/counter/customers/{awa.id}/kyc", data={**data, "csrf_token": csrf(signed_in)})
+    response = signed_in.post(
+        f"/counter/customers/{awa.id}/kyc", data={**data, "csrf_token": csrf(signed_in)}
+    )
+    assert response.status_code == 422
+    assert "L'opération n'a pas été effectuée" in text_of(response)
+
+
 def test_unlock_a_customers_pin(signed_in, awa, runtime):
     with transaction(runtime) as session:
         from app.customers.models import Customer
@@ -439,6 +449,24 @@ def test_send_then_pay_out_a_remittance(signed_in, app, runtime, counter):
     )
     assert paid.status_code == 303
     assert available(runtime, chart.REMIT_PAYABLE) == 0
+
+
+def test_a_remittance_paid_once_cannot_be_paid_again(signed_in, app):
+    recipient = factories.new_msisdn()
+    operate(
+        signed_in,
+        "remittances/send",
+        **SENDER,
+        recipient_name="Marie Nkounkou",
+        recipient_msisdn=recipient,
+        amount=20_000,
+    )
+    code = factories.sms_code(app, recipient, digits=10)
+    payout = {"code": code, "recipient_id_type": "passport", "recipient_id_number": "P-123456"}
+    assert operate(signed_in, "remittances/payout", **payout).status_code == 303
+    again = preview(signed_in, "remittances/payout", **payout)
+    assert again.status_code == 422
+    assert "L'opération n'a pas été effectuée" in text_of(again)
 
 
 def test_a_large_send_without_the_senders_document_is_said_next_to_the_field(signed_in):
