@@ -73,9 +73,10 @@ class TillClosure(Base):
 
     One row per agent and day (the unique constraint backs up the row lock of
     ``till.close_day``). The figures are those at closing time and ``report``
-    holds the whole day as it was then (operations, totals per type): the
-    end-of-day report of a closed day is printed from here, never recomputed,
-    so it reads the same at every reprint. ``counted_cash`` is what the agent
+    holds the whole day as it was then: ``till`` (the ``TillDay``, printed as
+    the end-of-day report) and ``daily`` (``GET /agent/report``'s answer). A
+    closed day is read from here, never recomputed, so it reads the same at
+    every reprint. ``counted_cash`` is what the agent
     counted in the drawer, if they said.
     """
 

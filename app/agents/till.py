@@ -188,7 +188,7 @@ class TillDay:
 
 def _from_stored(closure: TillClosure) -> TillDay:
     """The day as it was frozen at closing time."""
-    data = closure.report
+    data = closure.report["till"]
     operations = tuple(
         TillOperation(
             operation=op["operation"],
@@ -240,6 +240,16 @@ def _local_time(at: datetime, pattern: str) -> str:
 
 def live_summary(session: Session, agent: StaffUser, day: date) -> TillDay:
     """The day computed now from the payment tables and the ledger (never the stored one)."""
+    return _live(session, agent, day)[0]
+
+
+def _json_report(raw: dict[str, Any]) -> dict[str, Any]:
+    """``report.daily_report`` as JSON (its operations' times as ISO 8601)."""
+    return {**raw, "operations": [{**op, "at": op["at"].isoformat()} for op in raw["operations"]]}
+
+
+def _live(session: Session, agent: StaffUser, day: date) -> tuple[TillDay, dict[str, Any]]:
+    """The day now, as a ``TillDay`` and as the agent's report (JSON) it is built from."""
     config = settings(session)
     raw = report.daily_report(session, agent, day)
     operations = []
@@ -272,7 +282,7 @@ def live_summary(session: Session, agent: StaffUser, day: date) -> TillDay:
         )
         for name, t in sorted(raw["totals"].items())
     )
-    return TillDay(
+    summary = TillDay(
         operator=config.OPERATOR_NAME,
         service=config.SERVICE_NAME,
         agent_id=agent.id,
@@ -293,6 +303,7 @@ def live_summary(session: Session, agent: StaffUser, day: date) -> TillDay:
         totals=totals,
         final=day < local_today(),
     )
+    return summary, _json_report(raw)
 
 
 def closure_of(session: Session, agent_id: str, day: date) -> TillClosure | None:
@@ -307,6 +318,14 @@ def day_summary(session: Session, agent: StaffUser, day: date) -> TillDay:
     if closure is not None:
         return _from_stored(closure)
     return live_summary(session, agent, day)
+
+
+def agent_report(session: Session, agent: StaffUser, day: date) -> dict[str, Any]:
+    """``GET /agent/report``: the stored report once the day is closed, the live one before."""
+    closure = closure_of(session, agent.id, day)
+    if closure is not None:
+        return dict(closure.report["daily"])
+    return _json_report(report.daily_report(session, agent, day))
 
 
 def close_day(
@@ -336,7 +355,7 @@ def close_day(
     existing = closure_of(session, agent.id, day)
     if existing is not None:
         return existing
-    summary = live_summary(session, agent, day)
+    summary, daily = _live(session, agent, day)
     closure = TillClosure(
         agent_id=agent.id,
         day=day,
@@ -348,7 +367,7 @@ def close_day(
         commission=summary.commission,
         operations_count=summary.count,
         counted_cash=counted_cash,
-        report=summary.as_dict(),
+        report={"till": summary.as_dict(), "daily": daily},
     )
     session.add(closure)
     session.flush()

@@ -7,13 +7,16 @@ from flask_restx import Namespace, Resource
 from marshmallow import Schema, fields, validate
 
 from app import ledger
-from app.agents import cash, report
+from app.agents import cash, till
+from app.agents.errors import TillClosed
+from app.agents.models import TillClosure
 from app.agents.staff import get_agent
 from app.api.admin.reports import parse_day
 from app.api.docs_schemas import (
     AgentReportSchema,
     BalanceOutSchema,
     DayQuerySchema,
+    TillClosureSchema,
     TransferOutSchema,
 )
 from app.api.idempotency import idempotent
@@ -68,7 +71,7 @@ class CashInResource(Resource):
         body=CashIn,
         status=201,
         response=TransferOutSchema,
-        errors=(RecipientNotFound, InsufficientFunds, LimitExceeded, AccountFrozen),
+        errors=(RecipientNotFound, InsufficientFunds, LimitExceeded, AccountFrozen, TillClosed),
     )
     @ns.doc(security="bearer", params={"Idempotency-Key": {"in": "header", "required": True}})
     @require("agent")
@@ -89,7 +92,14 @@ class CashOutResource(Resource):
         "payWithdrawal",
         body=CashOut,
         response=TransferOutSchema,
-        errors=(InvalidOtp, OtpExpired, OtpAttemptsExceeded, InsufficientFunds, RecipientNotFound),
+        errors=(
+            InvalidOtp,
+            OtpExpired,
+            OtpAttemptsExceeded,
+            InsufficientFunds,
+            RecipientNotFound,
+            TillClosed,
+        ),
     )
     @ns.doc(security="bearer", params={"Idempotency-Key": {"in": "header", "required": True}})
     @require("agent")
@@ -159,7 +169,47 @@ class ReportResource(Resource):
         day = parse_day(raw, "date") if raw else local_today()
         with transaction() as session:
             agent = get_agent(session, current_principal().id)
-            result = report.daily_report(session, agent, day)
-        for op in result["operations"]:
-            op["at"] = op["at"].isoformat()
-        return result
+            # A closed day answers the figures stored when it was closed.
+            return till.agent_report(session, agent, day)
+
+
+class TillClose(Schema):
+    date = fields.String(
+        load_default=None, metadata={"description": "YYYY-MM-DD, Brazzaville time (default today)"}
+    )
+    counted_cash = fields.Integer(
+        strict=True,
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=0, max=10**12),
+        metadata={"description": "the cash counted in the drawer, in francs"},
+    )
+
+
+def dump_closure(closure: TillClosure) -> Body:
+    return {
+        "date": closure.day.isoformat(),
+        "closed_at": closure.closed_at.isoformat(),
+        "currency": closure.currency,
+        "opening_float": closure.opening_float,
+        "closing_float": closure.closing_float,
+        "commission": closure.commission,
+        "operations_count": closure.operations_count,
+        "counted_cash": closure.counted_cash,
+    }
+
+
+@ns.route("/till/close")
+class TillCloseResource(Resource):
+    @operation("recordTillClosure", body=TillClose, response=TillClosureSchema)
+    @ns.doc(security="bearer")
+    @require("agent")
+    def post(self) -> Body:
+        """Close the counter's day: its figures are frozen and cash operations refused until
+        tomorrow. Closing again answers the first closure."""
+        data = load(TillClose())
+        day = parse_day(data["date"], "date") if data["date"] else local_today()
+        with transaction() as session:
+            agent = get_agent(session, current_principal().id)
+            closure = till.close_day(session, agent, day, data["counted_cash"])
+            return dump_closure(closure)

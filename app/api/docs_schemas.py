@@ -112,6 +112,17 @@ class AgentReportSchema(Schema):
     closing_float = fields.Integer()
 
 
+class TillClosureSchema(Schema):
+    date = fields.Date()
+    closed_at = fields.DateTime()
+    currency = fields.String()
+    opening_float = fields.Integer()
+    closing_float = fields.Integer()
+    commission = fields.Integer()
+    operations_count = fields.Integer()
+    counted_cash = fields.Integer(allow_none=True)
+
+
 # -- bills, merchants, disbursements --------------------------------------------------
 
 

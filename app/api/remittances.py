@@ -12,6 +12,7 @@ from typing import Any
 from flask_restx import Namespace, Resource
 from marshmallow import Schema, fields, validate
 
+from app.agents.errors import TillClosed
 from app.agents.staff import get_agent
 from app.api.docs_schemas import OtpStateSchema
 from app.api.idempotency import idempotent
@@ -218,7 +219,7 @@ class CashRemittances(Resource):
         body=CashSend,
         status=201,
         response=RemittanceOutSchema,
-        errors=(InsufficientFunds, LimitExceeded),
+        errors=(InsufficientFunds, LimitExceeded, TillClosed),
     )
     @agent_ns.doc(security="bearer")
     @require("agent")
@@ -245,7 +246,7 @@ class PayoutResource(Resource):
         "payRemittance",
         body=Payout,
         response=RemittanceOutSchema,
-        errors=(RemittanceNotFound, RemittanceNotPayable, InsufficientFunds),
+        errors=(RemittanceNotFound, RemittanceNotPayable, InsufficientFunds, TillClosed),
     )
     @agent_ns.doc(security="bearer")
     @require("agent")
