@@ -126,7 +126,7 @@ class WalkInBillResource(Resource):
         body=WalkInBill,
         status=201,
         response=TransferOutSchema,
-        errors=(BillerNotFound, InsufficientFunds, ValidationFailed),
+        errors=(BillerNotFound, InsufficientFunds, ValidationFailed, TillClosed),
     )
     @ns.doc(security="bearer", params={"Idempotency-Key": {"in": "header", "required": True}})
     @require("agent")

@@ -133,3 +133,14 @@ def test_an_operator_reversal_gives_the_float_its_money_back(runtime, counter, e
         reverse_transfer(session, transfer_id, reason="paid the wrong bill", admin_id=admin.id)
     assert float_of(runtime, counter) == 100_000
     assert available(runtime, chart.biller(electricity)) == 0
+
+
+def test_a_closed_till_pays_no_bill(runtime, counter, electricity):
+    from app.agents.errors import TillClosed
+    from app.agents.till import close_day
+
+    with transaction(runtime) as session:
+        close_day(session, session.get(type(counter), counter.id))
+    with pytest.raises(TillClosed):
+        pay(runtime, counter, electricity)
+    assert float_of(runtime, counter) == 100_000
