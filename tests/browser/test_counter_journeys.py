@@ -55,16 +55,24 @@ def typed(driver: Any, *keys: str) -> None:
 
 def sign_in(driver: Any, username: str) -> None:
     driver.get(driver.base_url + "/counter/login")
-    wait(driver).until(lambda d: d.switch_to.active_element.get_attribute("name") == "username")
+    focus_on(driver, "username")
     screenshot(driver, "01-sign-in")
     typed(driver, username, Keys.TAB, factories.PASSWORD, Keys.TAB, factories.totp_code())
     typed(driver, Keys.ENTER)
     at(driver, "/counter/")
     assert "agent.potopoto — Bureau de poste de Poto-Poto" in body(driver)
+    focus_on(driver, "msisdn")
 
 
-def open_screen(driver: Any, path: str) -> None:
+def focus_on(driver: Any, name: str) -> None:
+    """Wait until the field ``name`` has the focus (autofocus), before typing."""
+    wait(driver).until(lambda d: d.switch_to.active_element.get_attribute("name") == name)
+
+
+def open_screen(driver: Any, path: str, focus: str | None = None) -> None:
     driver.get(driver.base_url + path)
+    if focus is not None:
+        focus_on(driver, focus)
 
 
 def confirm_with_enter(driver: Any, name: str) -> None:
@@ -88,7 +96,7 @@ def test_sign_in_with_a_computed_totp_and_find_a_customer(page, counter, awa):
 
 def test_register_a_walk_in_customer_with_the_sms_code(page, app, counter):
     sign_in(page, counter.username)
-    open_screen(page, "/counter/register")
+    open_screen(page, "/counter/register", "msisdn")
     msisdn = factories.new_msisdn()
     typed(page, msisdn, Keys.TAB, "Prisca", Keys.TAB, "Loubaki", Keys.TAB, "4826")
     screenshot(page, "03-register")
@@ -102,7 +110,7 @@ def test_register_a_walk_in_customer_with_the_sms_code(page, app, counter):
 
 def test_cash_in_then_print_the_receipt(page, runtime, counter, awa):
     sign_in(page, counter.username)
-    open_screen(page, f"/counter/cash-in?msisdn={awa.msisdn}")
+    open_screen(page, f"/counter/cash-in?customer={awa.id}", "amount")
     typed(page, "15000", Keys.ENTER)  # the amount has the focus: the number came with the link
     confirm_with_enter(page, "05-cash-in-confirm")
     at(page, "/counter/receipts/")
@@ -117,7 +125,7 @@ def test_cash_out_with_the_customers_code(page, app, client, runtime, counter, a
     assert asked.status_code == 201
     code = factories.sms_code(app, awa.msisdn, digits=6)
     sign_in(page, counter.username)
-    open_screen(page, "/counter/cash-out")
+    open_screen(page, "/counter/cash-out", "msisdn")
     typed(page, awa.msisdn, Keys.ENTER)
     wait(page).until(ec.presence_of_element_located((By.ID, "code")))
     assert "À remettre au client : 20 000 FCFA" in body(page)
@@ -129,7 +137,7 @@ def test_cash_out_with_the_customers_code(page, app, client, runtime, counter, a
 
 def test_send_and_pay_out_a_remittance(page, app, runtime, counter):
     sign_in(page, counter.username)
-    open_screen(page, "/counter/remittances/send")
+    open_screen(page, "/counter/remittances/send", "sender_name")
     recipient = factories.new_msisdn()
     typed(page, "Joseph Mavoungou", Keys.TAB, "+242061112233", Keys.TAB, Keys.TAB)
     typed(page, Keys.TAB, "Marie Nkounkou", Keys.TAB, recipient, Keys.TAB, "50000")
@@ -138,7 +146,7 @@ def test_send_and_pay_out_a_remittance(page, app, runtime, counter):
     confirm_with_enter(page, "09-remittance-send-confirm")
     at(page, "/counter/receipts/")
     code = factories.sms_code(app, recipient, digits=10)
-    open_screen(page, "/counter/remittances/payout")
+    open_screen(page, "/counter/remittances/payout", "code")
     typed(page, code, Keys.TAB)
     Select(page.find_element(By.NAME, "recipient_id_type")).select_by_value("national_id")
     page.find_element(By.NAME, "recipient_id_number").send_keys("CG-445566", Keys.ENTER)
@@ -149,7 +157,7 @@ def test_send_and_pay_out_a_remittance(page, app, runtime, counter):
 
 def test_a_walk_in_pays_a_bill_from_the_float(page, runtime, counter, electricity):
     sign_in(page, counter.username)
-    open_screen(page, "/counter/bills")
+    open_screen(page, "/counter/bills", "biller_code")
     typed(page, Keys.TAB, "01234567890", Keys.TAB, "15000", Keys.TAB, "Joseph Mavoungou")
     screenshot(page, "11-bill")
     typed(page, Keys.ENTER)
@@ -161,7 +169,7 @@ def test_a_walk_in_pays_a_bill_from_the_float(page, runtime, counter, electricit
 
 def test_a_domain_error_is_shown_in_french_next_to_the_form(page, counter):
     sign_in(page, counter.username)
-    open_screen(page, "/counter/remittances/send")
+    open_screen(page, "/counter/remittances/send", "sender_name")
     typed(page, "Joseph Mavoungou", Keys.TAB, "+242061112233", Keys.TAB, Keys.TAB)
     typed(page, Keys.TAB, "Marie Nkounkou", Keys.TAB, factories.new_msisdn(), Keys.TAB, "150000")
     typed(page, Keys.ENTER)
@@ -173,7 +181,7 @@ def test_a_domain_error_is_shown_in_french_next_to_the_form(page, counter):
 
 def test_a_double_clicked_confirmation_pays_once(page, runtime, counter, awa):
     sign_in(page, counter.username)
-    open_screen(page, f"/counter/cash-in?msisdn={awa.msisdn}")
+    open_screen(page, f"/counter/cash-in?customer={awa.id}", "amount")
     typed(page, "10000", Keys.ENTER)
     button = wait(page).until(ec.element_to_be_clickable((By.ID, "confirm")))
     ActionChains(page).double_click(button).perform()
@@ -183,7 +191,7 @@ def test_a_double_clicked_confirmation_pays_once(page, runtime, counter, awa):
 
 def test_the_same_confirmation_posted_twice_at_once_pays_once(page, runtime, counter, awa):
     sign_in(page, counter.username)
-    open_screen(page, f"/counter/cash-in?msisdn={awa.msisdn}")
+    open_screen(page, f"/counter/cash-in?customer={awa.id}", "amount")
     typed(page, "10000", Keys.ENTER)
     wait(page).until(ec.presence_of_element_located((By.ID, "confirm")))
     statuses = page.execute_async_script(
@@ -200,7 +208,7 @@ def test_the_same_confirmation_posted_twice_at_once_pays_once(page, runtime, cou
 
 def test_the_history_reprints_a_receipt(page, runtime, counter, awa):
     sign_in(page, counter.username)
-    open_screen(page, f"/counter/cash-in?msisdn={awa.msisdn}")
+    open_screen(page, f"/counter/cash-in?customer={awa.id}", "amount")
     typed(page, "15000", Keys.ENTER)
     confirm_with_enter(page, "14-cash-in-again")
     at(page, "/counter/receipts/")
@@ -223,11 +231,11 @@ def test_the_counter_works_at_tablet_width(page, counter, awa):
 
 def test_close_the_day_and_print_the_end_of_day_report(page, runtime, counter, awa):
     sign_in(page, counter.username)
-    open_screen(page, f"/counter/cash-in?msisdn={awa.msisdn}")
+    open_screen(page, f"/counter/cash-in?customer={awa.id}", "amount")
     typed(page, "20000", Keys.ENTER)
     confirm_with_enter(page, "17-cash-in-before-closing")
     at(page, "/counter/receipts/")
-    open_screen(page, "/counter/till")
+    open_screen(page, "/counter/till", "counted_cash")
     assert "Commissions gagnées" in body(page)
     screenshot(page, "18-till")
     page.find_element(By.ID, "counted_cash").send_keys("20000", Keys.ENTER)
@@ -235,7 +243,7 @@ def test_close_the_day_and_print_the_end_of_day_report(page, runtime, counter, a
     text = body(page)
     assert "20 000 FCFA" in text
     screenshot(page, "19-end-of-day-report")
-    open_screen(page, f"/counter/cash-in?msisdn={awa.msisdn}")
+    open_screen(page, f"/counter/cash-in?customer={awa.id}", "amount")
     typed(page, "1000", Keys.ENTER)
     wait(page).until(ec.presence_of_element_located((By.ID, "form-error")))
     screenshot(page, "20-till-closed")

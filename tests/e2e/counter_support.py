@@ -65,3 +65,10 @@ def operate(client: Any, slug: str, *, extra: dict[str, Any] | None = None, **fi
     shown = preview(client, slug, **fields)
     assert shown.status_code == 200, text_of(shown)
     return confirm(client, slug, shown, **(extra or {}))
+
+
+def find(client: Any, msisdn: str) -> Any:
+    """Search a customer by number (a POST: numbers stay out of URLs); the page shown."""
+    return client.post(
+        "/counter/", data={"csrf_token": csrf(client), "msisdn": msisdn}, follow_redirects=True
+    )

@@ -14,7 +14,16 @@ from app.auth.tokens import AuthToken
 from app.db import transaction
 from app.ledger import chart
 from tests import factories
-from tests.e2e.counter_support import confirm, csrf, hidden, operate, preview, sign_in, text_of
+from tests.e2e.counter_support import (
+    confirm,
+    csrf,
+    find,
+    hidden,
+    operate,
+    preview,
+    sign_in,
+    text_of,
+)
 from tests.e2e.payments_support import available, float_of, post, wallet_of
 
 
@@ -157,7 +166,7 @@ def test_sign_in_itself_needs_the_csrf_token(client, counter):
 
 def test_find_a_customer_by_any_accepted_number_format(signed_in, awa):
     local = "0" + awa.msisdn.removeprefix("+2420")
-    page = text_of(signed_in.get(f"/counter/?msisdn={local}"))
+    page = text_of(find(signed_in, local))
     assert awa.msisdn in page
     assert "Actif" in page and "Basique" in page
     assert "Reste aujourd'hui" in page
@@ -165,13 +174,25 @@ def test_find_a_customer_by_any_accepted_number_format(signed_in, awa):
 
 def test_recent_operations_are_named_in_french_at_brazzaville_time(signed_in, awa):
     operate(signed_in, "cash-in", msisdn=awa.msisdn, amount=1_000)
-    page = text_of(signed_in.get(f"/counter/?msisdn={awa.msisdn}"))
+    page = text_of(find(signed_in, awa.msisdn))
     assert "28/11 10:00" in page  # 09:00 UTC
     assert "Dépôt" in page.split("Opérations récentes")[1]
 
 
+def test_no_phone_number_ever_sits_in_a_url(signed_in, awa):
+    found = signed_in.post("/counter/", data={"csrf_token": csrf(signed_in), "msisdn": awa.msisdn})
+    assert found.status_code == 303
+    assert found.headers["Location"] == f"/counter/customers/{awa.id}"
+    page = signed_in.get(found.headers["Location"]).get_data(as_text=True)
+    assert "msisdn=" not in page  # its links name the customer by id
+
+
+def test_a_search_needs_the_csrf_token(signed_in, awa):
+    assert signed_in.post("/counter/", data={"msisdn": awa.msisdn}).status_code == 400
+
+
 def test_an_unknown_number_offers_registration(signed_in):
-    page = text_of(signed_in.get("/counter/?msisdn=069999999"))
+    page = text_of(find(signed_in, "069999999"))
     assert "Aucun client PostCash à ce numéro" in page
 
 
@@ -301,7 +322,7 @@ def test_unlock_a_customers_pin(signed_in, awa, runtime):
         row = session.get(Customer, awa.id)
         row.status = "locked"
         row.failed_pin_attempts = 3
-    page = text_of(signed_in.get(f"/counter/?msisdn={awa.msisdn}"))
+    page = text_of(find(signed_in, awa.msisdn))
     assert "PIN bloqué" in page
     response = signed_in.post(
         f"/counter/customers/{awa.id}/unlock", data={"csrf_token": csrf(signed_in)}

@@ -249,17 +249,27 @@ def _customer_card(db: Any, customer: Customer) -> dict[str, Any]:
     }
 
 
-@blueprint.route("/")
+@blueprint.route("/", methods=["GET", "POST"])
 def home() -> Page:
-    raw = (request.args.get("msisdn") or "").strip()
-    card = None
-    searched = bool(raw)
-    if raw:
-        with transaction() as db:
-            customer = find_by_msisdn(db, raw)
-            card = _customer_card(db, customer) if customer is not None else None
-    notice = page_text("register.done") if card and request.args.get("registered") else None
-    return _home_page(raw, card, searched, notice=notice)
+    """Find a customer by number (any accepted format). The search is a POST, so no
+    phone number ever sits in a URL, a browser history or an access log: a customer
+    found is shown at ``/counter/customers/<id>``."""
+    if request.method == "GET":
+        return _home_page("", None, False)
+    raw = (request.form.get("msisdn") or "").strip()[:32]
+    with transaction() as db:
+        customer = find_by_msisdn(db, raw) if raw else None
+        found = customer.id if customer is not None else None
+    if found is None:
+        return _home_page(raw, None, True, status=404)
+    return redirect(url_for("counter.customer", customer_id=found), code=303)
+
+
+@blueprint.route("/customers/<customer_id>")
+def customer(customer_id: str) -> Page:
+    msisdn, card = _card_of(customer_id)
+    notice = page_text("register.done") if request.args.get("registered") else None
+    return _home_page(msisdn, card, True, notice=notice)
 
 
 def _home_page(
@@ -344,7 +354,6 @@ def unlock(customer_id: str) -> Page:
 def register() -> Page:
     form = forms.RegisterForm(request.form)
     if request.method == "GET":
-        form.msisdn.data = request.args.get("msisdn", "")
         return render_template("counter/register.html", form=form, errors={}, error=None)
     if not form.validate():
         errors = forms.field_errors(form)
@@ -381,8 +390,8 @@ def register_verify() -> Page:
         return page, 422
     try:
         with transaction() as db:
-            customer = verify_registration(db, form.registration.data or "", form.otp.data or "")
-            number = customer.msisdn
+            verified = verify_registration(db, form.registration.data or "", form.otp.data or "")
+            customer_id = verified.id
     except DomainError as exc:
         top, fields = explain(exc)
         if "otp" not in fields and exc.code in ("invalid_otp", "otp_expired"):
@@ -391,7 +400,7 @@ def register_verify() -> Page:
             "counter/verify.html", form=form, msisdn=msisdn, errors=fields, error=top
         )
         return page, exc.status
-    target = url_for("counter.home", msisdn=number, registered=1)
+    target = url_for("counter.customer", customer_id=customer_id, registered=1)
     return redirect(target, code=303)
 
 
@@ -445,8 +454,10 @@ def _name_of(slug: str) -> str:
 def operation_form(slug: str) -> Page:
     name = _name_of(slug)
     form = _form(name)
-    if "msisdn" in form and request.args.get("msisdn"):
-        form["msisdn"].data = request.args["msisdn"]
+    chosen = request.args.get("customer")
+    if "msisdn" in form and chosen:
+        with transaction() as db:
+            form["msisdn"].data = get_customer(db, chosen).msisdn
     return _form_page(name, form)
 
 
