@@ -116,6 +116,8 @@ def test_cash_in_then_print_the_receipt(page, runtime, counter, awa):
     at(page, "/counter/receipts/")
     text = body(page)
     assert "15 000 FCFA" in text and "quinze mille francs CFA" in text
+    # The print button is shown by the page's inline script: the CSP let it run.
+    assert page.find_element(By.CSS_SELECTOR, "[data-print]").is_displayed()
     screenshot(page, "06-receipt-thermal")
     assert wallet_of(runtime, awa) == 115_000
 
