@@ -470,6 +470,9 @@ def test_send_then_pay_out_a_remittance(signed_in, app, runtime, counter):
     )
     assert paid.status_code == 303
     assert available(runtime, chart.REMIT_PAYABLE) == 0
+    # Sent and paid at the same counter: each step leads to its own receipt.
+    assert "Envoi de mandat en espèces" in text_of(signed_in.get(sent.headers["Location"]))
+    assert "Paiement de mandat" in text_of(signed_in.get(paid.headers["Location"]))
 
 
 def test_a_remittance_paid_once_cannot_be_paid_again(signed_in, app):

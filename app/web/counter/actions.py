@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 from wtforms import Form
 
-from app import fees
 from app.agents import cash
 from app.agents.models import StaffUser
 from app.clock import clock
@@ -54,8 +53,8 @@ class Operation:
     form: type[Form]
     preview: Callable[[Session, StaffUser, dict[str, Any]], Preview]
     commit: Callable[[Session, StaffUser, dict[str, Any], str], str]
+    receipt_operation: str  # which operation of the reference the receipt shows
     confirm_label: str = "form.confirm"
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _money_rows(amount: int, fee: int) -> list[tuple[str, str]]:
@@ -226,25 +225,37 @@ def _bill_commit(session: Session, agent: StaffUser, data: dict[str, Any], key: 
 OPERATIONS: dict[str, Operation] = {
     op.name: op
     for op in (
-        Operation("cash_in", forms.CashInForm, _cash_in_preview, _cash_in_commit),
+        Operation("cash_in", forms.CashInForm, _cash_in_preview, _cash_in_commit, "cashin"),
         Operation(
-            "cash_out", forms.CashOutForm, _cash_out_preview, _cash_out_commit, "form.confirm_pay"
+            "cash_out",
+            forms.CashOutForm,
+            _cash_out_preview,
+            _cash_out_commit,
+            "cashout",
+            "form.confirm_pay",
         ),
-        Operation("remit_send", forms.RemitSendForm, _remit_send_preview, _remit_send_commit),
         Operation(
-            "remit_payout", forms.PayoutForm, _payout_preview, _payout_commit, "form.confirm_pay"
+            "remit_send",
+            forms.RemitSendForm,
+            _remit_send_preview,
+            _remit_send_commit,
+            "remittance_send",
         ),
-        Operation("bill", forms.BillForm, _bill_preview, _bill_commit),
+        Operation(
+            "remit_payout",
+            forms.PayoutForm,
+            _payout_preview,
+            _payout_commit,
+            "remittance_payout",
+            "form.confirm_pay",
+        ),
+        Operation("bill", forms.BillForm, _bill_preview, _bill_commit, "bill"),
     )
 }
 
 
 def threshold_text(session: Session) -> str:
     return format_amount(settings(session).REMITTANCE_CASH_ID_THRESHOLD)
-
-
-def quote_fee(session: Session, fee_type: str, amount: int) -> int:
-    return fees.quote(settings(session), fee_type, amount).fee
 
 
 # -- the sealed payload ----------------------------------------------------------------

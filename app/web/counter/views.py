@@ -534,7 +534,9 @@ def commit(slug: str) -> Page:
         with transaction() as db:
             agent = get_agent(db, agent_id)
             reference = operation.commit(db, agent, data, key)
-            target = url_for("counter.receipt", reference=reference, done=1)
+            target = url_for(
+                "counter.receipt", reference=reference, operation=operation.receipt_operation
+            )
             once.remember(db, agent_id, key, target)
     except IntegrityError:
         # The same form, submitted twice at once: the other submission paid.
@@ -590,7 +592,6 @@ def receipt(reference: str) -> Page:
     context = thermal_context(found, back_url=url_for("counter.home"))
     context["pdf_url"] = url_for("counter.receipt_pdf", reference=reference, operation=operation)
     context["pdf_label"] = page_text("receipt.pdf")
-    context["done"] = bool(request.args.get("done"))
     return render_template(THERMAL_TEMPLATE, **context)
 
 
