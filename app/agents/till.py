@@ -5,8 +5,9 @@ operation, totals per type, commission, opening and closing float, read from
 the payment tables and the ledger) as a ``TillDay`` ready to print, with the
 cash that crossed the counter each way. ``close_day`` records the close: one
 ``TillClosure`` row per agent and day, with the figures at closing time and
-the whole day frozen in it; closing again returns the same row, and two
-closes at once make one (both take the till's lock, ``locks.lock_till``).
+the whole day frozen in it (and an audit event ``till.close``); closing again
+returns the same row, and two closes at once make one (both take the till's
+lock, ``locks.lock_till``).
 Once closed, the day's report is the stored one, the same at every reprint.
 
 A closed day is closed for business: ``ensure_open`` refuses every cash
@@ -32,6 +33,7 @@ from app.agents import report
 from app.agents.errors import TillClosed
 from app.agents.locks import lock_till
 from app.agents.models import StaffUser, TillClosure
+from app.audit import record
 from app.clock import LOCAL_TZ, clock, local_today
 from app.db import settings
 from app.errors import ValidationFailed
@@ -371,6 +373,23 @@ def close_day(
     )
     session.add(closure)
     session.flush()
+    closer = by or agent
+    record(
+        session,
+        actor_role=closer.role,
+        actor_id=closer.id,
+        action="till.close",
+        target_type="staff",
+        target_id=agent.id,
+        after={
+            "day": day.isoformat(),
+            "opening_float": closure.opening_float,
+            "closing_float": closure.closing_float,
+            "commission": closure.commission,
+            "operations": closure.operations_count,
+            "counted_cash": counted_cash,
+        },
+    )
     return closure
 
 

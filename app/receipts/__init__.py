@@ -23,7 +23,7 @@ from app.receipts.pages import (
     end_of_day_context,
     thermal_context,
 )
-from app.receipts.pdf import receipt_pdf
+from app.receipts.pdf import receipt_filename, receipt_pdf
 from app.receipts.qr import receipt_qr_svg
 from app.receipts.words import amount_in_words, number_in_words
 
@@ -39,6 +39,7 @@ __all__ = [
     "format_local",
     "number_in_words",
     "operation_label",
+    "receipt_filename",
     "receipt_for",
     "receipt_labels",
     "receipt_pdf",

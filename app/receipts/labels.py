@@ -22,6 +22,7 @@ RECEIPT_KEYS = (
     "customer",
     "reversed",
     "print",
+    "back",
     "footer",
 )
 TILL_KEYS = (
@@ -31,6 +32,7 @@ TILL_KEYS = (
     "closing_float",
     "current_float",
     "commission",
+    "commission_short",
     "operations",
     "totals",
     "type",
@@ -44,7 +46,7 @@ TILL_KEYS = (
     "open",
     "signature",
 )
-_RECEIPT_LABEL_KEYS = {"title", "reversed", "print", "footer"}
+_RECEIPT_LABEL_KEYS = {"title", "reversed", "print", "back", "footer"}
 
 
 def receipt_labels(language: str = "fr") -> dict[str, str]:

@@ -129,3 +129,9 @@ def receipt_pdf(receipt: Receipt) -> bytes:
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
+
+
+def receipt_filename(receipt: Receipt) -> str:
+    """'recu-PC7K2M9Q.pdf': the download's name (``Content-Disposition``)."""
+    safe = "".join(c for c in receipt.reference if c.isascii() and c.isalnum())
+    return f"recu-{safe}.pdf"

@@ -11,6 +11,7 @@ from io import BytesIO
 import pytest
 from flask import render_template
 from pypdf import PdfReader
+from sqlalchemy import select
 
 from app.agents import cash
 from app.agents.staff import get_agent
@@ -20,12 +21,14 @@ from app.receipts import (
     END_OF_DAY_TEMPLATE,
     THERMAL_TEMPLATE,
     CounterOperation,
+    receipt_filename,
     receipt_for,
     receipt_pdf,
     thermal_context,
 )
 from app.receipts import model as receipt_model
 from app.remittances.counter import pay_out, send_cash
+from app.transfers.models import Transfer
 from app.transfers.withdrawals import create_withdrawal
 from tests import factories
 
@@ -172,6 +175,24 @@ def test_a_remittance_sent_and_paid_at_one_counter_has_two_receipts(app, runtime
     assert sent.operation == "remittance_send"
 
 
+def test_a_reversed_operations_reprint_says_it_was_cancelled(app, runtime, counter, awa):
+    from app.transfers.reversal import reverse_transfer
+
+    reference = cash_in(runtime, counter, awa)
+    with transaction(runtime) as session:
+        admin = factories.admin(session)
+        transfer_id = session.scalar(select(Transfer.id).where(Transfer.reference == reference))
+        reverse_transfer(session, transfer_id, reason="wrong number", admin_id=admin.id)
+
+    r = receipt(runtime, counter, reference)
+
+    assert r.reversed and r.status == "reversed"
+    with app.test_request_context():
+        page = render_template(THERMAL_TEMPLATE, **thermal_context(r))
+    assert "OPÉRATION ANNULÉE" in page
+    assert "OPÉRATION ANNULÉE" in pdf_text(receipt_pdf(r))[1]
+
+
 def test_another_agents_receipt_does_not_exist_for_them(runtime, counter, other_counter, awa):
     reference = cash_in(runtime, counter, awa)
 
@@ -266,6 +287,12 @@ def test_the_pdf_is_one_a4_page_with_the_reference_amounts_and_words(runtime, co
         "Jean Okemba +24206*****01",
     ):
         assert expected in text, expected
+
+
+def test_the_pdf_is_named_after_the_reference(runtime, counter, awa):
+    reference = cash_in(runtime, counter, awa)
+
+    assert receipt_filename(receipt(runtime, counter, reference)) == f"recu-{reference}.pdf"
 
 
 def test_the_pdf_of_a_receipt_is_the_same_at_every_reprint(runtime, counter, awa):

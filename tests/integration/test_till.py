@@ -18,6 +18,7 @@ from app.agents import cash, till
 from app.agents.errors import TillClosed
 from app.agents.models import TillClosure
 from app.agents.staff import get_agent
+from app.audit import AuditEvent
 from app.db import transaction
 from app.errors import ValidationFailed
 from app.ledger import chart
@@ -179,6 +180,16 @@ def test_closing_twice_returns_the_same_closure(runtime, clock, counter, busy_da
     assert close(runtime, counter, counted_cash=1) == first
     with transaction(runtime) as session:
         assert session.scalar(select(func.count()).select_from(TillClosure)) == 1
+
+
+def test_the_close_is_audited_once(runtime, counter, busy_day):
+    close(runtime, counter, counted_cash=150_000)
+    close(runtime, counter)
+
+    with transaction(runtime) as session:
+        events = session.scalars(select(AuditEvent).where(AuditEvent.action == "till.close")).all()
+    assert [(e.actor_id, e.target_id) for e in events] == [(counter.id, counter.id)]
+    assert events[0].after["counted_cash"] == 150_000
 
 
 def test_a_closed_day_reads_the_stored_figures_even_if_the_float_moves(

@@ -48,7 +48,7 @@ from app.ledger import chart
 from app.money import format_amount
 from app.payments.billers import list_billers
 from app.principal import Principal
-from app.receipts import Receipt, receipt_for
+from app.receipts import Receipt, receipt_filename, receipt_for
 from app.receipts import receipt_pdf as render_receipt_pdf
 from app.receipts.pages import (
     END_OF_DAY_TEMPLATE,
@@ -600,7 +600,7 @@ def receipt_pdf(reference: str) -> Page:
     """The same receipt on one A4 page (reportlab)."""
     found = _receipt(reference)
     response = Response(render_receipt_pdf(found), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="recu-{found.reference}.pdf"'
+    response.headers["Content-Disposition"] = f'inline; filename="{receipt_filename(found)}"'
     return response
 
 
