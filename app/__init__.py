@@ -146,11 +146,14 @@ def register_domain_hooks() -> None:
     Registering twice is harmless.
     """
     from app.customers.freezing import on_freezing
+    from app.likelemba import invariants as likelemba
+    from app.mail import wiring as mail
     from app.payments import wiring as payments
     from app.remittances import lifecycle as remittance_lifecycle
     from app.remittances import wiring as remittances
     from app.remittances.locks import lock_pending_sent_by
     from app.reports import sources as report_sources
+    from app.savings import wiring as savings
     from app.transfers import lifecycle as transfer_lifecycle
     from app.transfers import receipts
     from app.transfers.locks import lock_pending_from
@@ -162,6 +165,9 @@ def register_domain_hooks() -> None:
     payments.register()  # bills and merchant payments: completion and reversal
     remittances.register()  # ledger invariant remit:payable, the counter's day report
     report_sources.register()  # transfers and remittances in the daily report
+    likelemba.register()  # ledger invariant: each pot holds its open cycle's contributions
+    mail.register()  # hybrid mail: letters paid by code, fees:mail invariant
+    savings.register()  # savings withdrawals' movements, invariant interest:accrued
 
 
 def register_api(app: Flask, config: Config) -> None:
@@ -213,6 +219,7 @@ def register_commands(app: Flask) -> None:
     from app.auth.commands import clients_cli, partners_cli
     from app.customers.commands import customers_cli
     from app.ledger.commands import ledger_cli
+    from app.mail.commands import mail_cli  # hybrid mail
     from app.payments.commands import billers_cli, merchants_cli
     from app.reconciliation.commands import reconcile_command
     from app.secret_rotation import secrets_cli
@@ -231,3 +238,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(billers_cli)
     app.cli.add_command(merchants_cli)
     app.cli.add_command(secrets_cli)
+    app.cli.add_command(mail_cli)  # hybrid mail

@@ -75,6 +75,20 @@ DEFAULT_KYC_TIERS: dict[str, dict[str, int]] = {
     "full": {"balance": 5_000_000, "single": 2_000_000, "daily": 5_000_000, "monthly": 20_000_000},
 }
 
+# Postal savings products (app/savings/products.py): annual rate and tax withheld on
+# interest in basis points, minimum first deposit and balance cap in XAF; a rate
+# change applies from the first fortnight after the day it is decided on.
+DEFAULT_SAVINGS_PRODUCTS: dict[str, dict[str, Any]] = {
+    "livret": {
+        "name": "Livret d'épargne postal",
+        "annual_rate_bp": 250,
+        "min_opening": 5_000,
+        "max_balance": 10_000_000,
+        "tax_bp": 1_500,
+        "rate_changes": [],
+    },
+}
+
 DEFAULT_PIN_LOCKS = (15 * 60, 3600, 24 * 3600)  # seconds: 15 min, 1 h, 24 h, then an agent
 
 # Bands are (upper bound inclusive, fee). An amount above the last band is refused
@@ -110,7 +124,48 @@ DEFAULT_TARIFFS: dict[str, list[list[int]]] = {
     ],
     "bill": [[20_000_000, 100]],
     "merchant": [[20_000_000, 0]],
+    # A letter's price is its amount (MAIL_TARIFF below, all of it to fees:mail): no fee on top.
+    "mail": [[20_000_000, 0]],
+    "savings": [[20_000_000, 0]],  # to and from a livret d'épargne: free
 }
+
+# -- hybrid mail (app/mail) -------------------------------------------------------------
+# Price per service: the first page, then each further page (XAF).
+DEFAULT_MAIL_TARIFF: dict[str, dict[str, int]] = {
+    "ordinary": {"first_page": 250, "next_page": 50},
+    "registered": {"first_page": 1_000, "next_page": 50},
+    "registered_ar": {"first_page": 1_500, "next_page": 50},
+}
+# S10 service indicators per service (docs/API.md: RR registered, LA... as configured).
+DEFAULT_MAIL_SERVICE_CODES: dict[str, str] = {
+    "ordinary": "LA",
+    "registered": "RR",
+    "registered_ar": "RA",
+}
+# Print centres and the post offices each serves: code → name, cities, post offices
+# (code → name). A paper letter goes to the centre serving its post office.
+DEFAULT_MAIL_PRINT_CENTRES: dict[str, dict[str, Any]] = {
+    "BZV-CI": {
+        "name": "Centre d'impression de Brazzaville",
+        "cities": ["Brazzaville"],
+        "post_offices": {
+            "BZV-CE": "Bureau de poste central de Brazzaville",
+            "BZV-PP": "Bureau de poste de Poto-Poto",
+            "BZV-OZ": "Bureau de poste de Ouenzé",
+            "BZV-BC": "Bureau de poste de Bacongo",
+        },
+    },
+    "PNR-CI": {
+        "name": "Centre d'impression de Pointe-Noire",
+        "cities": ["Pointe-Noire", "Dolisie"],
+        "post_offices": {
+            "PNR-CE": "Bureau de poste central de Pointe-Noire",
+            "PNR-TP": "Bureau de poste de Tié-Tié",
+            "DOL-CE": "Bureau de poste de Dolisie",
+        },
+    },
+}
+# -- end hybrid mail ----------------------------------------------------------------------
 
 # Share of the fee (percent) paid to the agent, and a flat amount for fee-free
 # operations such as cash-in, paid out of the operator's income.
@@ -176,6 +231,9 @@ class Config:
     KYC_TIERS: dict[str, dict[str, int]] = field(default_factory=lambda: DEFAULT_KYC_TIERS)
     TARIFFS: dict[str, list[list[int]]] = field(default_factory=lambda: DEFAULT_TARIFFS)
     COMMISSIONS: dict[str, dict[str, int]] = field(default_factory=lambda: DEFAULT_COMMISSIONS)
+    SAVINGS_PRODUCTS: dict[str, dict[str, Any]] = field(
+        default_factory=lambda: DEFAULT_SAVINGS_PRODUCTS
+    )
 
     REMITTANCE_TTL_DAYS: int = 30
     REMITTANCE_REFUND_FEE: bool = False
@@ -230,6 +288,22 @@ class Config:
     # Sweeps in a thread of the server (development without REDIS_URL); False: never.
     SWEEPS_IN_PROCESS: bool = True
 
+    # -- hybrid mail (app/mail) --
+    # Where letter files live (content-addressed); None: instance/mail. Never a folder
+    # the web server serves.
+    MAIL_STORAGE_DIR: str | None = None
+    MAIL_MAX_BYTES: int = 10 * 1024 * 1024
+    MAIL_MAX_PAGES: int = 50
+    MAIL_COUNTRY: str = "CG"
+    MAIL_TARIFF: dict[str, dict[str, int]] = field(default_factory=lambda: DEFAULT_MAIL_TARIFF)
+    MAIL_SERVICE_CODES: dict[str, str] = field(
+        default_factory=lambda: dict(DEFAULT_MAIL_SERVICE_CODES)
+    )
+    MAIL_PRINT_CENTRES: dict[str, dict[str, Any]] = field(
+        default_factory=lambda: DEFAULT_MAIL_PRINT_CENTRES
+    )
+    # -- end hybrid mail --
+
     @classmethod
     def from_env(cls, **overrides: Any) -> Config:
         """Build the configuration from environment variables, then apply overrides."""
@@ -256,6 +330,7 @@ class Config:
             "KYC_TIERS": _env_json("KYC_TIERS", DEFAULT_KYC_TIERS),
             "TARIFFS": _env_json("TARIFFS", DEFAULT_TARIFFS),
             "COMMISSIONS": _env_json("COMMISSIONS", DEFAULT_COMMISSIONS),
+            "SAVINGS_PRODUCTS": _env_json("SAVINGS_PRODUCTS", DEFAULT_SAVINGS_PRODUCTS),
             "PIN_LOCK_DURATIONS": _env_json("PIN_LOCK_DURATIONS", list(DEFAULT_PIN_LOCKS)),
             "PIN_LOCK_DECAY": _env_int("PIN_LOCK_DECAY", 30 * 24 * 3600),
             "REMITTANCE_TTL_DAYS": _env_int("REMITTANCE_TTL_DAYS", 30),
@@ -279,6 +354,11 @@ class Config:
             "METRICS_TOKEN": _env("METRICS_TOKEN"),
             "API_DOCS": _env_switch("API_DOCS", None),
             "SWEEPS_IN_PROCESS": bool(_env_switch("SWEEPS_IN_PROCESS", True)),
+            # -- hybrid mail --
+            "MAIL_STORAGE_DIR": _env("MAIL_STORAGE_DIR"),
+            "MAIL_TARIFF": _env_json("MAIL_TARIFF", DEFAULT_MAIL_TARIFF),
+            "MAIL_SERVICE_CODES": _env_json("MAIL_SERVICE_CODES", DEFAULT_MAIL_SERVICE_CODES),
+            "MAIL_PRINT_CENTRES": _env_json("MAIL_PRINT_CENTRES", DEFAULT_MAIL_PRINT_CENTRES),
         }
         values.update(overrides)
         return cls(**values)

@@ -1,5 +1,6 @@
 """Demo identities for development (``make run``): an admin, the Poto-Poto agent
-with float, and three customers with balances. Credentials are in docs/DEMO.md.
+with float, and three customers with balances (Awa also with a livret
+d'épargne). Credentials are in docs/DEMO.md.
 
 Find-or-create throughout, and ledger entries with fixed idempotency keys, so
 seeding twice changes nothing. ``app.seed`` refuses to run this in production;
@@ -17,6 +18,7 @@ from app import ledger
 from app.agents.staff import create_admin, create_agent, find_staff
 from app.auth.api_keys import find_client, give_demo_key
 from app.auth.onboarding import create_partner, create_payer
+from app.customers.models import Customer
 from app.customers.service import find_by_msisdn, register_customer
 from app.ledger import chart
 
@@ -84,6 +86,24 @@ def seed_demo_identities(session: Session) -> None:
             _fund(
                 session, f"demo:fund:{customer.msisdn}", chart.wallet(customer.id), person.balance
             )
+        if person.msisdn in SAVERS:
+            _seed_livret(session, customer, SAVERS[person.msisdn])
+
+
+# Demo customers with a livret d'épargne already holding some savings.
+SAVERS = {"+242061234567": 75_000}
+
+
+def _seed_livret(session: Session, customer: Customer, amount: int) -> None:
+    """Awa's livret with ``amount`` in it (deposited today, earning from the next
+    fortnight), opened once: a second seeding finds it."""
+    from app.savings import accounts, movements
+
+    if accounts.accounts_of(session, customer.id):
+        return
+    account = accounts.open_savings_account(session, customer, "livret")
+    _fund(session, f"demo:savings:{customer.msisdn}", chart.savings(account.id), amount)
+    movements.record_movement(session, account.id, "deposit", amount, None)
 
 
 def _fund(session: Session, key: str, account: str, amount: int) -> None:

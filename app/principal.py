@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from app.errors import Unauthorized
 
-ROLES = ("customer", "agent", "admin", "partner", "merchant", "biller", "payer")
+ROLES = ("customer", "agent", "admin", "partner", "merchant", "biller", "payer", "sender")
 
 
 @dataclass(frozen=True, slots=True)

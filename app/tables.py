@@ -13,6 +13,20 @@ from app.db import Base
 from app.db.jobs import OutboxJob
 from app.disbursements.models import DisbursementBatch, DisbursementLine
 from app.ledger.models import Account, Entry, Posting
+from app.likelemba.models import (
+    LikelembaContribution,
+    LikelembaCycle,
+    LikelembaGroup,
+    LikelembaMember,
+)
+from app.mail.models import (
+    Letter,
+    LetterEvent,
+    MailBatch,
+    MailboxOptOut,
+    MailCounter,
+    PrintBatch,
+)
 from app.notify.models import SmsMessage
 from app.otp.models import Challenge, OtpSecret
 from app.payments.models import (
@@ -33,12 +47,14 @@ from app.remittances.models import (
     RemittanceQuote,
     WebhookDelivery,
 )
+from app.savings.models import AccrualDay, Capitalisation, SavingsAccount, SavingsMovement
 from app.sms.inbound.models import InboundSender, InboundSms
 from app.transfers.models import Transfer
 from app.ussd.models import UssdSession
 
 __all__ = [
     "Account",
+    "AccrualDay",
     "ApiClient",
     "AuditChainHead",
     "AuditEvent",
@@ -48,6 +64,7 @@ __all__ = [
     "Biller",
     "BillerSettlement",
     "CallbackDelivery",
+    "Capitalisation",
     "Challenge",
     "CodeMiss",
     "Customer",
@@ -58,6 +75,15 @@ __all__ = [
     "IdempotencyRecord",
     "InboundSender",
     "InboundSms",
+    "Letter",
+    "LetterEvent",
+    "LikelembaContribution",
+    "LikelembaCycle",
+    "LikelembaGroup",
+    "LikelembaMember",
+    "MailBatch",
+    "MailCounter",
+    "MailboxOptOut",
     "Merchant",
     "MerchantRefund",
     "OtpSecret",
@@ -65,10 +91,13 @@ __all__ = [
     "PartnerWebhook",
     "PaymentRequest",
     "Posting",
+    "PrintBatch",
     "Reconciliation",
     "Registration",
     "Remittance",
     "RemittanceQuote",
+    "SavingsAccount",
+    "SavingsMovement",
     "SmsMessage",
     "StaffUser",
     "TillClosure",

@@ -14,7 +14,7 @@ from app import ledger
 from app.agents.models import StaffUser
 from app.agents.staff import create_admin, create_agent
 from app.auth.api_keys import create_api_client
-from app.auth.onboarding import create_partner, create_payer
+from app.auth.onboarding import create_partner, create_payer, create_sender
 from app.auth.tokens import issue_token
 from app.clock import clock
 from app.customers.models import Customer
@@ -137,6 +137,8 @@ def api_client(session: Session, role: str = "partner", name: str | None = None)
         return create_partner(session, name=label, country="FR")
     if role == "payer":
         return create_payer(session, name=label)
+    if role == "sender":
+        return create_sender(session, name=label)
     return create_api_client(session, role=role, name=label)
 
 
@@ -263,4 +265,16 @@ def payer(session: Session, *, balance: int = 0, name: str | None = None) -> tup
     client, api_key = create_payer(session, name=name or f"Caisse de retraite {next(_seq)}")
     if balance:
         fund(session, chart.payer(client.id), balance)
+    return client, api_key
+
+
+# --- Hybrid mail -------------------------------------------------------------------------
+
+
+def sender(session: Session, *, balance: int = 0, name: str | None = None) -> tuple[Any, str]:
+    """A mail sender (API key role ``sender``) and its key, its account prefunded with
+    ``balance``."""
+    client, api_key = create_sender(session, name=name or f"Direction des Impôts {next(_seq)}")
+    if balance:
+        fund(session, chart.sender(client.id), balance)
     return client, api_key

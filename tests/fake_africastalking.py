@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -65,11 +66,19 @@ class FakeProvider:
         provider = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keeps connections alive, as the provider does
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
                 provider.requests.append(
-                    {"path": self.path, "form": form, "api_key": self.headers.get("apiKey")}
+                    {
+                        "path": self.path,
+                        "form": form,
+                        "api_key": self.headers.get("apiKey"),
+                        "client_port": self.client_address[1],
+                        "at": time.time(),
+                    }
                 )
                 if provider.answers:
                     answer = provider.answers.popleft()

@@ -100,7 +100,7 @@ def credentials(app: Any) -> dict[str, dict[str, str]]:
         admin = factories.admin(session)
         keys = {
             role: factories.api_client(session, role)[1]
-            for role in ("partner", "merchant", "payer")
+            for role in ("partner", "merchant", "payer", "sender")
         }
         keys["biller"] = factories.biller(session).api_key
     found = {

@@ -6,22 +6,29 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
-from collections.abc import Callable
-from datetime import timedelta
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
 
 from app.clock import clock
 from app.db import Runtime, current_runtime, unit_of_work
-from app.db.jobs import OutboxJob, failed_jobs, pending_jobs
+from app.db.jobs import OutboxJob, failed_jobs
 from app.ops.metrics import JOB_FAILURES
 from app.ops.observability import reset_request_id, set_request_id
 
 log = logging.getLogger(__name__)
 
-DRAIN_AFTER = timedelta(seconds=60)
+# A pending row younger than this may still be on its way to rq from its own commit.
+DRAIN_AFTER = timedelta(seconds=10)
+DRAIN_BATCH = 500
+# A job "retrying" waits in rq's scheduled registry: lost with Redis's memory, it is
+# handed over again like a pending one (unless rq still holds it).
+WAITING = ("pending", "retrying")
 
 
 def resolve(name: str) -> Callable[..., Any]:
@@ -46,6 +53,7 @@ def run(outbox_id: int, runtime: Runtime | None = None) -> None:
     """Run one outbox job once; a job already done is skipped."""
     rt = runtime or current_runtime()
     with rt.unit_of_work() as uow:
+        _bookkeeping(uow.session)
         job = uow.session.get(OutboxJob, outbox_id)
         if job is None or job.status == "done":
             return
@@ -70,12 +78,25 @@ def run(outbox_id: int, runtime: Runtime | None = None) -> None:
     finally:
         reset_request_id(token)
     with rt.unit_of_work() as uow:
+        _bookkeeping(uow.session)
         job = uow.session.get(OutboxJob, outbox_id)
         if job is not None:
             job.status = "done"
             job.done_at = clock.now()
             job.last_error = None
             uow.commit()
+
+
+def _bookkeeping(session: Session) -> None:
+    """The outbox's own records of a job need not wait for the disk (PostgreSQL).
+
+    Marking a job started or done is two of the three commits of every job; a
+    crash that loses the last of them makes the job run again, which jobs
+    allow (they check state). The job's own transaction (an SMS marked sent)
+    still waits for the disk: losing that one would text the customer twice.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
 
 
 def run_in_process(outbox_id: int) -> None:
@@ -85,18 +106,100 @@ def run_in_process(outbox_id: int) -> None:
         run(outbox_id)
 
 
-def drain(runtime: Runtime | None = None) -> int:
-    """Hand over jobs that were committed but never reached the queue (Redis was down)."""
+def drain(runtime: Runtime | None = None, older_than: timedelta = DRAIN_AFTER) -> int:
+    """Hand over jobs that were committed but never reached the queue (Redis was down).
+
+    What is still useful goes first: jobs with an end (a code) that has not come,
+    newest first, since the customer who asked last is the one still waiting;
+    then the others, oldest first. A job whose end has passed is not handed
+    over: it runs here at once and drops itself (an SMS is marked failed,
+    "expired", without being sent; the customer asks for a new code). Rows
+    younger than ``older_than`` are left to their own dispatch, which may still
+    be on its way. Everything waiting is handed over, in batches of
+    ``DRAIN_BATCH``, as fast as Redis takes them: workers set the pace.
+    """
     rt = runtime or current_runtime()
-    with rt.unit_of_work() as uow:
-        ids = [job.id for job in pending_jobs(uow.session, clock.now() - DRAIN_AFTER)]
+    now = clock.now()
+    dropped = _drop_expired(rt, now)
     handed = 0
-    for outbox_id in ids:
-        if rt.queue.uses_rq and _queued_in_rq(rt, outbox_id):
-            continue
-        if rt.queue.dispatch(outbox_id):
+    for batch in _pending_batches(rt, now, now - older_than):
+        for outbox_id, queue in batch:
+            if rt.queue.uses_rq and _queued_in_rq(rt, outbox_id):
+                continue
+            if not rt.queue.dispatch(outbox_id, queue):
+                return handed  # Redis went away again: the next drain goes on
             handed += 1
+    if handed or dropped:
+        log.info("outbox drained: %d handed over, %d expired dropped", handed, dropped)
     return handed
+
+
+def _pending_batches(
+    rt: Runtime, now: datetime, cutoff: datetime
+) -> Iterator[list[tuple[int, str]]]:
+    """``(id, queue)`` of waiting rows, still-valid codes newest first, then the rest."""
+    valid = (OutboxJob.expires_at.is_not(None)) & (OutboxJob.expires_at > now)
+    timeless = OutboxJob.expires_at.is_(None)
+    for where, newest_first in ((valid, True), (timeless, False)):
+        after: int | None = None
+        while True:
+            query = select(OutboxJob.id, OutboxJob.queue).where(
+                OutboxJob.status.in_(WAITING), OutboxJob.created_at <= cutoff, where
+            )
+            if after is not None:
+                query = query.where(OutboxJob.id < after if newest_first else OutboxJob.id > after)
+            order = OutboxJob.id.desc() if newest_first else OutboxJob.id
+            with rt.unit_of_work() as uow:
+                rows = [
+                    (i, q) for i, q in uow.session.execute(query.order_by(order).limit(DRAIN_BATCH))
+                ]
+            if not rows:
+                break
+            yield rows
+            after = rows[-1][0]
+
+
+def _drop_expired(rt: Runtime, now: datetime) -> int:
+    """Run every pending job whose end has passed: it drops itself without sending."""
+    with rt.unit_of_work() as uow:
+        ids = list(
+            uow.session.scalars(
+                select(OutboxJob.id).where(
+                    OutboxJob.status.in_(WAITING),
+                    OutboxJob.expires_at.is_not(None),
+                    OutboxJob.expires_at <= now,
+                )
+            )
+        )
+    for outbox_id in ids:
+        try:
+            run(outbox_id, rt)
+        except Exception:  # logged by run; the next drain tries again
+            log.warning("expired job %s could not be dropped now", outbox_id)
+    return len(ids)
+
+
+def drain_after_outage(runtime: Runtime) -> int:
+    """Drain everything at once, fresh rows included: Redis has just come back.
+
+    Rows committed during the outage failed their own dispatch: waiting
+    ``DRAIN_AFTER`` for them would let the codes in them die. Several workers
+    reconnect together; a lock in Redis lets one of them drain (should two
+    overlap anyway, a job handed over twice runs once: jobs check state).
+    Never raises: a worker must keep working whatever the drain meets.
+    """
+    try:
+        connection = runtime.queue.connection()
+        lock = f"{runtime.queue.namespace}postcash:outage-drain"
+        if not connection.set(lock, "1", nx=True, ex=60):
+            return 0
+        try:
+            return drain(runtime, older_than=timedelta(0))
+        finally:
+            connection.delete(lock)
+    except Exception as exc:
+        log.warning("outage drain stopped: %s; the drain sweep goes on", exc.__class__.__name__)
+        return 0
 
 
 def _queued_in_rq(rt: Runtime, outbox_id: int) -> bool:
@@ -112,18 +215,16 @@ def _queued_in_rq(rt: Runtime, outbox_id: int) -> bool:
 def retry_failed(runtime: Runtime | None = None, limit: int = 100) -> int:
     """Put failed jobs back to pending and dispatch them (operator action)."""
     rt = runtime or current_runtime()
-    from sqlalchemy import select
-
     with rt.unit_of_work() as uow:
         jobs = uow.session.scalars(
             select(OutboxJob).where(OutboxJob.status == "failed").limit(limit)
         ).all()
-        ids = [job.id for job in jobs]
+        ids = [(job.id, job.queue) for job in jobs]
         for job in jobs:
             job.status = "pending"
         uow.commit()
-    for outbox_id in ids:
-        rt.queue.dispatch(outbox_id)
+    for outbox_id, queue in ids:
+        rt.queue.dispatch(outbox_id, queue)
     return len(ids)
 
 

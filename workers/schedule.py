@@ -1,6 +1,8 @@
 """Sweeps: jobs the worker enqueues every so often (outbox drain, expiries, purges).
 
-A sweep is registered here by name with its job and period. Every worker
+A sweep is registered here by name with its job and period; sweeps go to
+their own queue (``sweeps``), which every worker takes from first, so a backlog
+of SMS never makes an expiry late. Every worker
 process runs the same loop (``workers.__main__``), so a sweep's rq job id is
 made of its queue, its name and the current time bucket
 (``<queue>-sweep-<name>-<bucket>``) and
@@ -15,9 +17,12 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 log = logging.getLogger(__name__)
+
+DOWN_TICK = 1.0  # seconds between two tries while Redis does not answer
 
 SWEEPS: dict[str, tuple[str, int]] = {}
 
@@ -59,18 +64,34 @@ def enqueue_due_sweeps(queue: Any, now: float) -> list[str]:
     return enqueued
 
 
-def run_sweeps(queue: Any, stop: threading.Event, tick: float, clock: Any) -> None:
-    """Until ``stop`` is set, enqueue due sweeps every ``tick`` seconds (a thread body)."""
+def run_sweeps(
+    queue: Any,
+    stop: threading.Event,
+    tick: float,
+    clock: Any,
+    on_recovery: Callable[[], None] | None = None,
+) -> None:
+    """Until ``stop`` is set, enqueue due sweeps every ``tick`` seconds (a thread body).
+
+    While Redis is away it tries every ``DOWN_TICK`` seconds instead, and the
+    first time it gets through again it calls ``on_recovery`` (the outbox
+    drain: what was committed meanwhile goes out at once, not a minute later).
+    """
+    down = False
     while True:
         try:
             enqueue_due_sweeps(queue, clock())
-        except Exception as exc:  # Redis away for a moment: try again next tick
+            if down and on_recovery is not None:
+                on_recovery()
+            down = False
+        except Exception as exc:  # Redis away for a moment: try again soon
             log.warning("sweeps not enqueued: %s", exc.__class__.__name__)
-        if stop.wait(tick):
+            down = True
+        if stop.wait(min(tick, DOWN_TICK) if down else tick):
             return
 
 
-register_sweep("outbox-drain", "workers.outbox.drain", 60)
+register_sweep("outbox-drain", "workers.outbox.drain", 15)
 register_sweep("idempotency-purge", "workers.idempotency.purge", 3600)
 register_sweep("transfers-expiry", "workers.transfers.expire_stale", 60)
 register_sweep("tokens-purge", "workers.auth.purge_tokens", 3600)
@@ -82,3 +103,5 @@ register_sweep("callbacks-retry", "workers.payments.retry_callbacks", 30)
 register_sweep("billers-settle", "workers.payments.settle_yesterday", 3600)
 register_sweep("disbursements-resume", "workers.disbursements.resume_stalled", 300)
 register_sweep("ussd-sessions-purge", "workers.ussd.purge_sessions", 600)
+register_sweep("likelemba-collect", "workers.likelemba.run_due", 900)
+register_sweep("savings-interest", "workers.savings.accrue_interest", 3600)

@@ -22,9 +22,10 @@ from app.auth.decorators import require
 from app.db import transaction
 from app.disbursements import batches
 from app.disbursements.models import LINE_STATUSES
-from app.disbursements.validation import MAX_LINES, parse_csv
+from app.disbursements.validation import AMOUNT_MAX, MAX_LINES, REFERENCE_MAX, parse_csv
 from app.errors import InsufficientFunds, InvalidState, ValidationFailed
 from app.principal import current_principal
+from app.remittances.models import NAME_MAX
 
 ns = Namespace(
     "disbursements", path="/disbursements", description="Bulk disbursements (pensions, salaries)"
@@ -34,9 +35,26 @@ ns = Namespace(
 MAX_UPLOAD_BYTES = 16 * 1024 * 1024
 
 
+# What a line should be. Lines are loaded raw on purpose: a line that is not so is no
+# validation error of the batch but a rejected line of its report (``invalid_msisdn``...).
+LINE = {
+    "type": "object",
+    "description": "one payment; a line that is not so is reported rejected, with its code",
+    "properties": {
+        "msisdn": {"type": "string", "example": "+242061234567"},
+        "name": {"type": "string", "minLength": 2, "maxLength": NAME_MAX},
+        "amount": {"type": "integer", "minimum": 1, "maximum": AMOUNT_MAX},
+        "reference": {"type": "string", "maxLength": REFERENCE_MAX},
+    },
+    "required": ["msisdn", "name", "amount"],
+}
+
+
 class SubmitBatch(Schema):
     reference = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    items = fields.List(fields.Raw(), required=True, validate=validate.Length(min=1, max=MAX_LINES))
+    items = fields.List(
+        fields.Raw(metadata=LINE), required=True, validate=validate.Length(min=1, max=MAX_LINES)
+    )
 
 
 def _submission() -> tuple[str, list[Any]]:

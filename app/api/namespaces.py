@@ -11,9 +11,12 @@ from app.api import (
     bills,
     customers,
     disbursements,
+    likelemba,
+    mail,
     merchants,
     partners,
     remittances,
+    savings,
     statements,
     transfers,
 )
@@ -36,3 +39,6 @@ ALL += [remittances.ns, remittances.agent_ns, partners.ns, admin_remittances.ns]
 ALL += [audit.ns]
 ALL += [admin_reports.ns]
 ALL += [bills.ns, merchants.ns, disbursements.ns, admin_merchants_and_billers.ns]
+ALL += [likelemba.ns]
+ALL += [mail.ns, mail.track_ns, mail.admin_ns, mail.mailbox_ns, mail.print_ns, mail.scan_ns]  # mail
+ALL += [savings.ns, savings.agent_ns, savings.admin_ns]

@@ -11,7 +11,8 @@ into one document with apispec's marshmallow plugin, in either version:
 
 * every error status answers ``application/problem+json`` (``ProblemSchema``), its
   ``code`` an enum of the values that status can carry for that operation;
-* every response documents ``X-Request-ID``; an idempotent operation's success
+* every operation takes an optional ``X-Request-ID`` header and every response
+  documents it; an idempotent operation's success
   documents ``Idempotent-Replayed``; a 429 and a 503 document ``Retry-After``.
 """
 
@@ -51,6 +52,7 @@ DESCRIPTION = "Mobile money and remittances of the national postal operator (XAF
 OPERATION_ID = re.compile(r"^[a-z]+(?:[A-Z][a-z0-9]*)*$")
 VERBS = frozenset(
     {
+        "accept",
         "add",
         "approve",
         "cancel",
@@ -67,6 +69,7 @@ VERBS = frozenset(
         "freeze",
         "get",
         "list",
+        "leave",
         "login",
         "logout",
         "pay",
@@ -317,6 +320,23 @@ def _header(description: str, v2: bool, kind: str = "string") -> dict[str, Any]:
     return {"description": description, "schema": {"type": kind}}
 
 
+def _request_id_parameter(v2: bool) -> dict[str, Any]:
+    """``X-Request-ID`` a client may send to follow its request through our logs (kept
+    when printable and at most 64 characters, else replaced); every answer echoes it."""
+    kind = {"type": "string", "minLength": 1, "maxLength": 64}
+    parameter: dict[str, Any] = {
+        "in": "header",
+        "name": "X-Request-ID",
+        "required": False,
+        "description": "the caller's id for this request, echoed in the answer's X-Request-ID",
+    }
+    if v2:
+        parameter.update(kind)
+    else:
+        parameter["schema"] = kind
+    return parameter
+
+
 def _parameter(restx: dict[str, Any], v2: bool) -> dict[str, Any]:
     """A flask-restx (Swagger 2.0) parameter, in the document's version."""
     parameter = {k: v for k, v in restx.items() if k not in ("type", "format", "enum", "items")}
@@ -365,8 +385,8 @@ def _operation(op: Documented, v2: bool, problem_ref: str) -> dict[str, Any]:
             "required": True,
             "content": {media: {"schema": schema} for media, schema in content.items() if schema},
         }
-    if parameters:
-        result["parameters"] = parameters
+    parameters.append(_request_id_parameter(v2))
+    result["parameters"] = parameters
     result["responses"] = _responses(op, v2, problem_ref, idempotent, idempotency_required)
     if v2:
         media_types = {contract.media_type if contract else JSON, PROBLEM_JSON}

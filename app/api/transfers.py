@@ -24,6 +24,8 @@ from app.errors import (
     InsufficientFunds,
     InvalidState,
     LimitExceeded,
+    OtpExpired,
+    RateLimited,
     RecipientNotFound,
     ValidationFailed,
 )
@@ -134,6 +136,29 @@ TransferConfirmation, TransferCancellation = confirm_and_cancel(
     response=TransferOutSchema,
     errors=(TransferNotFound, TransferNotPending),
 )
+
+
+@ns.route("/transfers/<string:transfer_id>/otp")
+class TransferCode(Resource):
+    @operation(
+        "requestTransferCode",
+        response=TransferOutSchema,
+        errors=(TransferNotFound, TransferNotPending, OtpExpired, RateLimited),
+    )
+    @ns.doc(security="bearer")
+    @require("customer")
+    @rate_limit(
+        "RATELIMIT_OTP:resend",
+        per_challenge("RATELIMIT_OTP", "transfer_id"),
+        per_account("RATELIMIT_OTP_ACCOUNT"),
+    )
+    def post(self, transfer_id: str) -> Body:
+        """Text me the code of this transfer again (it did not arrive)."""
+        with transaction() as session:
+            customer = get_customer(session, current_principal().id)
+            transfer = p2p.resend_code(session, transfer_id, customer)
+            body = _with_otp(session, transfer)
+        return body
 
 
 @ns.route("/transfers/<string:transfer_id>/reversal")

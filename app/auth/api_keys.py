@@ -27,7 +27,7 @@ from app.principal import Principal
 
 log = logging.getLogger(__name__)
 
-API_ROLES = ("partner", "merchant", "biller", "payer")
+API_ROLES = ("partner", "merchant", "biller", "payer", "sender")
 PREFIX_LENGTH = 8
 _MAX_KEY_LENGTH = 128
 

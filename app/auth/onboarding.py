@@ -64,6 +64,24 @@ def create_payer(
     return client, key
 
 
+def create_sender(
+    session: Session, *, name: str, by: Principal | None = None
+) -> tuple[ApiClient, str]:
+    """A mail sender (an administration, a school, a utility: app/mail), its API key
+    (shown once) and its prefunding account (never overdrawn): letters are paid from it."""
+    client, key = create_api_client(session, role="sender", name=name, meta={})
+    ledger.open_account(
+        session,
+        chart.sender(client.id),
+        "liability",
+        settings(session).CURRENCY,
+        allow_overdraft=False,
+        name=f"Sender {client.name}",
+    )
+    _audit(session, client, by)
+    return client, key
+
+
 def _audit(session: Session, client: ApiClient, by: Principal | None) -> None:
     record_by(
         session,

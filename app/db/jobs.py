@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.clock import clock
 from app.db.engine import Base, BigIntPK, UTCDateTime, on_commit
+from app.db.queue import DEFAULT, queue_for
 
 
 class OutboxJob(Base):
@@ -38,10 +39,26 @@ class OutboxJob(Base):
     run_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The rq queue it goes to (``queue.ROUTES``), so the drainer hands it to the same one.
+    queue: Mapped[str] = mapped_column(String(16), default=DEFAULT, server_default=DEFAULT)
+    # Past this moment the job is useless (a code that has died): the drainer drops it.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-def enqueue(session: Session, name: str, /, **kwargs: Any) -> OutboxJob:
-    """Record a job in the caller's transaction; it is dispatched after commit."""
+def enqueue(
+    session: Session,
+    name: str,
+    /,
+    *,
+    route: str | None = None,
+    expires_at: datetime | None = None,
+    **kwargs: Any,
+) -> OutboxJob:
+    """Record a job in the caller's transaction; it is dispatched after commit.
+
+    ``route`` is a finer key than the job's name for ``queue.ROUTES`` (an SMS's
+    purpose); ``expires_at`` is when running it stops making sense (a code's end).
+    """
     from app.db.runtime import runtime_of
     from app.ops.observability import current_request_id
 
@@ -52,17 +69,28 @@ def enqueue(session: Session, name: str, /, **kwargs: Any) -> OutboxJob:
         attempts=0,
         request_id=current_request_id(),
         created_at=clock.now(),
+        queue=queue_for(name, route),
+        expires_at=expires_at,
     )
     session.add(job)
     session.flush()
-    queue = runtime_of(session).queue
-    job_id = job.id
-    on_commit(session, lambda: queue.dispatch(job_id))
+    dispatcher = runtime_of(session).queue
+    on_commit(session, partial(dispatcher.dispatch, job.id, job.queue))
     return job
 
 
-def enqueue_many(session: Session, name: str, kwargs_list: list[dict[str, Any]]) -> list[int]:
-    """Record one job per ``kwargs`` in a single statement (a bulk payout's SMS)."""
+def enqueue_many(
+    session: Session,
+    name: str,
+    kwargs_list: list[dict[str, Any]],
+    *,
+    routes: list[str | None] | None = None,
+    expires_at: list[datetime | None] | None = None,
+) -> list[int]:
+    """Record one job per ``kwargs`` in a single statement (a bulk payout's SMS).
+
+    ``routes`` and ``expires_at``, when given, hold one entry per job (see ``enqueue``).
+    """
     if not kwargs_list:
         return []
     from app.db.runtime import runtime_of
@@ -70,6 +98,8 @@ def enqueue_many(session: Session, name: str, kwargs_list: list[dict[str, Any]])
 
     now = clock.now()
     request_id = current_request_id()
+    queues = [queue_for(name, route) for route in routes or [None] * len(kwargs_list)]
+    ends = expires_at or [None] * len(kwargs_list)
     ids = list(
         session.scalars(
             insert(OutboxJob).returning(OutboxJob.id, sort_by_parameter_order=True),
@@ -81,26 +111,18 @@ def enqueue_many(session: Session, name: str, kwargs_list: list[dict[str, Any]])
                     "attempts": 0,
                     "request_id": request_id,
                     "created_at": now,
+                    "queue": queue,
+                    "expires_at": end,
                 }
-                for kwargs in kwargs_list
+                for kwargs, queue, end in zip(kwargs_list, queues, ends, strict=True)
             ],
         )
     )
-    queue = runtime_of(session).queue
-    for job_id in ids:  # one callback each: a job that fails to dispatch stops no other
-        on_commit(session, partial(queue.dispatch, job_id))
+    dispatcher = runtime_of(session).queue
+    for job_id, queue in zip(ids, queues, strict=True):
+        # one callback each: a job that fails to dispatch stops no other
+        on_commit(session, partial(dispatcher.dispatch, job_id, queue))
     return ids
-
-
-def pending_jobs(session: Session, older_than: datetime, limit: int = 500) -> list[OutboxJob]:
-    return list(
-        session.scalars(
-            select(OutboxJob)
-            .where(OutboxJob.status == "pending", OutboxJob.created_at <= older_than)
-            .order_by(OutboxJob.id)
-            .limit(limit)
-        )
-    )
 
 
 def failed_jobs(session: Session, limit: int = 100) -> list[OutboxJob]:

@@ -120,6 +120,12 @@ AT_REFUSED_FOR_GOOD = {
 class AfricasTalkingGateway:
     """The official ``africastalking`` SDK, live or sandbox (username ``sandbox``).
 
+    The SDK opens a new HTTPS connection for every message (``requests.post``);
+    here it goes through one ``requests.Session`` per thread instead, so a
+    worker sending message after message reuses its connection to the provider
+    (no TCP and TLS handshake per SMS: most of a send's time against a remote
+    provider).
+
     The SDK's ``SMSService`` is held per gateway rather than through the
     module-level ``africastalking.initialize`` globals, so two applications in
     one process (tests) do not share credentials or endpoints. ``base_url``
@@ -136,9 +142,7 @@ class AfricasTalkingGateway:
         base_url: str | None = None,
         timeout: tuple[float, float] = (3.05, 9.05),
     ) -> None:
-        from africastalking.SMS import SMSService
-
-        self._service = SMSService(username, api_key)
+        self._service = _pooled_sms_service(username, api_key)
         if base_url:
             self._service._baseUrl = base_url.rstrip("/")
         self.sender_id = sender_id
@@ -185,6 +189,39 @@ class AfricasTalkingGateway:
         if code in AT_REFUSED_FOR_GOOD:
             return SendResult("failed", provider_id, cost, failure_reason=status or str(code))
         raise GatewayUnavailable(f"provider status {status or '?'} ({code})")
+
+
+def _pooled_sms_service(username: str, api_key: str) -> Any:
+    """The SDK's ``SMSService`` whose POSTs go through a kept-alive session per thread."""
+    import requests
+    from africastalking.SMS import SMSService
+
+    class PooledSMSService(SMSService):
+        _sessions = threading.local()
+
+        # The SDK calls its private ``__make_post_request`` (a static method): same
+        # signature and answer, over this thread's session.
+        def _Service__make_post_request(
+            self,
+            url: str,
+            headers: dict[str, str],
+            data: Any,
+            params: Any,
+            callback: Any = None,
+            timeout: Any = None,
+        ) -> Any:
+            session = getattr(self._sessions, "session", None)
+            if session is None:
+                session = self._sessions.session = requests.Session()
+            answer = session.post(
+                url=url, headers=headers, params=params, data=data, timeout=timeout
+            )
+            if callback is None or callback == {}:
+                return answer
+            callback(answer)
+            return None
+
+    return PooledSMSService(username, api_key)
 
 
 def _as_dict(answer: Any) -> dict[str, Any]:

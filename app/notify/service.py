@@ -104,9 +104,26 @@ def send_sms(
             if existing is None:
                 raise
             return existing
-    jobs.enqueue(session, DELIVER_JOB, message_id=message.id)
+    jobs.enqueue(
+        session,
+        DELIVER_JOB,
+        route=sms_route(purpose, secret is not None),
+        expires_at=expires_at,
+        message_id=message.id,
+    )
     log.info("sms %s queued (%s, %s)", message.id, template, purpose)
     return message
+
+
+def sms_route(purpose: str, has_code: bool, bulk: bool = False) -> str:
+    """The route key of a message's delivery job (``app.db.queue.ROUTES``).
+
+    A message with a code in it is awaited now, whatever its purpose; many
+    receipts sent at once (a bulk payout) must not hold back single ones.
+    """
+    if has_code:
+        return "sms:code"
+    return "sms:bulk" if bulk else f"sms:{purpose}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +160,17 @@ def send_many(session: Session, drafts: list[OutgoingDraft]) -> int:
     if not rows:
         return 0
     insert_rows(session, SmsMessage.__table__, rows)
-    jobs.enqueue_many(session, DELIVER_JOB, [{"message_id": row["id"]} for row in rows])
+    # Thousands of receipts at once go to the bulk queue; codes stay urgent.
+    jobs.enqueue_many(
+        session,
+        DELIVER_JOB,
+        [{"message_id": row["id"]} for row in rows],
+        routes=[
+            sms_route(row["purpose"], row["secret_encrypted"] is not None, bulk=len(rows) > 1)
+            for row in rows
+        ],
+        expires_at=[row["expires_at"] for row in rows],
+    )
     log.info("%d sms queued (%s)", len(rows), rows[0]["template"])
     return len(rows)
 

@@ -129,7 +129,8 @@ class QueueDepth(Collector):
         queue = self.runtime.queue
         if queue.uses_rq:
             try:
-                family.add_metric([f"rq:{queue.queue_name}"], queue.rq_queue().count)
+                for rq_queue in queue.rq_queues():
+                    family.add_metric([f"rq:{rq_queue.name}"], rq_queue.count)
             except Exception as exc:
                 log.warning("metrics: rq queue unreadable: %s", exc.__class__.__name__)
         yield family

@@ -26,7 +26,7 @@ from app.reports.safeguarding import ledger_totals
 
 # The expiry sweeps run every minute: a hold this much past its expiry was missed.
 HOLD_GRACE = timedelta(minutes=15)
-# The outbox drain hands jobs over every minute and rq retries for about 45 minutes
+# The outbox drain hands jobs over every 15 s and rq retries for about 45 minutes
 # (app.db.queue.RETRY_INTERVALS): a job still not done an hour after commit is stuck.
 JOB_STUCK_AFTER = timedelta(hours=1)
 MAX_ITEMS = 100

@@ -20,7 +20,7 @@ from app.db import settings
 from app.errors import ValidationFailed
 from app.ledger import chart
 
-HOLDERS = {"partner": chart.partner, "payer": chart.payer}
+HOLDERS = {"partner": chart.partner, "payer": chart.payer, "sender": chart.sender}
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +44,7 @@ def prefund(
     ip: str | None = None,
 ) -> Prefunded:
     if account_holder not in HOLDERS:
-        raise ValidationFailed({"account_holder": ["One of: partner, payer."]})
+        raise ValidationFailed({"account_holder": ["One of: partner, payer, sender."]})
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
         raise ValidationFailed({"amount": ["Must be a positive integer amount."]})
     client = get_api_client(session, holder_id, role=account_holder)

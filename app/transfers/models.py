@@ -24,7 +24,17 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime
 
-TRANSFER_TYPES = ("p2p", "withdrawal", "cashin", "bill", "merchant", "disbursement")
+TRANSFER_TYPES = (
+    "p2p",
+    "withdrawal",
+    "cashin",
+    "bill",
+    "merchant",
+    "disbursement",
+    "mail",
+    "savings_deposit",
+    "savings_withdrawal",
+)
 STATUSES = ("pending_confirmation", "completed", "cancelled", "expired", "failed", "reversed")
 
 
@@ -42,7 +52,7 @@ class Transfer(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     reference: Mapped[str] = mapped_column(String(12), unique=True)
-    type: Mapped[str] = mapped_column(String(16))
+    type: Mapped[str] = mapped_column(String(24))
     status: Mapped[str] = mapped_column(String(24))
     channel: Mapped[str] = mapped_column(String(8), default="api")
     amount: Mapped[int] = mapped_column(BigInteger)

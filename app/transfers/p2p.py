@@ -39,7 +39,7 @@ from app.transfers.references import new_reference
 CONFIRM_PURPOSE = "transfer"
 # Payments a customer confirms with the SMS code at /transfers/{id}/confirm.
 # A withdrawal is confirmed by its code at the counter instead.
-OTP_CONFIRMED_TYPES = ("p2p", "bill", "merchant")
+OTP_CONFIRMED_TYPES = ("p2p", "bill", "merchant", "mail", "savings_withdrawal")  # mail: app/mail
 
 
 def otp_binding(transfer: Transfer) -> dict[str, Any]:
@@ -265,3 +265,25 @@ def confirm_transfer(session: Session, transfer_id: str, customer_id: str, otp: 
 def cancel_transfer(session: Session, transfer_id: str, customer_id: str) -> Transfer:
     """Cancel a pending transfer; cancelling a cancelled one returns it unchanged."""
     return pending.cancel(session, TRANSFERS, transfer_id, customer_id)
+
+
+def resend_code(session: Session, transfer_id: str, customer: Customer) -> Transfer:
+    """Text the code of a transfer awaiting it again (``POST /transfers/{id}/otp``).
+
+    The code the customer never got (an SMS lost, or dropped because it could
+    not leave before it died) is the reason: the same code is sent again while
+    it is valid, within ``resend_challenge``'s cooldown and ceiling. A transfer
+    past its deadline is expired on the way (its funds released) and refused:
+    the customer starts a new one.
+    """
+    from app.otp.service import resend_challenge
+
+    transfer = TRANSFERS.lock_to_confirm(session, transfer_id, customer.id)
+    if transfer.status == PENDING and expire_if_stale(session, transfer):
+        raise TransferNotPending("The transfer has expired; start again.", commit=True)
+    if transfer.status != PENDING or transfer.challenge_id is None:
+        raise TransferNotPending(f"transfer is {transfer.status}")
+    resend_challenge(
+        session, transfer.challenge_id, msisdn=customer.msisdn, language=customer.language
+    )
+    return transfer

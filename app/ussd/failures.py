@@ -67,7 +67,8 @@ def _keys(exc: DomainError, flow: str) -> list[str]:
 
 def _params(extra: dict[str, Any]) -> dict[str, Any]:
     params = dict(extra)
-    remaining = extra.get("remaining")
-    if isinstance(remaining, int):
-        params["remaining"] = formats.money(remaining)
+    for name in ("remaining", "minimum"):
+        value = extra.get(name)
+        if isinstance(value, int):
+            params[name] = formats.money(value)
     return params

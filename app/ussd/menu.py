@@ -16,19 +16,26 @@ reading the service:
                      ─2→ language ─1/2→ language.done
                      ─3→ limits.pin → limits.done
                      ─4→ claim.code → claim.done
+                     ─5→ mail.summary → mail.list → mail.letter → mail.pin → mail.done
+                         (hybrid mail: unread letters, a receipt acknowledged with the PIN)
          ─8→ pending.list (merchants' payment requests, 9 next page) → pending.confirm
              ─1→ pending.pin → pending.done   ─2→ pending.declined
+         ─9→ savings ─1→ savings.balance.pin → savings.balance.done (balance, interest so far)
+                     ─2→ savings.deposit.amount → savings.deposit.pin → savings.deposit.done
+                     ─3→ savings.withdraw.amount → savings.withdraw.pin → savings.withdraw.done
+                     ─4→ savings.open (rate, minimum) → savings.open.done
+                     ─5→ likelemba (app/ussd/likelemba.py: my groups, invitations)
     register.language ─1/2→ register.first_name → register.last_name → register.pin
                       → register.pin_again → register.done (the main menu, greeting first)
 
-The main menu is full: ``9`` turns pages and ``0`` goes back, so a new service
-goes into a sub-menu (``7`` My account).
+The main menu is full with ``9`` Épargne: a new service goes into a sub-menu
+(``7`` My account, ``9`` Épargne).
 """
 
 from __future__ import annotations
 
 from app.config import Config
-from app.ussd import parsers, screens
+from app.ussd import likelemba, mail_screens, parsers, screens
 from app.ussd.machine import Ask, Choice, Confirm, Final, Menu, Node, Pages, Pick, Position
 
 MAIN = "main"
@@ -40,6 +47,7 @@ def _bills_shown(config: Config) -> bool:
 
 
 PENDING = Choice("8", "ussd.main.pending", "pending.list")
+SAVINGS = Choice("9", "ussd.main.savings", "savings")
 MAIN_CHOICES = (
     Choice("1", "ussd.main.send", "send.to"),
     Choice("2", "ussd.main.withdraw", "withdraw.amount"),
@@ -49,11 +57,22 @@ MAIN_CHOICES = (
     Choice("6", "ussd.main.statement", "statement.pin"),
     Choice("7", "ussd.main.account", "account"),
     PENDING,
+    SAVINGS,
 )
-# Right after registering, the greeting above the menu takes the room of entry 8 (the
-# screen would pass 182 characters): a wallet opened a moment ago has no merchant
-# request waiting, and ``00`` shows the whole menu.
-WELCOME_CHOICES = tuple(choice for choice in MAIN_CHOICES if choice is not PENDING)
+# Right after registering, the greeting above the menu takes the room of entries 8 and
+# 9 (the screen would pass 182 characters): a wallet opened a moment ago has no
+# merchant request waiting and no livret, and ``00`` shows the whole menu.
+WELCOME_CHOICES = tuple(choice for choice in MAIN_CHOICES if choice not in (PENDING, SAVINGS))
+
+# The "Épargne" sub-menu: the livret d'épargne. The likelemba items ("Mes likelemba",
+# accept an invitation, whose turn is next) are entry 5, their own sub-menu.
+SAVINGS_CHOICES: tuple[Choice, ...] = (
+    Choice("1", "ussd.savings.balance", "savings.balance.pin"),
+    Choice("2", "ussd.savings.deposit", "savings.deposit.amount"),
+    Choice("3", "ussd.savings.withdraw", "savings.withdraw.amount"),
+    Choice("4", "ussd.savings.open", "savings.open"),
+    likelemba.SAVINGS_CHOICE,
+)
 
 LANGUAGE_CHOICES = (
     Choice("1", "ussd.language.fr", "", sets={"lang": "fr"}),
@@ -111,6 +130,22 @@ NODES: dict[str, Node] = {
     # 6 Mini-statement
     "statement.pin": _pin("statement.pages"),
     "statement.pages": Pages(screens.statement),
+    # 9 Savings: the livret d'épargne (and, at merge, likelemba)
+    "savings": Menu("ussd.savings.title", SAVINGS_CHOICES),
+    "savings.balance.pin": _pin("savings.balance.done"),
+    "savings.balance.done": Final(screens.savings_balance),
+    "savings.deposit.amount": Ask(
+        "ussd.savings.deposit.amount", "amount", parsers.amount, "savings.deposit.pin"
+    ),
+    "savings.deposit.pin": _pin("savings.deposit.done"),
+    "savings.deposit.done": Final(screens.savings_deposit),
+    "savings.withdraw.amount": Ask(
+        "ussd.savings.withdraw.amount", "amount", parsers.amount, "savings.withdraw.pin"
+    ),
+    "savings.withdraw.pin": _pin("savings.withdraw.done"),
+    "savings.withdraw.done": Final(screens.savings_withdraw),
+    "savings.open": Confirm(screens.savings_offer, "savings.open.done"),
+    "savings.open.done": Final(screens.open_savings),
     # 7 My account
     "account": Menu(
         "ussd.account.title",
@@ -119,6 +154,7 @@ NODES: dict[str, Node] = {
             Choice("2", "ussd.account.language", "language"),
             Choice("3", "ussd.account.limits", "limits.pin"),
             Choice("4", "ussd.account.claim", "claim.code"),
+            Choice("5", "ussd.account.mail", "mail.summary"),  # hybrid mail
         ),
     ),
     # 8 Pending payments: what merchants ask the customer to pay
@@ -139,6 +175,8 @@ NODES: dict[str, Node] = {
     "pending.pin": _pin("pending.done"),
     "pending.done": Final(screens.pay_request),
     "pending.declined": Final(screens.decline_request),
+    # 9 Likelemba groups (their own module)
+    **likelemba.NODES,
     "pin.old": Ask("ussd.pin.old", "old_pin", parsers.pin, "pin.new"),
     "pin.new": Ask("ussd.pin.new", "new_pin", parsers.new_pin, "pin.again"),
     "pin.again": Ask(
@@ -156,6 +194,20 @@ NODES: dict[str, Node] = {
     "limits.done": Final(screens.my_limits),
     "claim.code": Ask("ussd.claim.code", "code", parsers.remittance_code, "claim.done"),
     "claim.done": Final(screens.claim_remittance),
+    # -- hybrid mail: Mon courrier (My account → 5) --
+    "mail.summary": Confirm(mail_screens.summary, "mail.list", confirm="ussd.mail.see"),
+    "mail.list": Pick(
+        "ussd.mail.title",
+        mail_screens.letters,
+        "letter",
+        "mail.letter",
+        "ussd.mail.none",
+        per_page=mail_screens.MAIL_PER_PAGE,
+    ),
+    "mail.letter": Confirm(mail_screens.letter, "mail.pin", confirm="ussd.mail.ack"),
+    "mail.pin": _pin("mail.done"),
+    "mail.done": Final(mail_screens.acknowledge),
+    # -- end hybrid mail --
     # Registration of an unknown number
     REGISTER: Menu(
         "ussd.register.welcome", _languages("register.first_name"), root=True, public=True
@@ -211,6 +263,11 @@ PIN_SCREENS = frozenset(
         "pending.done",
         "pin.done",
         "limits.done",
+        *likelemba.PIN_SCREENS,
+        "mail.done",  # hybrid mail
+        "savings.balance.done",
+        "savings.deposit.done",
+        "savings.withdraw.done",
     }
 )
 

@@ -18,6 +18,9 @@ from app.payments import billers as billers_registry
 from app.payments import bills, requests
 from app.remittances import claims
 from app.remittances import wallet as remittances
+from app.savings import accounts as savings_accounts
+from app.savings import movements as savings_movements
+from app.savings.products import get_product
 from app.transfers import p2p
 from app.transfers.statements import customer_statement
 from app.transfers.withdrawals import create_withdrawal
@@ -40,6 +43,9 @@ OPERATION_LABELS = {
     ("disbursement", "credit"): "ussd.op.disbursement",
     ("reversal", "debit"): "ussd.op.reversal",
     ("reversal", "credit"): "ussd.op.reversal",
+    ("likelemba_contribution", "debit"): "ussd.op.likelemba_contribution",
+    ("likelemba_payout", "credit"): "ussd.op.likelemba_payout",
+    ("likelemba_refund", "credit"): "ussd.op.likelemba_refund",
 }
 
 
@@ -245,6 +251,86 @@ def statement(ctx: Context) -> Listing:
         for item in items
     ]
     return Listing(ctx.t("ussd.statement.title"), lines, ctx.t("ussd.statement.empty"))
+
+
+# --- 9 Savings (livret d'épargne) ------------------------------------------------------
+
+
+def _rate(bp: int) -> str:
+    """250 basis points as a French reader writes them: "2,50 %"."""
+    return f"{bp // 100},{bp % 100:02d} %"
+
+
+def savings_balance(ctx: Context) -> str:
+    service.verify_pin(ctx.session, ctx.me, ctx.data["pin"])
+    view = savings_accounts.summary(ctx.session, ctx.me)
+    return ctx.t(
+        "ussd.savings.balance.done",
+        number=view["number"],
+        balance=formats.money(view["balance"]),
+        interest=formats.money(view["accrued_interest"]),
+        rate=_rate(view["annual_rate_bp"]),
+    )
+
+
+def savings_deposit(ctx: Context) -> str:
+    """Wallet → livret, with the PIN of this screen (checked first, through the PIN locks)."""
+    service.verify_pin(ctx.session, ctx.me, ctx.data["pin"])
+    account = savings_accounts.main_account(ctx.session, ctx.me.id)
+    transfer = savings_movements.deposit_from_wallet(
+        ctx.session,
+        ctx.me,
+        account.id,
+        amount=ctx.data["amount"],
+        channel="ussd",
+        client_key=ctx.client_key,
+    )
+    view = savings_accounts.account_view(ctx.session, account)
+    return ctx.t(
+        "ussd.savings.deposit.done",
+        amount=formats.money(transfer.amount),
+        reference=transfer.reference,
+        balance=formats.money(view["balance"]),
+    )
+
+
+def savings_withdraw(ctx: Context) -> str:
+    """Livret → wallet at once, authorised by the PIN typed on the screen before."""
+    account = savings_accounts.main_account(ctx.session, ctx.me.id)
+    transfer = savings_movements.withdraw_with_pin(
+        ctx.session,
+        ctx.me,
+        account_id=account.id,
+        amount=ctx.data["amount"],
+        pin=ctx.data["pin"],
+        client_key=ctx.client_key,
+    )
+    view = savings_accounts.account_view(ctx.session, account)
+    return ctx.t(
+        "ussd.savings.withdraw.done",
+        amount=formats.money(transfer.amount),
+        reference=transfer.reference,
+        balance=formats.money(view["balance"]),
+    )
+
+
+def savings_offer(ctx: Context) -> str:
+    product = get_product(ctx.config, "livret")
+    return ctx.t(
+        "ussd.savings.open.confirm",
+        rate=_rate(product.annual_rate_bp),
+        minimum=formats.money(product.min_opening),
+    )
+
+
+def open_savings(ctx: Context) -> str:
+    account = savings_accounts.open_savings_account(ctx.session, ctx.me, "livret")
+    product = get_product(ctx.config, account.product)
+    return ctx.t(
+        "ussd.savings.open.done",
+        number=account.number,
+        minimum=formats.money(product.min_opening),
+    )
 
 
 # --- 7 My account -------------------------------------------------------------------

@@ -210,8 +210,8 @@ class Stack:
     def retry_abandoned_rq_jobs(self) -> None:
         """rq retries the jobs of a dead worker once their heartbeat (~90 s) lapses; now."""
         assert self.app is not None
-        queue = self.app.extensions["postcash"].queue.rq_queue()
-        queue.started_job_registry.cleanup(timestamp=time.time() + 3600)
+        for queue in self.app.extensions["postcash"].queue.rq_queues():
+            queue.started_job_registry.cleanup(timestamp=time.time() + 3600)
 
     def unfinished_work(self) -> tuple[int, int]:
         from app.db.jobs import OutboxJob

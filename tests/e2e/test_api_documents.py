@@ -25,9 +25,14 @@ NO_BODY = {
     "logout",
     "unlockCustomer",
     "requestPaymentRequestCode",
+    "requestTransferCode",
     "declinePaymentRequest",
     "retryCallback",
     "approveBatch",
+    "acceptLikelembaInvitation",
+    "declineLikelembaInvitation",
+    "leaveLikelembaGroup",
+    "recordPrintBatchPrinted",
 }
 PUBLIC = {
     "registerCustomer",
@@ -36,6 +41,8 @@ PUBLIC = {
     "loginStaff",
     "getFees",
     "listBillers",
+    "getTracking",
+    "listSavingsProducts",
 }
 
 
@@ -149,6 +156,14 @@ def test_idempotent_operations_document_the_headers(client) -> None:
     created = send["responses"]["201"]
     assert {"Idempotent-Replayed", "X-Request-ID"} <= set(created["headers"])
     assert "Retry-After" in send["responses"]["503"]["headers"]
+
+
+def test_every_operation_takes_an_optional_request_id(client) -> None:
+    """A client may send its own ``X-Request-ID`` (echoed in the answer) to every operation."""
+    for name in ("swagger.json", "openapi.json"):
+        for _method, path, op in operations(document(client, name)):
+            (request_id,) = [p for p in op["parameters"] if p["name"] == "X-Request-ID"]
+            assert (request_id["in"], request_id["required"]) == ("header", False), path
 
 
 def test_integer_query_parameters_are_integers(client) -> None:

@@ -12,6 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from app import create_app
 from app.db.jobs import enqueue
+from app.db.queue import PRIORITY
 from app.ops.metrics import JOB_FAILURES, OTP_FAILURES, SMS, TRANSFERS, start_exporter
 from tests.conftest import make_config, need_env
 
@@ -129,7 +130,7 @@ def test_jobs_waiting_in_the_outbox_while_redis_is_down_show_in_the_queue_depth(
 def test_jobs_waiting_in_rq_show_in_the_queue_depth(db_url):
     app = create_app(make_config(db_url, REDIS_URL=need_env("TEST_REDIS_URL")))
     runtime = app.extensions["postcash"]
-    runtime.queue.queue_name = f"test-depth-{uuid.uuid4().hex[:8]}"
+    runtime.queue.use_namespace(f"test-depth-{uuid.uuid4().hex[:8]}-")
     try:
         with app.app_context(), runtime.unit_of_work() as uow:
             enqueue(uow.session, "workers.outbox.drain")
@@ -139,7 +140,11 @@ def test_jobs_waiting_in_rq_show_in_the_queue_depth(db_url):
         runtime.queue.rq_queue().empty()
         runtime.queue.rq_queue().delete(delete_jobs=True)
         runtime.database.dispose()
-    assert metrics[("postcash_queue_depth", (("queue", f"rq:{runtime.queue.queue_name}"),))] == 1
+    depth = {
+        q: metrics[("postcash_queue_depth", (("queue", f"rq:{runtime.queue.name_of(q)}"),))]
+        for q in PRIORITY
+    }
+    assert depth == {"sweeps": 0, "urgent": 0, "default": 1, "bulk": 0}
     assert metrics[("postcash_queue_depth", (("queue", "outbox"),))] == 1
 
 

@@ -15,11 +15,12 @@ from sqlalchemy import select
 
 from app.db import transaction
 from app.db.jobs import OutboxJob
+from app.db.queue import URGENT
 from app.notify import SmsMessage, send_sms
 from app.notify.gateways import SERVICE_NAME, AfricasTalkingGateway, recording_outbox
 from tests.conftest import need_env
 from tests.fake_africastalking import Answer, FakeProvider
-from workers.outbox import drain
+from workers.outbox import DRAIN_AFTER, drain
 from workers.schedule import SWEEPS, enqueue_due_sweeps
 
 TO = "+242061234567"
@@ -33,11 +34,11 @@ def config_overrides():
 
 @pytest.fixture
 def queue(runtime):
-    runtime.queue.queue_name = f"test-{uuid.uuid4().hex[:12]}"
-    runtime.queue._queue = None
-    rq_queue = runtime.queue.rq_queue()
-    yield rq_queue
-    forget_queue(rq_queue)
+    """The urgent queue (codes) of this test's own namespace; every queue is forgotten after."""
+    runtime.queue.use_namespace(f"test-{uuid.uuid4().hex[:12]}-")
+    yield runtime.queue.rq_queue(URGENT)
+    for rq_queue in runtime.queue.rq_queues():
+        forget_queue(rq_queue)
 
 
 def forget_queue(rq_queue):
@@ -98,7 +99,7 @@ def load(runtime, model, ident=None):
 def test_an_sms_waits_in_redis_until_a_worker_sends_it(runtime, queue):
     message_id = send()
     outbox_id = load(runtime, OutboxJob).id
-    assert queue.get_job_ids() == [f"{queue.name}-outbox-{outbox_id}"]
+    assert queue.get_job_ids() == [runtime.queue.job_id(outbox_id)]
     assert recording_outbox(runtime) == []
     work(queue)
     ((to, text),) = recording_outbox(runtime)
@@ -139,13 +140,13 @@ def test_a_provider_5xx_is_retried_by_rq_until_it_goes_through(runtime, queue):
 
 def test_redis_down_at_commit_leaves_the_job_in_the_outbox_until_drained(runtime, queue, clock):
     working_url = runtime.queue.redis_url
-    runtime.queue.redis_url, runtime.queue._queue = UNREACHABLE_REDIS, None
+    runtime.queue.use_redis(UNREACHABLE_REDIS)
     message_id = send()
     assert load(runtime, OutboxJob).status == "pending"
 
-    runtime.queue.redis_url, runtime.queue._queue = working_url, None
+    runtime.queue.use_redis(working_url)
     assert drain(runtime) == 0  # too fresh: its own dispatch may still be on the way
-    clock.advance(seconds=61)
+    clock.advance(seconds=DRAIN_AFTER.total_seconds() + 1)
     assert drain(runtime) == 1
     assert drain(runtime) == 0  # already waiting in rq: not handed over twice
     work(queue)
@@ -161,7 +162,7 @@ def test_sweeps_are_enqueued_once_per_period(queue):
     )
     assert enqueue_due_sweeps(queue, now + 1) == []
     next_minute = enqueue_due_sweeps(queue, now + 60)
-    assert f"{queue.name}-sweep-outbox-drain-121" in next_minute  # every minute
+    assert f"{queue.name}-sweep-outbox-drain-{int((now + 60) // 15)}" in next_minute  # every 15 s
     assert not any("-sweep-idempotency-purge-" in job_id for job_id in next_minute)
 
 

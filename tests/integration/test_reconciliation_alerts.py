@@ -125,10 +125,9 @@ def test_an_unreachable_on_call_leaves_the_alert_pending_with_its_error(runtime,
 
 @pytest.mark.redis
 def test_rq_retries_the_alert_until_on_call_answers(runtime, receiver):
-    runtime.queue.redis_url = need_env("TEST_REDIS_URL")
-    runtime.queue.queue_name = f"test-{uuid.uuid4().hex[:12]}"
-    runtime.queue._queue = None
-    queue = runtime.queue.rq_queue()
+    runtime.queue.use_redis(need_env("TEST_REDIS_URL"))
+    runtime.queue.use_namespace(f"test-{uuid.uuid4().hex[:12]}-")
+    queue = runtime.queue.rq_queue()  # both jobs here go to default
     try:
         receiver.statuses.extend([500])
         with transaction(runtime) as session:

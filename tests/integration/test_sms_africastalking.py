@@ -45,6 +45,22 @@ def outgoing(text="Bonjour"):
     return OutgoingSms("m-1", TO, text, text)
 
 
+def test_messages_in_a_row_reuse_one_connection_to_the_provider(gateway, provider):
+    for n in range(3):
+        assert gateway.send(outgoing(f"Bonjour {n}")).status == "sent"
+    assert len({request["client_port"] for request in provider.requests}) == 1
+
+
+def test_each_thread_has_its_own_connection(gateway, provider):
+    import threading
+
+    thread = threading.Thread(target=gateway.send, args=(outgoing("Bonjour"),))
+    thread.start()
+    thread.join()
+    gateway.send(outgoing("Bonsoir"))
+    assert len({request["client_port"] for request in provider.requests}) == 2
+
+
 def test_a_message_is_posted_the_way_the_provider_expects(gateway, provider):
     result = gateway.send(outgoing("PostCash : code 482913"))
     (request,) = provider.requests

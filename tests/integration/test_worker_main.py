@@ -15,13 +15,13 @@ def config_overrides():
 
 @pytest.fixture
 def started(app, runtime, monkeypatch):
-    runtime.queue.queue_name = f"test-{uuid.uuid4().hex[:12]}"
-    runtime.queue._queue = None
+    runtime.queue.use_namespace(f"test-{uuid.uuid4().hex[:12]}-")
     monkeypatch.setattr(worker_main, "create_app", lambda: app)
     calls = []
     monkeypatch.setattr("app.ops.metrics.start_exporter", lambda rt, port: calls.append((rt, port)))
     yield calls
-    runtime.queue.rq_queue().delete(delete_jobs=True)
+    for rq_queue in runtime.queue.rq_queues():
+        rq_queue.delete(delete_jobs=True)
 
 
 @pytest.mark.redis
@@ -53,12 +53,12 @@ def test_the_worker_blocks_on_its_own_connection_without_the_short_timeout(
 
     made = []
 
-    class Recorded(rq.Worker):
+    class Recorded(rq.SimpleWorker):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             made.append(self)
 
-    monkeypatch.setattr(rq, "Worker", Recorded)
+    monkeypatch.setattr(rq, "SimpleWorker", Recorded)
     assert worker_main.main(["--burst"]) == 0
     (worker,) = made
     app_pool = runtime.queue.rq_queue().connection.connection_pool

@@ -34,6 +34,7 @@ OUR_SMS_KEYS = [
     "sms.otp.merchant",
     "sms.otp.remittance",
     "sms.otp.withdrawal",
+    "sms.otp.savings_withdrawal",
     "sms.otp.registration",
     "sms.welcome",
     "sms.pin_locked.until",

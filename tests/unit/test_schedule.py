@@ -6,7 +6,7 @@ from workers.schedule import SWEEPS, register_sweep, sweep_job_id
 
 
 def test_the_outbox_drain_and_the_idempotency_purge_are_registered():
-    assert SWEEPS["outbox-drain"] == ("workers.outbox.drain", 60)
+    assert SWEEPS["outbox-drain"] == ("workers.outbox.drain", 15)
     assert SWEEPS["idempotency-purge"] == ("workers.idempotency.purge", 3600)
 
 

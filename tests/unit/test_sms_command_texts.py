@@ -43,6 +43,8 @@ def worst_case(language):
         "available": LONGEST_AMOUNT,
         "pending": LONGEST_AMOUNT,
         "balance": LONGEST_AMOUNT,
+        "interest": LONGEST_AMOUNT,
+        "number": "EP0123456789",
         "max_tx": LONGEST_AMOUNT,
         "max_day": LONGEST_AMOUNT,
         "seconds": "3600",

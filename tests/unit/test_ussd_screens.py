@@ -16,7 +16,8 @@ from app.i18n import translate
 from app.i18n.catalog import catalogs
 from app.ledger import Balance
 from app.transfers.withdrawals import IssuedWithdrawal
-from app.ussd import failures, formats, screens
+from app.ussd import failures, formats, mail_screens, screens
+from app.ussd import likelemba as likelemba_screens
 from app.ussd.machine import Ask, Confirm, Context, Final, Menu, State, render
 from app.ussd.menu import NODES
 from app.ussd.protocol import SCREEN_LIMIT
@@ -82,7 +83,46 @@ def longest(monkeypatch):
         "amount": LONGEST_AMOUNT,
         "status": "declined",
     }
+    group = SimpleNamespace(id="G", name="L" * 40)
+    member = {
+        "msisdn": "+242061234567",
+        "name": stand_in.display_name,
+        "position": 30,
+        "status": "invited",
+    }
+    group_view = {
+        "name": "L" * 40,
+        "status": "forming",
+        "period": "monthly",
+        "contribution": LONGEST_AMOUNT,
+        "pot": LONGEST_AMOUNT,
+        "members": [member] * 30,
+        "late": ["+242061234567"] * 29,
+        "cycles": [
+            {"number": 30, "status": "open", "beneficiary": "+242061234567", "due_at": NOON}
+        ],
+    }
+    livret = SimpleNamespace(id="L", number="EP0123456789", product="livret")
+    livret_view = {
+        "number": "EP0123456789",
+        "balance": LONGEST_AMOUNT,
+        "accrued_interest": LONGEST_AMOUNT,
+        "annual_rate_bp": 1_250,
+    }
     patches = {
+        (likelemba_screens.likelemba, "groups_for"): lambda *a, **k: [group] * 9,
+        (likelemba_screens.likelemba, "invitations_for"): lambda *a, **k: [group] * 9,
+        (likelemba_screens.likelemba, "get_group"): lambda *a, **k: group,
+        (likelemba_screens.likelemba, "group_view"): lambda *a, **k: group_view,
+        (likelemba_screens.likelemba, "accept"): lambda *a, **k: group,
+        (likelemba_screens.likelemba, "decline"): lambda *a, **k: group,
+        (likelemba_screens.customers, "verify_pin"): lambda *a, **k: None,
+        (screens.savings_accounts, "summary"): lambda *a, **k: livret_view,
+        (screens.savings_accounts, "main_account"): lambda *a, **k: livret,
+        (screens.savings_accounts, "account_view"): lambda *a, **k: livret_view,
+        (screens.savings_accounts, "open_savings_account"): lambda *a, **k: livret,
+        (screens.savings_movements, "deposit_from_wallet"): lambda *a, **k: transfer,
+        (screens.savings_movements, "withdraw_with_pin"): lambda *a, **k: transfer,
         (screens.requests, "pending_requests_for"): lambda *a, **k: [request] * 9,
         (screens.requests, "customer_view"): lambda *a, **k: request_view,
         (screens.requests, "pending_request_for"): lambda *a, **k: request,
@@ -106,6 +146,19 @@ def longest(monkeypatch):
         (screens, "customer_statement"): lambda *a, **k: ([statement_item] * 5, None),
         (screens.limits, "limits_for"): lambda *a, **k: limits,
     }
+    # hybrid mail: the longest sender, subject and tracking number
+    letter = SimpleNamespace(
+        id="L",
+        tracking_number="RR123456785CG",
+        sender_name=SIXTY,
+        subject="S" * 120,
+        registered=True,
+        delivered_at=NOON,
+        created_at=NOON,
+    )
+    patches[(mail_screens.mailbox, "unread")] = lambda *a, **k: [letter] * 999
+    patches[(mail_screens.mailbox, "letter_for_recipient")] = lambda *a, **k: letter
+    patches[(mail_screens.mailbox, "open_letter")] = lambda *a, **k: letter
     for (module, name), value in patches.items():
         monkeypatch.setattr(module, name, value)
     return SimpleNamespace(transfer=transfer, request_view=request_view)
@@ -127,6 +180,8 @@ def context(language: str) -> Context:
         "biller": "CODE",
         "reference": "R" * 30,
         "request": "ID",
+        "group": "G",
+        "letter": "L",  # hybrid mail
     }
     return Context(None, CONFIG, "+242061234567", customer, data, 0, "key")  # type: ignore[arg-type]
 
@@ -192,6 +247,7 @@ def test_the_main_menu_has_no_way_back_and_sub_menus_have_one(longest):
 ERROR_PARAMS = {
     "attempts_left": 3,
     "remaining": LONGEST_AMOUNT,
+    "minimum": LONGEST_AMOUNT,
     "limit": "monthly",
     "minutes": 1440,
     "until": "31/12 23:59",
@@ -254,6 +310,7 @@ SAME_IN_BOTH = {
     "ussd.language.fr",
     "ussd.language.ln",
     "ussd.op.bill",
+    "ussd.main.likelemba",  # a Lingala word in both
 }
 
 

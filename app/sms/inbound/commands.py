@@ -21,6 +21,8 @@ from app.db import settings
 from app.errors import InternalError
 from app.money import format_amount
 from app.otp.service import resend_challenge
+from app.savings.accounts import summary as savings_summary
+from app.savings.errors import SavingsAccountNotFound
 from app.sms.inbound import parser
 from app.sms.inbound.parser import Command
 from app.sms.inbound.replies import NAME_WIDTH, Reply, caps, statement_lines, usage
@@ -128,6 +130,23 @@ def resend(session: Session, customer: Customer, command: Command) -> Reply:
     return Reply.already_sent(challenge.sms_message_id)
 
 
+def savings(session: Session, customer: Customer, command: Command) -> Reply:
+    """EPARGNE: the livret's balance and the interest provisioned so far this year."""
+    try:
+        view = savings_summary(session, customer)
+    except SavingsAccountNotFound:
+        return Reply("smscmd.savings.none", {})
+    currency = str(view["currency"])
+    return Reply(
+        "smscmd.savings",
+        {
+            "number": view["number"],
+            "balance": format_amount(int(view["balance"]), currency),
+            "interest": format_amount(int(view["accrued_interest"]), currency),
+        },
+    )
+
+
 def help_text(session: Session, customer: Customer, command: Command) -> Reply:
     """AIDE, and the answer to anything we could not read."""
     return Reply("smscmd.help", caps(settings(session)))
@@ -141,5 +160,6 @@ HANDLERS: dict[str, Handler] = {
     parser.STATEMENT: statement,
     parser.RESEND: resend,
     parser.HELP: help_text,
+    parser.SAVINGS: savings,
     parser.UNKNOWN: help_text,
 }

@@ -27,6 +27,7 @@ CANCEL = "cancel"
 STATEMENT = "statement"
 HELP = "help"
 RESEND = "resend"
+SAVINGS = "savings"
 UNKNOWN = "unknown"
 
 # keyword (folded) → (command, language it is written in). French first: the
@@ -62,6 +63,10 @@ KEYWORDS: dict[str, tuple[str, str]] = {
     "RENVOYER": (RESEND, "fr"),
     "LISUSU": (RESEND, "ln"),
     "RESEND": (RESEND, "en"),
+    "EPARGNE": (SAVINGS, "fr"),
+    "LIVRET": (SAVINGS, "fr"),
+    "KOBOMBA": (SAVINGS, "ln"),
+    "SAVINGS": (SAVINGS, "en"),
 }
 # Two-word keywords, checked before single words ("TINDA LISUSU": send again).
 PHRASES: dict[tuple[str, str], tuple[str, str]] = {
