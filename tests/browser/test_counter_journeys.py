@@ -250,3 +250,18 @@ def test_close_the_day_and_print_the_end_of_day_report(page, runtime, counter, a
     wait(page).until(ec.presence_of_element_located((By.ID, "form-error")))
     screenshot(page, "20-till-closed")
     assert wallet_of(runtime, awa) == 120_000
+
+
+def test_a_savings_deposit_in_cash(page, runtime, counter, awa):
+    from app.customers.models import Customer
+    from app.savings.accounts import open_savings_account
+
+    with transaction(runtime) as session:
+        number = open_savings_account(session, session.get(Customer, awa.id), "livret").number
+    sign_in(page, counter.username)
+    open_screen(page, "/counter/savings/deposits", "account_number")
+    typed(page, number, Keys.TAB, "25000", Keys.ENTER)
+    confirm_with_enter(page, "21-savings-deposit-confirm")
+    at(page, "/counter/receipts/")
+    assert "vingt-cinq mille francs CFA" in body(page)
+    assert float_of(runtime, counter) == 500_000 - 25_000

@@ -713,3 +713,31 @@ def test_the_same_confirmation_racing_itself_pays_once(signed_in, app, runtime, 
     assert {a.status_code for a in answers} == {303}
     assert len({a.headers["Location"] for a in answers}) == 1
     assert wallet_of(runtime, awa) == 115_000
+
+
+# -- savings ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def livret(runtime, awa):
+    from app.customers.models import Customer
+    from app.savings.accounts import open_savings_account
+
+    with transaction(runtime) as session:
+        return open_savings_account(session, session.get(Customer, awa.id), "livret").number
+
+
+def test_a_savings_deposit_in_cash(signed_in, runtime, counter, livret):
+    shown = preview(signed_in, "savings/deposits", account_number=livret, amount=25_000)
+    assert "Awa M." in text_of(shown)
+    assert "À encaisser auprès du client : 25 000 FCFA" in text_of(shown)
+    done = confirm(signed_in, "savings/deposits", shown)
+    assert done.status_code == 303
+    assert float_of(runtime, counter) == 500_000 - 25_000
+    assert "25 000 FCFA" in text_of(signed_in.get(done.headers["Location"]))
+
+
+def test_an_unknown_livret_is_said(signed_in):
+    response = preview(signed_in, "savings/deposits", account_number="LE0000000000", amount=5_000)
+    assert response.status_code >= 400
+    assert "L'opération n'a pas été effectuée" in text_of(response)

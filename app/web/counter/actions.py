@@ -28,6 +28,7 @@ from app.i18n.web import page_text as _
 from app.money import format_amount
 from app.payments import counter as bill_counter
 from app.remittances import counter as remit_counter
+from app.savings import movements as savings
 from app.secretbox import InvalidToken, seal, unseal
 from app.web.counter import forms
 
@@ -222,6 +223,33 @@ def _bill_commit(session: Session, agent: StaffUser, data: dict[str, Any], key: 
     return transfer.reference
 
 
+# -- a savings deposit in cash -----------------------------------------------------------
+
+
+def _savings_preview(session: Session, agent: StaffUser, data: dict[str, Any]) -> Preview:
+    quote = savings.quote_cash_deposit(
+        session, account_number=data["account_number"], amount=data["amount"]
+    )
+    rows = [
+        (_("savings.account"), quote.account_number),
+        (_("confirm.customer"), quote.owner_name),
+    ]
+    return Preview(
+        rows + _money_rows(quote.amount, 0),
+        quote.amount,
+        0,
+        quote.amount,
+        _("confirm.to_collect", total=format_amount(quote.amount)),
+    )
+
+
+def _savings_commit(session: Session, agent: StaffUser, data: dict[str, Any], key: str) -> str:
+    transfer = savings.deposit_cash(
+        session, agent, account_number=data["account_number"], amount=data["amount"]
+    )
+    return transfer.reference
+
+
 OPERATIONS: dict[str, Operation] = {
     op.name: op
     for op in (
@@ -250,6 +278,13 @@ OPERATIONS: dict[str, Operation] = {
             "form.confirm_pay",
         ),
         Operation("bill", forms.BillForm, _bill_preview, _bill_commit, "bill"),
+        Operation(
+            "savings",
+            forms.SavingsDepositForm,
+            _savings_preview,
+            _savings_commit,
+            "savings_deposit",
+        ),
     )
 }
 

@@ -123,6 +123,15 @@ class BillForm(Form):
     )
 
 
+class SavingsDepositForm(Form):
+    account_number = StringField(
+        _("savings.account"),
+        validators=[REQUIRED, Length(max=20)],
+        render_kw={"autocomplete": "off"},
+    )
+    amount = _amount()
+
+
 class ConfirmForm(Form):
     payload = HiddenField(validators=[REQUIRED])
     key = HiddenField(validators=[REQUIRED, Length(max=64)])

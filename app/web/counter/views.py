@@ -72,6 +72,7 @@ SLUGS = {
     "remit_send": "remittances/send",
     "remit_payout": "remittances/payout",
     "bill": "bills",
+    "savings": "savings/deposits",
 }
 
 
