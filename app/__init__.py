@@ -186,6 +186,14 @@ def register_channels(app: Flask, config: Config) -> None:
     app.register_blueprint(sms_outbound)
     app.register_blueprint(sms_inbound)
     app.register_blueprint(ussd)
+    register_counter(app)
+
+
+def register_counter(app: Flask) -> None:
+    """The post-office counter's web pages under /counter (app/web/counter)."""
+    from app.web.counter import register
+
+    register(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

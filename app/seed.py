@@ -60,6 +60,12 @@ def seed_command(demo: bool | None) -> None:
     click.echo("seeded")
     if with_demo and config.is_development:
         click.echo("Demo accounts (PINs, passwords, TOTP secrets, a tour): docs/DEMO.md")
+        agent = identities.AGENT
+        click.echo(
+            f"Demo counter: /counter, username {agent['username']}, "
+            f"password {agent['password']}, TOTP secret {agent['totp_secret']} "
+            f"(or the current code: flask users totp {agent['username']})"
+        )
         click.echo("Demo API keys (X-API-Key, public, development only):")
         for role, who, key in DEMO_API_KEYS:
             click.echo(f"  {role:<8} {key}  ({who})")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import fees, ledger
@@ -18,11 +19,18 @@ from app.agents.models import StaffUser
 from app.agents.till import ensure_open
 from app.clock import clock
 from app.customers import limits
+from app.customers.models import Customer
 from app.customers.service import find_by_msisdn
 from app.db import settings
 from app.errors import OtpAttemptsExceeded, OtpExpired, RecipientNotFound, ValidationFailed
 from app.ledger import chart
-from app.transfers.lifecycle import PENDING, close_pending, expire_if_stale, mark_completed
+from app.transfers.lifecycle import (
+    PENDING,
+    close_pending,
+    expire_if_stale,
+    is_stale,
+    mark_completed,
+)
 from app.transfers.locks import lock_pending_withdrawals
 from app.transfers.models import Transfer
 from app.transfers.references import new_reference
@@ -46,6 +54,42 @@ def commission_legs(agent_id: str, commission: int) -> list[ledger.Leg]:
         ledger.debit(chart.COMMISSION_AGENTS, commission),
         ledger.credit(chart.float_account(agent_id), commission),
     ]
+
+
+def quote_cash_in(session: Session, *, msisdn: str, amount: int) -> Customer:
+    """The customer a cash-in of ``amount`` would credit, after the same checks as
+    ``cash_in`` (a customer at the number, not frozen, room under the balance cap);
+    nothing is written. The counter's confirmation screen shows it."""
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        raise ValidationFailed({"amount": ["Must be a positive integer amount."]})
+    customer = find_by_msisdn(session, msisdn)
+    if customer is None or customer.status == "frozen":
+        raise RecipientNotFound("No PostCash customer at this number.")
+    limits.check_incoming(session, customer, amount)
+    return customer
+
+
+def pending_withdrawal(session: Session, msisdn: str) -> Transfer:
+    """The withdrawal a counter would pay for this number (amount and fee), before its
+    code is typed; nothing is written (a stale one is left to ``cash_out`` and the sweep)."""
+    customer = find_by_msisdn(session, msisdn)
+    if customer is None:
+        raise RecipientNotFound("No PostCash customer at this number.")
+    waiting = session.scalars(
+        select(Transfer)
+        .where(
+            Transfer.from_customer_id == customer.id,
+            Transfer.type == "withdrawal",
+            Transfer.status == PENDING,
+        )
+        .order_by(Transfer.created_at)
+    ).all()
+    live = [w for w in waiting if not is_stale(w)]
+    if not live:
+        raise OtpExpired(
+            "No pending withdrawal for this number: already paid, cancelled or expired."
+        )
+    return live[0]
 
 
 def cash_in(

@@ -1,4 +1,4 @@
-"""``flask users create-admin|create-agent|list|disable|enable|unlock``.
+"""``flask users create-admin|create-agent|list|disable|enable|unlock|totp``.
 
 The ``otpauth://`` URI is printed once, to be scanned into an authenticator
 app; it is not stored in clear and cannot be shown again. ``disable`` is also
@@ -105,3 +105,24 @@ def _staff_id(session: Session, username: str) -> str:
     if staff is None:
         raise NotFound(f"No staff member is called {username!r}.")
     return staff.id
+
+
+@users_cli.command("totp")
+@click.argument("username")
+def totp_command(username: str) -> None:
+    """Development only: print a staff member's current TOTP code (the demo counter's
+    agent signs in without an authenticator app). Refused anywhere else: a shell that
+    prints codes would make the second factor a formality."""
+    from app.agents.totp import current_code, decrypt_secret
+    from app.clock import clock
+    from app.db import current_runtime
+
+    config = current_runtime().config
+    if not (config.is_development or config.TESTING):
+        raise click.ClickException("flask users totp works in development only")
+    with transaction() as session:
+        staff = find_staff(session, username)
+        if staff is None:
+            raise click.ClickException(f"no staff member {username!r}")
+        secret = decrypt_secret(config.SECRET_KEY, staff.totp_secret_encrypted)
+    click.echo(current_code(secret, clock.now()))

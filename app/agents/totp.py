@@ -53,3 +53,8 @@ def matching_step(totp_secret: str, code: str, at: datetime) -> int | None:
         )
     except OTPVerificationError:
         return None
+
+
+def current_code(totp_secret: str, at: datetime) -> str:
+    """The code an authenticator shows at ``at`` (``flask users totp``, development only)."""
+    return pyotp.TOTP(totp_secret).at(at)

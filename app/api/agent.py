@@ -36,8 +36,11 @@ from app.errors import (
     OtpAttemptsExceeded,
     OtpExpired,
     RecipientNotFound,
+    ValidationFailed,
 )
 from app.ledger import chart
+from app.payments import counter as bill_counter
+from app.payments.errors import BillerNotFound
 from app.principal import current_principal
 
 ns = Namespace("agent", path="/agent", description="Post-office counters")
@@ -46,6 +49,14 @@ ns = Namespace("agent", path="/agent", description="Post-office counters")
 class CashIn(Schema):
     msisdn = fields.String(required=True, validate=validate.Length(min=6, max=20))
     amount = Amount(required=True)
+
+
+class WalkInBill(Schema):
+    biller_code = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    bill_reference = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    amount = Amount(required=True)
+    payer_name = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    payer_msisdn = fields.String(validate=validate.Length(min=6, max=20))
 
 
 class CashOut(Schema):
@@ -106,6 +117,28 @@ class CashOutResource(Resource):
             transfer = cash.cash_out(session, agent, msisdn=data["msisdn"], code=data["code"])
             body = dump_transfer(transfer)
         return body
+
+
+@ns.route("/bill-payments")
+class WalkInBillResource(Resource):
+    @operation(
+        "payBillAtCounter",
+        body=WalkInBill,
+        status=201,
+        response=TransferOutSchema,
+        errors=(BillerNotFound, InsufficientFunds, ValidationFailed, TillClosed),
+    )
+    @ns.doc(security="bearer", params={"Idempotency-Key": {"in": "header", "required": True}})
+    @require("agent")
+    @idempotent
+    def post(self) -> tuple[Body, int]:
+        """A walk-in customer pays a bill in cash; the counter's float pays the biller."""
+        data = load(WalkInBill())
+        with transaction() as session:
+            agent = get_agent(session, current_principal().id)
+            transfer = bill_counter.pay_bill_in_cash(session, agent, **data)
+            body = dump_transfer(transfer)
+        return body, 201
 
 
 @ns.route("/float")

@@ -169,10 +169,6 @@ class MailboxPageSchema(Schema):
     next_cursor = fields.String(allow_none=True)
 
 
-class LetterFileSchema(Schema):
-    """The letter itself: ``application/pdf`` bytes (not JSON)."""
-
-
 class OpenLetterSchema(Schema):
     pin = fields.String(required=True, validate=validate.Regexp(r"^\d{4}$", error="Four digits."))
 
@@ -469,7 +465,6 @@ class MailboxOpen(Resource):
 class MailboxContent(Resource):
     @operation(
         "getMailboxLetterContent",
-        response=LetterFileSchema,
         media_type="application/pdf",
         errors=(LetterNotFound, InvalidState),
     )
@@ -568,7 +563,6 @@ class PrintBatchItem(Resource):
 class PrintBatchPdf(Resource):
     @operation(
         "getPrintBatchPdf",
-        response=LetterFileSchema,
         media_type="application/pdf",
         errors=(PrintBatchNotFound,),
     )

@@ -124,7 +124,7 @@ class Contract:
     status: int = 200
     response: SchemaRef | None = None
     also: tuple[int, ...] = ()
-    media_type: str = JSON
+    media_type: str = JSON  # anything else is a file: documented as binary, no schema
     also_media: tuple[str, ...] = ()
     errors: tuple[type[DomainError], ...] = ()
     codes: dict[int, tuple[str, ...]] = field(default_factory=dict)
@@ -414,7 +414,15 @@ def _responses(
         ok["headers"]["Idempotent-Replayed"] = _header(
             "true when this is the stored answer to an earlier request with the same key", v2
         )
-    if contract is not None and contract.response is not None:
+    if contract is not None and contract.media_type != JSON:
+        # A file (a letter's PDF): bytes, which generators turn into a file object.
+        if v2:
+            ok["schema"] = {"type": "file"}
+        else:
+            ok["content"] = {
+                contract.media_type: {"schema": {"type": "string", "format": "binary"}}
+            }
+    elif contract is not None and contract.response is not None:
         if v2:
             ok["schema"] = contract.response
         else:

@@ -181,3 +181,14 @@ def _hit(setting: str, scope: str, key: str) -> None:
         if not current_app.config.get("RATELIMIT_SWALLOW_ERRORS", True):
             raise
         log.error("rate limit storage unavailable: %s", exc.__class__.__name__)
+
+
+def count_sign_in(username: str, scope: str = "RATELIMIT_LOGIN:staff") -> None:
+    """Count a staff sign-in made outside the REST door (the counter's web form) against
+    the same limits as ``POST /auth/agent/login``: the address ceiling and the username's
+    ``RATELIMIT_LOGIN``, in the same scope, so the two doors share one budget.
+    ``TooManyRequests`` past a limit."""
+    _hit(CEILING, scope, f"ip:{get_remote_address() or 'unknown'}")
+    name = username.strip().lower()[:64] if isinstance(username, str) else ""
+    if name:
+        _hit("RATELIMIT_LOGIN", scope, f"username:{name}")

@@ -118,8 +118,9 @@ def on_bill_completed(session: Session, transfer: Transfer) -> None:
     biller = session.get(Biller, bill.biller_code)
     assert biller is not None
     session.flush()
-    customer = get_customer(session, transfer.from_customer_id or "")
-    notifications.bill_receipt(session, transfer, customer, biller, bill)
+    if transfer.from_customer_id is not None:  # a walk-in at a counter gets a paper receipt
+        customer = get_customer(session, transfer.from_customer_id)
+        notifications.bill_receipt(session, transfer, customer, biller, bill)
     notify_biller(session, transfer, bill, biller)
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -40,16 +41,29 @@ from app.remittances.references import new_reference
 log = logging.getLogger(__name__)
 
 
-def send_cash(
-    session: Session,
-    agent: StaffUser,
-    *,
-    sender: dict[str, Any],
-    recipient: dict[str, Any],
-    amount: int,
-) -> Remittance:
-    """A walk-in customer sends ``amount`` in cash; ``awaiting_payout`` at once."""
-    ensure_open(session, agent)
+@dataclass(frozen=True, slots=True)
+class CashSendQuote:
+    """A cash send as the counter confirms it: the parties cleaned, the fee, the total."""
+
+    sender_name: str
+    sender_msisdn: str
+    sender_id_type: str | None
+    sender_id_number: str | None
+    recipient_name: str
+    recipient_msisdn: str
+    amount: int
+    fee: int
+
+    @property
+    def total(self) -> int:
+        return self.amount + self.fee
+
+
+def quote_send_cash(
+    session: Session, *, sender: dict[str, Any], recipient: dict[str, Any], amount: int
+) -> CashSendQuote:
+    """Check a cash send (names, numbers, the sender's document above the threshold)
+    and quote its fee; nothing is written (the counter's confirmation screen)."""
     config = settings(session)
     quote = fees.quote(config, "remittance", amount)
     sender_name = clean_name(sender.get("name"), "sender.name")
@@ -64,6 +78,34 @@ def send_cash(
                 {"sender.id_number": [f"An identity document is required above {threshold}."]}
             )
         id_type, id_number = clean_id(id_type, id_number, "sender.")
+    return CashSendQuote(
+        sender_name,
+        sender_msisdn,
+        id_type or None,
+        id_number or None,
+        recipient_name,
+        recipient_msisdn,
+        amount,
+        quote.fee,
+    )
+
+
+def send_cash(
+    session: Session,
+    agent: StaffUser,
+    *,
+    sender: dict[str, Any],
+    recipient: dict[str, Any],
+    amount: int,
+) -> Remittance:
+    """A walk-in customer sends ``amount`` in cash; ``awaiting_payout`` at once."""
+    ensure_open(session, agent)
+    config = settings(session)
+    checked = quote_send_cash(session, sender=sender, recipient=recipient, amount=amount)
+    quote = fees.quote(config, "remittance", amount)
+    sender_name, sender_msisdn = checked.sender_name, checked.sender_msisdn
+    recipient_name, recipient_msisdn = checked.recipient_name, checked.recipient_msisdn
+    id_type, id_number = checked.sender_id_type, checked.sender_id_number
     commission = fees.commission(config, "remittance_send", amount, quote.fee)
     remittance = Remittance(
         id=str(uuid.uuid4()),
@@ -135,6 +177,24 @@ def ensure_payable(session: Session, remittance: Remittance) -> None:
         raise RemittanceNotPayable("This remittance expired and was refunded.", commit=True)
     if remittance.status != AWAITING:
         raise RemittanceNotPayable(f"This remittance is {remittance.status.replace('_', ' ')}.")
+
+
+def preview_payout(session: Session, agent: StaffUser, *, code: str) -> Remittance:
+    """The remittance a counter is about to pay, for its confirmation screen.
+
+    The same checks as ``pay_out`` before the money moves, a wrong code counted as
+    a miss the same way (the preview is no way round the payout lock); nothing
+    else is written.
+    """
+    cleaned = clean_code(code)
+    actor = f"agent:{agent.id}"
+    lock_actor(session, agent)
+    misses.ensure_not_locked(session, actor)
+    found = find_by_code(session, cleaned)
+    if found is None:
+        raise misses.count_miss(session, actor=actor, role="agent", actor_id=agent.id)
+    ensure_payable(session, found)
+    return found
 
 
 def pay_out(

@@ -199,6 +199,29 @@ def deposit_from_wallet(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class CashDepositQuote:
+    """What the counter confirms before taking the cash: whose livret, how much."""
+
+    account_number: str
+    owner_name: str
+    amount: int
+
+
+def quote_cash_deposit(session: Session, *, account_number: str, amount: int) -> CashDepositQuote:
+    """The checks of ``deposit_cash`` (the livret, its owner, the minimum and the cap),
+    without a lock or a write: the counter's confirmation screen."""
+    number = account_number.strip().upper() if isinstance(account_number, str) else ""
+    account = session.scalar(select(SavingsAccount).where(SavingsAccount.number == number))
+    if account is None:
+        raise SavingsAccountNotFound("No savings account has this number.")
+    owner = get_customer(session, account.customer_id)
+    if owner.status == "frozen":
+        raise AccountFrozen("This customer's accounts are frozen.")
+    _check_deposit(session, account, amount)
+    return CashDepositQuote(account.number, owner.display_name, amount)
+
+
 def deposit_cash(
     session: Session, agent: StaffUser, *, account_number: str, amount: int
 ) -> Transfer:

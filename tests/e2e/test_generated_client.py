@@ -76,8 +76,11 @@ def generated(
     spec = work / "openapi.json"
     spec.write_text(json.dumps(document.get_json()))
     # The generator formats its output with ruff when ruff is on PATH: not needed to run it.
+    # A letter's PDF is bytes to it once told so (docs/API.md gives the same config).
     config = work / "config.yml"
-    config.write_text("post_hooks: []\n")
+    config.write_text(
+        "post_hooks: []\ncontent_type_overrides:\n  application/pdf: application/octet-stream\n"
+    )
     output = work / PACKAGE
     command = [
         sys.executable,

@@ -1,0 +1,30 @@
+"""Texts of the staff's web pages (the counter at ``/counter``), in French.
+
+Kept apart from the customer catalogs (``catalogs/``): those are sized for SMS
+and USSD and exist in French and Lingala, a rule the catalog tests enforce;
+the counter's pages are read by post-office agents and written in French only.
+Same ``.po`` format and same reader, so a Lingala file could be added the day
+agents ask for it.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from app.i18n.catalog import DEFAULT_LANGUAGE, read_catalog_dir
+
+WEB_CATALOG_DIR = Path(__file__).resolve().parent / "web"
+
+
+@lru_cache(maxsize=1)
+def web_texts() -> dict[str, str]:
+    """Every French text of the web pages, read on first use and kept."""
+    return read_catalog_dir(WEB_CATALOG_DIR)[DEFAULT_LANGUAGE]
+
+
+def page_text(key: str, **params: Any) -> str:
+    """The text of ``key`` formatted with ``params``; a missing key or parameter is a
+    bug (``KeyError``), caught by the page tests, never a blank on a page."""
+    return web_texts()[key].format(**params)

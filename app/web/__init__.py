@@ -1,0 +1,1 @@
+"""Server-rendered web pages for staff (channel layer): the post-office counter."""
