@@ -6,6 +6,9 @@
   the variable the PostgreSQL half is skipped on a laptop and fails under CI.
 * Time is frozen (``clock`` fixture, autouse) and can be moved by the test.
 * After each test that built an app, every ledger invariant must still hold.
+* Every answer a test client receives from ``/api/v1`` is checked against the
+  application's ``openapi.json`` (``tests/contract.py``; opt out with
+  ``@pytest.mark.undocumented_response("why")``).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from flask import Flask
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -28,6 +32,7 @@ from app.clock import FrozenClock, SystemClock
 from app.clock import clock as app_clock
 from app.config import BASE_DIR, Config
 from app.db import make_engine
+from tests import contract
 
 IN_CI = bool(os.environ.get("CI"))
 START = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
@@ -49,6 +54,27 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "audit_tampered: the test edits the audit trail around its guards on purpose"
     )
     config.addinivalue_line("markers", "sqlite_only: behaviour specific to SQLite")
+    config.addinivalue_line(
+        "markers",
+        f"{contract.MARKER}(why): the test exercises behaviour openapi.json leaves out on "
+        "purpose; its answers are not checked against the contract",
+    )
+    # Every application's test client checks what /api/v1 answers (tests/contract.py).
+    Flask.test_client_class = contract.ContractClient
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    line = contract.write_report()
+    if line:
+        terminalreporter.write_line(line)
+
+
+@pytest.fixture(autouse=True)
+def contract_checked(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Answers are checked against the contract unless the test opts out."""
+    contract.STATE.enabled = request.node.get_closest_marker(contract.MARKER) is None
+    yield
+    contract.STATE.enabled = True
 
 
 def migrate(url: str) -> None:

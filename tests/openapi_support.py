@@ -99,9 +99,10 @@ def credentials(app: Any) -> dict[str, dict[str, str]]:
         agent = factories.agent(session, float_balance=100_000)
         admin = factories.admin(session)
         keys = {
-            role: factories.api_client(session, role)[1]
-            for role in ("partner", "merchant", "payer", "sender")
+            role: factories.api_client(session, role)[1] for role in ("partner", "payer", "sender")
         }
+        # A merchant's key comes with its merchant (a bare key is "No such merchant").
+        keys["merchant"] = factories.merchant(session).api_key
         keys["biller"] = factories.biller(session).api_key
     found = {
         "customer": factories.headers_for(app, customer),

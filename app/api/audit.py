@@ -10,11 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
-from flask_restx import Namespace, Resource, fields
-from marshmallow import Schema
-from marshmallow import fields as mf
+from flask_restx import Namespace, Resource
+from marshmallow import Schema, fields
 
-from app.api import nullable
 from app.api.cursors import decode_id_cursor, encode_id_cursor
 from app.api.docs_schemas import AuditQuerySchema, items_of
 from app.api.openapi import operation
@@ -28,44 +26,24 @@ ns = Namespace(
     "audit", path="/admin/audit", description="Audit trail of staff and agent actions (admins)"
 )
 
-event_model = ns.model(
-    "AuditEvent",
-    {
-        "id": fields.Integer(),
-        "occurred_at": fields.DateTime(),
-        "actor_role": fields.String(example="admin"),
-        "actor_id": nullable.String(),
-        "action": fields.String(example="float.topup"),
-        "target_type": nullable.String(example="agent"),
-        "target_id": nullable.String(),
-        "ip": nullable.String(),
-        "request_id": nullable.String(),
-        "before": nullable.Raw(description="state before the action (secrets never stored)"),
-        "after": nullable.Raw(description="state after the action"),
-        "prev_hash": fields.String(),
-        "hash": fields.String(description="sha256 chaining this event to the previous one"),
-    },
-)
-page_model = ns.model(
-    "AuditEventPage",
-    {"items": fields.List(fields.Nested(event_model)), "next_cursor": nullable.String()},
-)
-
 
 class EventSchema(Schema):
-    id = mf.Integer()
-    occurred_at = mf.DateTime()
-    actor_role = mf.String()
-    actor_id = mf.String(allow_none=True)
-    action = mf.String()
-    target_type = mf.String(allow_none=True)
-    target_id = mf.String(allow_none=True)
-    ip = mf.String(allow_none=True)
-    request_id = mf.String(allow_none=True)
-    before = mf.Raw(allow_none=True)
-    after = mf.Raw(allow_none=True)
-    prev_hash = mf.String()
-    hash = mf.String()
+    id = fields.Integer()
+    occurred_at = fields.DateTime()
+    actor_role = fields.String(metadata={"example": "admin"})
+    actor_id = fields.String(allow_none=True)
+    action = fields.String(metadata={"example": "float.topup"})
+    target_type = fields.String(allow_none=True, metadata={"example": "agent"})
+    target_id = fields.String(allow_none=True)
+    ip = fields.String(allow_none=True)
+    request_id = fields.String(allow_none=True)
+    before = fields.Raw(
+        allow_none=True,
+        metadata={"description": "state before the action (secrets never stored)"},
+    )
+    after = fields.Raw(allow_none=True, metadata={"description": "state after the action"})
+    prev_hash = fields.String()
+    hash = fields.String(metadata={"description": "sha256 chaining this event to the previous one"})
 
 
 _events = EventSchema(many=True)
@@ -91,7 +69,7 @@ class AuditEvents(Resource):
             "cursor": "from next_cursor",
         }
     )
-    @ns.response(200, "Events, newest first", page_model)
+    @ns.response(200, "Events, newest first")
     @require("admin")
     def get(self) -> Body:
         """Audit events matching every filter given, newest first."""

@@ -21,6 +21,7 @@ from app.api.validation import load, query_int
 from app.auth.decorators import require
 from app.db import transaction
 from app.disbursements import batches
+from app.disbursements.errors import BatchReferenceReused
 from app.disbursements.models import LINE_STATUSES
 from app.disbursements.validation import AMOUNT_MAX, MAX_LINES, REFERENCE_MAX, parse_csv
 from app.errors import InsufficientFunds, InvalidState, ValidationFailed
@@ -90,6 +91,7 @@ class Batches(Resource):
         status=201,
         also=(200,),
         response=BatchViewSchema,
+        errors=[BatchReferenceReused],
     )
     @ns.doc(security="apikey", params={"Idempotency-Key": {"in": "header", "required": True}})
     @require("payer")

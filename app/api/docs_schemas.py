@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from app.agents.models import STAFF_ROLES, STAFF_STATUSES
 from app.api.schemas import TransferSchema
+from app.auth.api_keys import API_ROLES
 
 
 class OtpStateSchema(Schema):
@@ -249,10 +251,12 @@ class BatchLineSchema(Schema):
     line = fields.Integer()
     msisdn = fields.String()
     name = fields.String(allow_none=True)
-    amount = fields.Integer()
+    amount = fields.Integer(
+        allow_none=True, metadata={"description": "null when the line's amount is unreadable"}
+    )
     reference = fields.String(allow_none=True)
     status = fields.String()
-    code = fields.String()
+    code = fields.String(metadata={"description": "why a rejected line was rejected"})
     transfer_id = fields.String()
     remittance_id = fields.String()
 
@@ -286,8 +290,8 @@ class CreatedApiClientSchema(Schema):
 
 
 class TrialBalanceRowSchema(Schema):
-    type = fields.String()
-    currency = fields.String()
+    type = fields.String(metadata={"enum": ["asset", "liability", "income", "expense", "equity"]})
+    currency = fields.String(metadata={"example": "XAF"})
     debits = fields.Integer()
     credits = fields.Integer()
 
@@ -298,9 +302,9 @@ class TrialBalanceSchema(Schema):
 
 
 class LedgerCheckSchema(Schema):
-    name = fields.String()
+    name = fields.String(metadata={"example": "trial_balance_zero"})
     ok = fields.Boolean()
-    offending = fields.List(fields.Raw(), metadata={"description": "rows breaking it"})
+    offending = fields.List(fields.Raw(), metadata={"description": "rows that break the invariant"})
 
 
 class LedgerChecksSchema(Schema):
@@ -310,12 +314,15 @@ class LedgerChecksSchema(Schema):
 
 class StaffViewSchema(Schema):
     id = fields.String()
-    username = fields.String()
-    role = fields.String()
-    post_office = fields.String(allow_none=True)
-    post_office_code = fields.String(allow_none=True)
-    status = fields.String()
-    locked_at = fields.AwareDateTime(allow_none=True)
+    username = fields.String(metadata={"example": "agent.potopoto"})
+    role = fields.String(metadata={"enum": list(STAFF_ROLES)})
+    post_office = fields.String(allow_none=True, metadata={"description": "agents only"})
+    post_office_code = fields.String(allow_none=True, metadata={"example": "BZV-PP"})
+    status = fields.String(metadata={"enum": list(STAFF_STATUSES)})
+    locked_at = fields.AwareDateTime(
+        allow_none=True,
+        metadata={"description": "set after five sign-in failures in a row; null once unlocked"},
+    )
     created_at = fields.AwareDateTime()
 
 
@@ -324,10 +331,10 @@ StaffPageSchema = items_of(StaffViewSchema)
 
 class ApiClientViewSchema(Schema):
     id = fields.String()
-    role = fields.String()
-    name = fields.String()
-    status = fields.String()
-    key_prefix = fields.String(metadata={"description": "first 8 characters of the key"})
+    role = fields.String(metadata={"enum": list(API_ROLES)})
+    name = fields.String(metadata={"example": "Transfert Express Europe"})
+    status = fields.String(metadata={"enum": ["active", "disabled"]})
+    key_prefix = fields.String(metadata={"description": "first 8 characters of the current key"})
     created_at = fields.AwareDateTime()
 
 
@@ -341,9 +348,10 @@ class ReplacedKeySchema(Schema):
 
 class FrozenCustomerSchema(Schema):
     id = fields.String()
-    status = fields.String(metadata={"description": "active, locked or frozen"})
+    status = fields.String(metadata={"enum": ["active", "locked", "frozen"]})
     cancelled_transfers = fields.List(
-        fields.String(), metadata={"description": "pending payments cancelled, released"}
+        fields.String(),
+        metadata={"description": "pending payments cancelled, reservations released"},
     )
     cancelled_remittances = fields.List(fields.String())
 
@@ -394,7 +402,7 @@ SettlementListSchema = items_of(SettlementSchema, paged=False)
 
 
 class CallbackViewSchema(Schema):
-    id = fields.String()
+    id = fields.Integer()
     target_type = fields.String()
     target_id = fields.String()
     event = fields.String()
@@ -444,13 +452,26 @@ FxRateListSchema = items_of(FxRateSchema, paged=False)
 
 
 class SafeguardingPositionSchema(Schema):
-    currency = fields.String()
-    e_money_outstanding = fields.Integer()
-    trust_bank = fields.Integer()
-    retained_fees = fields.Integer()
-    difference = fields.Integer()
+    currency = fields.String(metadata={"example": "XAF"})
+    e_money_outstanding = fields.Integer(
+        metadata={"description": "wallets, floats, payables, partners"}
+    )
+    trust_bank = fields.Integer(metadata={"description": "balance of trust:bank"})
+    retained_fees = fields.Integer(
+        metadata={"description": "fees earned less commissions, not swept"}
+    )
+    difference = fields.Integer(
+        metadata={"description": "trust_bank - retained_fees - e_money_outstanding"}
+    )
     ok = fields.Boolean()
-    by_account_type = fields.Dict()
+    by_account_type = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={
+            "description": "balance per kind of account (wallet, float, remit, fees, …)",
+            "example": {"wallet": 125000, "float": 40000, "trust": 165300, "fees": 300},
+        },
+    )
 
 
 class SafeguardingSchema(SafeguardingPositionSchema):
@@ -458,41 +479,54 @@ class SafeguardingSchema(SafeguardingPositionSchema):
     other_currencies = fields.List(fields.Nested(SafeguardingPositionSchema))
 
 
+class DailyTotalsSchema(Schema):
+    count = fields.Integer()
+    amount = fields.Integer()
+    fees = fields.Integer()
+    commissions = fields.Integer()
+
+
+class OperationTotalsSchema(DailyTotalsSchema):
+    operation = fields.String(metadata={"example": "p2p"})
+
+
 class DailyReportSchema(Schema):
     date = fields.Date()
-    timezone = fields.String()
-    from_ = fields.AwareDateTime(data_key="from")
-    to = fields.AwareDateTime()
-    currency = fields.String()
-    operations = fields.List(fields.Dict(), metadata={"description": "totals per operation"})
-    totals = fields.Dict()
-    ledger = fields.Dict()
+    timezone = fields.String(metadata={"example": "Africa/Brazzaville"})
+    from_ = fields.AwareDateTime(data_key="from", metadata={"description": "UTC start of the day"})
+    to = fields.AwareDateTime(metadata={"description": "UTC end of the day (exclusive)"})
+    currency = fields.String(metadata={"example": "XAF"})
+    operations = fields.List(fields.Nested(OperationTotalsSchema))
+    totals = fields.Nested(DailyTotalsSchema)
+    ledger = fields.Dict(metadata={"description": "fees and commissions as the ledger moved them"})
     new_customers = fields.Integer()
-    active_wallets = fields.Integer()
+    active_wallets = fields.Integer(metadata={"description": "wallets with a posted movement"})
 
 
 class DailyReportQuerySchema(Schema):
-    date = fields.String(metadata={"description": "YYYY-MM-DD (default yesterday)"})
-    format = fields.String(metadata={"description": "json or csv"})
+    date = fields.String(metadata={"description": "YYYY-MM-DD, Brazzaville time (default today)"})
+    format = fields.String(
+        metadata={"description": "json (default) or csv; Accept: text/csv works too"}
+    )
 
 
 class ReconciliationRunSchema(Schema):
     id = fields.Integer()
     date = fields.Date()
     version = fields.Integer()
-    status = fields.String()
+    status = fields.String(metadata={"enum": ["ok", "breaks"]})
     ok = fields.Boolean()
     breaks = fields.Integer()
-    trigger = fields.String()
+    trigger = fields.String(metadata={"enum": ["schedule", "command", "admin"]})
     run_at = fields.AwareDateTime()
-    alert_status = fields.String()
+    alert_status = fields.String(metadata={"enum": ["none", "pending", "sent"]})
 
 
 ReconciliationRunPageSchema = items_of(ReconciliationRunSchema)
 
 
 class ReconciliationSchema(ReconciliationRunSchema):
-    report = fields.Dict()
+    report = fields.Dict(metadata={"description": "sections, breaks and figures of the run"})
     versions = fields.List(fields.Nested(ReconciliationRunSchema))
 
 

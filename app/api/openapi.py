@@ -125,6 +125,7 @@ class Contract:
     response: SchemaRef | None = None
     also: tuple[int, ...] = ()
     media_type: str = JSON  # anything else is a file: documented as binary, no schema
+    also_media: tuple[str, ...] = ()
     errors: tuple[type[DomainError], ...] = ()
     codes: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
@@ -139,6 +140,7 @@ def operation(
     response: SchemaRef | None = None,
     also: Iterable[int] = (),
     media_type: str = JSON,
+    also_media: Iterable[str] = (),
     errors: Iterable[type[DomainError]] = (),
     codes: dict[int, tuple[str, ...]] | None = None,
 ) -> Callable[[F], F]:
@@ -148,8 +150,10 @@ def operation(
     (an upload; Swagger 2.0 shows it only when there is no JSON body); ``query``: the
     query parameters' schema; ``status``/``response``: the success status and its
     schema (none for a 204), ``also`` other success statuses with that schema
-    (200 for a replayed creation); ``errors``: the domain errors the operation raises
-    (their status and code go to the spec); ``codes``: more ``{status: codes}``.
+    (200 for a replayed creation); ``also_media``: other media types the success
+    can answer in, as text (``text/csv`` on request); ``errors``: the domain errors
+    the operation raises (their status and code go to the spec); ``codes``: more
+    ``{status: codes}``.
     """
     if not OPERATION_ID.match(operation_id) or verb(operation_id) not in VERBS:
         raise ValueError(f"operationId {operation_id!r} does not start with a known verb")
@@ -162,6 +166,7 @@ def operation(
         response=response,
         also=tuple(also),
         media_type=media_type,
+        also_media=tuple(also_media),
         errors=tuple(errors),
         codes=dict(codes or {}),
     )
@@ -390,6 +395,7 @@ def _operation(op: Documented, v2: bool, problem_ref: str) -> dict[str, Any]:
     result["responses"] = _responses(op, v2, problem_ref, idempotent, idempotency_required)
     if v2:
         media_types = {contract.media_type if contract else JSON, PROBLEM_JSON}
+        media_types.update(contract.also_media if contract else ())
         result["produces"] = sorted(media_types)
     return result
 
@@ -421,6 +427,8 @@ def _responses(
             ok["schema"] = contract.response
         else:
             ok["content"] = {contract.media_type: {"schema": contract.response}}
+            for media in contract.also_media:
+                ok["content"][media] = {"schema": {"type": "string"}}
     responses[str(success)] = ok
     for other in contract.also if contract else ():
         description = restx_responses.get(str(other), {}).get("description") or "Success"
@@ -435,11 +443,9 @@ def _responses(
         descriptions[status] = restx_response.get("description", "")
         named = set(re.findall(r"[a-z]+(?:_[a-z]+)*", descriptions[status])) & _known_codes()
         codes.setdefault(status, set()).update(named)
-    takes_input = bool(
-        contract is not None and (contract.body or contract.form or contract.query) is not None
-    ) or any(p.get("in") == "query" for p in op.restx.get("parameters", []))
-    if takes_input:
-        codes.setdefault(400, set()).add("validation_error")
+    # Every operation: the input guards (``app/api/validation.py``) refuse a query string
+    # that is not UTF-8 or a body with a NUL or a lone surrogate before any view runs.
+    codes.setdefault(400, set()).add("validation_error")
     if any(p.get("in") == "path" for p in op.path_parameters) or "{" in op.path:
         codes.setdefault(404, set()).add("not_found")
     errors: list[type[DomainError]] = list(contract.errors) if contract else []
@@ -463,7 +469,13 @@ def _responses(
         schema = {
             "allOf": [
                 {"$ref": problem_ref},
-                {"type": "object", "properties": {"code": {"type": "string", "enum": listed}}},
+                # Problem allows extra members; say so here too, or a validator that
+                # forbids undeclared members reads this part alone as "code only".
+                {
+                    "type": "object",
+                    "properties": {"code": {"type": "string", "enum": listed}},
+                    "additionalProperties": True,
+                },
             ]
         }
         response: dict[str, Any] = {"description": text, "headers": headers}

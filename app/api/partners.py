@@ -14,7 +14,7 @@ from app.api.responses import Body, Headers
 from app.api.validation import Amount, load
 from app.auth.decorators import require
 from app.db import transaction
-from app.errors import InsufficientFunds
+from app.errors import InsufficientFunds, LimitExceeded
 from app.principal import current_principal
 from app.remittances import inbound, webhooks
 from app.remittances.errors import PartnerReferenceReused, QuoteExpired, RemittanceNotFound
@@ -125,7 +125,7 @@ class PartnerRemittances(Resource):
         status=201,
         also=(200,),
         response=PartnerRemittanceSchema,
-        errors=(PartnerReferenceReused, QuoteExpired, InsufficientFunds),
+        errors=(PartnerReferenceReused, QuoteExpired, InsufficientFunds, LimitExceeded),
     )
     @ns.doc(security="apikey")
     @require("partner")

@@ -28,10 +28,12 @@ from app.errors import AccountFrozen, AccountLocked, InsufficientFunds, LimitExc
 from app.principal import current_principal
 from app.remittances import claims, counter, queries, wallet
 from app.remittances.errors import (
+    PayoutsLocked,
     RemittanceNotCancellable,
     RemittanceNotFound,
     RemittanceNotPayable,
     RemittanceNotPending,
+    WrongRemittanceCode,
 )
 from app.remittances.models import Remittance
 
@@ -74,7 +76,30 @@ class Payout(Schema):
     recipient_id_number = fields.String(required=True, validate=validate.Length(min=1, max=60))
 
 
-PARTY = {"type": "object", "properties": {"name": {"type": "string"}, "msisdn": {"type": "string"}}}
+class RecipientViewSchema(Schema):
+    name = fields.String()
+    msisdn = fields.String()
+
+
+class SenderViewSchema(RecipientViewSchema):
+    msisdn = fields.String(
+        allow_none=True,
+        metadata={"description": "null for a sender without a number (abroad, or PostCash)"},
+    )
+
+
+class _PartyOf(fields.Nested):
+    """One party of a remittance, read from its ``<role>_name`` and ``<role>_msisdn``."""
+
+    def __init__(self, role: str, schema: type[Schema]) -> None:
+        super().__init__(schema)
+        self.role = role
+
+    def get_value(self, obj: Any, attr: str, accessor: Any = None, default: Any = None) -> Any:
+        return {
+            "name": getattr(obj, f"{self.role}_name"),
+            "msisdn": getattr(obj, f"{self.role}_msisdn"),
+        }
 
 
 class RemittanceSchema(Schema):
@@ -88,12 +113,8 @@ class RemittanceSchema(Schema):
     amount = fields.Integer()
     fee = fields.Integer()
     currency = fields.String()
-    sender = fields.Function(
-        lambda r: {"name": r.sender_name, "msisdn": r.sender_msisdn}, metadata=PARTY
-    )
-    recipient = fields.Function(
-        lambda r: {"name": r.recipient_name, "msisdn": r.recipient_msisdn}, metadata=PARTY
-    )
+    sender = _PartyOf("sender", SenderViewSchema)
+    recipient = _PartyOf("recipient", RecipientViewSchema)
     created_at = fields.AwareDateTime()
     confirmed_at = fields.AwareDateTime(allow_none=True)
     expires_at = fields.AwareDateTime(allow_none=True)
@@ -158,7 +179,7 @@ class ClaimResource(Resource):
         "claimRemittance",
         body=Claim,
         response=RemittanceOutSchema,
-        errors=(RemittanceNotFound, RemittanceNotPayable, LimitExceeded),
+        errors=(RemittanceNotFound, RemittanceNotPayable, WrongRemittanceCode, LimitExceeded),
     )
     @ns.doc(security="bearer")
     @require("customer")
@@ -246,7 +267,14 @@ class PayoutResource(Resource):
         "payRemittance",
         body=Payout,
         response=RemittanceOutSchema,
-        errors=(RemittanceNotFound, RemittanceNotPayable, InsufficientFunds, TillClosed),
+        errors=(
+            RemittanceNotFound,
+            RemittanceNotPayable,
+            WrongRemittanceCode,
+            PayoutsLocked,
+            InsufficientFunds,
+            TillClosed,
+        ),
     )
     @agent_ns.doc(security="bearer")
     @require("agent")

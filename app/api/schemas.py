@@ -12,7 +12,11 @@ from app.transfers.models import Transfer
 class ReasonSchema(Schema):
     """``{reason}``: why an admin changes someone's access (kept on the audit trail)."""
 
-    reason = fields.String(required=True, validate=validate.Length(min=3, max=200))
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(min=3, max=200),
+        metadata={"example": "Left the Poto-Poto office on 28 Nov"},
+    )
 
 
 class TransferSchema(Schema):

@@ -167,7 +167,7 @@ class ReversalResource(Resource):
         "reverseTransfer",
         body=Reversal,
         response=TransferOutSchema,
-        errors=(TransferNotFound, InvalidState, InsufficientFunds),
+        errors=(TransferNotFound, InvalidState, InsufficientFunds, LimitExceeded),
     )
     @ns.doc(security="bearer")
     @require("admin")

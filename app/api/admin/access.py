@@ -12,11 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
-from flask_restx import Namespace, Resource, fields
+from flask_restx import Namespace, Resource
 
 from app.agents import access, lockout, staff
 from app.agents.models import STAFF_ROLES, STAFF_STATUSES, StaffUser
-from app.api import nullable
 from app.api.cursors import decode_cursor, encode_cursor
 from app.api.docs_schemas import (
     AccessListQuerySchema,
@@ -43,50 +42,6 @@ ns = Namespace("admin-access", path="/admin", description="Staff and API clients
 
 NO_STORE = {"Cache-Control": "no-store"}
 STATUSES = ("active", "disabled")
-
-
-reason_in = ns.model(
-    "AccessChange",
-    {"reason": fields.String(required=True, example="Left the Poto-Poto office on 28 Nov")},
-)
-staff_out = ns.model(
-    "StaffMember",
-    {
-        "id": fields.String(),
-        "username": fields.String(example="agent.potopoto"),
-        "role": fields.String(enum=list(STAFF_ROLES)),
-        "post_office": nullable.String(description="agents only"),
-        "post_office_code": nullable.String(example="BZV-PP"),
-        "status": fields.String(enum=list(STAFF_STATUSES)),
-        "locked_at": nullable.DateTime(
-            description="set after five sign-in failures in a row; null once unlocked"
-        ),
-        "created_at": fields.DateTime(),
-    },
-)
-staff_page = ns.model(
-    "StaffPage",
-    {"items": fields.List(fields.Nested(staff_out)), "next_cursor": nullable.String()},
-)
-client_out = ns.model(
-    "ApiClientView",
-    {
-        "id": fields.String(),
-        "role": fields.String(enum=list(API_ROLES)),
-        "name": fields.String(example="Transfert Express Europe"),
-        "status": fields.String(enum=list(STATUSES)),
-        "key_prefix": fields.String(description="first 8 characters of the current key"),
-        "created_at": fields.DateTime(),
-    },
-)
-client_page = ns.model(
-    "ApiClientPage",
-    {"items": fields.List(fields.Nested(client_out)), "next_cursor": nullable.String()},
-)
-new_key_out = ns.model(
-    "ReplacedApiKey",
-    {"id": fields.String(), "api_key": fields.String(description="shown once")},
-)
 
 
 def _choice(name: str, allowed: tuple[str, ...]) -> str | None:
@@ -132,7 +87,7 @@ class Staff(Resource):
             "limit": "",
         },
     )
-    @ns.response(200, "Staff by username", staff_page)
+    @ns.response(200, "Staff by username")
     @require("admin")
     def get(self) -> Body:
         """Agents and admins, by username, with their status."""
@@ -151,8 +106,7 @@ class Staff(Resource):
 @ns.route("/staff/<string:staff_id>/disable")
 class StaffDisable(Resource):
     @operation("disableStaff", body=ReasonSchema, response=StaffViewSchema)
-    @ns.expect(reason_in, validate=False)
-    @ns.response(200, "Disabled (or already was); its live tokens are revoked", staff_out)
+    @ns.response(200, "Disabled (or already was); its live tokens are revoked")
     @ns.response(409, "conflict: your own account, or the last active admin")
     @require("admin")
     def post(self, staff_id: str) -> Body:
@@ -166,8 +120,7 @@ class StaffDisable(Resource):
 @ns.route("/staff/<string:staff_id>/enable")
 class StaffEnable(Resource):
     @operation("enableStaff", body=ReasonSchema, response=StaffViewSchema)
-    @ns.expect(reason_in, validate=False)
-    @ns.response(200, "Active (or already was)", staff_out)
+    @ns.response(200, "Active (or already was)")
     @require("admin")
     def post(self, staff_id: str) -> Body:
         """Let a disabled agent or admin sign in again (old tokens stay revoked)."""
@@ -180,8 +133,7 @@ class StaffEnable(Resource):
 @ns.route("/staff/<string:staff_id>/unlock")
 class StaffUnlock(Resource):
     @operation("unlockStaff", body=ReasonSchema, response=StaffViewSchema)
-    @ns.expect(reason_in, validate=False)
-    @ns.response(200, "Unlocked (or was not locked); the failure count starts over", staff_out)
+    @ns.response(200, "Unlocked (or was not locked); the failure count starts over")
     @require("admin")
     def post(self, staff_id: str) -> Body:
         """Let an agent or admin locked by sign-in failures sign in again (audited)."""
@@ -203,7 +155,7 @@ class ApiClients(Resource):
             "limit": "",
         },
     )
-    @ns.response(200, "Clients by name", client_page)
+    @ns.response(200, "Clients by name")
     @require("admin")
     def get(self) -> Body:
         """Partners, merchants, billers and payers with API keys, with their status."""
@@ -222,8 +174,7 @@ class ApiClients(Resource):
 @ns.route("/api-clients/<string:client_id>/disable")
 class ApiClientDisable(Resource):
     @operation("disableApiClient", body=ReasonSchema, response=ApiClientViewSchema)
-    @ns.expect(reason_in, validate=False)
-    @ns.response(200, "Disabled (or already was); its key is refused", client_out)
+    @ns.response(200, "Disabled (or already was); its key is refused")
     @require("admin")
     def post(self, client_id: str) -> Body:
         """Refuse an organisation's API key from the next request on."""
@@ -238,8 +189,7 @@ class ApiClientDisable(Resource):
 @ns.route("/api-clients/<string:client_id>/enable")
 class ApiClientEnable(Resource):
     @operation("enableApiClient", body=ReasonSchema, response=ApiClientViewSchema)
-    @ns.expect(reason_in, validate=False)
-    @ns.response(200, "Active (or already was)", client_out)
+    @ns.response(200, "Active (or already was)")
     @require("admin")
     def post(self, client_id: str) -> Body:
         """Accept an organisation's current API key again."""
@@ -252,8 +202,7 @@ class ApiClientEnable(Resource):
 @ns.route("/api-clients/<string:client_id>/key")
 class ApiClientKey(Resource):
     @operation("rotateApiClientKey", body=ReasonSchema, response=ReplacedKeySchema)
-    @ns.expect(reason_in, validate=False)
-    @ns.response(200, "The new key, shown once; the old one is refused", new_key_out)
+    @ns.response(200, "The new key, shown once; the old one is refused")
     @require("admin")
     def post(self, client_id: str) -> tuple[Body, int, Headers]:
         """Replace an organisation's API key (a leaked key stops working at once)."""
@@ -266,24 +215,10 @@ class ApiClientKey(Resource):
         return body, 200, NO_STORE
 
 
-freeze_out = ns.model(
-    "CustomerFreeze",
-    {
-        "id": fields.String(),
-        "status": fields.String(enum=["active", "locked", "frozen"]),
-        "cancelled_transfers": fields.List(
-            fields.String(), description="pending payments cancelled, reservations released"
-        ),
-        "cancelled_remittances": fields.List(fields.String()),
-    },
-)
-
-
 @ns.route("/customers/<string:customer_id>/freeze")
 class CustomerFreeze(Resource):
     @operation("freezeCustomer", body=ReasonSchema, response=FrozenCustomerSchema)
-    @ns.expect(reason_in, validate=False)
-    @ns.response(200, "Frozen (or already was)", freeze_out)
+    @ns.response(200, "Frozen (or already was)")
     @require("admin")
     def post(self, customer_id: str) -> Body:
         """Stop all money leaving a customer's wallet; pending payments are cancelled."""
@@ -302,8 +237,7 @@ class CustomerFreeze(Resource):
 @ns.route("/customers/<string:customer_id>/unfreeze")
 class CustomerUnfreeze(Resource):
     @operation("unfreezeCustomer", body=ReasonSchema, response=FrozenCustomerSchema)
-    @ns.expect(reason_in, validate=False)
-    @ns.response(200, "No longer frozen (locked if it was PIN-locked)", freeze_out)
+    @ns.response(200, "No longer frozen (locked if it was PIN-locked)")
     @require("admin")
     def post(self, customer_id: str) -> Body:
         """Let money leave a frozen customer's wallet again."""

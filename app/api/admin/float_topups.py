@@ -30,7 +30,13 @@ class FloatTopup(Schema):
 
 @ns.route("/float-topups")
 class FloatTopups(Resource):
-    @operation("createFloatTopup", body=FloatTopup, status=201, response=FloatTopupDoneSchema)
+    @operation(
+        "createFloatTopup",
+        body=FloatTopup,
+        status=201,
+        response=FloatTopupDoneSchema,
+        codes={404: ("not_found",)},  # no such agent
+    )
     @ns.doc(security="bearer", params={"Idempotency-Key": {"in": "header", "required": True}})
     @require("admin")
     @idempotent

@@ -24,7 +24,7 @@ from app.api.schemas import ReasonSchema
 from app.api.validation import load, query_int
 from app.auth.decorators import require
 from app.db import transaction
-from app.errors import NotFound, ValidationFailed
+from app.errors import Conflict, NotFound, ValidationFailed
 from app.payments import callbacks, settlement
 from app.payments.biller_status import disable_biller, enable_biller
 from app.payments.billers import create_biller
@@ -82,7 +82,13 @@ class Merchants(Resource):
 
 @ns.route("/billers")
 class Billers(Resource):
-    @operation("createBiller", body=BillerSchema, status=201, response=CreatedBillerSchema)
+    @operation(
+        "createBiller",
+        body=BillerSchema,
+        status=201,
+        response=CreatedBillerSchema,
+        errors=[Conflict],
+    )
     @ns.doc(security="bearer")
     @require("admin")
     def post(self) -> tuple[Body, int, Headers]:

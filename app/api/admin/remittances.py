@@ -33,7 +33,13 @@ class RateUpdate(Schema):
 
 @ns.route("/prefunding")
 class PrefundingResource(Resource):
-    @operation("recordPrefunding", body=Prefunding, status=201, response=PrefundingDoneSchema)
+    @operation(
+        "recordPrefunding",
+        body=Prefunding,
+        status=201,
+        response=PrefundingDoneSchema,
+        codes={404: ("not_found",)},  # no such partner or payer
+    )
     @ns.doc(security="bearer")
     @require("admin")
     @idempotent

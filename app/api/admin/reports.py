@@ -12,11 +12,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import Response, request
-from flask_restx import Namespace, Resource, fields
-from marshmallow import Schema
-from marshmallow import fields as mf
+from flask_restx import Namespace, Resource
+from marshmallow import Schema, fields
 
-from app.api import nullable
 from app.api.cursors import decode_id_cursor, encode_id_cursor
 from app.api.docs_schemas import (
     DailyReportQuerySchema,
@@ -24,6 +22,7 @@ from app.api.docs_schemas import (
     PageQuerySchema,
     ReconciliationRunPageSchema,
     ReconciliationSchema,
+    SafeguardingPositionSchema,
     SafeguardingSchema,
     VersionQuerySchema,
 )
@@ -43,89 +42,7 @@ ns = Namespace("admin-ops", path="/admin", description="Operations: safeguarding
 
 _DAY = re.compile(r"^(\d{4})-\d{2}-\d{2}$")
 FIRST_YEAR, LAST_YEAR = 2000, 2999
-
-position_fields = {
-    "currency": fields.String(example="XAF"),
-    "e_money_outstanding": fields.Integer(description="wallets, floats, payables, partners"),
-    "trust_bank": fields.Integer(description="balance of trust:bank"),
-    "retained_fees": fields.Integer(description="fees earned less commissions, not swept"),
-    "difference": fields.Integer(description="trust_bank - retained_fees - e_money_outstanding"),
-    "ok": fields.Boolean(),
-    "by_account_type": fields.Raw(
-        description="balance per kind of account (wallet, float, remit, fees, …)",
-        example={"wallet": 125000, "float": 40000, "trust": 165300, "fees": 300},
-    ),
-}
-position_model = ns.model("SafeguardingPosition", position_fields)
-safeguarding_model = ns.model(
-    "Safeguarding",
-    {
-        **position_fields,
-        "as_of": fields.DateTime(),
-        "other_currencies": fields.List(fields.Nested(position_model)),
-    },
-)
-operation_model = ns.model(
-    "OperationTotals",
-    {
-        "operation": fields.String(example="p2p"),
-        "count": fields.Integer(),
-        "amount": fields.Integer(),
-        "fees": fields.Integer(),
-        "commissions": fields.Integer(),
-    },
-)
-totals_model = ns.model(
-    "DailyTotals",
-    {
-        "count": fields.Integer(),
-        "amount": fields.Integer(),
-        "fees": fields.Integer(),
-        "commissions": fields.Integer(),
-    },
-)
-daily_model = ns.model(
-    "DailyReport",
-    {
-        "date": fields.String(example="2026-11-27"),
-        "timezone": fields.String(example="Africa/Brazzaville"),
-        "from": fields.String(description="UTC start of the day"),
-        "to": fields.String(description="UTC end of the day (exclusive)"),
-        "currency": fields.String(example="XAF"),
-        "operations": fields.List(fields.Nested(operation_model)),
-        "totals": fields.Nested(totals_model),
-        "ledger": fields.Raw(description="fees and commissions as the ledger moved them"),
-        "new_customers": fields.Integer(),
-        "active_wallets": fields.Integer(description="wallets with a posted movement"),
-    },
-)
-run_fields = {
-    "id": fields.Integer(),
-    "date": fields.String(example="2026-11-27"),
-    "version": fields.Integer(),
-    "status": fields.String(enum=["ok", "breaks"]),
-    "breaks": fields.Integer(),
-    "trigger": fields.String(enum=["schedule", "command", "admin"]),
-    "run_at": fields.DateTime(),
-    "alert_status": fields.String(enum=["none", "pending", "sent"]),
-}
-run_model = ns.model("ReconciliationRun", run_fields)
-run_page_model = ns.model(
-    "ReconciliationPage",
-    {"items": fields.List(fields.Nested(run_model)), "next_cursor": nullable.String()},
-)
-run_detail_model = ns.model(
-    "Reconciliation",
-    {
-        **run_fields,
-        "report": fields.Raw(description="sections, breaks and figures of the run"),
-        "versions": fields.List(fields.Nested(run_model)),
-    },
-)
-run_in = ns.model(
-    "ReconcileRequest",
-    {"date": fields.String(example="2026-11-27", description="default: yesterday")},
-)
+POSITION_FIELDS = tuple(SafeguardingPositionSchema().fields)
 
 
 def parse_day(raw: str, name: str) -> date:
@@ -140,7 +57,10 @@ def parse_day(raw: str, name: str) -> date:
 
 
 class RunRequest(Schema):
-    date = mf.String(load_default=None)
+    date = fields.String(
+        load_default=None,
+        metadata={"example": "2026-11-27", "description": "default: yesterday"},
+    )
 
 
 def _run_summary(row: Any) -> dict[str, Any]:
@@ -197,7 +117,7 @@ def daily_csv(report: dict[str, Any]) -> str:
 @ns.route("/safeguarding")
 class Safeguarding(Resource):
     @operation("getSafeguarding", response=SafeguardingSchema)
-    @ns.response(200, "E-money outstanding against trust:bank, now", safeguarding_model)
+    @ns.response(200, "E-money outstanding against trust:bank, now")
     @require("admin")
     def get(self) -> Body:
         """Is every franc of e-money backed by the trust bank (less retained fees)?"""
@@ -206,7 +126,7 @@ class Safeguarding(Resource):
             positions = [p.as_dict() for p in safeguarding_positions(session)]
         main = next((p for p in positions if p["currency"] == currency), None)
         if main is None:
-            main = {**dict.fromkeys(position_fields, 0), "currency": currency, "ok": True}
+            main = {**dict.fromkeys(POSITION_FIELDS, 0), "currency": currency, "ok": True}
             main["by_account_type"] = {}
         others = [p for p in positions if p["currency"] != currency]
         return {**main, "as_of": clock.now().isoformat(), "other_currencies": others}
@@ -214,7 +134,12 @@ class Safeguarding(Resource):
 
 @ns.route("/reports/daily")
 class DailyReport(Resource):
-    @operation("getDailyReport", query=DailyReportQuerySchema, response=DailyReportSchema)
+    @operation(
+        "getDailyReport",
+        query=DailyReportQuerySchema,
+        response=DailyReportSchema,
+        also_media=["text/csv"],
+    )
     @ns.doc(
         params={
             "date": "YYYY-MM-DD, Brazzaville time (default today)",
@@ -222,7 +147,7 @@ class DailyReport(Resource):
         }
     )
     @ns.produces(["application/json", "text/csv"])
-    @ns.response(200, "Volumes and values per operation type, fees, customers", daily_model)
+    @ns.response(200, "Volumes and values per operation type, fees, customers")
     @require("admin")
     def get(self) -> Body | Response:
         """The day's operations per type, fees, commissions, new customers, active wallets."""
@@ -244,7 +169,7 @@ class DailyReport(Resource):
 class Reconciliations(Resource):
     @operation("listReconciliations", query=PageQuerySchema, response=ReconciliationRunPageSchema)
     @ns.doc(params={"limit": "1-100 (default 20)", "cursor": "from next_cursor"})
-    @ns.response(200, "Every run, newest first", run_page_model)
+    @ns.response(200, "Every run, newest first")
     @require("admin")
     def get(self) -> Body:
         """Daily reconciliation runs, newest first (a re-run of a day is its next version)."""
@@ -259,8 +184,7 @@ class Reconciliations(Resource):
         }
 
     @operation("runReconciliation", body=RunRequest, status=201, response=ReconciliationSchema)
-    @ns.expect(run_in, validate=False)
-    @ns.response(201, "The run, stored as the day's next version", run_detail_model)
+    @ns.response(201, "The run, stored as the day's next version")
     @require("admin")
     def post(self) -> tuple[Body, int]:
         """Reconcile a day now (default yesterday); any break alerts on-call."""
@@ -279,7 +203,7 @@ class Reconciliations(Resource):
 class ReconciliationOfDay(Resource):
     @operation("getReconciliation", query=VersionQuerySchema, response=ReconciliationSchema)
     @ns.doc(params={"day": "YYYY-MM-DD", "version": "a given version (default the latest)"})
-    @ns.response(200, "The day's reconciliation and the list of its versions", run_detail_model)
+    @ns.response(200, "The day's reconciliation and the list of its versions")
     @require("admin")
     def get(self, day: str) -> Body:
         """A day's reconciliation report (latest version unless ``version`` is given)."""
