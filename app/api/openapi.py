@@ -417,7 +417,7 @@ def _responses(
     if contract is not None and contract.media_type != JSON:
         # A file (a letter's PDF): bytes, which generators turn into a file object.
         if v2:
-            ok["schema"] = {"type": "file"}
+            ok["schema"] = {"type": "string", "format": "binary"}
         else:
             ok["content"] = {
                 contract.media_type: {"schema": {"type": "string", "format": "binary"}}

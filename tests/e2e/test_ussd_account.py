@@ -108,7 +108,7 @@ def test_my_account_lists_its_services_with_a_way_back(phone):
     screen = phone.run("7")
     assert screen == (
         "CON Mon compte\n1 Changer mon PIN\n2 Langue\n3 Mon niveau et mes plafonds\n"
-        "4 Encaisser un mandat\n0 Retour"
+        "4 Encaisser un mandat\n5 Mon courrier\n0 Retour"
     )
     assert phone.send("0").startswith("CON PostCash\n1 Envoyer")
 
