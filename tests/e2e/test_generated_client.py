@@ -39,6 +39,7 @@ from app.ledger import chart
 from app.ledger.checks import run_checks
 from tests import factories
 from tests.conftest import make_config
+from tests.mail_support import make_pdf
 
 PACKAGE = "postcash_client"
 BASE_URL = "http://localhost/api/v1"
@@ -185,6 +186,11 @@ class Caller:
 @pytest.fixture
 def api(generated: Generated, app: Any) -> Caller:
     return Caller(generated, app)
+
+
+@pytest.fixture
+def config_overrides(tmp_path: Path) -> dict[str, object]:
+    return {"MAIL_STORAGE_DIR": str(tmp_path / "mail")}  # letters' PDFs stay in the test
 
 
 @pytest.fixture
@@ -587,4 +593,90 @@ def test_a_wrong_otp_answers_a_problem_the_client_reads(
     assert problem.code == api.m.ConfirmTransferResponse422Code.INVALID_OTP
     assert (problem.status, problem["attempts_left"]) == (422, 2)
     assert api.balance(awa_app) == 100_000 - 5_050  # still reserved, nothing moved
+    assert ledger_holds(runtime)
+
+
+def test_savings_deposit_from_the_wallet_into_a_new_livret(
+    api: Caller, runtime: Any, awa: Any
+) -> None:
+    awa_app = api.login(awa.msisdn)
+    opened = api.call(
+        "savings.create_savings_account",
+        201,
+        "SavingsAccount",
+        client=awa_app,
+        body=api.m.OpenAccount(product="livret"),
+    )
+    assert (opened.status, opened.product, opened.balance) == ("active", "livret", 0)
+
+    deposited = api.call(
+        "savings.deposit_to_savings",
+        201,
+        "TransferOut",
+        client=awa_app,
+        account_id=opened.id,
+        body=api.m.SavingsAmount(amount=20_000),
+        idempotency_key=factories.key(),
+    )
+
+    assert (deposited.type_, deposited.status, deposited.fee) == (
+        "savings_deposit",
+        "completed",
+        0,
+    )
+    livret = api.call(
+        "savings.get_savings_account", 200, "SavingsAccount", client=awa_app, account_id=opened.id
+    )
+    assert (livret.id, livret.balance) == (opened.id, 20_000)
+    assert api.balance(awa_app) == 100_000 - 20_000
+    assert ledger_holds(runtime)
+
+
+def test_a_letter_paid_by_wallet_reaches_the_recipients_e_mailbox(
+    api: Caller, app: Any, runtime: Any, awa: Any
+) -> None:
+    with transaction(runtime) as session:
+        bruno = factories.customer(session, first_name="Bruno", last_name="Ngoma")
+    awa_app = api.login(awa.msisdn)
+    meta = {
+        "recipient": {"name": "Bruno Ngoma", "msisdn": bruno.msisdn},
+        "service": "ordinary",
+        "delivery": "electronic",
+    }
+    pdf = make_pdf(1)
+    sent = api.call(
+        "mail.send_letter",
+        201,
+        "Letter",
+        client=awa_app,
+        body=api.m.LetterUpload(
+            file=api.generated.package.types.File(payload=pdf, file_name="lettre.pdf"),
+            meta=json.dumps(meta),
+        ),
+        idempotency_key=factories.key(),
+    )
+    assert (sent.status, sent.channel) == ("pending_payment", "electronic")
+    paid = api.call(
+        "transfers.confirm_transfer",
+        200,
+        "TransferOut",
+        client=awa_app,
+        transfer_id=sent.payment.transfer_id,
+        body=api.m.Confirm(otp=otp(app, awa.msisdn)),
+    )
+    assert paid.status == "completed"
+    bruno_app = api.login(bruno.msisdn)
+
+    mailbox = api.call("mailbox.list_mailbox", 200, "MailboxPage", client=bruno_app)
+    (letter,) = mailbox.items
+    content = api.generated.op("mailbox.get_mailbox_letter_content").sync_detailed(
+        client=bruno_app, letter_id=letter.id
+    )
+
+    assert content.status_code == 200, content.content
+    assert isinstance(content.parsed, api.generated.package.types.File)
+    read = content.parsed.payload.read()
+    assert read.startswith(b"%PDF") and read == pdf
+    assert letter.tracking_number == sent.tracking_number
+    assert api.balance(awa_app) == 100_000 - sent.price
     assert ledger_holds(runtime)
