@@ -7,18 +7,16 @@ import pytest
 
 from app.db import transaction
 from tests import factories
-from tests.e2e.counter_support import csrf, hidden, sign_in, text_of
-from tests.e2e.test_mail_paper import (  # noqa: F401  (fixtures)
-    API,
-    BRUNO,
-    CENTRE,
-    config_overrides,
-    printed,
-    send,
-    sender_headers,
-    staff,
-)
+from tests.e2e import test_mail_paper as paper
+from tests.e2e.counter_support import hidden, sign_in, text_of
+from tests.e2e.test_mail_paper import API, BRUNO, CENTRE, send
 from tests.mail_support import letter_form, make_pdf
+
+# The paper-letter suite's fixtures: a sender, the print centre's agents, a printed letter.
+config_overrides = paper.config_overrides
+staff = paper.staff
+sender_headers = paper.sender_headers
+printed = paper.printed
 
 
 @pytest.fixture

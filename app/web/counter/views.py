@@ -670,9 +670,12 @@ def _mail_page(
         notice = page_text(
             "mail.done",
             tracking=tracked["tracking_number"],
-            status=page_text(f"mail.status.{tracked['status']}"),
+            status=_status_label(tracked["status"]),
         )
-        events = [{**e, "at": datetime.fromisoformat(e["at"])} for e in tracked["events"]]
+        events = [
+            {**e, "at": datetime.fromisoformat(e["at"]), "label": _status_label(e["status"])}
+            for e in tracked["events"]
+        ]
         form = forms.MailScanForm()
     page = render_template(
         "counter/mail.html",
@@ -680,11 +683,16 @@ def _mail_page(
         key=once.new_key(),
         notice=notice,
         events=events,
-        known=_texts(),
         error=error,
         errors=errors or {},
     )
     return page, status
+
+
+def _status_label(status: str) -> str:
+    """A letter's status in French (the raw status for one the catalog does not name)."""
+    key = f"mail.status.{status}"
+    return page_text(key) if key in _texts() else status
 
 
 def _explain_scan(exc: DomainError) -> tuple[str, dict[str, list[str]]]:
