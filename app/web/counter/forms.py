@@ -69,6 +69,23 @@ class KycForm(Form):
     id_number = StringField(_("kyc.id_number"), validators=[REQUIRED, Length(max=60)])
 
 
+class MailScanForm(Form):
+    """A paper letter's step at the counter (the rules are ``app.mail.printing.scan``'s)."""
+
+    key = HiddenField(validators=[REQUIRED, Length(max=64)])
+    tracking_number = StringField(_("mail.tracking_number"), validators=[REQUIRED, Length(max=32)])
+    event = SelectField(
+        _("mail.event"),
+        choices=[
+            choice(e, _(f"mail.status.{e}"))
+            for e in ("dispatched", "at_post_office", "delivered", "returned")
+        ],
+    )
+    recipient_id_number = StringField(
+        _("mail.recipient_id_number"), validators=[Optional(), Length(max=60)]
+    )
+
+
 class EmptyForm(Form):
     """A button only (unlock a PIN, close the day, sign out): the CSRF token is its content."""
 

@@ -41,10 +41,12 @@ from app.customers.models import Customer
 from app.customers.registration import start_registration, verify_registration
 from app.customers.service import find_by_msisdn, get_customer, unlock_customer, upgrade_kyc
 from app.db import current_runtime, transaction
-from app.errors import AccountLocked, DomainError, NotFound, ValidationFailed
+from app.errors import AccountLocked, DomainError, InvalidState, NotFound, ValidationFailed
 from app.i18n import error_message
 from app.i18n.web import page_text
 from app.ledger import chart
+from app.mail import letters, printing
+from app.mail.errors import TrackingNotFound
 from app.money import format_amount
 from app.payments.billers import list_billers
 from app.principal import Principal
@@ -646,3 +648,118 @@ def till_report() -> Page:
     return render_template(
         END_OF_DAY_TEMPLATE, **end_of_day_context(summary, back_url=url_for("counter.till"))
     )
+
+
+# -- hybrid mail: a paper letter's step -------------------------------------------------------
+
+SCAN_MESSAGES = {"tracking_number": "mail.bad_number", "recipient_id_number": "mail.id_invalid"}
+
+
+def _mail_page(
+    form: forms.MailScanForm,
+    *,
+    tracked: dict[str, Any] | None = None,
+    error: str | None = None,
+    errors: dict[str, list[str]] | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    """The scan form (always with a fresh key), after a scan the letter's public tracking."""
+    notice = None
+    events: list[dict[str, Any]] = []
+    if tracked is not None:
+        notice = page_text(
+            "mail.done",
+            tracking=tracked["tracking_number"],
+            status=_status_label(tracked["status"]),
+        )
+        events = [
+            {**e, "at": datetime.fromisoformat(e["at"]), "label": _status_label(e["status"])}
+            for e in tracked["events"]
+        ]
+        form = forms.MailScanForm()
+    page = render_template(
+        "counter/mail.html",
+        form=form,
+        key=once.new_key(),
+        notice=notice,
+        events=events,
+        error=error,
+        errors=errors or {},
+    )
+    return page, status
+
+
+def _status_label(status: str) -> str:
+    """A letter's status in French (the raw status for one the catalog does not name)."""
+    key = f"mail.status.{status}"
+    return page_text(key) if key in _texts() else status
+
+
+def _explain_scan(exc: DomainError) -> tuple[str, dict[str, list[str]]]:
+    """A scan's refusal in French words of its own: which field, and why."""
+    if isinstance(exc, TrackingNotFound):
+        message = page_text("mail.unknown")
+        return message, {"tracking_number": [message]}
+    if isinstance(exc, InvalidState):
+        return page_text("mail.invalid_state"), {}
+    if isinstance(exc, ValidationFailed):
+        errors = exc.extra.get("errors") or {}
+        fields: dict[str, list[str]] = {}
+        for name, messages in errors.items():
+            text = " ".join(str(m) for m in messages)
+            if name == "recipient_id_number" and "registered" in text:
+                fields[name] = [page_text("mail.id_required")]
+            elif name in SCAN_MESSAGES:
+                fields[name] = [page_text(SCAN_MESSAGES[name])]
+            else:
+                fields[str(name)] = [page_text("invalid.default")]
+        if fields:
+            first = next(iter(fields.values()))[0]
+            return page_text("form.error_top", message=first), fields
+    return explain(exc)
+
+
+@blueprint.route("/mail", methods=["GET", "POST"])
+def mail_scan() -> Page:
+    """Scan a paper letter at this counter: the same ``printing.scan`` as the REST door.
+
+    The form's key records the scan once (``once``): a resubmitted form shows the
+    letter as it stands instead of scanning again."""
+    if request.method == "GET":
+        return _mail_page(forms.MailScanForm())
+    form = forms.MailScanForm(request.form)
+    if not form.validate():
+        return _mail_page(form, errors=forms.field_errors(form), status=422)
+    agent_id = teller().id
+    key = form.key.data or ""
+    if not once.well_formed(key):
+        page = render_template("counter/message.html", message=page_text("confirm.expired"))
+        return page, 400
+    number = (form.tracking_number.data or "").strip()
+    try:
+        with transaction() as db:
+            earlier = once.done_before(db, agent_id, key)
+            if earlier is None:
+                letter = printing.scan(
+                    db,
+                    get_agent(db, agent_id),
+                    number,
+                    form.event.data or "",
+                    recipient_id_number=form.recipient_id_number.data or None,
+                )
+                number = letter.tracking_number
+                once.remember(db, agent_id, key, number)
+            else:
+                number = earlier
+            tracked = letters.track(db, number)
+    except IntegrityError:
+        # The same form, submitted twice at once: the other submission scanned.
+        with transaction() as db:
+            earlier = once.done_before(db, agent_id, key)
+            if earlier is None:
+                raise
+            tracked = letters.track(db, earlier)
+    except DomainError as exc:
+        top, fields = _explain_scan(exc)
+        return _mail_page(form, error=top, errors=fields, status=exc.status)
+    return _mail_page(form, tracked=tracked)
