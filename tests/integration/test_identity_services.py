@@ -192,3 +192,16 @@ def test_the_token_purge_job_forgets_long_expired_tokens(app, runtime, clock):
     assert purge_tokens() == 1
     with transaction(runtime) as session:
         assert session.scalar(select(func.count()).select_from(AuthToken)) == 0
+
+
+def test_a_supervisor_signs_in_with_password_and_totp_like_an_agent(session):
+    supervisor = factories.supervisor(session)
+
+    issued = login_staff(
+        session,
+        username=supervisor.username,
+        password=factories.PASSWORD,
+        totp=factories.totp_code(),
+    )
+
+    assert authenticate_token(session, issued.access_token).role == "supervisor"
