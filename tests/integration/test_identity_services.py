@@ -16,7 +16,7 @@ from app.customers import service
 from app.customers.login import login_customer
 from app.customers.models import Customer
 from app.db import settings, transaction
-from app.demo import ADMIN, AGENT, CUSTOMERS, seed_demo_identities
+from app.demo import ADMIN, AGENT, CUSTOMERS, SUPERVISOR, seed_demo_identities
 from app.errors import (
     AccountFrozen,
     AccountLocked,
@@ -120,12 +120,12 @@ def test_the_demo_identities_sign_in_with_the_documented_credentials(session, cl
     seed_demo_identities(session)
     for person in CUSTOMERS:
         assert login_customer(session, msisdn=person.msisdn, pin=person.pin).role == "customer"
-    for staff in (ADMIN, AGENT):
+    for staff, role in ((ADMIN, "admin"), (AGENT, "agent"), (SUPERVISOR, "supervisor")):
         code = pyotp.TOTP(staff["totp_secret"]).at(clock.now())
         issued = login_staff(
             session, username=staff["username"], password=staff["password"], totp=code
         )
-        assert issued.role == ("admin" if staff is ADMIN else "agent")
+        assert issued.role == role
 
 
 def test_the_demo_data_has_the_documented_balances_and_seeds_once(session):
