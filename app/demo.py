@@ -15,7 +15,7 @@ from typing import TypedDict
 from sqlalchemy.orm import Session
 
 from app import ledger
-from app.agents.staff import create_admin, create_agent, find_staff
+from app.agents.staff import create_admin, create_agent, create_supervisor, find_staff
 from app.auth.api_keys import find_client, give_demo_key
 from app.auth.onboarding import create_partner, create_payer
 from app.customers.models import Customer
@@ -46,6 +46,13 @@ AGENT: DemoAgent = {
     "post_office_code": "BZV-PP",
     "totp_secret": "POSTCASHDEMOPOTOPOTOAGENTBZVPPAA",
 }
+SUPERVISOR: DemoAgent = {
+    "username": "chef.potopoto",
+    "password": "chef-demo-2026",
+    "post_office": "Bureau de poste de Poto-Poto",
+    "post_office_code": "BZV-PP",
+    "totp_secret": "POSTCASHDEMOPOTOPOTOSUPERVISORAA",
+}
 AGENT_FLOAT = 1_000_000
 
 
@@ -73,6 +80,8 @@ def seed_demo_identities(session: Session) -> None:
     if agent is None:
         agent, _uri = create_agent(session, **AGENT)
     _fund(session, f"demo:float:{agent.username}", chart.float_account(agent.id), AGENT_FLOAT)
+    if find_staff(session, SUPERVISOR["username"]) is None:
+        create_supervisor(session, **SUPERVISOR)
     for person in CUSTOMERS:
         customer = find_by_msisdn(session, person.msisdn) or register_customer(
             session,

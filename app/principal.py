@@ -10,7 +10,17 @@ from dataclasses import dataclass
 
 from app.errors import Unauthorized
 
-ROLES = ("customer", "agent", "admin", "partner", "merchant", "biller", "payer", "sender")
+ROLES = (
+    "customer",
+    "agent",
+    "admin",
+    "supervisor",
+    "partner",
+    "merchant",
+    "biller",
+    "payer",
+    "sender",
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,6 +66,11 @@ def seed_command(demo: bool | None) -> None:
             f"password {agent['password']}, TOTP secret {agent['totp_secret']} "
             f"(or the current code: flask users totp {agent['username']})"
         )
+        chief = identities.SUPERVISOR
+        click.echo(
+            f"Demo supervisor of {chief['post_office_code']}: username {chief['username']}, "
+            f"password {chief['password']}, TOTP secret {chief['totp_secret']}"
+        )
         click.echo("Demo API keys (X-API-Key, public, development only):")
         for role, who, key in DEMO_API_KEYS:
             click.echo(f"  {role:<8} {key}  ({who})")

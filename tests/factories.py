@@ -119,6 +119,28 @@ def agent(
     return staff
 
 
+def supervisor(
+    session: Session,
+    *,
+    username: str | None = None,
+    password: str = PASSWORD,
+    post_office: str = "Bureau de poste de Poto-Poto",
+    post_office_code: str = "BZV-PP",
+) -> StaffUser:
+    """A post-office supervisor (TOTP secret ``STAFF_TOTP_SECRET``)."""
+    from app.agents.staff import create_supervisor
+
+    staff, _uri = create_supervisor(
+        session,
+        username=username or f"superviseur{next(_seq)}",
+        password=password,
+        post_office=post_office,
+        post_office_code=post_office_code,
+        totp_secret=STAFF_TOTP_SECRET,
+    )
+    return staff
+
+
 def admin(session: Session, *, username: str | None = None, password: str = PASSWORD) -> StaffUser:
     """An administrator (TOTP secret ``STAFF_TOTP_SECRET``)."""
     staff, _uri = create_admin(

@@ -15,7 +15,13 @@ from sqlalchemy.orm import Session
 
 from app.agents.access import disable_staff, enable_staff
 from app.agents.lockout import unlock_staff
-from app.agents.staff import create_admin, create_agent, find_staff, list_staff
+from app.agents.staff import (
+    create_admin,
+    create_agent,
+    create_supervisor,
+    find_staff,
+    list_staff,
+)
 from app.cli import in_transaction
 from app.db import transaction
 from app.errors import NotFound
@@ -59,13 +65,39 @@ def create_agent_command(
     click.echo(uri)
 
 
+@users_cli.command("create-supervisor")
+@click.option("--username", required=True)
+@click.option("--password", required=True, prompt=True, hide_input=True)
+@click.option("--post-office", required=True, help='e.g. "Bureau de poste de Poto-Poto"')
+@click.option("--post-office-code", required=True, help="e.g. BZV-PP")
+def create_supervisor_command(
+    username: str, password: str, post_office: str, post_office_code: str
+) -> None:
+    """Create the supervisor of one post office (no float) and print the TOTP URI once."""
+    supervisor, uri = in_transaction(
+        lambda session: create_supervisor(
+            session,
+            username=username,
+            password=password,
+            post_office=post_office,
+            post_office_code=post_office_code,
+        )
+    )
+    click.echo(
+        f"supervisor {supervisor.username} created at {supervisor.post_office_code}"
+        f" (id {supervisor.id})"
+    )
+    click.echo("Scan this URI into an authenticator app now; it will not be shown again:")
+    click.echo(uri)
+
+
 @users_cli.command("list")
 def list_command() -> None:
     """Every staff account: username, role, post office, status."""
     with transaction() as session:
         rows = list_staff(session, limit=10_000)
         lines = [
-            f"{s.username:<24} {s.role:<6} {s.post_office_code or '-':<10} {s.status}"
+            f"{s.username:<24} {s.role:<10} {s.post_office_code or '-':<10} {s.status}"
             + (" locked" if s.locked_at else "")
             for s in rows
         ]

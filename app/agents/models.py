@@ -32,7 +32,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, BigIntPK, UTCDateTime
 
-STAFF_ROLES = ("agent", "admin")
+# A supervisor oversees the agents of their own post office (reads, never cashes).
+STAFF_ROLES = ("agent", "admin", "supervisor")
 STAFF_STATUSES = ("active", "disabled")
 
 
@@ -53,7 +54,7 @@ class StaffUser(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     username: Mapped[str] = mapped_column(String(64), unique=True)
-    role: Mapped[str] = mapped_column(String(8))
+    role: Mapped[str] = mapped_column(String(16))
     password_hash: Mapped[str] = mapped_column(String(255))
     totp_secret_encrypted: Mapped[str] = mapped_column(String(255))
     last_totp_step: Mapped[int | None] = mapped_column(BigInteger)

@@ -150,6 +150,30 @@ def create_agent(
     return staff, uri
 
 
+def create_supervisor(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    post_office: str,
+    post_office_code: str,
+    totp_secret: str | None = None,
+    by: Principal | None = None,
+) -> tuple[StaffUser, str]:
+    """A supervisor of one post office: reads its agents' tills and receipts.
+
+    Like an agent they need a post office (it scopes what they see), but they
+    get no float account: they never handle cash, so the cash services, which
+    load the performer with ``get_agent``, refuse them.
+    """
+    values = _validate(username, password, post_office, post_office_code, agent=True)
+    staff, uri = _create(
+        session, role="supervisor", password=password, values=values, totp_secret=totp_secret, by=by
+    )
+    log.info("supervisor %s created at %s", staff.id, staff.post_office_code)
+    return staff, uri
+
+
 def create_admin(
     session: Session,
     *,

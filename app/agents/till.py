@@ -36,7 +36,7 @@ from app.agents.models import StaffUser, TillClosure
 from app.audit import record
 from app.clock import LOCAL_TZ, clock, local_today
 from app.db import settings
-from app.errors import ValidationFailed
+from app.errors import NotFound, ValidationFailed
 from app.i18n import translate
 from app.money import format_amount
 
@@ -320,6 +320,39 @@ def day_summary(session: Session, agent: StaffUser, day: date) -> TillDay:
     if closure is not None:
         return _from_stored(closure)
     return live_summary(session, agent, day)
+
+
+def office_agent(session: Session, supervisor: StaffUser, agent_id: str) -> StaffUser:
+    """The agent ``agent_id`` if ``supervisor`` oversees their post office.
+
+    Anyone else, another office's agent or a reader who is no supervisor gets
+    ``NotFound``, the same answer as an unknown id: no way to probe other offices.
+    """
+    agent = session.get(StaffUser, agent_id)
+    if (
+        supervisor.role != "supervisor"
+        or not supervisor.post_office_code
+        or agent is None
+        or agent.role != "agent"
+        or agent.post_office_code != supervisor.post_office_code
+    ):
+        raise NotFound("No agent of your post office has this id.")
+    return agent
+
+
+def office_day(session: Session, supervisor: StaffUser, day: date) -> list[TillDay]:
+    """Each agent of the supervisor's post office with their ``day``, by username."""
+    if supervisor.role != "supervisor" or not supervisor.post_office_code:
+        raise NotFound("Only a post office's supervisor sees its agents.")
+    agents = session.scalars(
+        select(StaffUser)
+        .where(
+            StaffUser.role == "agent",
+            StaffUser.post_office_code == supervisor.post_office_code,
+        )
+        .order_by(StaffUser.username)
+    ).all()
+    return [day_summary(session, agent, day) for agent in agents]
 
 
 def agent_report(session: Session, agent: StaffUser, day: date) -> dict[str, Any]:

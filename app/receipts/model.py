@@ -287,7 +287,8 @@ def find_operations(session: Session, reference: str) -> list[CounterOperation]:
 def receipt_for(
     session: Session, agent: StaffUser, reference: str, *, operation: str | None = None
 ) -> Receipt:
-    """The receipt of ``reference`` for ``agent``, who performed it (admins: anyone's).
+    """The receipt of ``reference`` for ``agent``, who performed it (admins: anyone's;
+    a supervisor: those of the agents of their own post office).
 
     ``operation`` picks one when a reference names two of this agent's operations
     (a cash remittance sent and paid out at the same counter); by default the
@@ -297,7 +298,7 @@ def receipt_for(
     candidates = [
         op
         for op in find_operations(session, reference)
-        if (agent.role == "admin" or op.agent_id == agent.id)
+        if _may_read(session, agent, op.agent_id)
         and (operation is None or op.operation == operation)
     ]
     if not candidates:
@@ -307,6 +308,20 @@ def receipt_for(
     performer = agent if chosen.agent_id == agent.id else session.get(StaffUser, chosen.agent_id)
     assert performer is not None  # agent_id is a foreign key to staff_users
     return build_receipt(session, performer, chosen)
+
+
+def _may_read(session: Session, reader: StaffUser, performer_id: str) -> bool:
+    """Whether ``reader`` may see an operation of ``performer_id``.
+
+    A supervisor reads only their own office's agents, so another office's
+    reference answers not_found exactly like an unknown one (no IDOR oracle).
+    """
+    if reader.role == "admin" or performer_id == reader.id:
+        return True
+    if reader.role != "supervisor" or not reader.post_office_code:
+        return False
+    performer = session.get(StaffUser, performer_id)
+    return performer is not None and performer.post_office_code == reader.post_office_code
 
 
 def build_receipt(session: Session, performer: StaffUser, op: CounterOperation) -> Receipt:

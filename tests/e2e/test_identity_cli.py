@@ -60,3 +60,25 @@ def test_partners_create_prints_a_working_api_key(app, runtime):
     key = re.search(r"^([A-Za-z0-9_-]{40,})$", result.output, re.M).group(1)
     with transaction(runtime) as session:
         assert authenticate_api_key(session, key).role == "partner"
+
+
+def test_create_supervisor_ties_them_to_a_post_office_without_a_float(app, runtime):
+    result = app.test_cli_runner().invoke(
+        args=[
+            "users",
+            "create-supervisor",
+            "--username",
+            "chef.ouenze",
+            "--password",
+            "a-long-password",
+            "--post-office",
+            "Bureau de poste de Ouenzé",
+            "--post-office-code",
+            "BZV-OZ",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert "otpauth://" in result.output
+    with transaction(runtime) as session:
+        supervisor = find_staff(session, "chef.ouenze")
+        assert (supervisor.role, supervisor.post_office_code) == ("supervisor", "BZV-OZ")

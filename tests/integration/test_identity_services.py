@@ -16,7 +16,7 @@ from app.customers import service
 from app.customers.login import login_customer
 from app.customers.models import Customer
 from app.db import settings, transaction
-from app.demo import ADMIN, AGENT, CUSTOMERS, seed_demo_identities
+from app.demo import ADMIN, AGENT, CUSTOMERS, SUPERVISOR, seed_demo_identities
 from app.errors import (
     AccountFrozen,
     AccountLocked,
@@ -120,12 +120,12 @@ def test_the_demo_identities_sign_in_with_the_documented_credentials(session, cl
     seed_demo_identities(session)
     for person in CUSTOMERS:
         assert login_customer(session, msisdn=person.msisdn, pin=person.pin).role == "customer"
-    for staff in (ADMIN, AGENT):
+    for staff, role in ((ADMIN, "admin"), (AGENT, "agent"), (SUPERVISOR, "supervisor")):
         code = pyotp.TOTP(staff["totp_secret"]).at(clock.now())
         issued = login_staff(
             session, username=staff["username"], password=staff["password"], totp=code
         )
-        assert issued.role == ("admin" if staff is ADMIN else "agent")
+        assert issued.role == role
 
 
 def test_the_demo_data_has_the_documented_balances_and_seeds_once(session):
@@ -192,3 +192,16 @@ def test_the_token_purge_job_forgets_long_expired_tokens(app, runtime, clock):
     assert purge_tokens() == 1
     with transaction(runtime) as session:
         assert session.scalar(select(func.count()).select_from(AuthToken)) == 0
+
+
+def test_a_supervisor_signs_in_with_password_and_totp_like_an_agent(session):
+    supervisor = factories.supervisor(session)
+
+    issued = login_staff(
+        session,
+        username=supervisor.username,
+        password=factories.PASSWORD,
+        totp=factories.totp_code(),
+    )
+
+    assert authenticate_token(session, issued.access_token).role == "supervisor"

@@ -353,3 +353,29 @@ def test_names_on_the_thermal_page_are_escaped(app, runtime, counter):
 
 def test_the_end_of_day_template_is_shipped(app):
     assert app.jinja_env.get_template(END_OF_DAY_TEMPLATE) is not None
+
+
+@pytest.fixture
+def supervisor(runtime):
+    with transaction(runtime) as session:
+        return factories.supervisor(session)
+
+
+def test_a_supervisor_reprints_a_receipt_of_an_agent_of_their_office(
+    runtime, counter, awa, supervisor
+):
+    reference = cash_in(runtime, counter, awa)
+
+    assert receipt(runtime, supervisor, reference).agent == "guichet.pp"
+
+
+def test_a_supervisor_cannot_read_another_offices_receipt(runtime, other_counter, awa, supervisor):
+    reference = cash_in(runtime, other_counter, awa)
+
+    with pytest.raises(NotFound):
+        receipt(runtime, supervisor, reference)
+
+
+def test_a_supervisor_cannot_perform_a_cash_operation(runtime, awa, supervisor):
+    with transaction(runtime) as session, pytest.raises(NotFound):
+        cash.cash_in(session, get_agent(session, supervisor.id), msisdn=awa.msisdn, amount=1_000)

@@ -16,11 +16,11 @@ from sqlalchemy import func, select
 from app import ledger
 from app.agents import cash, till
 from app.agents.errors import TillClosed
-from app.agents.models import TillClosure
+from app.agents.models import StaffUser, TillClosure
 from app.agents.staff import get_agent
 from app.audit import AuditEvent
 from app.db import transaction
-from app.errors import ValidationFailed
+from app.errors import NotFound, ValidationFailed
 from app.ledger import chart
 from app.receipts import END_OF_DAY_TEMPLATE, end_of_day_context
 from app.remittances.counter import pay_out, send_cash
@@ -296,3 +296,54 @@ def test_the_end_of_day_page_of_an_open_day_says_its_figures_may_move(app, runti
 
     assert "Caisse ouverte" in page and "Fonds de caisse actuel" in page
     assert "Aucune opération ce jour." in page
+
+
+@pytest.fixture
+def supervisor(runtime):
+    with transaction(runtime) as session:
+        return factories.supervisor(session)
+
+
+@pytest.fixture
+def other_office_agent(runtime):
+    with transaction(runtime) as session:
+        return factories.agent(
+            session,
+            float_balance=50_000,
+            username="guichet.bc",
+            post_office="Bureau de poste de Bacongo",
+            post_office_code="BZV-BC",
+        )
+
+
+def staff(session, who):
+    return session.get(StaffUser, who.id)
+
+
+def test_a_supervisor_sees_the_day_of_each_agent_of_their_office_only(
+    runtime, counter, awa, supervisor, other_office_agent
+):
+    cash_in(runtime, counter, awa)
+    with transaction(runtime) as session:
+        days = till.office_day(session, staff(session, supervisor), DAY)
+    assert [(d.agent, d.opening_float, d.count, d.closed) for d in days] == [
+        ("guichet.pp", 200_000, 1, False)
+    ]
+
+
+def test_a_supervisor_opens_an_agent_of_their_office(runtime, counter, supervisor):
+    with transaction(runtime) as session:
+        agent = till.office_agent(session, staff(session, supervisor), counter.id)
+    assert agent.username == "guichet.pp"
+
+
+def test_another_offices_agent_is_not_found_for_a_supervisor(
+    runtime, supervisor, other_office_agent
+):
+    with transaction(runtime) as session, pytest.raises(NotFound):
+        till.office_agent(session, staff(session, supervisor), other_office_agent.id)
+
+
+def test_an_agent_is_not_a_supervisor(runtime, counter):
+    with transaction(runtime) as session, pytest.raises(NotFound):
+        till.office_day(session, staff(session, counter), DAY)

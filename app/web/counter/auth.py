@@ -22,7 +22,7 @@ from flask import request, session
 
 from app.agents.login import login_staff
 from app.agents.models import StaffUser
-from app.agents.staff import get_agent
+from app.agents.staff import get_staff
 from app.auth.tokens import authenticate_token, revoke_token
 from app.clock import clock
 from app.db import current_runtime, transaction
@@ -35,34 +35,46 @@ PURPOSE = "counter-session"
 
 @dataclass(frozen=True, slots=True)
 class Teller:
-    """The signed-in agent, as the pages need them (no ORM row outlives its unit of work)."""
+    """The signed-in agent or supervisor, as the pages need them (no ORM row outlives
+    its unit of work). ``role`` decides which pages they may open (views.require_teller)."""
 
     id: str
     username: str
     post_office: str
     post_office_code: str
     token_id: str | None
+    role: str = "agent"
+
+    @property
+    def supervisor(self) -> bool:
+        return self.role == "supervisor"
 
 
-def sign_in(username: str, password: str, totp: str) -> None:
+# Who may sign in at the counter: agents serve customers, supervisors watch their office.
+COUNTER_ROLES = ("agent", "supervisor")
+
+
+def sign_in(username: str, password: str, totp: str) -> str:
     """Check the credentials (``Unauthorized`` / ``AccountLocked`` otherwise) and open a
-    fresh session: whatever the cookie held before is dropped (no session fixation)."""
+    fresh session: whatever the cookie held before is dropped (no session fixation).
+    Returns the role signed in, so the caller knows which page comes first."""
     with transaction() as db:
         issued = login_staff(
             db, username=username, password=password, totp=totp, ip=request.remote_addr
         )
-    if issued.role != "agent":
+    if issued.role not in COUNTER_ROLES:
         with transaction() as db:
             principal = authenticate_token(db, issued.access_token)
             if principal.token_id:
                 revoke_token(db, principal.token_id)
-        raise Unauthorized("Only post-office agents use the counter.")
+        raise Unauthorized("Only post-office agents and supervisors use the counter.")
     session.clear()
     session[KEY] = {"token": _seal(issued.access_token), "seen": clock.now().timestamp()}
+    return str(issued.role)
 
 
 def current_teller() -> Teller | None:
-    """The agent of this request, or None (never signed in, signed out, timed out,
+    """The agent or supervisor of this request, or None (never signed in, signed out, timed out,
     token revoked). A live session is touched: the idle time starts again."""
     state = session.get(KEY)
     if not isinstance(state, dict) or not isinstance(state.get("token"), str):
@@ -82,16 +94,17 @@ def current_teller() -> Teller | None:
             session.pop(KEY, None)
             session["expired"] = True
             return None
-        if principal.role != "agent":
+        if principal.role not in COUNTER_ROLES:
             session.pop(KEY, None)
             return None
-        agent: StaffUser = get_agent(db, principal.id)
+        staff: StaffUser = get_staff(db, principal.id, role=principal.role)
         teller = Teller(
-            agent.id,
-            agent.username,
-            agent.post_office or "",
-            agent.post_office_code or "",
+            staff.id,
+            staff.username,
+            staff.post_office or "",
+            staff.post_office_code or "",
             principal.token_id,
+            staff.role,
         )
     state["seen"] = now
     session[KEY] = state

@@ -1,9 +1,14 @@
 """The counter's pages: thin handlers that read a form, call one service, render.
 
 Every POST is checked for its CSRF token first (``check_csrf``), every page but
-the sign-in needs a live agent session (``auth.current_teller``), and every
+the sign-in needs a live session (``auth.current_teller``), and every
 domain error is rendered as a French message at the top of the form and next
 to its field (``explain``), never as a stack trace.
+
+Two roles sign in here: agents (customers, money, their till) and post-office
+supervisors ("Mon bureau": their office's agents and their receipts). Each
+page belongs to one role (``SUPERVISOR_PAGES``, ``SHARED_PAGES``, the rest is the
+agents'); the other role is sent back to its own first page with a message.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    flash,
     g,
     redirect,
     render_template,
@@ -32,8 +38,9 @@ from wtforms import Form
 from wtforms.validators import ValidationError
 
 from app import ledger
-from app.agents.staff import get_agent
-from app.agents.till import close_day, day_summary, ensure_open
+from app.agents.staff import get_agent, get_staff
+from app.agents.till import close_day, day_summary, ensure_open, office_day
+from app.agents.till import office_agent as find_office_agent
 from app.api.ratelimit import count_sign_in
 from app.clock import LOCAL_TZ, local_today
 from app.customers import limits
@@ -65,6 +72,9 @@ log = logging.getLogger(__name__)
 
 blueprint = Blueprint("counter", __name__, url_prefix="/counter")
 PUBLIC = {"counter.login"}
+# The supervisor's pages; every other page but these shared ones is the agents'.
+SUPERVISOR_PAGES = {"counter.office", "counter.office_agent"}
+SHARED_PAGES = {"counter.logout", "counter.receipt", "counter.receipt_pdf"}
 Page = str | Response | WerkzeugResponse | tuple[str, int]
 
 # URL of each money operation.
@@ -124,6 +134,23 @@ def require_teller() -> Page | None:
         reason = "login.expired" if session.pop("expired", False) else "login.required"
         return redirect(url_for("counter.login", reason=reason))
     g.teller = teller
+    return _role_gate(teller)
+
+
+def _role_gate(teller: auth.Teller) -> Page | None:
+    """Money and customers are the agents' only; "Mon bureau" the supervisors' only.
+    The other role gets its own first page and a message, never the page (nor a POST's
+    effect: the gate runs before the handler)."""
+    endpoint = request.endpoint or ""
+    if endpoint in SHARED_PAGES:
+        return None
+    if teller.supervisor and endpoint not in SUPERVISOR_PAGES:
+        if endpoint != "counter.home" or request.method != "GET":
+            flash(page_text("role.agents_only"))
+        return redirect(url_for("counter.office"), code=303)
+    if not teller.supervisor and endpoint in SUPERVISOR_PAGES:
+        flash(page_text("role.supervisors_only"))
+        return redirect(url_for("counter.home"), code=303)
     return None
 
 
@@ -207,7 +234,9 @@ def login() -> Page:
     if request.method == "POST" and form.validate():
         try:
             count_sign_in(form.username.data or "")
-            auth.sign_in(form.username.data or "", form.password.data or "", form.totp.data or "")
+            role = auth.sign_in(
+                form.username.data or "", form.password.data or "", form.totp.data or ""
+            )
         except TooManyRequests:
             page = render_template(
                 "counter/login.html",
@@ -221,7 +250,8 @@ def login() -> Page:
         except DomainError:
             error = page_text("login.refused")
         else:
-            return redirect(url_for("counter.home"), code=303)
+            first = "counter.office" if role == "supervisor" else "counter.home"
+            return redirect(url_for(first), code=303)
     elif request.method == "POST":
         error = page_text("login.refused")
     status = 401 if error else 200
@@ -581,10 +611,12 @@ def history() -> Page:
 
 
 def _receipt(reference: str) -> Receipt:
-    """The receipt of one of this agent's operations (another agent's is ``not_found``)."""
+    """The receipt of one of this agent's operations, or for a supervisor of one of their
+    office's agents' (``receipt_for`` decides; anyone else's is ``not_found``)."""
     operation = request.args.get("operation") or None
     with transaction() as db:
-        return receipt_for(db, get_agent(db, teller().id), reference, operation=operation)
+        reader = get_staff(db, teller().id, role=teller().role)
+        return receipt_for(db, reader, reference, operation=operation)
 
 
 @blueprint.route("/receipts/<reference>")
@@ -592,7 +624,8 @@ def receipt(reference: str) -> Page:
     """The 80 mm thermal receipt, printed from the browser; reprinted from the history."""
     found = _receipt(reference)
     operation = request.args.get("operation")
-    context = thermal_context(found, back_url=url_for("counter.home"))
+    back = url_for("counter.office") if teller().supervisor else url_for("counter.home")
+    context = thermal_context(found, back_url=back)
     context["pdf_url"] = url_for("counter.receipt_pdf", reference=reference, operation=operation)
     context["pdf_label"] = page_text("receipt.pdf")
     return render_template(THERMAL_TEMPLATE, **context)
@@ -763,3 +796,27 @@ def mail_scan() -> Page:
         top, fields = _explain_scan(exc)
         return _mail_page(form, error=top, errors=fields, status=exc.status)
     return _mail_page(form, tracked=tracked)
+
+
+# -- the supervisor's office ------------------------------------------------------------------
+
+
+@blueprint.route("/office")
+def office() -> Page:
+    """Mon bureau: each agent of the supervisor's post office with today's figures."""
+    with transaction() as db:
+        days = office_day(db, get_staff(db, teller().id, role="supervisor"), local_today())
+    return render_template("counter/office.html", days=days, day_label=_today_label(days))
+
+
+@blueprint.route("/office/agents/<agent_id>")
+def office_agent(agent_id: str) -> Page:
+    """One agent's day, each receipt reprintable; another office's agent is ``not_found``."""
+    with transaction() as db:
+        supervisor = get_staff(db, teller().id, role="supervisor")
+        summary = day_summary(db, find_office_agent(db, supervisor, agent_id), local_today())
+    return render_template("counter/office_agent.html", till=summary)
+
+
+def _today_label(days: list[Any]) -> str:
+    return str(days[0].day_label) if days else local_today().strftime("%d/%m/%Y")
