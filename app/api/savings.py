@@ -18,7 +18,7 @@ from app.api.docs_schemas import PageQuerySchema, StatementPageSchema, TransferO
 from app.api.idempotency import idempotent
 from app.api.openapi import operation
 from app.api.responses import Body
-from app.api.schemas import dump_transfer
+from app.api.schemas import dump_transfer, dump_transfer_with_otp
 from app.api.validation import Amount, load, query_int
 from app.auth.decorators import require
 from app.customers.service import get_customer
@@ -30,7 +30,6 @@ from app.errors import (
     InvalidState,
     LimitExceeded,
 )
-from app.otp.service import otp_view
 from app.principal import current_principal
 from app.savings import accounts, accrual, movements
 from app.savings.errors import ProductNotFound, SavingsAccountExists, SavingsAccountNotFound
@@ -248,18 +247,13 @@ class Withdrawals(Resource):
     def post(self, account_id: str) -> tuple[Body, int]:
         """Bring money back to the wallet: held until the SMS code is confirmed at
         ``/transfers/{id}/confirm``."""
-        from app.otp.models import Challenge
-
         data = load(SavingsAmount())
         with transaction() as session:
             customer = get_customer(session, current_principal().id)
             transfer = movements.create_savings_withdrawal(
                 session, customer, account_id=account_id, amount=data["amount"]
             )
-            challenge = (
-                session.get(Challenge, transfer.challenge_id) if transfer.challenge_id else None
-            )
-            body = dump_transfer(transfer, otp_view(challenge))
+            body = dump_transfer_with_otp(session, transfer)
         return body, 201
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from marshmallow import Schema, fields, validate
+from sqlalchemy.orm import Session
 
+from app.otp.service import otp_view
 from app.transfers.models import Transfer
 
 
@@ -44,3 +46,11 @@ def dump_transfer(transfer: Transfer, otp: dict[str, Any] | None = None) -> dict
     data: dict[str, Any] = _transfer_schema.dump(transfer)
     data["otp"] = otp if transfer.status == "pending_confirmation" else None
     return data
+
+
+def dump_transfer_with_otp(session: Session, transfer: Transfer) -> dict[str, Any]:
+    """The transfer and the state of its OTP, read from its challenge."""
+    from app.otp.models import Challenge
+
+    challenge = session.get(Challenge, transfer.challenge_id) if transfer.challenge_id else None
+    return dump_transfer(transfer, otp_view(challenge))

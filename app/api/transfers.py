@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import request
 from flask_restx import Namespace, Resource
 from marshmallow import Schema, fields, validate
-from sqlalchemy.orm import Session
 
 from app.api.docs_schemas import FeeQuoteSchema, TransferOutSchema, WithdrawalOutSchema
 from app.api.idempotency import idempotent
@@ -13,7 +12,7 @@ from app.api.openapi import operation
 from app.api.pending import confirm_and_cancel
 from app.api.ratelimit import per_account, per_challenge, rate_limit
 from app.api.responses import Body
-from app.api.schemas import dump_transfer
+from app.api.schemas import dump_transfer, dump_transfer_with_otp
 from app.api.validation import MAX_AMOUNT, Amount, ascii_int, load
 from app.auth.decorators import require
 from app.customers.service import get_customer
@@ -30,7 +29,6 @@ from app.errors import (
     ValidationFailed,
 )
 from app.fees import quote
-from app.otp.service import otp_view
 from app.principal import current_principal
 from app.transfers import p2p, withdrawals
 from app.transfers.errors import TransferNotFound, TransferNotPending
@@ -64,13 +62,6 @@ class FeeQuery(Schema):
     amount = fields.Integer(required=True, metadata={"description": "XAF"})
 
 
-def _with_otp(session: Session, transfer: Transfer) -> Body:
-    from app.otp.models import Challenge
-
-    challenge = session.get(Challenge, transfer.challenge_id) if transfer.challenge_id else None
-    return dump_transfer(transfer, otp_view(challenge))
-
-
 @ns.route("/transfers")
 class Transfers(Resource):
     @operation(
@@ -91,7 +82,7 @@ class Transfers(Resource):
             transfer = p2p.create_p2p(
                 session, sender, to=data["to"], amount=data["amount"], note=data.get("note")
             )
-            body = _with_otp(session, transfer)
+            body = dump_transfer_with_otp(session, transfer)
         return body, 201
 
 
@@ -115,7 +106,7 @@ class TransferItem(Resource):
             if transfer.status == "pending_confirmation":
                 transfer = lock_transfer(session, transfer_id)
                 expire_if_stale(session, transfer)
-            body = _with_otp(session, transfer)
+            body = dump_transfer_with_otp(session, transfer)
         return body
 
 
@@ -124,7 +115,7 @@ TransferConfirmation, TransferCancellation = confirm_and_cancel(
     "/transfers/<string:transfer_id>",
     confirm=p2p.confirm_transfer,
     cancel=p2p.cancel_transfer,
-    dump=_with_otp,
+    dump=dump_transfer_with_otp,
     limit=rate_limit(
         "RATELIMIT_OTP",
         per_challenge("RATELIMIT_OTP", "transfer_id"),
@@ -157,7 +148,7 @@ class TransferCode(Resource):
         with transaction() as session:
             customer = get_customer(session, current_principal().id)
             transfer = p2p.resend_code(session, transfer_id, customer)
-            body = _with_otp(session, transfer)
+            body = dump_transfer_with_otp(session, transfer)
         return body
 
 
@@ -183,7 +174,7 @@ class ReversalResource(Resource):
                 admin_id=current_principal().id,
                 ip=request.remote_addr,
             )
-            body = _with_otp(session, transfer)
+            body = dump_transfer_with_otp(session, transfer)
         return body
 
 
