@@ -186,12 +186,12 @@ def register_channels(app: Flask, config: Config) -> None:
     app.register_blueprint(sms_outbound)
     app.register_blueprint(sms_inbound)
     app.register_blueprint(ussd)
-    register_counter(app)
+    register_web(app)
 
 
-def register_counter(app: Flask) -> None:
-    """The post-office counter's web pages under /counter (app/web/counter)."""
-    from app.web.counter import register
+def register_web(app: Flask) -> None:
+    """The web pages: the counter (/counter), the back office (/backoffice)."""
+    from app.web import register
 
     register(app)
 

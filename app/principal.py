@@ -15,6 +15,8 @@ ROLES = (
     "agent",
     "admin",
     "supervisor",
+    "operator",
+    "auditor",
     "partner",
     "merchant",
     "biller",

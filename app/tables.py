@@ -27,6 +27,7 @@ from app.mail.models import (
     MailCounter,
     PrintBatch,
 )
+from app.network.models import Department, Office
 from app.notify.models import SmsMessage
 from app.otp.models import Challenge, OtpSecret
 from app.payments.models import (
@@ -68,6 +69,7 @@ __all__ = [
     "Challenge",
     "CodeMiss",
     "Customer",
+    "Department",
     "DisbursementBatch",
     "DisbursementLine",
     "Entry",
@@ -86,6 +88,7 @@ __all__ = [
     "MailboxOptOut",
     "Merchant",
     "MerchantRefund",
+    "Office",
     "OtpSecret",
     "OutboxJob",
     "PartnerWebhook",

@@ -152,6 +152,64 @@ def admin(session: Session, *, username: str | None = None, password: str = PASS
     return staff
 
 
+def head_office(
+    session: Session, *, role: str = "operator", username: str | None = None
+) -> StaffUser:
+    """A back-office operator or auditor (TOTP secret ``STAFF_TOTP_SECRET``)."""
+    from app.agents.staff import create_head_office
+
+    staff, _uri = create_head_office(
+        session,
+        role=role,
+        username=username or f"{role}{next(_seq)}",
+        password=PASSWORD,
+        totp_secret=STAFF_TOTP_SECRET,
+    )
+    return staff
+
+
+def office(
+    session: Session,
+    *,
+    code: str | None = None,
+    name: str | None = None,
+    kind: str = "post_office",
+    department_code: str = "BZV",
+    town: str = "Brazzaville",
+    services: list[str] | None = None,
+    print_centre_code: str | None = None,
+    float_threshold: int = 0,
+    latitude: float | None = -4.2634,
+    longitude: float | None = 15.2429,
+) -> Any:
+    """A post office (or print centre) of the network, its département created if new."""
+    from app.network.models import Department, Office
+
+    if session.get(Department, department_code) is None:
+        session.add(Department(code=department_code, name=department_code, capital=town))
+    number = next(_seq)
+    row = Office(
+        code=code or f"T-{number}",
+        kind=kind,
+        name=name or f"Bureau de poste test {number}",
+        department_code=department_code,
+        town=town,
+        address="Avenue de la Paix",
+        latitude=latitude,
+        longitude=longitude,
+        opening_hours={day: [["08:00", "15:30"]] for day in ("mon", "tue", "wed", "thu", "fri")},
+        services=services if services is not None else ["cash", "remittances", "savings", "mail"],
+        status="open",
+        print_centre_code=print_centre_code,
+        float_threshold=float_threshold,
+        created_at=clock.now(),
+        updated_at=clock.now(),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
 def api_client(session: Session, role: str = "partner", name: str | None = None) -> tuple[Any, str]:
     """An API client and its clear key. Partners and payers get their ledger account."""
     label = name or f"{role.title()} {next(_seq)}"

@@ -18,6 +18,7 @@ from app.agents.lockout import unlock_staff
 from app.agents.staff import (
     create_admin,
     create_agent,
+    create_head_office,
     create_supervisor,
     find_staff,
     list_staff,
@@ -87,6 +88,20 @@ def create_supervisor_command(
         f"supervisor {supervisor.username} created at {supervisor.post_office_code}"
         f" (id {supervisor.id})"
     )
+    click.echo("Scan this URI into an authenticator app now; it will not be shown again:")
+    click.echo(uri)
+
+
+@users_cli.command("create-head-office")
+@click.option("--role", required=True, type=click.Choice(["operator", "auditor"]))
+@click.option("--username", required=True)
+@click.option("--password", required=True, prompt=True, hide_input=True)
+def create_head_office_command(role: str, username: str, password: str) -> None:
+    """Create a back-office operator or auditor and print the TOTP URI once."""
+    staff, uri = in_transaction(
+        lambda session: create_head_office(session, role=role, username=username, password=password)
+    )
+    click.echo(f"{role} {staff.username} created (id {staff.id})")
     click.echo("Scan this URI into an authenticator app now; it will not be shown again:")
     click.echo(uri)
 

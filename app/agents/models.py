@@ -33,7 +33,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.db import Base, BigIntPK, UTCDateTime
 
 # A supervisor oversees the agents of their own post office (reads, never cashes).
-STAFF_ROLES = ("agent", "admin", "supervisor")
+# Head office: an operator runs the back office (approves what another proposed), an
+# auditor reads everything there and changes nothing; neither belongs to a post office.
+STAFF_ROLES = ("agent", "admin", "supervisor", "operator", "auditor")
+HEAD_OFFICE_ROLES = ("admin", "operator", "auditor")
 STAFF_STATUSES = ("active", "disabled")
 
 
@@ -47,7 +50,8 @@ class StaffUser(Base):
         CheckConstraint(f"role IN {STAFF_ROLES!r}", name="role_known"),
         CheckConstraint(f"status IN {STAFF_STATUSES!r}", name="status_known"),
         CheckConstraint(
-            "role = 'admin' OR (post_office IS NOT NULL AND post_office_code IS NOT NULL)",
+            f"role IN {HEAD_OFFICE_ROLES!r}"
+            " OR (post_office IS NOT NULL AND post_office_code IS NOT NULL)",
             name="agent_has_post_office",
         ),
     )

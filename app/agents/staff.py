@@ -191,6 +191,28 @@ def create_admin(
     return staff, uri
 
 
+def create_head_office(
+    session: Session,
+    *,
+    role: str,
+    username: str,
+    password: str,
+    totp_secret: str | None = None,
+    by: Principal | None = None,
+) -> tuple[StaffUser, str]:
+    """A head-office member of the back office: an ``operator`` (acts, approves what
+    another proposed) or an ``auditor`` (reads everything, changes nothing). Neither
+    belongs to a post office. Returns it and the ``otpauth://`` URI, shown once."""
+    if role not in ("operator", "auditor"):
+        raise ValidationFailed({"role": ["Must be operator or auditor."]})
+    values = _validate(username, password, agent=False)
+    staff, uri = _create(
+        session, role=role, password=password, values=values, totp_secret=totp_secret, by=by
+    )
+    log.info("%s %s created", role, staff.id)
+    return staff, uri
+
+
 def get_staff(session: Session, staff_id: str, role: str | None = None) -> StaffUser:
     staff = session.get(StaffUser, staff_id) if isinstance(staff_id, str) else None
     if staff is None or (role is not None and staff.role != role):

@@ -24,7 +24,7 @@ from app.db import Base, UTCDateTime, rows_matched, settings
 from app.errors import Unauthorized
 from app.principal import Principal
 
-TOKEN_ROLES = ("customer", "agent", "admin", "supervisor")
+TOKEN_ROLES = ("customer", "agent", "admin", "supervisor", "operator", "auditor")
 _MAX_TOKEN_LENGTH = 128
 
 
@@ -49,7 +49,7 @@ def token_ttl(session: Session, role: str) -> int:
     config = settings(session)
     if role == "customer":
         return config.CUSTOMER_TOKEN_TTL
-    if role in ("agent", "admin", "supervisor"):
+    if role in ("agent", "admin", "supervisor", "operator", "auditor"):
         return config.AGENT_TOKEN_TTL
     raise ValueError(f"role {role!r} authenticates with an API key, not a token")
 

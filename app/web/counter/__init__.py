@@ -15,20 +15,10 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    """Mount the counter's blueprint and the cookie settings its session needs."""
+    """Mount the counter's blueprint (cookies and CSRF settings: ``app.web.register``)."""
     from flask_wtf.csrf import CSRFError
 
     from app.web.counter.views import blueprint, csrf_failed
 
-    config = app.extensions["postcash"].config
-    app.config.update(
-        SESSION_COOKIE_NAME="postcash_counter",
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Strict",
-        SESSION_COOKIE_SECURE=config.serves_https_only,
-        SESSION_COOKIE_PATH="/counter",
-        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session; the session times out
-        WTF_CSRF_SSL_STRICT=config.serves_https_only,
-    )
     app.register_blueprint(blueprint)
     app.register_error_handler(CSRFError, csrf_failed)

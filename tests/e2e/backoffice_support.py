@@ -1,0 +1,33 @@
+"""Driving the back office's pages with Flask's test client."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests import factories
+from tests.e2e.counter_support import hidden, text_of
+
+__all__ = ["csrf", "hidden", "post", "sign_in", "text_of"]
+
+
+def sign_in(client: Any, username: str, code: str | None = None) -> Any:
+    page = client.get("/backoffice/login")
+    return client.post(
+        "/backoffice/login",
+        data={
+            "csrf_token": hidden(page, "csrf_token"),
+            "username": username,
+            "password": factories.PASSWORD,
+            "totp": factories.totp_code() if code is None else code,
+        },
+    )
+
+
+def csrf(client: Any) -> str:
+    return hidden(client.get("/backoffice/login"), "csrf_token")
+
+
+def post(client: Any, path: str, **fields: Any) -> Any:
+    """A form sent with this session's CSRF token."""
+    data = {"csrf_token": csrf(client), **{k: str(v) for k, v in fields.items()}}
+    return client.post(path, data=data)
