@@ -105,6 +105,9 @@ class Contract:
         request = response.request
         if not request.path.startswith(API + "/") or request.method in NOT_OPERATIONS:
             return
+        if "//" in request.environ.get("PATH_INFO", ""):  # an empty segment names nothing
+            self._unrouted(request.method, request.path, response.status_code)
+            return
         try:
             rule, _arguments = app.url_map.bind("localhost").match(
                 request.path, method=request.method, return_rule=True

@@ -188,7 +188,12 @@ def guard_request() -> None:
     read anything): a path id with a control character or a surrogate names nothing
     (404); a query string that is not UTF-8, a query parameter with a NUL or a
     surrogate, a JSON body with one in any string or field name are a
-    validation_error naming what holds it. None of them reaches the database."""
+    validation_error naming what holds it. None of them reaches the database.
+    A path with an empty segment (``//``) names nothing either; the raw PATH_INFO is
+    read because werkzeug's ``request.path`` drops leading slashes (``//metrics``
+    would otherwise be ``/metrics``)."""
+    if "//" in request.environ.get("PATH_INFO", ""):
+        raise NotFound()
     for value in (request.view_args or {}).values():
         if isinstance(value, str) and NOT_IN_IDS.search(value):
             raise NotFound()

@@ -1,4 +1,5 @@
-"""Texts of the staff's web pages (the counter at ``/counter``), in French.
+"""Texts of the web pages: the staff's (counter, back office) in French, the
+customers' portal in French and Lingala.
 
 Kept apart from the customer catalogs (``catalogs/``): those are sized for SMS
 and USSD and exist in French and Lingala, a rule the catalog tests enforce;
@@ -22,6 +23,23 @@ WEB_CATALOG_DIR = Path(__file__).resolve().parent / "web"
 def web_texts() -> dict[str, str]:
     """Every French text of the web pages, read on first use and kept."""
     return read_catalog_dir(WEB_CATALOG_DIR)[DEFAULT_LANGUAGE]
+
+
+@lru_cache(maxsize=1)
+def _all_languages() -> dict[str, dict[str, str]]:
+    return read_catalog_dir(WEB_CATALOG_DIR)
+
+
+def web_languages() -> tuple[str, ...]:
+    """Languages some web catalog is written in, French first."""
+    others = sorted(lang for lang in _all_languages() if lang != DEFAULT_LANGUAGE)
+    return (DEFAULT_LANGUAGE, *others)
+
+
+def portal_text(language: str, key: str, **params: Any) -> str:
+    """A portal text in ``language`` (``fr`` or ``ln``). Every portal key exists in both
+    (a catalog test says so), so a missing one is a bug (``KeyError``), never a blank."""
+    return _all_languages()[language][key].format(**params)
 
 
 def page_text(key: str, **params: Any) -> str:

@@ -1,5 +1,6 @@
 """Server-rendered web pages (channel layer): the post-office counter (``/counter``),
-the head office's back office (``/backoffice``).
+the head office's back office (``/backoffice``), the customers' portal (``/``,
+``/compte``).
 
 Each application has its own session cookie (``cookies.py``) and its own door
 for staff (``staff_session.py``); CSRF tokens (Flask-WTF) live in the session
@@ -16,6 +17,7 @@ def register(app: Flask) -> None:
     from app.web.backoffice import register as register_backoffice
     from app.web.cookies import AreaSessionInterface
     from app.web.counter import register as register_counter
+    from app.web.portal import register as register_portal
 
     config = app.extensions["postcash"].config
     app.session_interface = AreaSessionInterface()
@@ -27,3 +29,4 @@ def register(app: Flask) -> None:
     )
     register_counter(app)
     register_backoffice(app)
+    register_portal(app)
