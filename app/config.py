@@ -213,6 +213,7 @@ class Config:
     # The counter's web pages (/counter) sign an agent out after this many idle seconds.
     COUNTER_IDLE_TIMEOUT: int = 15 * 60
     BACKOFFICE_IDLE_TIMEOUT: int = 15 * 60
+    PORTAL_IDLE_TIMEOUT: int = 15 * 60
     PIN_MAX_ATTEMPTS: int = 3
     STAFF_LOGIN_MAX_FAILURES: int = 5  # in a row, then locked until an admin unlocks
     STAFF_LOGIN_BURST: int = 20  # failures across all staff within the window: alert
@@ -339,6 +340,7 @@ class Config:
             "AGENT_TOKEN_TTL": _env_int("AGENT_TOKEN_TTL", 8 * 3600),
             "COUNTER_IDLE_TIMEOUT": _env_int("COUNTER_IDLE_TIMEOUT", 15 * 60),
             "BACKOFFICE_IDLE_TIMEOUT": _env_int("BACKOFFICE_IDLE_TIMEOUT", 15 * 60),
+            "PORTAL_IDLE_TIMEOUT": _env_int("PORTAL_IDLE_TIMEOUT", 15 * 60),
             "SMS_MAX_TX_AMOUNT": _env_int("SMS_MAX_TX_AMOUNT", 25_000),
             "SMS_MAX_DAILY_AMOUNT": _env_int("SMS_MAX_DAILY_AMOUNT", 50_000),
             "SMS_REPLIES_PER_HOUR": _env_int("SMS_REPLIES_PER_HOUR", 10),

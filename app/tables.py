@@ -8,6 +8,7 @@ from app.api.idempotency import IdempotencyRecord
 from app.audit.models import AuditChainHead, AuditEvent
 from app.auth.api_keys import ApiClient
 from app.auth.tokens import AuthToken
+from app.customers.devices import CustomerDevice
 from app.customers.models import Customer, Registration
 from app.db import Base
 from app.db.jobs import OutboxJob
@@ -69,6 +70,7 @@ __all__ = [
     "Challenge",
     "CodeMiss",
     "Customer",
+    "CustomerDevice",
     "Department",
     "DisbursementBatch",
     "DisbursementLine",

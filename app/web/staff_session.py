@@ -120,11 +120,20 @@ class StaffDoor:
         session.clear()
 
     def _seal(self, token: str) -> str:
-        return seal(current_runtime().config.SECRET_KEY, self.purpose, token)
+        return seal_token(self.purpose, token)
 
     def _unseal(self, sealed: str) -> str:
-        """The token, or "" (which authenticates nobody) if the cookie was not sealed by us."""
-        try:
-            return unseal(current_runtime().config.SECRET_KEY, self.purpose, sealed)
-        except InvalidToken:
-            return ""
+        return unseal_token(self.purpose, sealed)
+
+
+def seal_token(purpose: str, token: str) -> str:
+    """A bearer token as a session cookie may hold it: sealed, not merely signed."""
+    return seal(current_runtime().config.SECRET_KEY, purpose, token)
+
+
+def unseal_token(purpose: str, sealed: str) -> str:
+    """The token, or "" (which authenticates nobody) if the cookie was not sealed by us."""
+    try:
+        return unseal(current_runtime().config.SECRET_KEY, purpose, sealed)
+    except InvalidToken:
+        return ""

@@ -24,7 +24,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms.validators import ValidationError
 
-from app.errors import NotFound
+from app.errors import DomainError, NotFound
+from app.i18n import error_message
 from app.i18n.web import portal_text
 from app.money import format_amount
 
@@ -59,12 +60,20 @@ def xaf(amount: int) -> str:
 
 @blueprint.context_processor
 def _globals() -> dict[str, Any]:
-    return {"_": text, "csrf_token": generate_csrf, "language": g.get("language", "fr")}
+    return {
+        "_": text,
+        "csrf_token": generate_csrf,
+        "language": g.get("language", "fr"),
+        "customer": g.get("customer"),
+    }
 
 
 @blueprint.before_request
 def _prepare() -> None:
     """The request's language, then the CSRF token of every POST (Flask-WTF)."""
+    # ``g`` outlives a request when an app context was pushed around it (tests, a
+    # worker): no CSRF token of a previous request may stand in for this session's.
+    g.pop("csrf_token", None)
     g.language = language()
     if request.method == "POST":
         try:
@@ -85,6 +94,17 @@ def choose_language(code: str) -> Page:
     response = redirect(back, code=303)
     response.set_cookie(LANG_COOKIE, code, max_age=ONE_YEAR, samesite="Lax", httponly=True)
     return response
+
+
+def explain(exc: DomainError) -> str:
+    """A domain error in the customer's words and language: the same texts as the SMS
+    and USSD answers (``app/i18n/catalogs/errors.*.po``), never a stack trace."""
+    params = {k: v for k, v in exc.extra.items() if isinstance(v, (int, str))}
+    language = g.get("language") or "fr"
+    try:
+        return error_message(exc.code, language, **params)
+    except KeyError:  # the text wants a figure this error did not carry
+        return error_message("error", language)
 
 
 def message_page(key: str, status: int, **params: Any) -> Page:

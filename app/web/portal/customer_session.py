@@ -1,0 +1,194 @@
+"""The signed-in customer of a portal request: sign-in with number and PIN, the
+device check, the session, its idle timeout, signing out (here or everywhere).
+
+The PIN is checked by the customers' own service (``verify_pin``: counted, locks
+after three wrong ones, the unknown number answered as a wrong PIN), the same as
+``POST /auth/login``. A browser the customer has not confirmed before then needs
+the SMS code (``app.customers.devices``); only then is a token issued. The token
+is kept server-side (revocable: "sign out everywhere", a PIN lock or an admin
+ends it) and sealed in the portal's session cookie with the time of the last
+request; ``PORTAL_IDLE_TIMEOUT`` seconds idle end the session. The device secret
+lives in its own long-lived cookie, path ``/compte``, HttpOnly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from flask import request, session
+from werkzeug.wrappers import Response
+
+from app.auth.tokens import AuthToken, authenticate_token, issue_token, revoke_token
+from app.clock import clock
+from app.customers import devices
+from app.customers import service as customers
+from app.customers.models import Customer
+from app.db import current_runtime, transaction
+from app.errors import NotFound, Unauthorized
+from app.web.staff_session import seal_token, unseal_token
+
+KEY = "portal"
+PENDING = "portal_pending"
+PURPOSE = "portal-session"
+DEVICE_COOKIE = "postcash_device"
+DEVICE_COOKIE_PATH = "/compte"
+DEVICE_LIFETIME = 365 * 24 * 3600
+
+
+@dataclass(frozen=True, slots=True)
+class PortalCustomer:
+    """The customer of a request, as pages need them (no ORM row outlives its unit of work)."""
+
+    id: str
+    msisdn: str
+    first_name: str
+    last_name: str
+    language: str
+    token_id: str | None
+
+
+def check_pin(msisdn: str, pin: str) -> tuple[str, bool]:
+    """The customer behind ``msisdn`` if ``pin`` is right (``InvalidPin`` /
+    ``AccountLocked`` otherwise, the attempt counted), and whether this browser is
+    one they confirmed. A known browser is signed in at once; an unknown one gets the
+    SMS code and a pending sign-in in the session."""
+    secret = request.cookies.get(DEVICE_COOKIE)
+    with transaction() as db:
+        customer = customers.find_by_msisdn(db, msisdn)
+        if customer is None:
+            customers.refuse_unknown_number(db, pin)
+        customers.verify_pin(db, customer, pin)
+        known = devices.recognised(db, customer.id, secret)
+        if known:
+            token = _issue(db, customer)
+        else:
+            check = devices.start_check(db, customer)
+    session.clear()
+    if known:
+        _open(token)
+    else:
+        session[PENDING] = {
+            "customer": customer.id,
+            "challenge": check.challenge_id,
+            "nonce": check.nonce,
+        }
+    return customer.id, known
+
+
+def pending() -> dict[str, Any] | None:
+    state = session.get(PENDING)
+    return state if isinstance(state, dict) and "challenge" in state else None
+
+
+def confirm_device(code: str, response_cookie: dict[str, str]) -> None:
+    """The SMS code of the pending sign-in: right → the browser is remembered
+    (``response_cookie`` receives its secret) and the customer signed in."""
+    state = pending()
+    if state is None:
+        raise NotFound("No sign-in is waiting for a code.")
+    check = devices.DeviceCheck(str(state["challenge"]), str(state["nonce"]))
+    label = (request.user_agent.string or "")[: devices.LABEL_MAX] or "?"
+    with transaction() as db:
+        secret = devices.confirm(db, str(state["customer"]), check, code, label)
+        customer = db.get(Customer, str(state["customer"]))
+        if customer is None:
+            raise NotFound("No such customer.")
+        token = _issue(db, customer)
+    session.clear()
+    _open(token)
+    response_cookie[DEVICE_COOKIE] = secret
+
+
+def remember_device(response: Response, secret: str) -> None:
+    config = current_runtime().config
+    response.set_cookie(
+        DEVICE_COOKIE,
+        secret,
+        max_age=DEVICE_LIFETIME,
+        path=DEVICE_COOKIE_PATH,
+        httponly=True,
+        secure=config.serves_https_only,
+        samesite="Lax",
+    )
+
+
+def current_customer() -> PortalCustomer | None:
+    """The customer of this request, or None (never signed in, signed out, timed out,
+    token revoked). A live session is touched: the idle time starts again, and a token
+    past half its life is replaced by a fresh one (the old one revoked), so an active
+    customer is not thrown out when ``CUSTOMER_TOKEN_TTL`` ends."""
+    state = session.get(KEY)
+    if not isinstance(state, dict) or not isinstance(state.get("token"), str):
+        return None
+    config = current_runtime().config
+    now = clock.now()
+    seen = state.get("seen")
+    idle = not isinstance(seen, (int, float)) or now.timestamp() - seen > config.PORTAL_IDLE_TIMEOUT
+    with transaction() as db:
+        try:
+            principal = authenticate_token(db, _unseal(state["token"]))
+        except Unauthorized:
+            principal = None
+        if principal is None or principal.role != "customer" or idle:
+            if principal is not None and principal.token_id:
+                revoke_token(db, principal.token_id)
+            session.pop(KEY, None)
+            if idle:
+                session["expired"] = True
+            return None
+        customer = db.get(Customer, principal.id)
+        if customer is None:
+            session.pop(KEY, None)
+            return None
+        token_id = principal.token_id
+        stored = db.get(AuthToken, token_id) if token_id else None
+        if stored is not None and stored.expires_at - now < timedelta(
+            seconds=config.CUSTOMER_TOKEN_TTL / 2
+        ):
+            fresh = _issue(db, customer)
+            revoke_token(db, stored.id)
+            state["token"] = _seal(fresh)
+            token_id = authenticate_token(db, fresh).token_id
+        found = PortalCustomer(
+            customer.id,
+            customer.msisdn,
+            customer.first_name,
+            customer.last_name,
+            customer.language,
+            token_id,
+        )
+    state["seen"] = now.timestamp()
+    session[KEY] = state
+    return found
+
+
+def sign_out(customer: PortalCustomer) -> None:
+    if customer.token_id:
+        with transaction() as db:
+            revoke_token(db, customer.token_id)
+    session.clear()
+
+
+def sign_out_everywhere(customer: PortalCustomer) -> None:
+    with transaction() as db:
+        devices.sign_out_everywhere(db, customer.id)
+    session.clear()
+
+
+def _issue(db: Any, customer: Customer) -> str:
+    token, _ttl = issue_token(db, "customer", customer.id)
+    return token
+
+
+def _open(token: str) -> None:
+    session[KEY] = {"token": _seal(token), "seen": clock.now().timestamp()}
+
+
+def _seal(token: str) -> str:
+    return seal_token(PURPOSE, token)
+
+
+def _unseal(sealed: str) -> str:
+    return unseal_token(PURPOSE, sealed)
