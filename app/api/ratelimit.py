@@ -194,11 +194,12 @@ def count_sign_in(username: str, scope: str = "RATELIMIT_LOGIN:staff") -> None:
         _hit("RATELIMIT_LOGIN", scope, f"username:{name}")
 
 
-def count_customer_sign_in(msisdn: str) -> None:
-    """Count a customer sign-in made on the portal's web form against the same limits as
-    ``POST /auth/login`` (same scope, same key: the number in E.164), so the two doors
-    share one budget. ``TooManyRequests`` past a limit."""
-    _hit(CEILING, "RATELIMIT_LOGIN", f"ip:{get_remote_address() or 'unknown'}")
+def count_customer_attempt(msisdn: str, setting: str = "RATELIMIT_LOGIN") -> None:
+    """Count a customer's sign-in (``RATELIMIT_LOGIN``) or registration
+    (``RATELIMIT_REGISTER``) made on the portal's web forms against the same limits as
+    the REST door (same scope, same key: the number in E.164), so the two doors share
+    one budget. ``TooManyRequests`` past a limit."""
+    _hit(CEILING, setting, f"ip:{get_remote_address() or 'unknown'}")
     e164 = try_normalize_msisdn(msisdn, current_app.config.get("ALLOWED_REGIONS"))
     if e164 is not None:
-        _hit("RATELIMIT_LOGIN", "RATELIMIT_LOGIN", f"msisdn:{e164}")
+        _hit(setting, setting, f"msisdn:{e164}")

@@ -98,6 +98,12 @@ def confirm(session: Session, customer_id: str, check: DeviceCheck, code: str, l
     verify_challenge(
         session, check.challenge_id, code, {"customer": customer_id, "nonce": check.nonce}
     )
+    return remember(session, customer_id, label)
+
+
+def remember(session: Session, customer_id: str, label: str) -> str:
+    """Remember a browser whose holder just proved the phone (a device code, or the
+    registration's code): returns the secret for its cookie, stored only hashed."""
     secret = secrets.token_urlsafe(SECRET_BYTES)
     now = clock.now()
     session.add(

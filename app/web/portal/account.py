@@ -11,7 +11,7 @@ from flask import g, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import TooManyRequests
 
 from app import ledger
-from app.api.ratelimit import count_customer_sign_in
+from app.api.ratelimit import count_customer_attempt
 from app.customers import devices
 from app.db import transaction
 from app.errors import AccountLocked, DomainError, NotFound, OtpAttemptsExceeded, OtpExpired
@@ -23,7 +23,7 @@ from app.web.portal.forms import DeviceCodeForm, SignInForm
 
 ACCOUNT = "/compte"
 # Pages under /compte that need no signed-in customer.
-OPEN_PAGES = {"portal.sign_in", "portal.device"}
+OPEN_PAGES = {"portal.sign_in", "portal.device", "portal.sign_up", "portal.sign_up_code"}
 NOTICES = ("expired", "required", "signed_out", "everywhere")
 
 
@@ -65,7 +65,7 @@ def sign_in() -> Page:
     error = None
     if request.method == "POST" and form.validate():
         try:
-            count_customer_sign_in(form.msisdn.data or "")
+            count_customer_attempt(form.msisdn.data or "")
             _customer_id, known = door.check_pin(form.msisdn.data or "", form.pin.data or "")
         except TooManyRequests:
             error = error_message("rate_limited", g.language)

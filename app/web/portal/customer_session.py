@@ -22,7 +22,7 @@ from werkzeug.wrappers import Response
 
 from app.auth.tokens import AuthToken, authenticate_token, issue_token, revoke_token
 from app.clock import clock
-from app.customers import devices
+from app.customers import devices, registration
 from app.customers import service as customers
 from app.customers.models import Customer
 from app.db import current_runtime, transaction
@@ -99,6 +99,19 @@ def confirm_device(code: str, response_cookie: dict[str, str]) -> None:
     session.clear()
     _open(token)
     response_cookie[DEVICE_COOKIE] = secret
+
+
+def open_new_account(registration_id: str, code: str) -> str:
+    """The registration's SMS code: right → the customer exists, is signed in, and this
+    browser is remembered (the code proved the phone). Returns the device secret."""
+    label = (request.user_agent.string or "")[: devices.LABEL_MAX] or "?"
+    with transaction() as db:
+        customer = registration.verify_registration(db, registration_id, code)
+        secret = devices.remember(db, customer.id, label)
+        token = _issue(db, customer)
+    session.clear()
+    _open(token)
+    return secret
 
 
 def remember_device(response: Response, secret: str) -> None:

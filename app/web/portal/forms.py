@@ -16,3 +16,11 @@ class SignInForm(Form):
 
 class DeviceCodeForm(Form):
     code = StringField(validators=[REQUIRED, Length(max=10)])
+
+
+class SignUpForm(Form):
+    msisdn = StringField(validators=[REQUIRED, Length(max=32)])
+    first_name = StringField(validators=[REQUIRED, Length(max=60)])
+    last_name = StringField(validators=[REQUIRED, Length(max=60)])
+    pin = PasswordField(validators=[REQUIRED, Length(max=8)])
+    pin_again = PasswordField(validators=[REQUIRED, Length(max=8)])
