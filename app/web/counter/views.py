@@ -66,7 +66,8 @@ from app.receipts.pages import (
     thermal_context,
 )
 from app.transfers.statements import customer_statement
-from app.web.counter import actions, auth, forms, once
+from app.web import once
+from app.web.counter import actions, auth, forms
 
 log = logging.getLogger(__name__)
 
@@ -554,7 +555,7 @@ def commit(slug: str) -> Page:
         page = render_template("counter/message.html", message=page_text("confirm.expired"))
         return page, 400
     with transaction() as db:
-        earlier = once.done_before(db, agent_id, key)
+        earlier = once.done_before(db, f"counter:{agent_id}", key)
     if earlier:
         return redirect(earlier, code=303)
     if not form.validate():
@@ -570,11 +571,11 @@ def commit(slug: str) -> Page:
             target = url_for(
                 "counter.receipt", reference=reference, operation=operation.receipt_operation
             )
-            once.remember(db, agent_id, key, target)
+            once.remember(db, f"counter:{agent_id}", key, target)
     except IntegrityError:
         # The same form, submitted twice at once: the other submission paid.
         with transaction() as db:
-            earlier = once.done_before(db, agent_id, key)
+            earlier = once.done_before(db, f"counter:{agent_id}", key)
         if earlier is None:
             raise
         return redirect(earlier, code=303)
@@ -771,7 +772,7 @@ def mail_scan() -> Page:
     number = (form.tracking_number.data or "").strip()
     try:
         with transaction() as db:
-            earlier = once.done_before(db, agent_id, key)
+            earlier = once.done_before(db, f"counter:{agent_id}", key)
             if earlier is None:
                 letter = printing.scan(
                     db,
@@ -781,14 +782,14 @@ def mail_scan() -> Page:
                     recipient_id_number=form.recipient_id_number.data or None,
                 )
                 number = letter.tracking_number
-                once.remember(db, agent_id, key, number)
+                once.remember(db, f"counter:{agent_id}", key, number)
             else:
                 number = earlier
             tracked = letters.track(db, number)
     except IntegrityError:
         # The same form, submitted twice at once: the other submission scanned.
         with transaction() as db:
-            earlier = once.done_before(db, agent_id, key)
+            earlier = once.done_before(db, f"counter:{agent_id}", key)
             if earlier is None:
                 raise
             tracked = letters.track(db, earlier)
