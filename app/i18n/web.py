@@ -36,6 +36,10 @@ def web_languages() -> tuple[str, ...]:
     return (DEFAULT_LANGUAGE, *others)
 
 
+def portal_texts(language: str) -> dict[str, str]:
+    return _all_languages()[language]
+
+
 def portal_text(language: str, key: str, **params: Any) -> str:
     """A portal text in ``language`` (``fr`` or ``ln``). Every portal key exists in both
     (a catalog test says so), so a missing one is a bug (``KeyError``), never a blank."""

@@ -10,7 +10,6 @@ no readable code and cannot be edited into another payment.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +19,6 @@ from wtforms import Form
 
 from app.agents import cash
 from app.agents.models import StaffUser
-from app.clock import clock
 from app.customers.msisdn import mask_msisdn
 from app.db import settings
 from app.errors import ValidationFailed
@@ -29,11 +27,10 @@ from app.money import format_amount
 from app.payments import counter as bill_counter
 from app.remittances import counter as remit_counter
 from app.savings import movements as savings
-from app.secretbox import InvalidToken, seal, unseal
+from app.web import sealed_form
 from app.web.counter import forms
 
 PURPOSE = "counter-confirmation"
-CONFIRMATION_TTL = 15 * 60  # seconds a confirmation page may wait for its click
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,23 +294,11 @@ def threshold_text(session: Session) -> str:
 
 
 def seal_payload(secret_key: str, agent_id: str, operation: str, data: dict[str, Any]) -> str:
-    body = {"agent": agent_id, "op": operation, "at": clock.now().timestamp(), "data": data}
-    return seal(secret_key, PURPOSE, json.dumps(body, separators=(",", ":")))
+    return sealed_form.seal_payload(secret_key, PURPOSE, agent_id, operation, data)
 
 
 def open_payload(
     secret_key: str, agent_id: str, operation: str, token: str
 ) -> dict[str, Any] | None:
-    """The data sealed on the confirmation page, or None if it is not this agent's, not
-    this operation's, too old, or not something we sealed."""
-    try:
-        body = json.loads(unseal(secret_key, PURPOSE, token))
-    except (InvalidToken, ValueError):
-        return None
-    if not isinstance(body, dict) or body.get("agent") != agent_id or body.get("op") != operation:
-        return None
-    at = body.get("at")
-    if not isinstance(at, (int, float)) or clock.now().timestamp() - at > CONFIRMATION_TTL:
-        return None
-    data = body.get("data")
-    return data if isinstance(data, dict) else None
+    """The data sealed on the confirmation page, or None (``sealed_form.open_payload``)."""
+    return sealed_form.open_payload(secret_key, PURPOSE, agent_id, operation, token)

@@ -15,7 +15,7 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from app.web.portal import account, public, signup  # noqa: F401  (their pages)
+    from app.web.portal import account, payments, public, send, signup  # noqa: F401  (their pages)
     from app.web.portal.common import blueprint
 
     app.register_blueprint(blueprint)

@@ -26,7 +26,7 @@ from wtforms.validators import ValidationError
 
 from app.errors import DomainError, NotFound
 from app.i18n import error_message
-from app.i18n.web import portal_text
+from app.i18n.web import portal_text, portal_texts
 from app.money import format_amount
 
 log = logging.getLogger(__name__)
@@ -94,6 +94,14 @@ def choose_language(code: str) -> Page:
     response = redirect(back, code=303)
     response.set_cookie(LANG_COOKIE, code, max_age=ONE_YEAR, samesite="Lax", httponly=True)
     return response
+
+
+def operation_label(kind: str) -> str:
+    """A statement line's or a payment's type in the customer's words (the raw type for
+    one the catalog does not name yet)."""
+    key = f"portal.optype.{kind}"
+    language = g.get("language") or "fr"
+    return portal_text(language, key) if key in portal_texts(language) else kind
 
 
 def explain(exc: DomainError) -> str:
