@@ -116,12 +116,22 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         raise ValidationFailed({"cursor": ["Invalid cursor."]}) from exc
 
 
-def statement(session: Session, code: str, *, limit: int = 20, cursor: str | None = None) -> Page:
+def statement(
+    session: Session,
+    code: str,
+    *,
+    limit: int = 20,
+    cursor: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Page:
     """Posted lines of an account, newest first, each with the balance after it.
 
     A line is one entry's net effect on the account. The running balance of the
     page's first line is the sum of every line up to it, so a page is consistent
-    with itself whatever was posted meanwhile.
+    with itself whatever was posted meanwhile. ``since`` (inclusive) and ``until``
+    (exclusive) keep the lines posted in that window; the balances stay those of the
+    whole account.
     """
     if not 1 <= limit <= MAX_STATEMENT_PAGE:
         raise ValidationFailed({"limit": [f"Between 1 and {MAX_STATEMENT_PAGE}."]})
@@ -146,6 +156,10 @@ def statement(session: Session, code: str, *, limit: int = 20, cursor: str | Non
         .join(per_entry, per_entry.c.entry_id == Entry.id)
         .where(Entry.status == "posted")
     )
+    if since is not None:
+        base = base.where(Entry.posted_at >= since)
+    if until is not None:
+        base = base.where(Entry.posted_at < until)
     if position is not None:
         before, before_id = position
         base = base.where(

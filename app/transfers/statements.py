@@ -7,6 +7,7 @@ this customer paid and who the counterparty was.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -26,9 +27,17 @@ def _counterparty(meta: dict[str, Any], side: str) -> dict[str, str | None] | No
 
 
 def customer_statement(
-    session: Session, customer: Customer, *, limit: int = 20, cursor: str | None = None
+    session: Session,
+    customer: Customer,
+    *,
+    limit: int = 20,
+    cursor: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    page = ledger.statement(session, chart.wallet(customer.id), limit=limit, cursor=cursor)
+    page = ledger.statement(
+        session, chart.wallet(customer.id), limit=limit, cursor=cursor, since=since, until=until
+    )
     items = []
     for line in page.items:
         meta = line.meta or {}

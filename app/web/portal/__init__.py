@@ -15,7 +15,14 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from app.web.portal import account, payments, public, send, signup  # noqa: F401  (their pages)
+    from app.web.portal import (  # noqa: F401  (their pages)
+        account,
+        payments,
+        public,
+        send,
+        signup,
+        statement,
+    )
     from app.web.portal.common import blueprint
 
     app.register_blueprint(blueprint)

@@ -125,6 +125,15 @@ def _csrf_failed(exc: CSRFError) -> Page:
     return message_page("portal.error.csrf", 400)
 
 
+@blueprint.errorhandler(DomainError)
+def _domain_error(exc: DomainError) -> Page:
+    """A domain error no page caught itself (a tampered link's cursor, say): its
+    message in the customer's words, with its status; NotFound has its own page."""
+    if isinstance(exc, NotFound):
+        return _not_found(exc)
+    return render_template("portal/message.html", message=explain(exc)), exc.status
+
+
 @blueprint.errorhandler(NotFound)
 def _not_found(exc: Exception) -> Page:
     return message_page("portal.error.not_found", 404)
