@@ -17,8 +17,10 @@ from flask import Flask
 def register(app: Flask) -> None:
     from app.web.portal import (  # noqa: F401  (their pages)
         account,
+        bills,
         payments,
         public,
+        requests,
         send,
         signup,
         statement,

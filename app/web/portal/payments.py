@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import current_app, g, redirect, render_template, request, url_for
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from wtforms import Form, HiddenField, StringField
@@ -32,6 +32,7 @@ from app.customers.models import Customer
 from app.customers.service import get_customer
 from app.db import transaction
 from app.errors import DomainError, NotFound, ValidationFailed
+from app.i18n.web import portal_texts
 from app.money import format_amount
 from app.transfers import pending
 from app.web import once, sealed_form
@@ -67,6 +68,8 @@ class PortalPayment:
     preview: Callable[[Session, Customer, dict[str, Any]], Preview]
     place: Callable[[Session, Customer, dict[str, Any]], Placed]
     confirm_label: str = "portal.pay.send_code"
+    # fills what a form needs from the database (a list of billers) before it is shown
+    setup: Callable[[Session, Form], None] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,10 +126,17 @@ def _owner() -> str:
 
 
 def _field_errors(exc: DomainError) -> dict[str, list[str]]:
+    """A validation error's fields as the form names them (``recipient.name`` →
+    ``recipient_name``), each with its text in the customer's words
+    (``portal.invalid.<field>``), else the error's own."""
     if not isinstance(exc, ValidationFailed):
         return {}
-    fields = exc.extra.get("errors", {})
-    return {name: [explain(exc)] for name in fields}
+    named: dict[str, list[str]] = {}
+    for name in exc.extra.get("errors", {}):
+        field = str(name).replace(".", "_")
+        key = f"portal.invalid.{field}"
+        named[field] = [text(key) if key in portal_texts(g.language) else explain(exc)]
+    return named
 
 
 def _form_page(
@@ -137,6 +147,9 @@ def _form_page(
     errors: dict[str, list[str]] | None = None,
     status: int = 200,
 ) -> Page:
+    if payment.setup is not None:
+        with transaction() as db:
+            payment.setup(db, form)
     page = render_template(
         f"portal/pay/{payment.slug}.html",
         payment=payment,
