@@ -21,6 +21,7 @@ def register(app: Flask) -> None:
         payments,
         public,
         requests,
+        savings,
         send,
         signup,
         statement,
