@@ -18,6 +18,7 @@ def register(app: Flask) -> None:
     from app.web.portal import (  # noqa: F401  (their pages)
         account,
         bills,
+        likelemba,
         payments,
         public,
         requests,

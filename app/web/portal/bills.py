@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 from wtforms import Form, IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange
 
 from app import fees
@@ -48,7 +49,9 @@ class RemittanceForm(Form):
 
 def _billers(session: Session, form: Form) -> None:
     """Active billers, by category then name: what the form's list offers."""
-    form.biller.choices = [("", "—")] + [(b.code, b.name) for b in billers.list_billers(session)]
+    form.biller.choices = [SelectChoice("", "—")] + [
+        SelectChoice(b.code, b.name) for b in billers.list_billers(session)
+    ]
 
 
 def _bill_preview(session: Session, payer: Customer, data: dict[str, Any]) -> Preview:

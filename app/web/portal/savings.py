@@ -11,6 +11,7 @@ from flask import redirect, render_template, request, url_for
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from wtforms import Form, IntegerField, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange
 
 from app.customers.models import Customer
@@ -35,7 +36,9 @@ class MovementForm(Form):
 
 
 def _accounts(session: Session, form: Form) -> None:
-    form.account.choices = [(a.id, a.number) for a in accounts.accounts_of(session, customer().id)]
+    form.account.choices = [
+        SelectChoice(a.id, a.number) for a in accounts.accounts_of(session, customer().id)
+    ]
 
 
 def _rows(session: Session, payer: Customer, data: dict[str, Any]) -> list[tuple[str, str]]:
