@@ -19,6 +19,7 @@ def register(app: Flask) -> None:
         account,
         bills,
         likelemba,
+        mail,
         payments,
         public,
         requests,

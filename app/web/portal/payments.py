@@ -125,7 +125,7 @@ def _owner() -> str:
     return f"portal:{customer().id}"
 
 
-def _field_errors(exc: DomainError) -> dict[str, list[str]]:
+def field_errors(exc: DomainError) -> dict[str, list[str]]:
     """A validation error's fields as the form names them (``recipient.name`` →
     ``recipient_name``), each with its text in the customer's words
     (``portal.invalid.<field>``), else the error's own."""
@@ -179,7 +179,7 @@ def pay_preview(slug: str) -> Page:
             shown = payment.preview(db, get_customer(db, customer().id), data)
     except DomainError as exc:
         return _form_page(
-            payment, form, error=explain(exc), errors=_field_errors(exc), status=exc.status
+            payment, form, error=explain(exc), errors=field_errors(exc), status=exc.status
         )
     secret = current_app.config["SECRET_KEY"]
     page = render_template(
@@ -224,7 +224,7 @@ def pay_place(slug: str) -> Page:
             payment,
             payment.form(data=data),
             error=explain(exc),
-            errors=_field_errors(exc),
+            errors=field_errors(exc),
             status=exc.status,
         )
     if placed.shown is not None:  # shown once, in this answer only (a cash-out code)
