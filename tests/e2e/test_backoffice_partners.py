@@ -22,7 +22,7 @@ from app.db import transaction
 from app.disbursements.models import DisbursementBatch
 from app.errors import Unauthorized
 from app.ledger import chart
-from app.payments.models import CallbackDelivery
+from app.payments.models import Biller, CallbackDelivery
 from tests import factories
 from tests.e2e.backoffice_support import csrf, post, sign_in, text_of
 from tests.e2e.cyber_support import receiver
@@ -164,6 +164,19 @@ def test_a_disabled_organisations_key_is_refused_until_enabled_again(runtime, ma
     assert "Désactivé" in text_of(client.get("/backoffice/partners/partner?status=disabled"))
     act(client, path, action="enable", reason="Contrat repris")
     assert key_works(runtime, key)
+
+
+def test_a_biller_taken_off_the_customers_list_keeps_its_key(runtime, maker):
+    client, _staff = maker
+    with transaction(runtime) as session:
+        created = factories.biller(session, code="E2C")
+    path = f"/backoffice/partners/clients/{created.biller.client_id}/biller"
+    act(client, path, action="disable", reason="Contrat terminé")
+    with transaction(runtime) as session:
+        assert session.get(Biller, "E2C").status == "disabled"
+        event = session.scalar(select(AuditEvent).where(AuditEvent.action == "biller.disable"))
+        assert event.after["reason"] == "Contrat terminé"
+    assert key_works(runtime, created.api_key)
 
 
 def test_each_kind_is_listed_on_its_own_page(runtime, maker):

@@ -37,6 +37,7 @@ from app.i18n import error_message
 from app.i18n.web import page_text, web_texts
 from app.ledger import chart
 from app.payments import callbacks
+from app.payments.biller_status import disable_biller, enable_biller
 from app.payments.billers import create_biller
 from app.payments.merchants import create_merchant
 from app.payments.models import BILLER_CATEGORIES, Biller, CallbackDelivery, Merchant
@@ -322,6 +323,37 @@ def partners_status(client_id: str) -> Page:
     if again is not None:
         return again
     notify("bo.partners.status." + status)
+    return redirect(url_for("backoffice.partners_client", client_id=client_id), code=303)
+
+
+@blueprint.route("/partners/clients/<client_id>/biller", methods=["POST"])
+@allow(OPERATOR)
+def partners_biller_status(client_id: str) -> Page:
+    """Take a biller off the customers' list, or put it back (its key is another matter)."""
+    action = request.form.get("action")
+    reason = request.form.get("reason") or ""
+
+    def work(db: Session) -> tuple[str, Any]:
+        client = get_api_client(db, client_id, role="biller")
+        code = str((client.meta or {}).get("biller_code") or "")
+        if action == "disable":
+            biller = disable_biller(db, code, reason=reason, by=me())
+        elif action == "enable":
+            biller = enable_biller(db, code, reason=reason, by=me())
+        else:
+            raise ValidationFailed({"action": ["disable or enable."]})
+        return url_for("backoffice.partners_client", client_id=client.id), biller.status
+
+    try:
+        again, status = run_once(request.form.get("key"), work)
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        error, errors = problem(exc)
+        return _client_page(client_id, error=error, errors=errors, status=exc.status)
+    if again is not None:
+        return again
+    notify("bo.partners.biller." + status)
     return redirect(url_for("backoffice.partners_client", client_id=client_id), code=303)
 
 
