@@ -71,9 +71,7 @@ def client_named(runtime, name):
 # -- organisations ---------------------------------------------------------------------------
 
 
-def test_a_new_partners_key_is_shown_on_the_answer_to_the_creation_only(
-    runtime, maker, caplog
-):
+def test_a_new_partners_key_is_shown_on_the_answer_to_the_creation_only(runtime, maker, caplog):
     client, _staff = maker
     caplog.set_level(logging.DEBUG)
     form_key = factories.key("form")
@@ -111,9 +109,7 @@ def test_the_same_creation_form_sent_twice_creates_one_partner_and_shows_no_key_
 
 def test_a_merchant_gets_its_key_and_webhook_secret_once(runtime, maker):
     client, _staff = maker
-    created = act(
-        client, "/backoffice/partners/merchant/new", name="Boutique Mfoa", fee_rate="150"
-    )
+    created = act(client, "/backoffice/partners/merchant/new", name="Boutique Mfoa", fee_rate="150")
     body = created.get_data(as_text=True)
     assert SECRET.search(body) and 'id="webhook-secret"' in body
 
@@ -448,3 +444,20 @@ def test_an_operator_may_not_approve_a_batch_the_payer_sent_through_the_api(
     refused = act(client, f"/backoffice/batches/{batch.id}/approve")
     assert refused.status_code == 422
     assert only_batch(runtime).status == "validated"
+
+
+def test_a_batch_the_prefunding_does_not_cover_is_refused_in_french(runtime, maker, checker):
+    first, _ = maker
+    second, _ = checker
+    with transaction(runtime) as session:
+        payer, _key = factories.payer(session, balance=50_000, name="Caisse de retraite")
+        people = [
+            factories.customer(session, first_name="Retraité", last_name="Test") for _ in range(2)
+        ]
+    upload(first, payer, csv_of(people))
+    batch = only_batch(runtime)
+    refused = act(second, f"/backoffice/batches/{batch.id}/approve")
+    assert refused.status_code == 422
+    assert "Solde insuffisant" in text_of(refused)
+    assert only_batch(runtime).status == "validated"
+    assert available(runtime, chart.payer(payer.id)) == 50_000
