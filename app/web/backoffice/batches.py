@@ -23,6 +23,7 @@ from typing import Any
 from flask import Response, redirect, render_template, request, stream_with_context, url_for
 from sqlalchemy.orm import Session
 
+from app import ledger
 from app.api.disbursements import MAX_UPLOAD_BYTES
 from app.auth.api_keys import ApiClient, list_clients
 from app.db import transaction
@@ -32,10 +33,11 @@ from app.disbursements.validation import parse_csv
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.i18n import error_message, has_key
 from app.i18n.web import page_text, web_texts
+from app.ledger import chart
 from app.web.backoffice.access import AUDITOR, OPERATOR
 from app.web.backoffice.blueprint import Page, allow, blueprint, notify, officer
 from app.web.backoffice.forms_once import me, new_key, run_once
-from app.web.backoffice.partners import _names, _staff_names, problem
+from app.web.backoffice.partners import client_names, problem, staff_names
 
 REFRESH_SECONDS = 3
 REPORT_LINES = 500
@@ -82,7 +84,7 @@ def counts(batch: DisbursementBatch) -> dict[str, int]:
 def batches_list() -> Page:
     with transaction() as db:
         rows = batches.list_batches(db, limit=100)
-        names = _names(db, {b.payer_id for b in rows})
+        names = client_names(db, {b.payer_id for b in rows})
     return render_template(
         "backoffice/partners/batches.html", rows=rows, names=names, counts=counts
     )
@@ -153,10 +155,11 @@ def _batch_page(batch_id: str, *, error: str | None = None, status: int = 200) -
     with transaction() as db:
         batch = batches.get_batch(db, batch_id, payer_id=None)
         payer = db.get(ApiClient, batch.payer_id)
-        staff = _staff_names(db, {batch.submitted_by or "", batch.approved_by or ""})
+        staff = staff_names(db, {batch.submitted_by or "", batch.approved_by or ""})
         refused, more = batches.lines_page(
             db, batch, limit=REPORT_LINES, after_line=None, status="rejected"
         )
+        prefunding = ledger.balance(db, chart.payer(batch.payer_id)).available
     me_id = officer().id
     can_approve = (
         batch.status == "validated"
@@ -172,6 +175,7 @@ def _batch_page(batch_id: str, *, error: str | None = None, status: int = 200) -
         refused=refused,
         more=more is not None,
         counts=counts(batch),
+        prefunding=prefunding,
         reason_text=reason_text,
         refresh=REFRESH_SECONDS if batch.status == "processing" else None,
         can_approve=can_approve,

@@ -24,9 +24,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import ledger
+from app.agents.models import StaffUser
 from app.audit.reasons import operator_reason
 from app.auth import client_access, onboarding
 from app.auth.api_keys import ApiClient, get_api_client, list_clients
@@ -400,9 +402,9 @@ def _prefunding_page(*, error: str | None = None, errors: Any = None, status: in
     with transaction() as db:
         pending = requests.list_requests(db, status="pending", limit=LIST_LIMIT)
         recent = [r for r in requests.list_requests(db, limit=50) if r.status != "pending"]
-        names = _names(db, {r.holder_id for r in pending + recent})
-        staff = _staff_names(db, {r.requested_by for r in pending + recent})
-        staff |= _staff_names(db, {r.decided_by for r in recent if r.decided_by})
+        names = client_names(db, {r.holder_id for r in pending + recent})
+        staff = staff_names(db, {r.requested_by for r in pending + recent})
+        staff |= staff_names(db, {r.decided_by for r in recent if r.decided_by})
     page = render_template(
         "backoffice/partners/prefunding.html",
         pending=pending,
@@ -416,20 +418,16 @@ def _prefunding_page(*, error: str | None = None, errors: Any = None, status: in
     return page, status
 
 
-def _names(db: Session, client_ids: set[str]) -> dict[str, str]:
-    from sqlalchemy import select
-
+def client_names(db: Session, client_ids: set[str]) -> dict[str, str]:
+    """Organisations' names by id, in one query (lists name who they concern)."""
     if not client_ids:
         return {}
     rows = db.execute(select(ApiClient.id, ApiClient.name).where(ApiClient.id.in_(client_ids)))
     return {client_id: name for client_id, name in rows}
 
 
-def _staff_names(db: Session, staff_ids: set[str]) -> dict[str, str]:
-    from sqlalchemy import select
-
-    from app.agents.models import StaffUser
-
+def staff_names(db: Session, staff_ids: set[str]) -> dict[str, str]:
+    """Staff usernames by id, in one query (who recorded, who approved)."""
     clean = {s for s in staff_ids if s}
     if not clean:
         return {}
