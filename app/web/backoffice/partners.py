@@ -252,8 +252,14 @@ def _new_page(
 
 
 def _client_page(
-    client_id: str, *, error: str | None = None, errors: Any = None, status: int = 200
+    client_id: str,
+    *,
+    error: str | None = None,
+    errors: dict[str, dict[str, list[str]]] | None = None,
+    status: int = 200,
 ) -> Page:
+    """The organisation's page; ``errors`` are keyed by the form that failed (status,
+    biller, rotate, prefunding), so a message shows beside that form's fields only."""
     with transaction() as db:
         client = get_api_client(db, client_id)
         if client.role not in KINDS:
@@ -321,7 +327,7 @@ def partners_status(client_id: str) -> Page:
         if isinstance(exc, NotFound):
             raise
         error, errors = problem(exc)
-        return _client_page(client_id, error=error, errors=errors, status=exc.status)
+        return _client_page(client_id, error=error, errors={"status": errors}, status=exc.status)
     if again is not None:
         return again
     notify("bo.partners.status." + status)
@@ -352,7 +358,7 @@ def partners_biller_status(client_id: str) -> Page:
         if isinstance(exc, NotFound):
             raise
         error, errors = problem(exc)
-        return _client_page(client_id, error=error, errors=errors, status=exc.status)
+        return _client_page(client_id, error=error, errors={"biller": errors}, status=exc.status)
     if again is not None:
         return again
     notify("bo.partners.biller." + status)
@@ -375,7 +381,7 @@ def partners_rotate(client_id: str) -> Page:
         if isinstance(exc, NotFound):
             raise
         error, errors = problem(exc)
-        return _client_page(client_id, error=error, errors=errors, status=exc.status)
+        return _client_page(client_id, error=error, errors={"rotate": errors}, status=exc.status)
     if again is not None:
         return again
     name, key = shown
@@ -465,7 +471,9 @@ def prefunding_request(client_id: str) -> Page:
         if isinstance(exc, NotFound):
             raise
         error, errors = problem(exc)
-        return _client_page(client_id, error=error, errors=errors, status=exc.status)
+        return _client_page(
+            client_id, error=error, errors={"prefunding": errors}, status=exc.status
+        )
     if again is not None:
         return again
     notify("bo.partners.prefunding.recorded")
@@ -486,8 +494,8 @@ def prefunding_approve(request_id: str) -> Page:
     except DomainError as exc:
         if isinstance(exc, NotFound):
             raise
-        error, errors = problem(exc)
-        return _prefunding_page(error=error, errors=errors, status=exc.status)
+        error, _fields = problem(exc)
+        return _prefunding_page(error=error, status=exc.status)
     if again is not None:
         return again
     notify("bo.partners.prefunding.approved")
@@ -510,7 +518,7 @@ def prefunding_reject(request_id: str) -> Page:
         if isinstance(exc, NotFound):
             raise
         error, errors = problem(exc)
-        return _prefunding_page(error=error, errors=errors, status=exc.status)
+        return _prefunding_page(error=error, errors={request_id: errors}, status=exc.status)
     if again is not None:
         return again
     notify("bo.partners.prefunding.rejected")
