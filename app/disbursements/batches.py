@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import ledger
-from app.audit import record
+from app.audit import record, record_by
 from app.auth.api_keys import get_api_client
 from app.clock import clock
 from app.db import jobs
@@ -29,8 +29,9 @@ from app.disbursements.errors import BatchNotFound, BatchReferenceReused
 from app.disbursements.locks import lock_batch
 from app.disbursements.models import DisbursementBatch, DisbursementLine
 from app.disbursements.validation import check_lines
-from app.errors import InsufficientFunds, InvalidState, ValidationFailed
+from app.errors import Forbidden, InsufficientFunds, InvalidState, ValidationFailed
 from app.ledger import chart
+from app.principal import Principal
 
 PROCESS_JOB = "workers.disbursements.process_batch"
 INSERT_CHUNK = 5_000
@@ -137,9 +138,16 @@ def approve_batch(session: Session, payer_id: str, batch_id: str) -> Disbursemen
     batch = lock_batch(session, batch_id)
     if batch.status != "validated":
         return batch
+    return _start(session, batch, actor_role="payer", actor_id=payer_id)
+
+
+def _start(
+    session: Session, batch: DisbursementBatch, *, actor_role: str, actor_id: str
+) -> DisbursementBatch:
+    """Hand a locked, validated batch to the processing job if the prefunding covers it."""
     if batch.valid == 0:
         raise InvalidState("This batch has no valid line to pay.")
-    available = ledger.balance(session, chart.payer(payer_id)).available
+    available = ledger.balance(session, chart.payer(batch.payer_id)).available
     if available < batch.valid_amount:
         raise InsufficientFunds(
             f"The batch needs {batch.valid_amount}; the prefunding holds {available}.",
@@ -150,11 +158,13 @@ def approve_batch(session: Session, payer_id: str, batch_id: str) -> Disbursemen
     batch.status = "processing"
     batch.approved_at = now
     batch.updated_at = now
+    if actor_role != "payer":
+        batch.approved_by = actor_id
     session.flush()
     record(
         session,
-        actor_role="payer",
-        actor_id=payer_id,
+        actor_role=actor_role,
+        actor_id=actor_id,
         action="disbursement.approve",
         target_type="disbursement_batch",
         target_id=batch.id,
@@ -162,6 +172,66 @@ def approve_batch(session: Session, payer_id: str, batch_id: str) -> Disbursemen
     )
     jobs.enqueue(session, PROCESS_JOB, batch_id=batch.id)
     return batch
+
+
+# -- the back office: an operator uploads for a payer, another approves ----------------------
+
+
+class OwnUpload(Forbidden):
+    """Maker-checker: whoever uploaded a batch may not approve it."""
+
+    title = "Approval by the uploader"
+
+
+def upload_batch(
+    session: Session, payer_id: str, *, reference: str, items: list[Any], by: Principal
+) -> tuple[DisbursementBatch, bool]:
+    """A payer's batch uploaded by a staff member: validated and stored exactly as the
+    payer's own submission (``submit_batch``), then marked as theirs so that someone
+    else approves it. The same reference and lines again return the first batch."""
+    batch, created = submit_batch(session, payer_id, reference=reference, items=items)
+    if created:
+        batch.submitted_by = by.id
+        session.flush()
+        record_by(
+            session,
+            by,
+            action="disbursement.upload",
+            target_type="disbursement_batch",
+            target_id=batch.id,
+            after={
+                "payer_id": batch.payer_id,
+                "reference": batch.reference,
+                "total": batch.total,
+                "valid": batch.valid,
+                "amount": batch.valid_amount,
+            },
+        )
+    return batch, created
+
+
+def approve_upload(session: Session, batch_id: str, *, by: Principal) -> DisbursementBatch:
+    """A second staff member approves an uploaded batch: paid once, whoever comes second
+    finds it already approved (the batch's row lock serialises them)."""
+    batch = lock_batch(session, batch_id)
+    if batch.submitted_by is None:
+        raise InvalidState("This batch was sent by its payer, who approves it through the API.")
+    if batch.submitted_by == by.id:
+        raise OwnUpload("The operator who uploaded this batch cannot approve it.")
+    if batch.status != "validated":
+        return batch
+    return _start(session, batch, actor_role=by.role, actor_id=by.id)
+
+
+def list_batches(
+    session: Session, *, payer_id: str | None = None, limit: int = 50
+) -> list[DisbursementBatch]:
+    """The newest batches first, every payer's or one payer's."""
+    query = select(DisbursementBatch)
+    if payer_id is not None:
+        query = query.where(DisbursementBatch.payer_id == payer_id)
+    order = (DisbursementBatch.created_at.desc(), DisbursementBatch.id)
+    return list(session.scalars(query.order_by(*order).limit(limit)))
 
 
 def rejected_lines(session: Session, batch_id: str) -> list[dict[str, Any]]:

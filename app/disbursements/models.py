@@ -53,6 +53,11 @@ class DisbursementBatch(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The back office's maker-checker (``batches.upload_batch``): the staff member who
+    # uploaded the batch for its payer and the other one who approved it; both None for
+    # a batch the payer submitted and approved itself through the API.
+    submitted_by: Mapped[str | None] = mapped_column(String(36))
+    approved_by: Mapped[str | None] = mapped_column(String(36))
 
     @property
     def processed(self) -> int:

@@ -262,8 +262,17 @@ def list_deliveries(
     return list(session.scalars(query.order_by(CallbackDelivery.id.desc()).limit(limit)))
 
 
-def rearm(session: Session, delivery_id: int, *, admin_id: str) -> CallbackDelivery:
-    """An operator sends an undeliverable callback again (the receiver was fixed)."""
+def rearm(
+    session: Session,
+    delivery_id: int,
+    *,
+    admin_id: str,
+    actor_role: str = "admin",
+    reason: str | None = None,
+) -> CallbackDelivery:
+    """An operator sends an undeliverable callback again (the receiver was fixed);
+    ``actor_role`` names them in the audit trail (``operator`` from the back office),
+    with their ``reason`` when they gave one."""
     from app.audit import record
 
     delivery = lock_callback(session, delivery_id)
@@ -277,13 +286,13 @@ def rearm(session: Session, delivery_id: int, *, admin_id: str) -> CallbackDeliv
     session.flush()
     record(
         session,
-        actor_role="admin",
+        actor_role=actor_role,
         actor_id=admin_id,
         action="callback.rearm",
         target_type="callback_delivery",
         target_id=str(delivery.id),
         before={"status": "undeliverable"},
-        after={"status": "pending"},
+        after={"status": "pending", **({"reason": reason} if reason else {})},
     )
     jobs.enqueue(session, DELIVER_JOB, delivery_id=delivery.id)
     return delivery

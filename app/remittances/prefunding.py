@@ -42,7 +42,17 @@ def prefund(
     key: str,
     admin_id: str,
     ip: str | None = None,
+    actor_role: str = "admin",
+    ledger_key: str | None = None,
+    note: dict[str, str] | None = None,
 ) -> Prefunded:
+    """Credit the holder's prefunding from the trust bank, once per ``key``.
+
+    The back office's maker-checker (``prefunding_requests.py``) passes the
+    approver as ``admin_id``/``actor_role``, a ``ledger_key`` of the request
+    itself (one entry per request, whoever approves it) and a ``note`` (request
+    and bank reference) kept in the entry's meta and the audit event.
+    """
     if account_holder not in HOLDERS:
         raise ValidationFailed({"account_holder": ["One of: partner, payer, sender."]})
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
@@ -60,10 +70,15 @@ def prefund(
         )
     entry = ledger.post_entry(
         session,
-        key=ledger.entry_key("prefunding", admin_id, key),
+        key=ledger_key or ledger.entry_key("prefunding", admin_id, key),
         kind="prefunding",
         legs=[ledger.debit(chart.TRUST_BANK, amount), ledger.credit(code, amount)],
-        meta={"account_holder": account_holder, "holder_id": client.id, "by": admin_id},
+        meta={
+            "account_holder": account_holder,
+            "holder_id": client.id,
+            "by": admin_id,
+            **(note or {}),
+        },
     )
     balance = ledger.balance(session, code)
     if entry.replayed:  # the same request again: already recorded
@@ -72,12 +87,17 @@ def prefund(
         )
     record(
         session,
-        actor_role="admin",
+        actor_role=actor_role,
         actor_id=admin_id,
         action="prefunding.credit",
         target_type=account_holder,
         target_id=client.id,
-        after={"amount": amount, "entry_id": entry.id, "balance": balance.available},
+        after={
+            "amount": amount,
+            "entry_id": entry.id,
+            "balance": balance.available,
+            **(note or {}),
+        },
         ip=ip,
     )
     return Prefunded(
