@@ -49,7 +49,7 @@ from app.remittances.models import (
     RemittanceQuote,
     WebhookDelivery,
 )
-from app.remittances.prefunding_requests import PrefundingRequest
+from app.remittances.prefunding_models import PrefundingRequest
 from app.savings.models import AccrualDay, Capitalisation, SavingsAccount, SavingsMovement
 from app.sms.inbound.models import InboundSender, InboundSms
 from app.transfers.models import Transfer

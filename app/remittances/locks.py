@@ -25,6 +25,7 @@ from app.remittances.models import (
     Remittance,
     WebhookDelivery,
 )
+from app.remittances.prefunding_models import PrefundingRequest
 
 
 def lock_remittance(session: Session, remittance_id: str) -> Remittance:
@@ -91,3 +92,9 @@ def lock_partner_webhook(session: Session, partner_id: str) -> PartnerWebhook | 
 
 def lock_webhook_delivery(session: Session, delivery_id: int) -> WebhookDelivery | None:
     return session.get(WebhookDelivery, delivery_id, with_for_update=True)
+
+
+def lock_prefunding_request(session: Session, request_id: str) -> PrefundingRequest | None:
+    """The prefunding request's row, locked (``prefunding_requests``): one decision
+    wins when two operators approve at once."""
+    return session.get(PrefundingRequest, request_id, with_for_update=True, populate_existing=True)

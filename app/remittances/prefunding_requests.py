@@ -26,59 +26,30 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy import (
-    BigInteger,
-    CheckConstraint,
-    ForeignKey,
-    Index,
-    String,
     select,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Session
 
 from app import ledger
 from app.audit import record_by
 from app.audit.reasons import operator_reason
 from app.auth.locks import lock_api_client
 from app.clock import clock
-from app.db import Base, UTCDateTime, settings
+from app.db import settings
 from app.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
 from app.principal import Principal
 from app.remittances import prefunding
-
-REQUEST_STATUSES = ("pending", "approved", "rejected")
-HOLDER_KINDS = ("partner", "payer", "sender")
-AMOUNT_MAX = 10**12
-BANK_REFERENCE_MAX = 64
-
-
-class PrefundingRequest(Base):
-    __tablename__ = "prefunding_requests"
-    __table_args__ = (
-        CheckConstraint(f"account_holder IN {HOLDER_KINDS!r}", name="holder_known"),
-        CheckConstraint(f"status IN {REQUEST_STATUSES!r}", name="status_known"),
-        CheckConstraint("amount > 0", name="amount_positive"),
-        Index("ix_prefunding_requests_status", "status", "requested_at"),
-        Index("ix_prefunding_requests_bank_reference", "holder_id", "bank_reference"),
-    )
-
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    account_holder: Mapped[str] = mapped_column(String(10))
-    holder_id: Mapped[str] = mapped_column(ForeignKey("api_clients.id"))
-    amount: Mapped[int] = mapped_column(BigInteger)
-    currency: Mapped[str] = mapped_column(String(3))
-    bank_reference: Mapped[str] = mapped_column(String(BANK_REFERENCE_MAX))
-    reason: Mapped[str] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(10))
-    requested_by: Mapped[str] = mapped_column(ForeignKey("staff_users.id"))
-    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    decided_by: Mapped[str | None] = mapped_column(ForeignKey("staff_users.id"))
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    decision_reason: Mapped[str | None] = mapped_column(String(200))
-    entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entries.id"))
+from app.remittances.locks import lock_prefunding_request
+from app.remittances.prefunding_models import (  # noqa: F401  (re-exported)
+    AMOUNT_MAX,
+    BANK_REFERENCE_MAX,
+    HOLDER_KINDS,
+    REQUEST_STATUSES,
+    PrefundingRequest,
+)
 
 
 class OwnRequest(Forbidden):
@@ -174,11 +145,7 @@ def request_prefunding(
 
 
 def _locked(session: Session, request_id: object) -> PrefundingRequest:
-    row = (
-        session.get(PrefundingRequest, request_id, with_for_update=True, populate_existing=True)
-        if isinstance(request_id, str)
-        else None
-    )
+    row = lock_prefunding_request(session, request_id) if isinstance(request_id, str) else None
     if row is None:
         raise NotFound("No such prefunding request.")
     return row

@@ -3,7 +3,7 @@
 Only the SHA-256 of the browser's random secret is kept (``app/customers/devices.py``).
 
 Revision ID: 0030_customer_devices
-Revises: 0023_backoffice_network
+Revises: 0026_prefunding_requests
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from alembic import op
 import app.db  # custom column types
 
 revision: str = "0030_customer_devices"
-down_revision: str | None = "0023_backoffice_network"
+down_revision: str | None = "0026_prefunding_requests"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -2,7 +2,7 @@
 
 Every form that changes something carries a fresh key (``new_key``); its unit
 of work records ``(staff, key) → where it led`` beside the change
-(``app.web.counter.once``, under a ``backoffice:`` principal of its own), so a
+(``app.web.once``, under a ``backoffice:`` owner of its own), so a
 double click, a resubmitted form or two tabs racing do the thing once: the
 second submission is sent where the first led. A refused form records nothing
 and may be corrected and sent again.
@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from app.db import transaction
 from app.i18n.web import page_text
 from app.principal import Principal
+from app.web import once
 from app.web.backoffice.blueprint import Page, officer
-from app.web.counter import once
 
 new_key = once.new_key
 

@@ -21,14 +21,12 @@ from app.remittances.parties import clean_msisdn, clean_name
 from app.remittances.wallet import REMITTANCES, create_remittance
 from app.remittances.wallet import get_owned as owned_remittance
 from app.web.portal.common import text
-from app.web.portal.payments import (
+from app.web.portal.payment_types import (
     Kind,
     Placed,
     PortalPayment,
     Preview,
     money_rows,
-    register,
-    register_kind,
 )
 
 REQUIRED = InputRequired(message="portal.form.required")
@@ -115,15 +113,13 @@ def _describe_remittance(session: Session, remittance: Remittance) -> list[tuple
     return rows + money_rows(remittance.amount, remittance.fee)
 
 
-register_kind(
-    "remittance",
-    Kind(flow=REMITTANCES, owned=_remittance, describe=_describe_remittance),
-)
-register(
+# What catalog.py lists: this module's payment pages and payment tables.
+PAYMENTS = (
     PortalPayment(
         "factures", "portal.bill.title", BillForm, _bill_preview, _bill_place, setup=_billers
-    )
+    ),
+    PortalPayment("mandat", "portal.remit.title", RemittanceForm, _remit_preview, _remit_place),
 )
-register(
-    PortalPayment("mandat", "portal.remit.title", RemittanceForm, _remit_preview, _remit_place)
-)
+KINDS = {
+    "remittance": Kind(flow=REMITTANCES, owned=_remittance, describe=_describe_remittance),
+}

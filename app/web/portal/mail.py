@@ -29,7 +29,7 @@ from app.mail.storage import storage_for
 from app.web import once
 from app.web.portal.account import customer
 from app.web.portal.common import Page, blueprint, explain, text
-from app.web.portal.payments import field_errors
+from app.web.portal.payment_types import field_errors
 
 PAGE_SIZE = 50
 

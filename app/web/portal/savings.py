@@ -24,7 +24,7 @@ from app.savings.products import all_products, get_product
 from app.web import once
 from app.web.portal.account import customer
 from app.web.portal.common import Page, blueprint, explain, text
-from app.web.portal.payments import Placed, PortalPayment, Preview, register
+from app.web.portal.payment_types import Placed, PortalPayment, Preview
 
 REQUIRED = InputRequired(message="portal.form.required")
 CHANNEL = "web"
@@ -65,29 +65,6 @@ def _withdraw_place(session: Session, payer: Customer, data: dict[str, Any]) -> 
         session, payer, account_id=str(data["account"]), amount=int(data["amount"]), channel=CHANNEL
     )
     return Placed("transfer", transfer.id)
-
-
-register(
-    PortalPayment(
-        "epargne-versement",
-        "portal.savings.deposit",
-        MovementForm,
-        _deposit_preview,
-        _deposit_place,
-        confirm_label="portal.savings.deposit_now",
-        setup=_accounts,
-    )
-)
-register(
-    PortalPayment(
-        "epargne-retrait",
-        "portal.savings.withdraw",
-        MovementForm,
-        _deposit_preview,
-        _withdraw_place,
-        setup=_accounts,
-    )
-)
 
 
 class OpenForm(Form):
@@ -150,3 +127,25 @@ def rate_text(basis_points: int) -> str:
 @blueprint.app_template_filter("rate")
 def _rate(basis_points: int) -> str:
     return rate_text(basis_points)
+
+
+# What catalog.py lists: this module's payment pages and payment tables.
+PAYMENTS = (
+    PortalPayment(
+        "epargne-versement",
+        "portal.savings.deposit",
+        MovementForm,
+        _deposit_preview,
+        _deposit_place,
+        confirm_label="portal.savings.deposit_now",
+        setup=_accounts,
+    ),
+    PortalPayment(
+        "epargne-retrait",
+        "portal.savings.withdraw",
+        MovementForm,
+        _deposit_preview,
+        _withdraw_place,
+        setup=_accounts,
+    ),
+)

@@ -20,14 +20,12 @@ from app.transfers import p2p, withdrawals
 from app.transfers.models import Transfer
 from app.transfers.p2p import OTP_CONFIRMED_TYPES, TRANSFERS, get_owned, resolve_recipient
 from app.web.portal.common import operation_label, text
-from app.web.portal.payments import (
+from app.web.portal.payment_types import (
     Kind,
     Placed,
     PortalPayment,
     Preview,
     money_rows,
-    register,
-    register_kind,
 )
 
 REQUIRED = InputRequired(message="portal.form.required")
@@ -122,17 +120,9 @@ def _describe(session: Session, transfer: Transfer) -> list[tuple[str, str]]:
     return rows + money_rows(transfer.amount, transfer.fee)
 
 
-register_kind(
-    "transfer",
-    Kind(
-        flow=TRANSFERS,
-        owned=_owned,
-        describe=_describe,
-        asks_code=lambda row: row.type in OTP_CONFIRMED_TYPES,
-    ),
-)
-register(PortalPayment("envoyer", "portal.send.title", SendForm, _send_preview, _send_place))
-register(
+# What catalog.py lists: this module's payment pages and payment tables.
+PAYMENTS = (
+    PortalPayment("envoyer", "portal.send.title", SendForm, _send_preview, _send_place),
     PortalPayment(
         "retirer",
         "portal.withdraw.title",
@@ -140,5 +130,13 @@ register(
         _withdraw_preview,
         _withdraw_place,
         confirm_label="portal.withdraw.get_code",
-    )
+    ),
 )
+KINDS = {
+    "transfer": Kind(
+        flow=TRANSFERS,
+        owned=_owned,
+        describe=_describe,
+        asks_code=lambda row: row.type in OTP_CONFIRMED_TYPES,
+    ),
+}
