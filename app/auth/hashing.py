@@ -21,8 +21,8 @@ parameters themselves (``bench/pin.py`` measures those).
 
 The peppered argon2 runs in OpenSSL (through ``cryptography``, already a
 dependency) rather than argon2-cffi: the same PHC strings either way (each
-library verifies the other's), about 10 % less time on the machines measured,
-which is what keeps a check under 15 ms at OWASP's minimum.
+library verifies the other's) in about 10 % less time on the machines measured,
+which counts when the goal is one check in 15 ms (``bench/pin.py``, docs/PINS.md).
 """
 
 from __future__ import annotations

@@ -8,9 +8,12 @@ loudly, never taken for a wrong PIN. No pepper ever reaches a log line or a repr
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 
 import pytest
+from argon2 import PasswordHasher
 
 from app.auth.hashing import OWASP_MINIMUM, PepperRing, UnknownPepperVersion, hash_secret
 from app.config import DEV_PIN_PEPPER, Config
@@ -49,6 +52,13 @@ def test_the_hash_names_its_pepper_version_before_the_argon2id_string():
 def test_neither_the_pin_nor_the_pepper_is_in_the_hash():
     stored = hash_pin(PIN, V1)
     assert PIN not in stored and OLD not in stored
+
+
+def test_the_rest_is_argon2id_of_hmac_sha256_of_the_pin_keyed_with_the_pepper():
+    """A standard PHC string: argon2-cffi verifies what OpenSSL made, given the HMAC."""
+    phc = hash_pin(PIN, V1).removeprefix("$pcpep$v1")
+    keyed = hmac.new(OLD.encode(), PIN.encode(), hashlib.sha256).digest()
+    assert PasswordHasher().verify(phc, keyed)
 
 
 def test_the_same_pin_hashes_differently_each_time():
