@@ -16,6 +16,7 @@ from app.customers.pins import hash_pin
 from app.db import transaction
 from tests import factories
 from tests.concurrency import committed, together
+from tests.e2e.ussd_support import Phone
 
 LOGIN = "/api/v1/auth/login"
 AWA = "+242061234567"
@@ -75,6 +76,11 @@ def test_after_the_upgrade_the_same_pin_still_signs_in(client, runtime, legacy_a
 
     assert login(client).status_code == 200
     assert stored(runtime, legacy_awa) == upgraded  # up to date: not hashed again
+
+
+def test_a_legacy_hash_is_renewed_on_a_ussd_pin_screen_too(client, runtime, legacy_awa):
+    assert Phone(client, AWA).run("5", factories.PIN).startswith("END Solde disponible")
+    assert stored(runtime, legacy_awa).startswith("$pcpep$v2$")
 
 
 def test_a_wrong_pin_leaves_a_legacy_hash_alone(client, runtime, legacy_awa):
