@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,13 @@ INSTANCE_DIR = BASE_DIR / "instance"
 
 DEV_SECRET_KEY = "dev-only-not-secret"
 GATEWAY_TOKEN_MIN_LENGTH = 32
+# The PIN pepper of a laptop and of the tests: known to all, so refused elsewhere
+# (docs/PINS.md). Its version is "1" like a first real pepper's: a database made in
+# development does not verify under a real pepper, which is the point.
+DEV_PIN_PEPPER = "dev-only-pin-pepper-not-secret"
+PIN_PEPPER_MIN_LENGTH = 32
+# What a pepper version may be: it is written into every PIN hash ($pcpep$v<version>$…).
+PIN_PEPPER_VERSION_PATTERN = re.compile(r"[A-Za-z0-9]{1,16}")
 
 
 def _is_network(value: object) -> bool:
@@ -67,6 +75,15 @@ def _env_switch(name: str, default: bool | None) -> bool | None:
 def _env_json(name: str, default: Any) -> Any:
     value = _env(name)
     return json.loads(value) if value is not None else default
+
+
+def _env_secret_json(name: str, default: Any) -> Any:
+    """Like ``_env_json`` for a value holding secrets: unreadable JSON refuses to start
+    without quoting any of it (no traceback carries the text)."""
+    try:
+        return _env_json(name, default)
+    except ValueError:
+        raise RuntimeError(f"Refusing to start: {name} is not readable JSON") from None
 
 
 DEFAULT_KYC_TIERS: dict[str, dict[str, int]] = {
@@ -223,6 +240,11 @@ class Config:
     # not locked for PIN_LOCK_DECAY seconds starts again at the first step.
     PIN_LOCK_DURATIONS: list[int] = field(default_factory=lambda: list(DEFAULT_PIN_LOCKS))
     PIN_LOCK_DECAY: int = 30 * 24 * 3600
+    # Secret peppers of the PIN hashes by version, kept outside the database (the secret
+    # store): the current version hashes, every listed one verifies (docs/PINS.md).
+    # Required outside development; never logged (repr=False keeps them out of reprs).
+    PIN_PEPPERS: dict[str, str] = field(default_factory=lambda: {"1": DEV_PIN_PEPPER}, repr=False)
+    PIN_PEPPER_VERSION: str = "1"
     OTP_TTL: int = 5 * 60
     OTP_MAX_ATTEMPTS: int = 3
     OTP_RESEND_COOLDOWN: int = 60
@@ -335,6 +357,10 @@ class Config:
             "SAVINGS_PRODUCTS": _env_json("SAVINGS_PRODUCTS", DEFAULT_SAVINGS_PRODUCTS),
             "PIN_LOCK_DURATIONS": _env_json("PIN_LOCK_DURATIONS", list(DEFAULT_PIN_LOCKS)),
             "PIN_LOCK_DECAY": _env_int("PIN_LOCK_DECAY", 30 * 24 * 3600),
+            "PIN_PEPPERS": _env_secret_json(
+                "PIN_PEPPERS", {"1": DEV_PIN_PEPPER} if env == "development" else {}
+            ),
+            "PIN_PEPPER_VERSION": _env("PIN_PEPPER_VERSION", cls.PIN_PEPPER_VERSION),
             "REMITTANCE_TTL_DAYS": _env_int("REMITTANCE_TTL_DAYS", 30),
             "CUSTOMER_TOKEN_TTL": _env_int("CUSTOMER_TOKEN_TTL", 15 * 60),
             "AGENT_TOKEN_TTL": _env_int("AGENT_TOKEN_TTL", 8 * 3600),
@@ -416,6 +442,7 @@ class Config:
             problems.append("PIN_LOCK_DURATIONS must be a JSON list of positive seconds")
         if type(self.PIN_LOCK_DECAY) is not int or self.PIN_LOCK_DECAY < 0:
             problems.append("PIN_LOCK_DECAY must be a number of seconds")
+        problems += self._pin_pepper_problems()
         if self.is_production:
             if self.DEBUG:
                 problems.append("debug must be off in production")
@@ -460,6 +487,36 @@ class Config:
             problems.append("TRUSTED_PROXIES cannot be negative")
         if problems:
             raise RuntimeError("Refusing to start: " + "; ".join(problems))
+
+    def _pin_pepper_problems(self) -> list[str]:
+        """What is wrong with PIN_PEPPERS and PIN_PEPPER_VERSION, never quoting a pepper."""
+        peppers = self.PIN_PEPPERS
+        well_formed = isinstance(peppers, dict) and all(
+            isinstance(version, str)
+            and PIN_PEPPER_VERSION_PATTERN.fullmatch(version)
+            and isinstance(pepper, str)
+            and pepper
+            for version, pepper in peppers.items()
+        )
+        if not well_formed:
+            return [
+                "PIN_PEPPERS must be a JSON object of versions (letters and digits) to "
+                'secrets, such as {"1": "<secret>"}'
+            ]
+        problems = []
+        weak = not peppers or DEV_PIN_PEPPER in peppers.values()
+        if not self.is_development and not self.TESTING and weak:
+            problems.append("PIN_PEPPERS must be set outside development")
+        elif self.PIN_PEPPER_VERSION not in peppers:
+            problems.append("PIN_PEPPER_VERSION must name one of the versions in PIN_PEPPERS")
+        if self.is_production and any(len(p) < PIN_PEPPER_MIN_LENGTH for p in peppers.values()):
+            problems.append(
+                f"every PIN_PEPPERS secret must be at least {PIN_PEPPER_MIN_LENGTH} characters "
+                "in production"
+            )
+        if self.SECRET_KEY and self.SECRET_KEY in peppers.values() and not self.is_development:
+            problems.append("a PIN pepper must not be the SECRET_KEY")
+        return problems
 
     def _unreadable_rate_limits(self) -> list[str]:
         from limits import parse_many

@@ -42,7 +42,14 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from app.config import BASE_DIR
-from bench.ussd import SECRET, percentile, postgres_answers, postgres_database, sqlite_database
+from bench.ussd import (
+    PIN_PEPPERS,
+    SECRET,
+    percentile,
+    postgres_answers,
+    postgres_database,
+    sqlite_database,
+)
 
 GOAL_OTP_P99_S = 5.0
 
@@ -291,6 +298,7 @@ def environment(url: str, redis: str, provider: Provider, root: Path) -> dict[st
         {
             "APP_ENV": "staging",
             "SECRET_KEY": SECRET,
+            "PIN_PEPPERS": json.dumps(PIN_PEPPERS),
             "DATABASE_URL": url,
             "REDIS_URL": redis,
             "BENCH_SMS_URL": provider.base_url,

@@ -149,15 +149,22 @@ def _lift_if_over(session: Session, customer_id: str, now: datetime) -> None:
         log.info("customer %s: PIN lock over", customer_id)
 
 
-def give_back(session: Session, customer: Customer) -> None:
-    """The right PIN: the counter starts again from zero."""
+def give_back(session: Session, customer: Customer, *, pin_hash: str | None = None) -> None:
+    """The right PIN: the counter starts again from zero; with ``pin_hash``, the PIN's
+    hash made again with the current pepper replaces the outdated one (one statement)."""
+    values: dict[str, Any] = {"failed_pin_attempts": 0, "updated_at": clock.now()}
+    if pin_hash is not None:
+        values["pin_hash"] = pin_hash
     session.execute(
         update(Customer)
         .where(Customer.id == customer.id)
-        .values(failed_pin_attempts=0, updated_at=clock.now())
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     set_committed_value(customer, "failed_pin_attempts", 0)
+    if pin_hash is not None:
+        set_committed_value(customer, "pin_hash", pin_hash)
+        log.info("customer %s: PIN hash renewed with the current pepper", customer.id)
 
 
 def keep_wrong(session: Session, customer: Customer) -> NoReturn:

@@ -97,7 +97,7 @@ def start_registration(
         first_name=values["first_name"],
         last_name=values["last_name"],
         language=values["language"],
-        pin_hash=hash_pin(values["pin"], fast=config.TESTING),
+        pin_hash=hash_pin(values["pin"], config),
         challenge_id=issued.challenge.id,
         expires_at=issued.challenge.expires_at,
         created_at=now,

@@ -32,7 +32,13 @@ from app.customers.models import (
     new_id,
 )
 from app.customers.msisdn import normalize_msisdn, try_normalize_msisdn
-from app.customers.pins import check_pin, check_pin_of_nobody, hash_pin, validate_pin
+from app.customers.pins import (
+    check_pin,
+    check_pin_of_nobody,
+    hash_pin,
+    pin_hash_outdated,
+    validate_pin,
+)
 from app.db import settings
 from app.errors import (
     AccountFrozen,
@@ -110,7 +116,7 @@ def register_customer(
         first_name=values["first_name"],
         last_name=values["last_name"],
         language=values["language"],
-        pin_hash=hash_pin(values["pin"], fast=settings(session).TESTING),
+        pin_hash=hash_pin(values["pin"], settings(session)),
     )
 
 
@@ -242,10 +248,17 @@ def verify_pin(session: Session, customer: Customer, pin: str) -> None:
     an agent or admin unlocks) and ends their sessions. A frozen customer is
     PIN-locked all the same (the counter says so), so freezing never reopens
     PIN guessing.
+
+    A right PIN whose stored hash is outdated (no pepper yet, an older pepper
+    version, other argon2 costs: ``pins.pin_hash_outdated``) is hashed again with
+    the current pepper in the same statement that gives the attempt back, so the
+    upgrade commits with the check or not at all; a wrong PIN never changes it.
     """
+    config = settings(session)
     pin_hash = pin_locks.take_attempt(session, customer)
-    if check_pin(pin_hash, pin):
-        pin_locks.give_back(session, customer)
+    if check_pin(pin_hash, pin, config):
+        renewed = hash_pin(pin, config) if pin_hash_outdated(pin_hash, config) else None
+        pin_locks.give_back(session, customer, pin_hash=renewed)
         return
     pin_locks.keep_wrong(session, customer)
 
@@ -253,13 +266,13 @@ def verify_pin(session: Session, customer: Customer, pin: str) -> None:
 def refuse_unknown_number(session: Session, pin: str) -> NoReturn:
     """Answer a PIN typed for a number nobody holds as a first wrong PIN is answered.
 
-    Same error, same text, same ``attempts_left`` and the same argon2 work (against
-    a dummy hash of the same parameters), so that signing in does not tell
+    Same error, same text, same ``attempts_left`` and the same work (against a
+    dummy hash of the current pepper and parameters), so that signing in does not tell
     whether a number has an account. (The next tries tell: a real account counts
     down and locks; see docs/PIN_LOCKS.md for why that is accepted.)
     """
     config = settings(session)
-    check_pin_of_nobody(pin, fast=config.TESTING)
+    check_pin_of_nobody(pin, config)
     raise InvalidPin("Wrong PIN.", attempts_left=max(config.PIN_MAX_ATTEMPTS - 1, 0))
 
 
@@ -294,7 +307,7 @@ def change_pin(
     verify_pin(session, customer, old_pin)
     if old_pin == new_pin:
         _fail("new_pin", "The new PIN must differ from the old one.")
-    _set(session, customer, pin_hash=hash_pin(new_pin, fast=settings(session).TESTING))
+    _set(session, customer, pin_hash=hash_pin(new_pin, settings(session)))
     revoked = revoke_other_tokens(session, "customer", customer.id, keep_token_id)
     log.info("customer %s changed PIN; %d other session(s) revoked", customer.id, revoked)
 

@@ -29,10 +29,10 @@ _MSISDN = re.compile(
     r"(?P<cc>\+?242[\s.-]?)?(?P<local>0\d(?:[\s.-]?\d){7})"
     r"(?![A-Za-z0-9])(?!-[A-Za-z0-9])"
 )
-_SECRET_KEYS = re.compile(r"(pin|otp|code|token|password|secret|api_key|totp)", re.I)
+_SECRET_KEYS = re.compile(r"(pin|otp|code|token|password|secret|pepper|api_key|totp)", re.I)
 # "pin=1234", "'otp': '123456'", "api_key: abc" inside a message: keep the name, hide the value.
 _SECRET_ASSIGNMENT = re.compile(
-    r"(?P<name>\b[\w-]*(?:pin|otp|code|token|password|secret|api_?key|totp)[\w-]*)"
+    r"(?P<name>\b[\w-]*(?:pin|otp|code|token|password|secret|pepper|api_?key|totp)[\w-]*)"
     r"(?P<sep>[\"']?\s*[:=]\s*[\"']?)(?P<value>[^\s\"',&;}\]]+)",
     re.I,
 )

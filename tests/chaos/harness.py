@@ -17,6 +17,7 @@ it; nothing here looks processes up by name.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -33,6 +34,8 @@ from app.config import BASE_DIR
 
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 SECRET_KEY = "chaos-secret-key-0123456789abcdef-0123456789"
+# The PIN pepper every process of a run shares (staging refuses to start without one).
+PIN_PEPPERS = {"1": "chaos-pin-pepper-0123456789abcdef-0123456789"}
 
 
 def free_port() -> int:
@@ -181,6 +184,7 @@ def app_environment(
         {
             "APP_ENV": "staging",
             "SECRET_KEY": SECRET_KEY,
+            "PIN_PEPPERS": json.dumps(PIN_PEPPERS),
             "DATABASE_URL": database_url,
             "REDIS_URL": redis_url,
             "CHAOS_SMS_URL": sms_url,

@@ -43,6 +43,7 @@ from app.db import transaction
 from app.ledger import chart
 from tests import factories
 from tests.chaos.harness import (
+    PIN_PEPPERS,
     SECRET_KEY,
     Gunicorn,
     PostgresCluster,
@@ -134,6 +135,7 @@ class Stack:
         config = Config.from_env(
             APP_ENV="staging",
             SECRET_KEY=SECRET_KEY,
+            PIN_PEPPERS=PIN_PEPPERS,
             DATABASE_URL=self.database_url,
             REDIS_URL=self.redis.url,
             SMS_BACKEND="console",

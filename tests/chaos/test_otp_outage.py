@@ -32,6 +32,7 @@ from app.db import transaction
 from app.db.queue import SWEEPS
 from app.notify import SmsMessage, send_sms
 from tests.chaos.harness import (
+    PIN_PEPPERS,
     SECRET_KEY,
     PostgresCluster,
     RedisServer,
@@ -98,6 +99,7 @@ class Stack:
             Config.from_env(
                 APP_ENV="staging",
                 SECRET_KEY=SECRET_KEY,
+                PIN_PEPPERS=PIN_PEPPERS,
                 DATABASE_URL=url,
                 REDIS_URL=self.redis.url,
                 SMS_BACKEND="console",

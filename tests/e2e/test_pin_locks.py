@@ -209,14 +209,13 @@ def test_an_unknown_number_gets_the_answer_of_a_first_wrong_pin(client, awa):
 
 def test_an_unknown_number_costs_the_same_hashing_as_a_wrong_pin(client, awa, monkeypatch):
     verified = []
-    original = hashing.verify_secret
+    original = hashing.PepperRing.verify
 
-    def counting(secret_hash, secret):
-        verified.append(secret_hash.split("$")[3])  # the argon2 parameters: m=…,t=…,p=…
-        return original(secret_hash, secret)
+    def counting(ring, stored, secret):
+        verified.append(stored.split("$")[2:6])  # pepper version, argon2id, v=19, m=…,t=…,p=…
+        return original(ring, stored, secret)
 
-    monkeypatch.setattr(hashing, "verify_secret", counting)
-    monkeypatch.setattr("app.customers.pins.verify_secret", counting)
+    monkeypatch.setattr(hashing.PepperRing, "verify", counting)
     login(client, WRONG)
     login(client, WRONG, msisdn="+242069999999")
     assert len(verified) == 2

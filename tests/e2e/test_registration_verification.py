@@ -83,7 +83,7 @@ def test_the_right_code_activates_the_customer_with_an_empty_wallet(client, app,
         account = ledger.get_account(session, chart.wallet(pending["id"]))
         assert (account.type, account.allow_overdraft) == ("liability", False)
         stored = session.get(Customer, pending["id"]).pin_hash
-        assert stored.startswith("$argon2id$") and "4826" not in stored
+        assert stored.startswith("$pcpep$v1$argon2id$") and "4826" not in stored
         assert session.scalar(select(func.count()).select_from(Registration)) == 0
     assert factories.login(client, AWA, pin="4826")
 

@@ -40,10 +40,10 @@ def compared(monkeypatch):
     guard = threading.Lock()
     original = service.check_pin
 
-    def counting(pin_hash, pin):
+    def counting(pin_hash, pin, config):
         with guard:
             seen.append(pin)
-        return original(pin_hash, pin)
+        return original(pin_hash, pin, config)
 
     monkeypatch.setattr(service, "check_pin", counting)
     return seen

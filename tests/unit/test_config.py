@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from app import create_app
-from app.config import BASE_DIR, DEV_SECRET_KEY, Config
+from app.config import BASE_DIR, DEV_PIN_PEPPER, DEV_SECRET_KEY, Config
 
 PRODUCTION = {
     "APP_ENV": "production",
@@ -22,6 +22,8 @@ PRODUCTION = {
     "GATEWAY_ALLOWED_CIDRS": ["192.0.2.0/24"],
     "GATEWAY_TOKEN": "g" * 40,
     "METRICS_TOKEN": "m" * 32,
+    "PIN_PEPPERS": {"1": "p" * 48},
+    "PIN_PEPPER_VERSION": "1",
 }
 
 
@@ -100,7 +102,8 @@ def test_debug_comes_from_flask_debug_in_the_environment(monkeypatch):
 
 
 def test_production_from_the_environment_without_settings_is_refused(monkeypatch):
-    for name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "AT_API_KEY", "SMS_BACKEND"):
+    names = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "AT_API_KEY", "SMS_BACKEND", "PIN_PEPPERS")
+    for name in names:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("APP_ENV", "production")
     with pytest.raises(RuntimeError, match="Refusing to start"):
@@ -164,7 +167,7 @@ def test_an_unknown_environment_is_refused_by_name(env):
     [
         Config(),
         Config(APP_ENV="testing", TESTING=True),
-        Config(APP_ENV="staging", SECRET_KEY="s" * 32),
+        Config(APP_ENV="staging", SECRET_KEY="s" * 32, PIN_PEPPERS={"1": "p" * 32}),
         production(),
     ],
     ids=["development", "testing", "staging", "production"],
@@ -303,3 +306,79 @@ def test_production_refuses_a_short_retired_secret_key():
 
 def test_production_accepts_a_long_retired_secret_key():
     production(SECRET_KEY_PREVIOUS=["r" * 40]).validate()
+
+
+# -- PIN peppers (docs/PINS.md) ---------------------------------------------------------
+
+SECRET_PEPPER = "a-real-pepper-" + "x" * 40
+
+
+@pytest.mark.parametrize(
+    "peppers", [{}, {"1": DEV_PIN_PEPPER}, {"1": "p" * 48, "0": DEV_PIN_PEPPER}]
+)
+def test_production_needs_a_real_pin_pepper(peppers):
+    assert "PIN_PEPPERS must be set outside development" in refusal(production(PIN_PEPPERS=peppers))
+
+
+def test_staging_needs_a_pin_pepper_too():
+    assert "PIN_PEPPERS must be set" in refusal(Config(APP_ENV="staging", SECRET_KEY="s" * 32))
+
+
+def test_development_and_the_tests_run_with_the_development_pepper():
+    Config().validate()
+    Config(APP_ENV="testing", TESTING=True).validate()
+    assert Config().PIN_PEPPERS == {"1": DEV_PIN_PEPPER}
+
+
+def test_production_refuses_a_short_pin_pepper():
+    message = refusal(production(PIN_PEPPERS={"1": "p" * 48, "2": "short-but-set"}))
+    assert "every PIN_PEPPERS secret must be at least 32 characters" in message
+    assert "short-but-set" not in message
+
+
+def test_the_current_pepper_version_must_be_configured():
+    message = refusal(production(PIN_PEPPER_VERSION="2"))
+    assert "PIN_PEPPER_VERSION must name one of the versions in PIN_PEPPERS" in message
+
+
+@pytest.mark.parametrize(
+    "peppers",
+    [["p" * 48], {"v$1": "p" * 48}, {"1": ""}, {"1": 12345}, {"": "p" * 48}, "p" * 48],
+    ids=["list", "dollar", "empty", "number", "no-version", "string"],
+)
+def test_malformed_pin_peppers_are_refused(peppers):
+    assert "PIN_PEPPERS must be a JSON object" in refusal(production(PIN_PEPPERS=peppers))
+
+
+def test_a_pin_pepper_cannot_be_the_secret_key():
+    message = refusal(production(PIN_PEPPERS={"1": "k" * 48}))
+    assert "a PIN pepper must not be the SECRET_KEY" in message
+
+
+def test_pin_peppers_are_read_from_the_environment_as_json(monkeypatch):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("PIN_PEPPERS", f'{{"1": "{"o" * 40}", "2": "{SECRET_PEPPER}"}}')
+    monkeypatch.setenv("PIN_PEPPER_VERSION", "2")
+    config = Config.from_env()
+    assert config.PIN_PEPPERS == {"1": "o" * 40, "2": SECRET_PEPPER}
+    assert config.PIN_PEPPER_VERSION == "2"
+
+
+def test_outside_development_the_environment_has_no_default_pepper(monkeypatch):
+    monkeypatch.delenv("PIN_PEPPERS", raising=False)
+    monkeypatch.setenv("APP_ENV", "staging")
+    assert Config.from_env().PIN_PEPPERS == {}
+
+
+def test_unreadable_pin_peppers_refuse_to_start_without_quoting_them(monkeypatch):
+    monkeypatch.setenv("PIN_PEPPERS", f"{{1: {SECRET_PEPPER}}}")
+    with pytest.raises(RuntimeError) as refused:
+        Config.from_env()
+    assert str(refused.value) == "Refusing to start: PIN_PEPPERS is not readable JSON"
+    assert refused.value.__suppress_context__
+
+
+def test_no_refusal_quotes_a_pin_pepper():
+    message = refusal(production(PIN_PEPPERS={"1": "tiny-pepper"}, PIN_PEPPER_VERSION="9"))
+    assert "PIN_PEPPER" in message
+    assert "tiny-pepper" not in message

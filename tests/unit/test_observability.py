@@ -35,6 +35,7 @@ def test_congo_numbers_keep_only_the_prefix_and_last_two_digits(raw, masked):
         ("api_key=k3y&limit=5", "api_key=***&limit=5"),
         ("Authorization: Bearer eyJ.abc.def", "Authorization: Bearer ***"),
         ("password = hunter2", "password = ***"),
+        ("pepper=s3cr3t-p3pp3r", "pepper=***"),
     ],
 )
 def test_secret_values_are_hidden_and_their_names_kept(raw, masked):

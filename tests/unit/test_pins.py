@@ -1,9 +1,15 @@
-"""PINs: four digits a thief would not try first, stored only as argon2id."""
+"""PINs: four digits a thief would not try first, stored only peppered (docs/PINS.md).
+
+How peppers and legacy hashes are handled is in test_pin_peppers.py."""
 
 import pytest
 
+from app.config import Config
 from app.customers.pins import check_pin, hash_pin, validate_pin
 from app.errors import ValidationFailed
+
+CHEAP = Config(TESTING=True)
+PRODUCTION_COST = Config()  # TESTING off: OWASP's minimum, whatever the environment
 
 
 @pytest.mark.parametrize("pin", ["2580", "1470", "3690", "0852", "1357", "8024"])
@@ -45,23 +51,26 @@ def test_the_error_names_the_field_it_came_from():
     assert list(refused.value.extra["errors"]) == ["new_pin"]
 
 
-def test_the_hash_is_argon2id_and_never_contains_the_pin():
-    stored = hash_pin("2580", fast=True)
-    assert stored.startswith("$argon2id$")
+def test_the_hash_is_peppered_argon2id_and_never_contains_the_pin():
+    stored = hash_pin("2580", CHEAP)
+    assert stored.startswith("$pcpep$v1$argon2id$")
     assert "2580" not in stored
 
 
 def test_the_right_pin_matches_and_a_wrong_one_does_not():
-    stored = hash_pin("2580", fast=True)
-    assert check_pin(stored, "2580")
-    assert not check_pin(stored, "2581")
+    stored = hash_pin("2580", CHEAP)
+    assert check_pin(stored, "2580", CHEAP)
+    assert not check_pin(stored, "2581", CHEAP)
 
 
 def test_a_malformed_pin_or_corrupt_hash_never_matches():
-    stored = hash_pin("2580", fast=True)
-    assert not check_pin(stored, "25800")
-    assert not check_pin("not-a-hash", "2580")
+    stored = hash_pin("2580", CHEAP)
+    assert not check_pin(stored, "25800", CHEAP)
+    assert not check_pin("not-a-hash", "2580", CHEAP)
+    assert not check_pin("$pcpep$v1$argon2id$v=19$m=8,t=1,p=1$garbage", "2580", CHEAP)
 
 
-def test_production_parameters_verify_too():
-    assert check_pin(hash_pin("2580"), "2580")
+def test_production_parameters_are_owasps_minimum_and_verify_too():
+    stored = hash_pin("2580", PRODUCTION_COST)
+    assert stored.startswith("$pcpep$v1$argon2id$v=19$m=19456,t=2,p=1$")
+    assert check_pin(stored, "2580", PRODUCTION_COST)
