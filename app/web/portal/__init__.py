@@ -15,7 +15,7 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from app.web.portal import public  # noqa: F401  (the public pages)
+    from app.web.portal import offices, public, webapp  # noqa: F401  (the public pages)
     from app.web.portal.common import blueprint
 
     app.register_blueprint(blueprint)
