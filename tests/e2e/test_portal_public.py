@@ -13,12 +13,11 @@ from typing import Any
 import pytest
 
 from app.db import transaction
-from tests import factories
+from tests import portal_support
 from tests.e2e.counter_support import text_of
-from tests.mail_support import letter_form, make_pdf
+from tests.portal_support import MONDAY_10H_BRAZZAVILLE
 
 API = "/api/v1"
-MONDAY_10H_BRAZZAVILLE = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 TILES = "https://tile.openstreetmap.org"
 
 
@@ -114,32 +113,9 @@ def test_the_fees_page_shows_the_whole_grid_and_the_letters(client):
 
 @pytest.fixture
 def network(runtime, clock):
-    """Three offices in two départements, a print centre and a closed office."""
     clock.set(MONDAY_10H_BRAZZAVILLE)
     with transaction(runtime) as session:
-        from app.network.models import Department
-
-        session.add(Department(code="BZV", name="Brazzaville", capital="Brazzaville"))
-        session.add(Department(code="PNR", name="Pointe-Noire", capital="Pointe-Noire"))
-        session.flush()
-        factories.office(session, code="BZV-PP", name="Bureau de poste de Poto-Poto")
-        late = factories.office(session, code="BZV-OZ", name="Bureau de poste de Ouenzé")
-        late.opening_hours = {"mon": [["13:00", "17:00"]], "sat": [["08:00", "12:00"]]}
-        factories.office(
-            session,
-            code="PNR-CE",
-            name="Bureau central de Pointe-Noire",
-            department_code="PNR",
-            town="Pointe-Noire",
-            services=["cash", "mail"],
-            latitude=-4.7761,
-            longitude=11.8635,
-        )
-        factories.office(session, code="BZV-CI", name="Centre d'impression", kind="print_centre")
-        gone = factories.office(session, code="BZV-XX", name="Ancien bureau de Mfilou")
-        gone.status = "closed"
-        shut = factories.office(session, code="PNR-TT", name="Bureau de Tié-Tié")
-        shut.department_code, shut.town, shut.status = "PNR", "Pointe-Noire", "suspended"
+        portal_support.network(session)
 
 
 def office_text(page: Any, code: str) -> str:
@@ -234,18 +210,7 @@ def config_overrides(tmp_path: Path) -> dict[str, object]:
 
 @pytest.fixture
 def letter(client, runtime) -> dict[str, Any]:
-    with transaction(runtime) as session:
-        _sender, key = factories.sender(session, balance=50_000, name="Direction des Impôts")
-        bruno = factories.customer(session, first_name="Bruno", last_name="Ngoma")
-    form = letter_form(make_pdf(1), recipient={"name": "Bruno Ngoma", "msisdn": bruno.msisdn})
-    answer = client.post(
-        f"{API}/mail/letters",
-        data=form,
-        content_type="multipart/form-data",
-        headers={"X-API-Key": key, "Idempotency-Key": factories.key()},
-    )
-    assert answer.status_code == 201
-    return dict(answer.get_json())
+    return portal_support.send_letter(client, runtime)
 
 
 def test_anyone_tracks_a_letter_by_its_number_without_seeing_names(client, letter):
