@@ -3,7 +3,8 @@
 ``audit(urls, cookie=...)`` runs Lighthouse's mobile profile (its default: a
 mid-range phone, simulated slow 4G, 4x CPU) on each URL with Debian's Chromium
 and answers each page's category scores out of 100; the JSON reports are kept
-among the browser artefacts. A signed-in page is audited by passing the
+among the browser artefacts, the scores in
+``lighthouse-scores.json`` beside them. A signed-in page is audited by passing the
 session cookie (``"postcash=…"``): Lighthouse sends it as a header.
 
 Lighthouse is not a Python package: ``make lighthouse`` (and ``.ci/run`` where
@@ -40,7 +41,7 @@ def binary() -> Path | None:
 def audit(
     urls: list[str], *, cookie: str | None = None, categories: tuple[str, ...] = CATEGORIES
 ) -> dict[str, dict[str, int]]:
-    """``{url: {category: score 0–100}}`` for each URL, one Lighthouse run each."""
+    """``{url: {category: score 0 to 100}}`` for each URL, one Lighthouse run each."""
     command = binary()
     if command is None:
         raise FileNotFoundError(f"lighthouse {VERSION} is not installed in {HOME}")
@@ -71,6 +72,10 @@ def audit(
             )
             found = json.loads(report.read_text())["categories"]
             scores[url] = {name: round(found[name]["score"] * 100) for name in categories}
+    summary = ARTEFACTS / "lighthouse-scores.json"
+    known = json.loads(summary.read_text()) if summary.exists() else {}
+    known.update({_slug(url): found for url, found in scores.items()})
+    summary.write_text(json.dumps(known, indent=2))
     return scores
 
 

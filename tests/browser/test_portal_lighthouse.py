@@ -29,10 +29,8 @@ def test_the_public_pages_score_90_for_performance_and_95_for_accessibility(
     installed: None, live_server: str
 ) -> None:
     scores = lighthouse.audit([live_server + path for path in PUBLIC_PAGES])
-    print(f"lighthouse: {scores}")
     low = {
         url: {name: score for name, score in found.items() if score < MINIMUM[name]}
         for url, found in scores.items()
     }
     assert not any(low.values()), scores
-
