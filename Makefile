@@ -8,7 +8,7 @@ PORT ?= 5000
 HOST ?= 127.0.0.1
 export FLASK_APP := wsgi.py
 
-.PHONY: run test lint format worker serve bench migrate seed clean ci
+.PHONY: run test lint format worker serve bench migrate seed clean ci lighthouse
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "PostCash needs Python 3.11+"; exit 1; }
@@ -46,6 +46,19 @@ worker: $(STAMP)
 
 serve: migrate
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
+# Lighthouse's mobile scores of the portal (tests/browser/test_portal_lighthouse.py), with
+# Debian's Chromium; the npm package goes to a cache directory, never into the repo.
+LIGHTHOUSE_VERSION := 12.2.3
+LIGHTHOUSE_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/postcash-lighthouse
+LIGHTHOUSE_STAMP := $(LIGHTHOUSE_DIR)/.installed-$(LIGHTHOUSE_VERSION)
+
+$(LIGHTHOUSE_STAMP):
+	npm i -E --prefix $(LIGHTHOUSE_DIR) --no-audit --no-fund lighthouse@$(LIGHTHOUSE_VERSION)
+	touch $@
+
+lighthouse: $(STAMP) $(LIGHTHOUSE_STAMP)
+	LIGHTHOUSE_DIR=$(LIGHTHOUSE_DIR) $(BIN)/pytest -q -s -p no:cacheprovider -m lighthouse tests/browser
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

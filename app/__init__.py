@@ -28,6 +28,7 @@ def create_app(config: Config | None = None) -> Flask:
     register_runtime(app, config)
     register_extensions(app, config)
     register_request_hooks(app)
+    register_compression(app)
     register_security_headers(app, config)
     register_input_guards(app)
     register_instrumentation(app)
@@ -101,6 +102,13 @@ def register_request_hooks(app: Flask) -> None:
         token = g.pop("request_id_token", None)
         if token is not None:
             reset_request_id(token)
+
+
+def register_compression(app: Flask) -> None:
+    """Gzip pages and their files; runs after the security headers have read the page."""
+    from app.compression import register
+
+    register(app)
 
 
 def register_security_headers(app: Flask, config: Config) -> None:

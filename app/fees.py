@@ -58,3 +58,14 @@ def commission(config: Config, operation: str, amount: int, fee: int) -> int:
     if cap is not None:
         value = min(value, cap)
     return max(0, value)
+
+
+def fee_range(config: Config, fee_type: str) -> tuple[int, int]:
+    """The lowest and the highest fee of ``fee_type`` over its whole grid: what a
+    published leaflet says ("from 50 to 5 000 F"), read from the same bands as
+    ``quote``."""
+    bands = config.TARIFFS.get(fee_type)
+    if not bands:
+        raise ValidationFailed({"type": [f"Must be one of: {', '.join(sorted(config.TARIFFS))}."]})
+    fees = [int(fee) for _upper, fee in bands]
+    return min(fees), max(fees)

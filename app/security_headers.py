@@ -15,7 +15,8 @@
   page would need the hash of itself in the header, which only the page has),
   use styles from here or inline (Swagger UI's React sets style attributes),
   images from here or ``data:`` (Swagger UI's icons), fonts from here, and
-  ``fetch`` this origin only (the specs, "Try it out", ``POST /ussd``). Any other
+  ``fetch`` this origin only (the specs, "Try it out", ``POST /ussd``), and the
+  portal's web-app manifest from here (``manifest-src``). Any other
   answer (JSON, problem+json, text) may load nothing at all.
 """
 
@@ -33,7 +34,7 @@ HSTS = "max-age=31536000; includeSubDomains"
 NOTHING = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 HTML_POLICY = (
     "default-src 'none'; script-src 'self'{scripts}; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; font-src 'self'; connect-src 'self'; "
+    "img-src 'self' data:{images}; font-src 'self'; connect-src 'self'; manifest-src 'self'; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
 # An inline script: a <script> element without a src attribute, and its text.
@@ -57,10 +58,15 @@ def register(app: Flask, config: Config) -> None:
         return response
 
 
-def content_security_policy(response: Response) -> str:
+def content_security_policy(response: Response, *, images: tuple[str, ...] = ()) -> str:
+    """The policy of ``response``; ``images`` adds origins a page may show images
+    from (the portal's map page: OpenStreetMap's tiles), for that page alone."""
     if response.mimetype != "text/html":
         return NOTHING
-    return HTML_POLICY.format(scripts="".join(f" '{h}'" for h in inline_script_hashes(response)))
+    return HTML_POLICY.format(
+        scripts="".join(f" '{h}'" for h in inline_script_hashes(response)),
+        images="".join(f" {origin}" for origin in images),
+    )
 
 
 def inline_script_hashes(response: Response) -> list[str]:

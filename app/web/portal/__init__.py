@@ -20,6 +20,7 @@ def register(app: Flask) -> None:
         bills,
         likelemba,
         mail,
+        offices,
         payments,
         public,
         requests,
@@ -27,6 +28,7 @@ def register(app: Flask) -> None:
         send,
         signup,
         statement,
+        webapp,
     )
     from app.web.portal.common import blueprint
 
