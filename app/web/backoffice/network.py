@@ -393,7 +393,7 @@ def _staff_form(
     status: int = 200,
 ) -> Page:
     with transaction() as db:
-        offices_ = [(o.code, o.name) for o in network.list_offices(db, kind="post_office")]
+        offices_ = [(o.code, o.name) for o in network.list_offices(db)]
     page = render_template(
         "backoffice/network/staff_form.html",
         values=values,
@@ -478,7 +478,7 @@ def staff_member(staff_id: str) -> Page:
         person = _visible_staff(db, staff_id)
         row = _staff_row(db, person)
         day = till.day_summary(db, person, local_today()) if person.role == "agent" else None
-        offices_ = [(o.code, o.name) for o in network.list_offices(db, kind="post_office")]
+        offices_ = [(o.code, o.name) for o in network.list_offices(db)]
         requests = (
             float_requests.list_requests(db, agent_id=person.id, limit=20)
             if person.role == "agent"
