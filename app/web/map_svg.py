@@ -77,11 +77,18 @@ def office_map(levels: Sequence[Any], *, title: str, alert_label: str, ok_label:
             colour = ALERT if office.alert else OK
             state = alert_label if office.alert else ok_label
             label = f"{office.name} : {format_amount(office.total)} ({state})"
+            # Not by colour alone: an office below its threshold also carries a "!".
+            mark = (
+                f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" font-size="11" '
+                f'font-weight="700" fill="#fff">!</text>'
+                if office.alert
+                else ""
+            )
             parts.append(
                 f"<g><title>{escape(label)}</title>"
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="8" fill="{colour}" stroke="#fff" '
-                f'stroke-width="2"/><text x="{x:.1f}" y="{y - 12:.1f}" text-anchor="middle" '
-                f'font-size="11">{escape(office.code)}</text></g>'
+                f'stroke-width="2"/>{mark}<text x="{x:.1f}" y="{y - 12:.1f}" '
+                f'text-anchor="middle" font-size="11">{escape(office.code)}</text></g>'
             )
         parts.append("</g>")
     parts.append("</svg>")
