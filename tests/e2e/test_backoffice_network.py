@@ -7,10 +7,12 @@ import pytest
 from sqlalchemy import func, select
 
 from app import ledger
+from app.agents import float_requests
 from app.agents.models import FloatRequest, StaffUser
 from app.audit import list_events
 from app.db import transaction
 from app.ledger import chart
+from app.ledger.models import Entry
 from app.network.demo import seed_demo_network
 from app.network.models import Office
 from app.web.counter import once
@@ -377,3 +379,26 @@ def test_an_auditor_reads_the_float_pages(client, runtime, network):
     assert client.get("/backoffice/network/float/map").status_code == 200
     board = client.get("/backoffice/network/float")
     assert board.status_code == 200 and "Nouvelle demande" not in text_of(board)
+
+
+def test_an_approval_sent_twice_moves_the_money_once(app, client, runtime, operator, agent):
+    with transaction(runtime) as session:
+        maker = factories.head_office(session)
+        made = float_requests.request_float(
+            session,
+            requester=session.get(StaffUser, maker.id),
+            agent_id=agent.id,
+            kind="return",
+            amount=60_000,
+        )
+    as_operator(client, operator)
+    key = key_of(client.get("/backoffice/network/float"))
+    url = f"/backoffice/network/float/requests/{made.id}/approve"
+    first = post(client, url, key=key)
+    assert "Demande validée" in text_of(client.get(first.headers["Location"]))
+    again = post(client, url, key=key)
+    assert first.status_code == again.status_code == 303
+    assert again.headers["Location"] == first.headers["Location"]
+    with transaction(runtime) as session:
+        assert ledger.balance(session, chart.float_account(agent.id)).available == 40_000
+        assert count(runtime, Entry, Entry.kind == "float_return") == 1

@@ -15,8 +15,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from flask import flash, render_template, request, url_for
 from flask import redirect as flask_redirect
-from flask import render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -36,7 +36,7 @@ from app.network import service as network
 from app.network.models import OFFICE_KINDS, OFFICE_STATUSES, SERVICES, WEEKDAYS
 from app.principal import Principal
 from app.web.backoffice.access import AUDITOR, EVERYONE, OPERATOR, SUPERVISOR
-from app.web.backoffice.blueprint import Page, allow, blueprint, notify, officer
+from app.web.backoffice.blueprint import Page, allow, blueprint, officer
 from app.web.counter import once
 from app.web.map_svg import office_map
 from app.web.qr import qr_svg
@@ -74,16 +74,20 @@ def explain(exc: DomainError) -> tuple[str, dict[str, list[str]]]:
     return top, fields
 
 
-def _once(key: str, work: Callable[[Session], str]) -> Any:
-    """Run ``work`` once for this form's ``key`` and go where it leads (its URL); a
-    second submission of the same form goes where the first went."""
+Done = tuple[str, str]  # where the form leads, and the French message to show there
+
+
+def _once(key: str, work: Callable[[Session], Done]) -> Any:
+    """Run ``work`` once for this form's ``key`` and go where it leads, with its message
+    shown once the change is committed; a second submission of the same form goes
+    where the first went (and changes nothing)."""
     me = officer().id
     try:
         with transaction() as db:
             earlier = once.done_before(db, me, key)
             if earlier is not None:
                 return _redirect(earlier)
-            target = work(db)
+            target, message = work(db)
             once.remember(db, me, key, target)
     except IntegrityError:
         with transaction() as db:
@@ -91,6 +95,7 @@ def _once(key: str, work: Callable[[Session], str]) -> Any:
         if earlier is None:
             raise
         return _redirect(earlier)
+    flash(message)
     return _redirect(target)
 
 
@@ -240,10 +245,10 @@ def office_new() -> Page:
     if key is None:
         return _expired()
 
-    def work(db: Session) -> str:
+    def work(db: Session) -> Done:
         created = network.create_office(db, values, by=_by())
-        notify("bo.network.office.created", name=created.name)
-        return url_for("backoffice.office", code=created.code)
+        done = page_text("bo.network.office.created", name=created.name)
+        return url_for("backoffice.office", code=created.code), done
 
     try:
         return _once(key, work)
@@ -270,10 +275,9 @@ def office_edit(code: str) -> Page:
     if key is None:
         return _expired()
 
-    def work(db: Session) -> str:
+    def work(db: Session) -> Done:
         network.update_office(db, existing, values, by=_by())
-        notify("bo.network.office.saved")
-        return url_for("backoffice.office", code=existing)
+        return url_for("backoffice.office", code=existing), page_text("bo.network.office.saved")
 
     try:
         return _once(key, work)
@@ -315,10 +319,9 @@ def _office_action(code: str, change: Callable[[Session, str], Any], done: str) 
     if key is None:
         return _expired()
 
-    def work(db: Session) -> str:
+    def work(db: Session) -> Done:
         change(db, existing)
-        notify(done)
-        return url_for("backoffice.office", code=existing)
+        return url_for("backoffice.office", code=existing), page_text(done)
 
     try:
         return _once(key, work)
@@ -500,10 +503,9 @@ def _staff_action(staff_id: str, change: Callable[[Session, str], Any], done: st
     if key is None:
         return _expired()
 
-    def work(db: Session) -> str:
+    def work(db: Session) -> Done:
         change(db, existing)
-        notify(done)
-        return url_for("backoffice.staff_member", staff_id=existing)
+        return url_for("backoffice.staff_member", staff_id=existing), page_text(done)
 
     try:
         return _once(key, work)
@@ -670,7 +672,7 @@ def float_request_new() -> Page:
     if key is None:
         return _expired()
 
-    def work(db: Session) -> str:
+    def work(db: Session) -> Done:
         made = float_requests.request_float(
             db,
             requester=staff.get_staff(db, officer().id),
@@ -679,8 +681,8 @@ def float_request_new() -> Page:
             amount=values["amount"],
             note=values["note"],
         )
-        notify("bo.network.float.requested", amount=_money(db, made.amount))
-        return url_for("backoffice.float_requests_page")
+        done = page_text("bo.network.float.requested", amount=_money(db, made.amount))
+        return url_for("backoffice.float_requests_page"), done
 
     try:
         return _once(key, work)
@@ -724,10 +726,9 @@ def _decision(request_id: str, decide: Callable[[Session, str], Any], done: str)
     if key is None:
         return _expired()
 
-    def work(db: Session) -> str:
+    def work(db: Session) -> Done:
         decide(db, existing)
-        notify(done)
-        return url_for("backoffice.float_requests_page")
+        return url_for("backoffice.float_requests_page"), page_text(done)
 
     try:
         return _once(key, work)
