@@ -401,4 +401,4 @@ def test_an_approval_sent_twice_moves_the_money_once(app, client, runtime, opera
     assert again.headers["Location"] == first.headers["Location"]
     with transaction(runtime) as session:
         assert ledger.balance(session, chart.float_account(agent.id)).available == 40_000
-        assert count(runtime, Entry, Entry.kind == "float_return") == 1
+    assert count(runtime, Entry, Entry.kind == "float_return") == 1
