@@ -242,11 +242,15 @@ def list_staff(
     status: str | None = None,
     after: str | None = None,
     limit: int = 100,
+    post_office_code: str | None = None,
 ) -> list[StaffUser]:
-    """Staff by username; ``after`` is the last username of the previous page."""
+    """Staff by username; ``after`` is the last username of the previous page;
+    ``post_office_code`` keeps one office's."""
     query = select(StaffUser).order_by(StaffUser.username).limit(limit)
     if role is not None:
         query = query.where(StaffUser.role == role)
+    if post_office_code is not None:
+        query = query.where(StaffUser.post_office_code == post_office_code)
     if status is not None:
         query = query.where(StaffUser.status == status)
     if after:

@@ -402,3 +402,24 @@ def test_an_approval_sent_twice_moves_the_money_once(app, client, runtime, opera
     with transaction(runtime) as session:
         assert ledger.balance(session, chart.float_account(agent.id)).available == 40_000
     assert count(runtime, Entry, Entry.kind == "float_return") == 1
+
+
+def test_the_staff_list_is_filtered_by_office(client, operator, agent, tie_tie_agent):
+    as_operator(client, operator)
+    listed = text_of(client.get("/backoffice/network/staff?office=pnr-tp"))
+    assert "agent.tietie" in listed and "agent.potopoto" not in listed
+
+
+def test_a_supervisor_asking_for_another_office_gets_nothing(client, chief, tie_tie_agent):
+    assert sign_in(client, chief.username).status_code == 303
+    assert "agent.tietie" not in text_of(client.get("/backoffice/network/staff?office=PNR-TP"))
+
+
+def test_the_office_page_shows_each_agents_till(client, chief, agent):
+    assert sign_in(client, chief.username).status_code == 303
+    row = re.search(
+        r"<tr><td><a [^>]+>agent.potopoto</a>.*?</tr>",
+        client.get("/backoffice/network/offices/BZV-PP").get_data(as_text=True),
+        re.S,
+    )
+    assert row and "caisse ouverte" in row[0] and "100 000 FCFA" in row[0]

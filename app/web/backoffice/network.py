@@ -173,7 +173,14 @@ def office(code: str) -> Page:
         found = network.get_office(db, code, scope=officer().office_scope)
         row = _office_row(found)
         department = network.departments(db)
-        people = [_staff_row(db, s) for s in network.agents_of(db, found.code)]
+        today = local_today()
+        people = [
+            {
+                **_staff_row(db, s),
+                "till": till.day_summary(db, s, today) if s.role == "agent" else None,
+            }
+            for s in network.agents_of(db, found.code)
+        ]
         served = [_office_row(o) for o in network.served_by(db, found.code)]
         level = next(iter(network.float_levels(db, scope=found.code)), None)
     return render_template(
@@ -372,16 +379,16 @@ def _visible_staff(db: Session, staff_id: str) -> StaffUser:
 def staff_list() -> Page:
     scope = officer().office_scope
     wanted = (request.args.get("office") or "").strip().upper()[:20] or None
+    roles = ("agent",) if scope is not None else ("supervisor", "agent")
+    where = scope if scope is not None else wanted
+    if scope is not None and wanted and wanted != scope:
+        where = ""  # another office: nothing of it
     with transaction() as db:
         rows = [
             s
-            for role in ("supervisor", "agent")
-            for s in staff.list_staff(db, role=role, limit=10_000)
+            for role in roles
+            for s in staff.list_staff(db, role=role, limit=10_000, post_office_code=where)
         ]
-        if scope is not None:
-            rows = [s for s in rows if s.role == "agent" and s.post_office_code == scope]
-        if wanted:
-            rows = [s for s in rows if s.post_office_code == wanted]
         people = sorted(
             (_staff_row(db, s) for s in rows), key=lambda r: (r["post_office_code"], r["username"])
         )
@@ -636,8 +643,9 @@ def _float_page(
         ]
         agents = [
             (s.id, f"{s.username} ({s.post_office_code})")
-            for s in staff.list_staff(db, role="agent", status="active", limit=10_000)
-            if scope is None or s.post_office_code == scope
+            for s in staff.list_staff(
+                db, role="agent", status="active", limit=10_000, post_office_code=scope
+            )
         ]
     page = render_template(
         "backoffice/network/float.html",
