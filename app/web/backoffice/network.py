@@ -11,7 +11,6 @@ the thing once and lands where the first one did.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -35,15 +34,11 @@ from app.money import format_amount
 from app.network import service as network
 from app.network.models import OFFICE_KINDS, OFFICE_STATUSES, SERVICES, WEEKDAYS
 from app.principal import Principal
-from app.web.backoffice.access import AUDITOR, EVERYONE, OPERATOR, SUPERVISOR
+from app.web.backoffice.access import EVERYONE, OPERATOR, SUPERVISOR
 from app.web.backoffice.blueprint import Page, allow, blueprint, officer
 from app.web.counter import once
 from app.web.map_svg import office_map
 from app.web.qr import qr_svg
-
-log = logging.getLogger(__name__)
-
-HEAD_OFFICE = (OPERATOR, AUDITOR)
 
 
 @blueprint.context_processor
@@ -656,7 +651,6 @@ def _float_page(
         errors=errors or {},
         error=error,
         me=me.id,
-        currency=None,
     )
     return page, status
 
