@@ -1,6 +1,7 @@
 """Demo identities for development (``make run``): an admin, the Poto-Poto agent
-with float, and three customers with balances (Awa also with a livret
-d'épargne). Credentials are in docs/DEMO.md.
+with float and their supervisor, the back office's two operators and its
+auditor, and three customers with balances (Awa also with a livret d'épargne).
+Credentials are in docs/DEMO.md.
 
 Find-or-create throughout, and ledger entries with fixed idempotency keys, so
 seeding twice changes nothing. ``app.seed`` refuses to run this in production;
@@ -15,7 +16,13 @@ from typing import TypedDict
 from sqlalchemy.orm import Session
 
 from app import ledger
-from app.agents.staff import create_admin, create_agent, create_supervisor, find_staff
+from app.agents.staff import (
+    create_admin,
+    create_agent,
+    create_head_office,
+    create_supervisor,
+    find_staff,
+)
 from app.auth.api_keys import find_client, give_demo_key
 from app.auth.onboarding import create_partner, create_payer
 from app.customers.models import Customer
@@ -56,6 +63,34 @@ SUPERVISOR: DemoAgent = {
 AGENT_FLOAT = 1_000_000
 
 
+class DemoHeadOffice(DemoAdmin):
+    role: str
+
+
+# The back office (/backoffice): two operators, so that one approves what the other
+# proposed (maker-checker), and an auditor who reads everything and changes nothing.
+HEAD_OFFICE: list[DemoHeadOffice] = [
+    {
+        "role": "operator",
+        "username": "ops.siege",
+        "password": "ops-demo-2026",
+        "totp_secret": "POSTCASHDEMOOPSSIEGEOPERATORAAAA",
+    },
+    {
+        "role": "operator",
+        "username": "ops.controle",
+        "password": "ops-demo-2026",
+        "totp_secret": "POSTCASHDEMOOPSCONTROLEOPERATORA",
+    },
+    {
+        "role": "auditor",
+        "username": "audit.siege",
+        "password": "audit-demo-2026",
+        "totp_secret": "POSTCASHDEMOAUDITSIEGEAUDITORAAA",
+    },
+]
+
+
 @dataclass(frozen=True)
 class DemoCustomer:
     msisdn: str
@@ -82,6 +117,9 @@ def seed_demo_identities(session: Session) -> None:
     _fund(session, f"demo:float:{agent.username}", chart.float_account(agent.id), AGENT_FLOAT)
     if find_staff(session, SUPERVISOR["username"]) is None:
         create_supervisor(session, **SUPERVISOR)
+    for member in HEAD_OFFICE:
+        if find_staff(session, member["username"]) is None:
+            create_head_office(session, **member)
     for person in CUSTOMERS:
         customer = find_by_msisdn(session, person.msisdn) or register_customer(
             session,

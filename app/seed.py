@@ -15,10 +15,12 @@ from app import demo as identities
 from app.db import current_runtime, settings, unit_of_work
 from app.demo import seed_demo_identities, seed_demo_organisations
 from app.ledger.chart import ensure_chart
+from app.network.demo import seed_demo_network
 from app.payments import demo as payments
 from app.payments.demo import seed_demo_billers, seed_demo_merchant_and_biller_keys
 
 DEMO_STEPS: list[Callable[[Session], None]] = [
+    seed_demo_network,  # départements, post offices and print centres (BZV-PP, …)
     seed_demo_identities,  # admin, Poto-Poto agent, customers: docs/DEMO.md
     seed_demo_billers,  # electricity, water, TV, city taxes, passport fee
 ]
@@ -71,6 +73,12 @@ def seed_command(demo: bool | None) -> None:
             f"Demo supervisor of {chief['post_office_code']}: username {chief['username']}, "
             f"password {chief['password']}, TOTP secret {chief['totp_secret']}"
         )
+        for member in identities.HEAD_OFFICE:
+            click.echo(
+                f"Demo back office (/backoffice), {member['role']}: username "
+                f"{member['username']}, password {member['password']}, "
+                f"TOTP secret {member['totp_secret']}"
+            )
         click.echo("Demo API keys (X-API-Key, public, development only):")
         for role, who, key in DEMO_API_KEYS:
             click.echo(f"  {role:<8} {key}  ({who})")

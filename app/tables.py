@@ -3,7 +3,7 @@
 Add a line here when a package gains tables.
 """
 
-from app.agents.models import StaffUser, TillClosure
+from app.agents.models import FloatRequest, StaffUser, TillClosure
 from app.api.idempotency import IdempotencyRecord
 from app.audit.models import AuditChainHead, AuditEvent
 from app.auth.api_keys import ApiClient
@@ -76,6 +76,7 @@ __all__ = [
     "DisbursementBatch",
     "DisbursementLine",
     "Entry",
+    "FloatRequest",
     "FxRate",
     "IdempotencyRecord",
     "InboundSender",

@@ -22,7 +22,13 @@ from app.customers import limits
 from app.customers.models import Customer
 from app.customers.service import find_by_msisdn
 from app.db import settings
-from app.errors import OtpAttemptsExceeded, OtpExpired, RecipientNotFound, ValidationFailed
+from app.errors import (
+    InsufficientFunds,
+    OtpAttemptsExceeded,
+    OtpExpired,
+    RecipientNotFound,
+    ValidationFailed,
+)
 from app.ledger import chart
 from app.transfers.lifecycle import (
     PENDING,
@@ -221,3 +227,31 @@ def topup_float(
         meta={"agent_id": agent.id, "by": by_admin_id},
     )
     return entry
+
+
+def return_float(
+    session: Session, agent: StaffUser, *, amount: int, key: str, by_id: str
+) -> ledger.PostedEntry:
+    """Move excess float back to the trust bank (the agent deposits the cash at the bank).
+
+    Refuses more than the float's available balance with ``insufficient_funds``
+    before posting; the ledger refuses it again under the account's lock (a float
+    never overdraws), so a cash-out racing the return cannot leave it negative.
+    """
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        raise ValidationFailed({"amount": ["Must be a positive integer amount."]})
+    available = ledger.balance(session, chart.float_account(agent.id)).available
+    if amount > available:
+        raise InsufficientFunds(
+            "The float holds less than the amount to return.", available=available
+        )
+    return ledger.post_entry(
+        session,
+        key=ledger.entry_key("float_return", key),
+        kind="float_return",
+        legs=[
+            ledger.debit(chart.float_account(agent.id), amount),
+            ledger.credit(chart.TRUST_BANK, amount),
+        ],
+        meta={"agent_id": agent.id, "by": by_id},
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.agents.models import StaffUser
+from app.agents.models import FloatRequest, StaffUser
 
 
 def lock_staff(session: Session, staff_id: str) -> StaffUser | None:
@@ -47,3 +47,8 @@ def lock_till(session: Session, agent_id: str) -> None:
     session.execute(
         select(StaffUser.id).where(StaffUser.id == agent_id).with_for_update(key_share=True)
     )
+
+
+def lock_float_request(session: Session, request_id: str) -> FloatRequest | None:
+    """A float request's row, locked: two operators deciding at once, one wins."""
+    return session.get(FloatRequest, request_id, with_for_update=True, populate_existing=True)

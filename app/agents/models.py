@@ -24,6 +24,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     UniqueConstraint,
@@ -103,3 +104,43 @@ class TillClosure(Base):
 
     def __repr__(self) -> str:
         return f"<TillClosure {self.agent_id} {self.day}>"
+
+
+FLOAT_REQUEST_KINDS = ("topup", "return")
+FLOAT_REQUEST_STATUSES = ("pending", "approved", "rejected")
+
+
+class FloatRequest(Base):
+    """A request to top up an agent's float from the trust bank, or to return excess
+    float to it (``float_requests.py``). Made by the agent, their supervisor or an
+    operator; decided by an operator who is not the requester. ``entry_id`` is the
+    ledger entry of an approved request (its key is ``float_request:<id>``, so one
+    request moves money once)."""
+
+    __tablename__ = "float_requests"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {FLOAT_REQUEST_KINDS!r}", name="kind_known"),
+        CheckConstraint(f"status IN {FLOAT_REQUEST_STATUSES!r}", name="status_known"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        Index("ix_float_requests_status", "status", "requested_at"),
+        Index("ix_float_requests_office", "post_office_code", "requested_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(8))
+    agent_id: Mapped[str] = mapped_column(ForeignKey("staff_users.id"))
+    post_office_code: Mapped[str] = mapped_column(String(20))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    requested_by: Mapped[str] = mapped_column(String(36))
+    requested_by_role: Mapped[str] = mapped_column(String(16))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(36))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_note: Mapped[str | None] = mapped_column(String(200))
+    entry_id: Mapped[int | None] = mapped_column(BigInteger)
+
+    def __repr__(self) -> str:
+        return f"<FloatRequest {self.id} {self.kind} {self.amount} {self.status}>"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -19,9 +20,12 @@ from sqlalchemy.orm import Session
 
 from app import ledger
 from app.agents import lockout, totp
+from app.agents.locks import lock_staff
 from app.agents.models import StaffUser, new_id
 from app.audit import record, record_by
+from app.audit.reasons import operator_reason
 from app.auth.hashing import hash_secret, verify_secret
+from app.auth.tokens import revoke_other_tokens
 from app.clock import clock
 from app.db import rows_matched, settings
 from app.errors import AccountLocked, Conflict, NotFound, Unauthorized, ValidationFailed
@@ -59,16 +63,23 @@ def _validate(
             f"Between {PASSWORD_MIN_LENGTH} and {PASSWORD_MAX_LENGTH} characters."
         ]
     if agent:
-        office = " ".join(post_office.split()) if isinstance(post_office, str) else ""
-        if not 2 <= len(office) <= 120:
-            errors["post_office"] = ["The post office name, 2 to 120 characters."]
-        code = post_office_code.strip().upper() if isinstance(post_office_code, str) else ""
-        if not _POST_OFFICE_CODE.fullmatch(code):
-            errors["post_office_code"] = ["2 to 20 letters, digits or '-' (e.g. BZV-PP)."]
-        values.update(post_office=office, post_office_code=code)
+        values.update(_office(post_office, post_office_code, errors))
     if errors:
         raise ValidationFailed(errors)
     return values
+
+
+def _office(
+    post_office: object, post_office_code: object, errors: dict[str, list[str]]
+) -> dict[str, str]:
+    """The post office's name and code, cleaned; what does not fit goes into ``errors``."""
+    office = " ".join(post_office.split()) if isinstance(post_office, str) else ""
+    if not 2 <= len(office) <= 120:
+        errors["post_office"] = ["The post office name, 2 to 120 characters."]
+    code = post_office_code.strip().upper() if isinstance(post_office_code, str) else ""
+    if not _POST_OFFICE_CODE.fullmatch(code):
+        errors["post_office_code"] = ["2 to 20 letters, digits or '-' (e.g. BZV-PP)."]
+    return {"post_office": office, "post_office_code": code}
 
 
 def _create(
@@ -231,11 +242,15 @@ def list_staff(
     status: str | None = None,
     after: str | None = None,
     limit: int = 100,
+    post_office_code: str | None = None,
 ) -> list[StaffUser]:
-    """Staff by username; ``after`` is the last username of the previous page."""
+    """Staff by username; ``after`` is the last username of the previous page;
+    ``post_office_code`` keeps one office's."""
     query = select(StaffUser).order_by(StaffUser.username).limit(limit)
     if role is not None:
         query = query.where(StaffUser.role == role)
+    if post_office_code is not None:
+        query = query.where(StaffUser.post_office_code == post_office_code)
     if status is not None:
         query = query.where(StaffUser.status == status)
     if after:
@@ -322,3 +337,86 @@ def _refusal(session: Session, staff: StaffUser, password: str, totp_code: str) 
         log.warning("staff %s: replayed TOTP code (or account just disabled) refused", staff.id)
         return "totp_replayed"
     return None
+
+
+def new_password() -> str:
+    """A fresh password of 16 characters from an alphabet without look-alikes (0/O, 1/l),
+    easy to read out to an agent over the phone, ~93 bits."""
+    alphabet = "abcdefghijkmnpqrstuvwxyz23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(16))
+
+
+def reset_password(
+    session: Session, staff_id: str, *, reason: object, by: Principal | None
+) -> tuple[StaffUser, str]:
+    """Give a staff member a new generated password (returned once, never stored in
+    clear) and end every live session of theirs: whoever knew the old one is out.
+
+    The operator never types a password: a generated one cannot be weak or reused
+    from another account, and is read out to its owner once. The TOTP enrolment is
+    kept (a lost phone is a new account). Audited with the reason, never the password.
+    """
+    why = operator_reason(reason)
+    staff = lock_staff(session, staff_id) if isinstance(staff_id, str) else None
+    if staff is None or staff.role == "admin":
+        raise NotFound("No such staff member.")
+    if by is not None and by.id == staff.id:
+        raise Conflict("You cannot reset your own password here.")
+    password = new_password()
+    staff.password_hash = hash_secret(password, fast=settings(session).TESTING)
+    revoked = revoke_other_tokens(session, staff.role, staff.id, keep_token_id=None)
+    record_by(
+        session,
+        by,
+        action="staff.password_reset",
+        target_type="staff",
+        target_id=staff.id,
+        after={"reason": why, "sessions_ended": revoked},
+    )
+    log.info("staff %s: password reset, %d session(s) ended", staff.id, revoked)
+    return staff, password
+
+
+def move_staff(
+    session: Session,
+    staff_id: str,
+    *,
+    post_office: object,
+    post_office_code: object,
+    reason: object,
+    by: Principal | None,
+) -> StaffUser:
+    """Attach an agent or supervisor to another post office; audited with the reason.
+
+    The agent's float account is theirs, not the office's, so it moves with them:
+    the old office's float level drops by it and the new one's rises.
+    """
+    why = operator_reason(reason)
+    errors: dict[str, list[str]] = {}
+    values = _office(post_office, post_office_code, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    staff = lock_staff(session, staff_id) if isinstance(staff_id, str) else None
+    if staff is None or staff.role not in ("agent", "supervisor"):
+        raise NotFound("No agent or supervisor has this id.")
+    if staff.post_office_code == values["post_office_code"]:
+        return staff
+    before = {"post_office": staff.post_office, "post_office_code": staff.post_office_code}
+    staff.post_office = values["post_office"]
+    staff.post_office_code = values["post_office_code"]
+    session.flush()
+    record_by(
+        session,
+        by,
+        action="staff.move",
+        target_type="staff",
+        target_id=staff.id,
+        before=before,
+        after={
+            "post_office": staff.post_office,
+            "post_office_code": staff.post_office_code,
+            "reason": why,
+        },
+    )
+    log.info("staff %s moved to %s", staff.id, staff.post_office_code)
+    return staff

@@ -18,6 +18,7 @@ def register(app: Flask) -> None:
     """Mount the counter's blueprint (cookies and CSRF settings: ``app.web.register``)."""
     from flask_wtf.csrf import CSRFError
 
+    from app.web.counter import float_page  # noqa: F401  (float requests)
     from app.web.counter.views import blueprint, csrf_failed
 
     app.register_blueprint(blueprint)
