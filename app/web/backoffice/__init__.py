@@ -18,6 +18,8 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
+    from app.web.backoffice import customers as _customers  # noqa: F401  (customer service)
+    from app.web.backoffice import payments as _payments  # noqa: F401  (payments, reversals)
     from app.web.backoffice import views  # noqa: F401  (the pages of the skeleton)
     from app.web.backoffice.blueprint import blueprint
 
