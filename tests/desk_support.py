@@ -30,3 +30,16 @@ def cash_remittance(session: Any, agent: Any, recipient_msisdn: str, amount: int
         recipient={"name": "Grace Ngoma", "msisdn": recipient_msisdn},
         amount=amount,
     )
+
+
+def form_key(page: Any, form_id: str) -> str:
+    """The idempotency key (hidden ``once``) of the form ``form_id`` on a page."""
+    import html
+    import re
+
+    body = page.get_data(as_text=True)
+    found = re.search(rf'<form[^>]*id="{re.escape(form_id)}".*?</form>', body, flags=re.S)
+    assert found, f"no form {form_id} on the page"
+    key = re.search(r'name="once" value="([^"]*)"', found.group(0))
+    assert key, f"no key in form {form_id}"
+    return html.unescape(key.group(1))

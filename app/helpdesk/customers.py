@@ -63,8 +63,12 @@ def find_customers(session: Session, text: object) -> Found:
     if e164 is not None:
         one = session.scalar(select(Customer).where(Customer.msisdn == e164))
         return Found([one] if one else [], "number")
-    if _REFERENCE.fullmatch(query) and any(ch.isdigit() for ch in query):
-        return Found(_by_reference(session, query), "reference")
+    if _REFERENCE.fullmatch(query):
+        by_reference = _by_reference(session, query)
+        # A reference may hold no digit ("PCKZRAUEWM"), a name may look like one: a
+        # reference found wins, otherwise a word without digits is read as a name.
+        if by_reference or any(ch.isdigit() for ch in query):
+            return Found(by_reference, "reference")
     words = _WORD.findall(query)
     if words:
         return Found(_by_name(session, words), "name")

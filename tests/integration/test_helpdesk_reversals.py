@@ -16,7 +16,6 @@ from app.helpdesk import reversals
 from app.helpdesk.models import ReversalProposal
 from app.ledger import chart
 from app.ledger.models import Entry
-from app.transfers.models import Transfer
 from tests import factories
 from tests.concurrency import race
 from tests.desk_support import as_principal, paid_p2p
@@ -37,7 +36,7 @@ def available(session, who):
 
 
 def test_a_proposal_moves_no_money(session, story):
-    awa, bruno, transfer, maker, _checker = story
+    _awa, bruno, transfer, maker, _checker = story
     proposal = reversals.propose(
         session, transfer.id, reason="Mauvais numéro", by=as_principal(maker)
     )

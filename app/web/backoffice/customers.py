@@ -65,7 +65,7 @@ def _file_page(
             "backoffice/customers/customer.html",
             file=file,
             c=file["customer"],
-            once=new_key(),
+            once_key=new_key,
             tiers=KYC_TIERS,
             id_types=ID_TYPES,
             error=error,

@@ -74,7 +74,7 @@ def _transfer_page(transfer_id: str, *, error: str | None = None, status: int = 
             parties=payments.transfer_parties(db, row),
             proposals=proposals,
             names=names,
-            once=new_key(),
+            once_key=new_key,
             error=error,
         )
     return page, status
@@ -102,7 +102,7 @@ def reversal_queue() -> Page:
         waiting = reversals.open_proposals(db)
         names = _staff_names(db, [p for p, _t in waiting])
         return render_template(
-            "backoffice/payments/reversals.html", waiting=waiting, names=names, once=new_key()
+            "backoffice/payments/reversals.html", waiting=waiting, names=names, once_key=new_key
         )
 
 
