@@ -1,4 +1,10 @@
-"""Row locks of the desk's own rows."""
+"""Row locks of the desk's own rows.
+
+A proposal is locked before the reversal takes its own locks (the customers, the
+transfer, the ledger accounts, in the domain's order): only deciding a proposal
+locks a proposal, so nothing holds one of those rows while waiting for it, and
+no circle (deadlock) can form.
+"""
 
 from __future__ import annotations
 
