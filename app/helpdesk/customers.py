@@ -132,6 +132,11 @@ def customer_file(session: Session, customer_id: str, *, lines: int = 10) -> dic
     statement, _cursor = customer_statement(session, customer, limit=lines)
     events = list_events(session, target_type="customer", target_id=customer.id, limit=50)
     history = [e for e in events.items if e.action in HISTORY_ACTIONS][:20]
+    staff_ids = {e.actor_id for e in history if e.actor_id}
+    actors = {
+        member.id: member.username
+        for member in session.scalars(select(StaffUser).where(StaffUser.id.in_(staff_ids)))
+    }
     return {
         "customer": customer,
         "kyc_reviewer": reviewer.username if reviewer is not None else None,
@@ -139,6 +144,7 @@ def customer_file(session: Session, customer_id: str, *, lines: int = 10) -> dic
         "limits": limits.limits_for(session, customer),
         "sessions": live_tokens(session, "customer", customer.id),
         "history": history,
+        "actors": actors,
         "statement": statement,
         "savings": [account_view(session, a) for a in accounts_of(session, customer.id)],
         "likelemba": groups_for(session, customer),

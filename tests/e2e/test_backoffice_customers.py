@@ -171,6 +171,8 @@ def test_an_operator_unlocks_a_pin_locked_customer_with_a_reason(desk, runtime, 
     assert customer_row(runtime, awa).status == "active"
     (event,) = audited(runtime, awa, "customer.unlock")
     assert event.actor_role == "operator" and event.after["reason"].startswith("Client venu")
+    history = text_of(page_of(desk, awa)).split("Verrouillages et décisions")[1]
+    assert "Débloqué ops.clients Client venu au guichet du siège" in history
 
 
 def test_a_kyc_review_raises_the_tier_on_the_document_seen(desk, runtime, awa):

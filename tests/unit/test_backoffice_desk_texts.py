@@ -34,6 +34,7 @@ def families() -> set[str]:
     keys |= {f"bo.payments.proposal.{s}" for s in PROPOSAL_STATUSES}
     keys |= {f"bo.customers.event.{a.split('.')[1]}" for a in HISTORY_ACTIONS}
     keys |= {f"bo.payments.kind.{k}" for k in ("transfers", "remittances")}
+    keys |= {"bo.customers.actor.system", "bo.customers.actor.other"}
     why = ("own_proposal", "already_decided", "already_open", "already_reversed")
     return keys | {f"bo.desk.why.{w}" for w in (*why, "not_reversible")}
 
