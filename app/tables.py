@@ -13,6 +13,7 @@ from app.customers.models import Customer, Registration
 from app.db import Base
 from app.db.jobs import OutboxJob
 from app.disbursements.models import DisbursementBatch, DisbursementLine
+from app.helpdesk.models import ReversalProposal
 from app.ledger.models import Account, Entry, Posting
 from app.likelemba.models import (
     LikelembaContribution,
@@ -104,6 +105,7 @@ __all__ = [
     "Registration",
     "Remittance",
     "RemittanceQuote",
+    "ReversalProposal",
     "SavingsAccount",
     "SavingsMovement",
     "SmsMessage",

@@ -108,6 +108,23 @@ def revoke_token(session: Session, token_id: str) -> None:
     )
 
 
+def live_tokens(session: Session, role: str, principal_id: str) -> list[AuthToken]:
+    """The principal's tokens that still authenticate (not revoked, not expired), newest
+    first: the sessions the back office shows before it ends them."""
+    return list(
+        session.scalars(
+            select(AuthToken)
+            .where(
+                AuthToken.principal_role == role,
+                AuthToken.principal_id == principal_id,
+                AuthToken.revoked_at.is_(None),
+                AuthToken.expires_at > clock.now(),
+            )
+            .order_by(AuthToken.created_at.desc(), AuthToken.id)
+        )
+    )
+
+
 def revoke_other_tokens(
     session: Session, role: str, principal_id: str, keep_token_id: str | None
 ) -> int:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from app import ledger
 from app.audit import record
+from app.audit.reasons import operator_reason
 from app.auth.tokens import revoke_other_tokens
 from app.clock import clock
 from app.customers import pin_locks
@@ -55,7 +56,9 @@ from app.principal import Principal
 
 log = logging.getLogger(__name__)
 
-STAFF_ROLES = ("agent", "admin")
+# Who may unlock a customer or raise their KYC tier: a counter agent, an administrator,
+# or a head-office operator of the back office (customer service).
+STAFF_ROLES = ("agent", "admin", "operator")
 # Letters of any script, single spaces, hyphens, apostrophes and dots between them.
 _NAME = re.compile(r"[^\W\d_]+(?:(?:[ '\-.]|\. )[^\W\d_]+)*\.?")
 _ID_NUMBER = re.compile(r"[A-Z0-9][A-Z0-9\-/]{2,39}")
@@ -314,14 +317,19 @@ def change_pin(
 
 def _require_staff(by: Principal, *roles: str) -> None:
     if by.role not in roles:
-        raise Forbidden("Only a post-office agent or an administrator may do this.")
+        raise Forbidden("Only a post-office agent, an operator or an administrator may do this.")
 
 
-def unlock_customer(session: Session, customer_id: str, *, by: Principal) -> Customer:
-    """Lift a PIN lockout (agent or admin), temporary or not, and restart the escalation:
-    the next lock is a first one again (``pin_locks``). Unlocking an active customer
-    only resets the counter; a frozen customer stays frozen (a different decision)."""
+def unlock_customer(
+    session: Session, customer_id: str, *, by: Principal, reason: str | None = None
+) -> Customer:
+    """Lift a PIN lockout (agent, operator or admin), temporary or not, and restart the
+    escalation: the next lock is a first one again (``pin_locks``). Unlocking an active
+    customer only resets the counter; a frozen customer stays frozen (a different
+    decision). The back office gives a ``reason`` (kept in the audit trail); the counter,
+    where the customer stands in front of the agent, does not."""
     _require_staff(by, *STAFF_ROLES)
+    why = operator_reason(reason) if reason is not None else None
     customer = get_customer(session, customer_id)
     if customer.status == "frozen":
         raise InvalidState("A frozen account cannot be unlocked.")
@@ -347,7 +355,12 @@ def unlock_customer(session: Session, customer_id: str, *, by: Principal) -> Cus
         target_type="customer",
         target_id=customer.id,
         before=before,
-        after={"status": "active", "failed_pin_attempts": 0, "lock_level": 0},
+        after={
+            "status": "active",
+            "failed_pin_attempts": 0,
+            "lock_level": 0,
+            **({"reason": why} if why else {}),
+        },
     )
     log.info("customer %s unlocked by %s", customer.id, by.key)
     return customer
@@ -361,14 +374,22 @@ def upgrade_kyc(
     id_type: str,
     id_number: str,
     by: Principal,
+    reason: str | None = None,
 ) -> Customer:
     """Raise a customer's KYC tier after an agent has seen an identity document.
 
     Only upwards: lowering a tier is a compliance decision, not a counter's. One
     document backs one wallet: a document already on another customer is a Conflict.
+    The back office's review gives a ``reason`` (kept in the audit trail).
     """
     _require_staff(by, *STAFF_ROLES)
     errors: dict[str, list[str]] = {}
+    why: str | None = None
+    if reason is not None:
+        try:
+            why = operator_reason(reason)
+        except ValidationFailed as exc:
+            errors.update(exc.extra["errors"])
     if tier not in KYC_TIERS or tier not in settings(session).KYC_TIERS:
         errors["tier"] = [f"One of: {', '.join(KYC_TIERS)}."]
     if id_type not in ID_TYPES:
@@ -404,10 +425,57 @@ def upgrade_kyc(
         target_type="customer",
         target_id=customer.id,
         before=before,
-        after={"kyc_tier": tier, "id_type": id_type, "id_number": number},
+        after={
+            "kyc_tier": tier,
+            "id_type": id_type,
+            "id_number": number,
+            **({"reason": why} if why else {}),
+        },
     )
     log.info("customer %s upgraded to %s by %s", customer.id, tier, by.key)
     return customer
+
+
+def refuse_kyc(session: Session, customer_id: str, *, reason: str, by: Principal) -> Customer:
+    """Record that a KYC review did not raise the tier (a document unreadable, expired,
+    not the customer's): nothing changes on the account, but the decision and its
+    reason stay in the audit trail, where the next reviewer reads them."""
+    _require_staff(by, *STAFF_ROLES)
+    why = operator_reason(reason)
+    customer = get_customer(session, customer_id)
+    record(
+        session,
+        actor_role=by.role,
+        actor_id=by.id,
+        action="customer.kyc_refusal",
+        target_type="customer",
+        target_id=customer.id,
+        before={"kyc_tier": customer.kyc_tier},
+        after={"kyc_tier": customer.kyc_tier, "reason": why},
+    )
+    log.info("customer %s KYC review refused by %s", customer.id, by.key)
+    return customer
+
+
+def end_sessions(session: Session, customer_id: str, *, reason: str, by: Principal) -> int:
+    """Sign a customer out of every app session (a stolen phone, a session nobody
+    recognises); their PIN still works for the next sign-in. Audited; how many
+    sessions were ended is returned (0 when none was live)."""
+    _require_staff(by, "admin", "operator")
+    why = operator_reason(reason)
+    customer = get_customer(session, customer_id)
+    ended = revoke_other_tokens(session, "customer", customer.id, keep_token_id=None)
+    record(
+        session,
+        actor_role=by.role,
+        actor_id=by.id,
+        action="customer.sessions_end",
+        target_type="customer",
+        target_id=customer.id,
+        after={"ended": ended, "reason": why},
+    )
+    log.info("customer %s: %d session(s) ended by %s", customer.id, ended, by.key)
+    return ended
 
 
 def set_language(session: Session, customer: Customer, language: str) -> None:

@@ -102,6 +102,13 @@ def count_unread(session: Session, customer_id: str) -> int:
     )
 
 
+def count_letters(session: Session, customer_id: str) -> int:
+    """Every letter in the customer's mailbox, read or not."""
+    return int(
+        session.scalar(select(func.count()).select_from(Letter).where(_mine(customer_id))) or 0
+    )
+
+
 def letter_for_recipient(session: Session, letter_id: str, customer_id: str) -> Letter:
     """One letter of the customer's e-mailbox; anyone else's is ``not_found``."""
     letter = session.get(Letter, letter_id) if isinstance(letter_id, str) else None

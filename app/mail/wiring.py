@@ -15,7 +15,7 @@ from app import ledger
 from app.errors import InvalidState
 from app.mail.invariants import NAME, fees_mail_matches
 from app.mail.payment import on_mail_paid
-from app.transfers.lifecycle import on_completed, on_reversing
+from app.transfers.lifecycle import never_reversed, on_completed
 from app.transfers.models import Transfer
 
 
@@ -26,5 +26,5 @@ def refuse_reversal(session: Session, transfer: Transfer) -> None:
 
 def register() -> None:
     on_completed("mail", on_mail_paid)
-    on_reversing("mail", refuse_reversal)
+    never_reversed("mail", refuse_reversal)
     ledger.register(NAME, fees_mail_matches)

@@ -27,6 +27,10 @@ COMPLETION_HOOKS: dict[str, list[CompletionHook]] = {}
 # Run under the transfer's lock before its compensating entry is posted: a hook
 # may refuse the reversal (raise a DomainError) or update its own rows.
 REVERSAL_HOOKS: dict[str, list[CompletionHook]] = {}
+# Checks only (they raise a DomainError, change nothing): a kind of payment that is
+# never reversed says so here too, so a reversal can be refused when it is proposed
+# rather than when a second operator approves it (``reversal.check_reversible``).
+REVERSAL_CHECKS: dict[str, list[CompletionHook]] = {}
 
 PENDING = "pending_confirmation"
 
@@ -43,6 +47,15 @@ def on_reversing(transfer_type: str, hook: CompletionHook) -> None:
     hooks = REVERSAL_HOOKS.setdefault(transfer_type, [])
     if hook not in hooks:
         hooks.append(hook)
+
+
+def never_reversed(transfer_type: str, check: CompletionHook) -> None:
+    """Register a refusal of every reversal of this type (registered as a reversal hook
+    too); registering twice is a no-op."""
+    on_reversing(transfer_type, check)
+    checks = REVERSAL_CHECKS.setdefault(transfer_type, [])
+    if check not in checks:
+        checks.append(check)
 
 
 def is_stale(transfer: Transfer) -> bool:

@@ -18,11 +18,13 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from app.web.backoffice import (
-        network,  # noqa: F401  (post offices, staff, float)
-        views,  # noqa: F401  (the pages of the skeleton)
+    from app.web.backoffice import (  # noqa: F401  (each area's pages)
+        customers,
+        network,
+        partners_pages,
+        payments,
+        views,
     )
-    from app.web.backoffice import partners_pages as _partners  # noqa: F401
     from app.web.backoffice.blueprint import blueprint
 
     app.register_blueprint(blueprint)
