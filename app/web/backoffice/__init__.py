@@ -18,6 +18,7 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
+    from app.web.backoffice import controls as _controls  # noqa: F401  (reconciliation, audit)
     from app.web.backoffice import views  # noqa: F401  (the pages of the skeleton)
     from app.web.backoffice.blueprint import blueprint
 
