@@ -9,6 +9,7 @@ import pytest
 from app.db import transaction
 from app.reconciliation import versions_of
 from app.reconciliation.service import ReconciliationRunning, claim_day, reconcile
+from tests import factories
 
 YESTERDAY = date(2026, 11, 27)
 
@@ -35,3 +36,20 @@ def test_a_run_claims_its_day_again_within_its_own_transaction(runtime):
         claim_day(session, YESTERDAY)
         assert reconcile(session, YESTERDAY, trigger="command").version == 1
         assert reconcile(session, YESTERDAY, trigger="command").version == 2
+
+
+@pytest.mark.postgres_only
+def test_the_admin_api_answers_409_conflict_while_the_day_is_being_reconciled(client, app, runtime):
+    with transaction(runtime) as session:
+        boss = factories.admin(session)
+    with runtime.unit_of_work() as first:
+        claim_day(first.session, YESTERDAY)
+        response = client.post(
+            "/api/v1/admin/reconciliations",
+            json={"date": "2026-11-27"},
+            headers=factories.headers_for(app, boss),
+        )
+    assert response.status_code == 409
+    assert response.get_json()["code"] == "conflict"
+    with transaction(runtime) as session:
+        assert versions_of(session, YESTERDAY) == []
