@@ -76,6 +76,18 @@ def test_the_runs_are_listed_newest_first_with_their_status(runtime, as_operator
     assert "Conforme" in page and "planification" in page
 
 
+def test_the_day_that_just_ended_is_summed_up_above_the_runs(runtime, as_auditor):
+    assert "La journée d'hier (2026-11-27) n'a pas encore été réconciliée" in text_of(
+        as_auditor.get(RUNS)
+    )
+    with transaction(runtime) as session:
+        jobs.enqueue(session, "workers.no_such_module.run")
+    with transaction(runtime) as session:
+        reconcile(session, YESTERDAY, trigger="schedule")
+    words = text_of(as_auditor.get(RUNS))
+    assert "Journée d'hier (2026-11-27), version 1 : Écarts (1 écart(s))." in words
+
+
 def test_an_operator_runs_the_reconciliation_now_and_lands_on_its_report(
     runtime, as_operator, operator
 ):

@@ -27,12 +27,12 @@ from sqlalchemy.exc import IntegrityError
 
 from app import ledger
 from app.audit import chain_summary, list_events, scrub, verify_chain
-from app.clock import local_day_bounds, local_today
+from app.clock import clock, local_day_bounds, local_today
 from app.db import transaction
 from app.errors import DomainError, NotFound
 from app.i18n.web import page_text, web_texts
 from app.ledger.models import Entry
-from app.reconciliation import list_runs, versions_of
+from app.reconciliation import latest_run, list_runs, versions_of
 from app.reconciliation.models import Reconciliation
 from app.reconciliation.service import ReconciliationRunning, get_run_by_id, run_for_staff
 from app.reports.trial_balance import accounts_of_kind, normal_balance, trial_balance_lines
@@ -85,18 +85,30 @@ def kind_label(kind: str) -> str:
 @allow(OPERATOR, AUDITOR)
 def controls_runs() -> Page:
     """Every run, newest first (a re-run of a day is its next version), paged by id."""
-    before = _int_arg("before")
+    return _runs_page(before=_int_arg("before"))
+
+
+def _runs_page(*, before: int | None = None, error: str | None = None, status: int = 200) -> Page:
+    """The runs, newest first, under the latest run of the day that just ended (the one
+    the 01:00 sweep reconciles), or a line saying it has not run yet."""
+    yesterday = local_today() - timedelta(days=1)
     with transaction() as db:
         page = list_runs(db, limit=RUNS_PAGE, before_id=before)
         runs = [_summary(row) for row in page.items]
-    return render_template(
+        last = latest_run(db, yesterday)
+        latest = _summary(last) if last is not None else None
+    html = render_template(
         "backoffice/controls/reconciliations.html",
         runs=runs,
         next_before=page.next_before_id,
+        latest=latest,
+        yesterday=yesterday.isoformat(),
         key=once.new_key(),
-        default_day=(local_today() - timedelta(days=1)).isoformat(),
+        default_day=yesterday.isoformat(),
         today=local_today().isoformat(),
+        error=error,
     )
+    return html, status
 
 
 @blueprint.route("/controls/reconciliations", methods=["POST"])
@@ -118,7 +130,7 @@ def controls_run_now() -> Page:
     try:
         with transaction() as db:
             row = run_for_staff(
-                db, day, actor_role=who.acts_as, actor_id=who.id, ip=request.remote_addr
+                db, day, actor_role=who.role, actor_id=who.id, ip=request.remote_addr
             )
             target = url_for("backoffice.controls_run", run_id=row.id)
             once.remember(db, _principal(), key, target)
@@ -136,19 +148,7 @@ def controls_run_now() -> Page:
 
 
 def _runs_with_error(message: str, status: int) -> Page:
-    with transaction() as db:
-        page = list_runs(db, limit=RUNS_PAGE)
-        runs = [_summary(row) for row in page.items]
-    html = render_template(
-        "backoffice/controls/reconciliations.html",
-        runs=runs,
-        next_before=page.next_before_id,
-        key=once.new_key(),
-        default_day=(local_today() - timedelta(days=1)).isoformat(),
-        today=local_today().isoformat(),
-        error=message,
-    )
-    return html, status
+    return _runs_page(error=message, status=status)
 
 
 def _summary(row: Reconciliation) -> dict[str, Any]:
@@ -263,9 +263,12 @@ def controls_run(run_id: int) -> Page:
 def controls_trial_balance() -> Page | Response:
     with transaction() as db:
         tb = trial_balance_lines(db)
+    now = clock.now()
     if request.args.get("format") == "csv":
         return _csv_response(_trial_balance_csv(tb), f"postcash-balance-{local_today()}.csv")
-    return render_template("backoffice/controls/trial_balance.html", tb=tb, kind_label=kind_label)
+    return render_template(
+        "backoffice/controls/trial_balance.html", tb=tb, kind_label=kind_label, now=now
+    )
 
 
 def _trial_balance_csv(tb: Any) -> str:
