@@ -21,6 +21,7 @@ from app.reconciliation import versions_of
 from app.reconciliation.checks import HOLD_GRACE
 from app.reconciliation.service import LOCK_SPACE, reconcile
 from tests import factories
+from tests.concurrency import together
 from tests.e2e.backoffice_support import hidden, post, sign_in, text_of
 from tests.integration.test_audit import around_the_guards
 
@@ -115,6 +116,21 @@ def test_the_same_run_form_sent_twice_runs_once(runtime, as_operator):
     again = post(as_operator, RUNS, key=key, day="2026-11-27")
     assert again.status_code == 303
     assert again.headers["Location"] == first.headers["Location"]
+    assert len(stored_runs(runtime)) == 1
+
+
+def test_the_same_run_form_posted_twice_at_once_runs_once(app, runtime, as_operator):
+    page = as_operator.get(RUNS)
+    form = {"csrf_token": hidden(page, "csrf_token"), "key": hidden(page, "key")}
+    form["day"] = "2026-11-27"
+    cookie = as_operator.get_cookie("postcash_backoffice", path="/backoffice")
+    twins = [app.test_client() for _ in range(2)]
+    for twin in twins:
+        twin.set_cookie(cookie.key, cookie.value, path="/backoffice")
+    answers = together(2, lambda i: twins[i].post(RUNS, data=form))
+    statuses = sorted(a.status_code for a in answers)
+    # The other one found the first's run, or (PostgreSQL) found the day still running.
+    assert statuses in ([303, 303], [303, 409]), statuses
     assert len(stored_runs(runtime)) == 1
 
 
