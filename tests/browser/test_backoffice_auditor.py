@@ -12,6 +12,7 @@ happened. Screenshots of each screen go with the other browser artefacts.
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 import pytest
@@ -22,7 +23,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
-from app.db import transaction
+from app.db import jobs, transaction
+from app.reconciliation import reconcile
 from app.reconciliation.models import Reconciliation
 from app.web.backoffice.access import changes_nothing
 from tests import factories
@@ -116,8 +118,18 @@ def changes(runtime: Any) -> tuple[int, int]:
     return int(runs or 0), int(events or 0)
 
 
+@pytest.fixture
+def a_run_with_a_break(runtime):
+    """Yesterday's reconciliation, broken by a job that failed for good: a page with an
+    offender for the walk (and its screenshot)."""
+    with transaction(runtime) as session:
+        jobs.enqueue(session, "workers.no_such_module.run")
+    with transaction(runtime) as session:
+        return reconcile(session, date(2026, 11, 27), trigger="schedule").id
+
+
 def test_an_auditor_reads_every_page_of_the_menu_and_every_post_is_refused(
-    page, app, runtime, auditor
+    page, app, runtime, auditor, a_run_with_a_break
 ):
     sign_in(page, auditor.username)
     screenshot(page, "bo-auditor-01-home")
@@ -143,6 +155,11 @@ def test_an_auditor_reads_every_page_of_the_menu_and_every_post_is_refused(
             page.execute_script("arguments[0].submit()", form)  # as shown, no validation
             wait(page).until(ec.text_to_be_present_in_element((By.TAG_NAME, "body"), REFUSED))
 
+    run = next(h for h in inside if h.endswith(f"/reconciliations/{a_run_with_a_break}"))
+    page.get(run)
+    page.find_element(By.CSS_SELECTOR, "#failed-checks a").click()  # to the failed check
+    assert "workers.no_such_module.run" in body(page)
+    screenshot(page, "bo-auditor-20-failed-check-and-its-offender")
     routes = post_routes(app)
     assert "/backoffice/controls/reconciliations" in routes
     for number, path in enumerate(routes):

@@ -72,10 +72,16 @@ def _day(raw: str | None) -> date | None:
     return day if FIRST_DAY <= day <= local_today() else None
 
 
+def _label(prefix: str, name: str) -> str:
+    """The French name of ``name`` under ``prefix``, or the name itself when the catalog
+    has none (a check or account kind added after these pages were written)."""
+    key = f"{prefix}.{name}"
+    return page_text(key) if key in web_texts() else (name or "—")
+
+
 def kind_label(kind: str) -> str:
     """The French name of an account kind (``wallet`` → customer wallets), or the kind."""
-    key = f"bo.controls.kind.{kind}"
-    return page_text(key) if key in web_texts() else (kind or "—")
+    return _label("bo.controls.kind", kind)
 
 
 # -- reconciliation ---------------------------------------------------------------------
@@ -176,6 +182,7 @@ class Table:
 @dataclass(frozen=True, slots=True)
 class Check:
     name: str
+    label: str
     ok: bool
     breaks: list[str]
     figures: list[tuple[str, Any]]
@@ -234,7 +241,8 @@ def checks_of(report: dict[str, Any]) -> list[Check]:
                 figures += [(f"{key}.{k}", v) for k, v in value.items()]
             else:
                 figures.append((key, _cell(key, value)))
-        checks.append(Check(name, bool(section.get("ok")), breaks, figures, tables))
+        label = _label("bo.controls.check.name", name)
+        checks.append(Check(name, label, bool(section.get("ok")), breaks, figures, tables))
     return checks
 
 
