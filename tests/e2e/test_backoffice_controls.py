@@ -248,6 +248,16 @@ def test_customer_wallets_are_one_line_with_their_count_and_system_accounts_one_
     assert "fees:p2p" in words
 
 
+def test_the_safeguarding_position_stands_beside_the_balance(runtime, as_auditor):
+    with transaction(runtime) as session:
+        factories.wallet(session, 9_000)
+    words = text_of(as_auditor.get(BALANCE))
+    assert (
+        "Cantonnement (XAF) conforme : banque de cantonnement 9 000 FCFA moins frais conservés "
+        "0 FCFA = monnaie électronique en circulation 9 000 FCFA."
+    ) in words
+
+
 def test_the_totals_are_the_ledgers_own(runtime, as_operator):
     with transaction(runtime) as session:
         factories.wallet(session, 7_000)

@@ -35,6 +35,7 @@ from app.ledger.models import Entry
 from app.reconciliation import latest_run, list_runs, versions_of
 from app.reconciliation.models import Reconciliation
 from app.reconciliation.service import ReconciliationRunning, get_run_by_id, run_for_staff
+from app.reports import safeguarding_positions
 from app.reports.trial_balance import accounts_of_kind, normal_balance, trial_balance_lines
 from app.web.backoffice.access import AUDITOR, OPERATOR
 from app.web.backoffice.blueprint import Page, allow, blueprint, notify, officer
@@ -271,11 +272,16 @@ def controls_run(run_id: int) -> Page:
 def controls_trial_balance() -> Page | Response:
     with transaction() as db:
         tb = trial_balance_lines(db)
+        positions = safeguarding_positions(db)
     now = clock.now()
     if request.args.get("format") == "csv":
         return _csv_response(_trial_balance_csv(tb), f"postcash-balance-{local_today()}.csv")
     return render_template(
-        "backoffice/controls/trial_balance.html", tb=tb, kind_label=kind_label, now=now
+        "backoffice/controls/trial_balance.html",
+        tb=tb,
+        kind_label=kind_label,
+        now=now,
+        positions=positions,
     )
 
 
