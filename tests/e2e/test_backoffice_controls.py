@@ -314,6 +314,22 @@ def test_the_trail_is_filtered_by_action_actor_and_target(runtime, as_auditor):
     assert "c-2" in words and "c-1" not in words
 
 
+def test_staff_are_named_and_found_by_their_username(runtime, as_auditor, operator):
+    record(
+        runtime, actor_role="operator", actor_id=operator.id, target_type="agent", target_id="a-7"
+    )
+    record(
+        runtime, actor_role="admin", actor_id="someone-else", target_type="agent", target_id="a-8"
+    )
+    page = as_auditor.get(AUDIT, query_string={"actor_id": "ops.controle"})
+    words = text_of(page)
+    assert "operator: ops.controle" in words
+    assert "a-7" in words and "a-8" not in words
+    export = as_auditor.get(AUDIT, query_string={"actor_id": "ops.controle", "format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(export.get_data(as_text=True))))
+    assert [r["target_id"] for r in rows] == ["a-7"]
+
+
 def test_the_trail_is_filtered_by_days_in_brazzaville_time(runtime, client, auditor, clock):
     record(runtime, target_type="agent", target_id="le-28")
     clock.advance(days=1)

@@ -23,9 +23,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import Response, redirect, render_template, request, stream_with_context, url_for
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app import ledger
+from app.agents.models import StaffUser
 from app.audit import chain_summary, list_events, scrub, verify_chain
 from app.clock import clock, local_day_bounds, local_today
 from app.db import transaction
@@ -426,6 +428,24 @@ class AuditQuery:
     errors: dict[str, str]
 
 
+def _staff_names(db: Any, ids: set[str]) -> dict[str, str]:
+    """Usernames of the staff among ``ids`` (an event names its actor by id)."""
+    if not ids:
+        return {}
+    rows = db.execute(select(StaffUser.id, StaffUser.username).where(StaffUser.id.in_(ids)))
+    return {staff_id: username for staff_id, username in rows}
+
+
+def _actor_by_username(db: Any, query: dict[str, Any]) -> dict[str, Any]:
+    """The author filter takes a staff username as well as an id."""
+    actor = query.get("actor_id")
+    if actor:
+        staff_id = db.scalar(select(StaffUser.id).where(StaffUser.username == actor))
+        if staff_id is not None:
+            return {**query, "actor_id": staff_id}
+    return query
+
+
 def _audit_query() -> AuditQuery:
     values: dict[str, str] = {}
     query: dict[str, Any] = {}
@@ -491,9 +511,13 @@ def controls_audit() -> Page | Response:
     with transaction() as db:
         summary = chain_summary(db)
         if not q.errors:
-            page = list_events(db, **q.query, limit=EVENTS_PAGE, before_id=_int_arg("before"))
+            query = _actor_by_username(db, q.query)
+            page = list_events(db, **query, limit=EVENTS_PAGE, before_id=_int_arg("before"))
             events = [_event_view(e) for e in page.items]
             next_before = page.next_before_id
+            names = _staff_names(db, {e["actor_id"] for e in events if e["actor_id"]})
+            for event in events:
+                event["actor_name"] = names.get(event["actor_id"])
     status = 400 if q.errors else 200
     html = render_template(
         "backoffice/controls/audit.html",
@@ -536,6 +560,8 @@ def safe_cell(value: Any) -> str:
 def _audit_csv(query: dict[str, Any]) -> Iterator[str]:
     """Every event matching the filters, newest first, a chunk per transaction (keyset
     paging: events only ever get added, so no chunk repeats or skips one)."""
+    with transaction() as db:
+        query = _actor_by_username(db, query)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
