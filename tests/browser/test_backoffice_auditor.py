@@ -159,7 +159,7 @@ def test_an_auditor_reads_every_page_of_the_menu_and_every_post_is_refused(
     page.get(run)
     page.find_element(By.CSS_SELECTOR, "#failed-checks a").click()  # to the failed check
     assert "workers.no_such_module.run" in body(page)
-    screenshot(page, "bo-auditor-20-failed-check-and-its-offender")
+    screenshot(page, "bo-auditor-80-failed-check-and-its-offender")
     routes = post_routes(app)
     assert "/backoffice/controls/reconciliations" in routes
     for number, path in enumerate(routes):
