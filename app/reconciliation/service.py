@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,6 +26,14 @@ from app.reconciliation.models import Reconciliation
 log = logging.getLogger(__name__)
 
 VERSION_ATTEMPTS = 3
+# First key of the advisory locks that say "this business day is being reconciled".
+LOCK_SPACE = 0x2EC0
+
+
+class ReconciliationRunning(Conflict):
+    """Another run of the same business day has not finished: this one did nothing."""
+
+    title = "Reconciliation in progress"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +63,7 @@ def reconcile(
     session: Session, day: date, *, trigger: str, by: str | None = None
 ) -> Reconciliation:
     """Reconcile ``day``, store it as its next version, and alert on any break."""
+    claim_day(session, day)
     started = clock.now()
     report = build_report(session, day)
     row = _store(session, day, report, trigger=trigger, by=by, started=started)
@@ -63,6 +72,25 @@ def reconcile(
     else:
         log.info("reconciliation of %s (version %d): ok", day.isoformat(), row.version)
     return row
+
+
+def claim_day(session: Session, day: date) -> None:
+    """Say at once when the day is already being reconciled, instead of running twice.
+
+    PostgreSQL: a transaction-scoped advisory lock on the day, tried without
+    waiting and released when the run commits or rolls back; a second run of
+    the same day meanwhile (the sweep, a command, an operator) is refused with
+    ``ReconciliationRunning``. SQLite serialises writers (``BEGIN IMMEDIATE``):
+    the second run waits for the first and is stored as the next version.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    got = session.scalar(
+        text("SELECT pg_try_advisory_xact_lock(:space, :day)"),
+        {"space": LOCK_SPACE, "day": day.toordinal()},
+    )
+    if not got:
+        raise ReconciliationRunning(f"The reconciliation of {day.isoformat()} is already running.")
 
 
 def _store(
@@ -144,15 +172,31 @@ def list_runs(session: Session, *, limit: int, before_id: int | None = None) -> 
     return Page(rows, rows[-1].id if more and rows else None)
 
 
+def get_run_by_id(session: Session, run_id: int) -> Reconciliation:
+    """One stored run, or NotFound."""
+    row = session.get(Reconciliation, run_id)
+    if row is None:
+        raise NotFound(f"No reconciliation run {run_id}.")
+    return row
+
+
 def run_for_admin(session: Session, day: date, *, admin_id: str, ip: str | None) -> Reconciliation:
     """An admin asked for a run now: reconcile and leave it in the audit trail."""
+    return run_for_staff(session, day, actor_role="admin", actor_id=admin_id, ip=ip)
+
+
+def run_for_staff(
+    session: Session, day: date, *, actor_role: str, actor_id: str, ip: str | None
+) -> Reconciliation:
+    """Head-office staff (REST admin, back-office operator) asked for a run now: the
+    sweep's own ``reconcile``, then the audit trail."""
     from app.audit.service import record
 
-    row = reconcile(session, day, trigger="admin", by=admin_id)
+    row = reconcile(session, day, trigger="admin", by=actor_id)
     record(
         session,
-        actor_role="admin",
-        actor_id=admin_id,
+        actor_role=actor_role,
+        actor_id=actor_id,
         action="reconciliation.run",
         target_type="reconciliation",
         target_id=day.isoformat(),

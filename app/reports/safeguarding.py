@@ -77,6 +77,11 @@ def _prefix(session: Session) -> Any:
     return func.substr(Account.code, 1, func.instr(Account.code, ":") - 1)
 
 
+def account_kind(session: Session) -> Any:
+    """The SQL expression of an account's kind: its code before the first ``:``."""
+    return _prefix(session)
+
+
 def _balances(session: Session, at: datetime | None) -> list[Any]:
     """(kind, type, currency, debits, credits) summed per account kind, live or as at ``at``."""
     if at is None:

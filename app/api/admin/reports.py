@@ -35,7 +35,7 @@ from app.db import current_runtime, transaction
 from app.errors import ValidationFailed
 from app.principal import current_principal
 from app.reconciliation import get_run, list_runs, versions_of
-from app.reconciliation.service import run_for_admin
+from app.reconciliation.service import ReconciliationRunning, run_for_admin
 from app.reports import daily_report, safeguarding_positions
 
 ns = Namespace("admin-ops", path="/admin", description="Operations: safeguarding, reports")
@@ -183,11 +183,18 @@ class Reconciliations(Resource):
             "next_cursor": encode_id_cursor("reconciliation", page.next_before_id),
         }
 
-    @operation("runReconciliation", body=RunRequest, status=201, response=ReconciliationSchema)
+    @operation(
+        "runReconciliation",
+        body=RunRequest,
+        status=201,
+        response=ReconciliationSchema,
+        errors=(ReconciliationRunning,),
+    )
     @ns.response(201, "The run, stored as the day's next version")
     @require("admin")
     def post(self) -> tuple[Body, int]:
-        """Reconcile a day now (default yesterday); any break alerts on-call."""
+        """Reconcile a day now (default yesterday); any break alerts on-call. A run of the
+        same day not finished yet answers 409 ``conflict``, having run nothing."""
         data = load(RunRequest())
         raw = data.get("date")
         day = parse_day(raw, "date") if raw else local_today() - timedelta(days=1)

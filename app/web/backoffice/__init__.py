@@ -19,6 +19,7 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     from app.web.backoffice import (  # noqa: F401  (each area's pages)
+        controls,
         customers,
         network,
         partners_pages,
