@@ -147,13 +147,20 @@ def new_customers_by_day(session: Session, bounds: Sequence[datetime]) -> dict[i
     return {int(day): int(count) for day, count in rows}
 
 
+def split_movements(movements: dict[str, int]) -> tuple[dict[str, int], dict[str, int]]:
+    """(fees, commissions): the income accounts ``fees:*``, and every other income or
+    expense account (agents' commissions, interest served)."""
+    fees = {code: v for code, v in movements.items() if code.startswith("fees:")}
+    commissions = {code: v for code, v in movements.items() if not code.startswith("fees:")}
+    return fees, commissions
+
+
 def daily_report(session: Session, day: date, currency: str = "XAF") -> dict[str, Any]:
     """The report of one business day; the same figures feed the JSON and the CSV."""
     start, end = local_day_bounds(day)
     lines = operations(session, start, end)
     movements = ledger_movements_by_day(session, [start, end]).get(0, {})
-    fees = {code: v for code, v in movements.items() if code.startswith("fees:")}
-    commissions = {code: v for code, v in movements.items() if not code.startswith("fees:")}
+    fees, commissions = split_movements(movements)
     return {
         "date": day.isoformat(),
         "timezone": LOCAL_TZ.key,

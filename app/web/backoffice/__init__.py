@@ -18,7 +18,10 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from app.web.backoffice import views  # noqa: F401  (the pages of the skeleton)
+    from app.web.backoffice import (
+        dashboard,  # noqa: F401  (the dashboard's pages)
+        views,  # noqa: F401  (the pages of the skeleton)
+    )
     from app.web.backoffice.blueprint import blueprint
 
     app.register_blueprint(blueprint)
