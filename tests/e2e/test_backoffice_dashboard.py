@@ -9,57 +9,21 @@ a cash remittance of 30 000 FCFA nobody has collected yet; today Awa sent Bruno
 import csv
 import io
 import re
-from datetime import timedelta
 
 import pytest
 
-from app import ledger
 from app.db import transaction
 from tests import factories
 from tests.e2e.backoffice_support import sign_in, text_of
-from tests.e2e.payments_support import confirm, otp_for, post, send_p2p
+from tests.e2e.dashboard_support import balance, build_network
 
 TODAY = "2026-11-28"
 THREE_DAYS_AGO = "2026-11-25"
 
 
-def cash_in(client, app, agent, who, amount):
-    response = post(client, app, agent, "/agent/cash-in", {"msisdn": who.msisdn, "amount": amount})
-    assert response.status_code == 201, response.get_json()
-
-
 @pytest.fixture
 def network(runtime, client, app, clock):
-    with transaction(runtime) as session:
-        awa = factories.customer(session, balance=100_000)
-        bruno = factories.customer(session, first_name="Bruno", last_name="Ngoma")
-        poto = factories.agent(session, float_balance=500_000, post_office_code="BZV-PP")
-        pnr = factories.agent(
-            session,
-            float_balance=300_000,
-            post_office="Bureau de poste de Pointe-Noire Centre-ville",
-            post_office_code="PNR-CV",
-        )
-    now = clock.now()
-    clock.set(now - timedelta(days=3))
-    sent = post(
-        client,
-        app,
-        poto,
-        "/agent/remittances",
-        {
-            "sender": {"name": "Marie Nkounkou", "msisdn": "+242055550001"},
-            "recipient": {"name": "Jean Okemba", "msisdn": "+242069990001"},
-            "amount": 30_000,
-        },
-    )
-    assert sent.status_code == 201, sent.get_json()
-    clock.set(now)
-    transfer = send_p2p(client, app, awa, bruno.msisdn, 5_000).get_json()
-    assert confirm(client, app, awa, transfer["id"], otp_for(app, awa)).status_code == 200
-    cash_in(client, app, poto, bruno, 20_000)
-    cash_in(client, app, pnr, awa, 10_000)
-    return {"awa": awa, "bruno": bruno, "poto": poto, "pnr": pnr}
+    return build_network(runtime, client, app, clock)
 
 
 def signed_in(app, runtime, role="operator", **office):
@@ -98,11 +62,6 @@ def table_of(page, key):
         rows.append(cells)
     header, body = rows[0], rows[1:]
     return header, [[r[0], *[int(c.replace(" ", "")) for c in r[1:]]] for r in body]
-
-
-def balance(runtime, code):
-    with transaction(runtime) as session:
-        return ledger.balance(session, code).posted
 
 
 def test_the_fees_chart_is_what_the_ledgers_fee_and_commission_accounts_moved(
