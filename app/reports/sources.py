@@ -10,10 +10,10 @@ one was cancelled or expired back to its sender. A cash-funded remittance nobody
 collected is not refunded but *returned* to its sender as a new remittance: no
 money moves, so it is no line here.
 
-Channels: a transfer and a sent remittance record theirs (``channel``); a
-remittance paid in cash was paid at a counter; the channel of a claim into a
-wallet (USSD or REST) and of a reversal are recorded nowhere, so they count
-under ``other``.
+Channels: a transfer and a sent remittance record theirs (``channel``), a paid
+remittance its payout's (``payout_channel``, since migration 0027: a claim paid
+before is ``unknown``); a reversal's is recorded nowhere. What has no channel
+counts under ``other``.
 
 Scoped to one post office (``Scope.office``), a source counts only what that
 office's agents did: their counter operations, the remittances they took in
@@ -38,7 +38,6 @@ from app.transfers.models import Transfer
 # What the report calls a transfer type (a withdrawal is paid at a counter as a cash-out).
 TRANSFER_OPERATIONS = {"withdrawal": "cashout"}
 REMITTANCE_SENDS = {"wallet": "remittance_send_wallet", "cash": "remittance_send_cash"}
-PAYOUT_CHANNELS = {"cash": "agent"}
 
 
 def _at_office(column: Any, scope: Scope) -> ColumnElement[bool]:
@@ -123,7 +122,7 @@ def remittance_operations(
         session,
         bounds,
         Remittance.paid_out_at,
-        [Remittance.payout_method],
+        [Remittance.payout_method, Remittance.payout_channel],
         [Remittance.amount, literal_column("0"), Remittance.payout_commission],
         Remittance.status == "paid_out",
         _at_office(Remittance.payout_agent_id, scope),
@@ -151,10 +150,10 @@ def remittance_operations(
         DayTotals(
             day,
             f"remittance_payout_{method}",
-            channel_of(PAYOUT_CHANNELS.get(method)),
+            channel_of(channel),
             *_ints(rest),
         )
-        for day, method, *rest in payouts
+        for day, method, channel, *rest in payouts
     ]
     lines += [DayTotals(day, "remittance_refund", "other", *_ints(rest)) for day, *rest in refunds]
     return lines

@@ -16,6 +16,7 @@ from app.db import transaction
 from tests import factories
 from tests.e2e.backoffice_support import sign_in, text_of
 from tests.e2e.dashboard_support import balance, build_network
+from tests.e2e.payments_support import post
 
 TODAY = "2026-11-28"
 THREE_DAYS_AGO = "2026-11-25"
@@ -233,3 +234,28 @@ def test_the_dashboard_is_for_signed_in_staff_only(client, network):
     response = client.get("/backoffice/dashboard")
     assert response.status_code == 302
     assert "/backoffice/login" in response.headers["Location"]
+
+
+def test_a_remittance_claimed_into_a_wallet_counts_under_the_channel_that_claimed_it(
+    app, client, runtime, network
+):
+    awa, pnr = network["awa"], network["pnr"]
+    sent = post(
+        client,
+        app,
+        pnr,
+        "/agent/remittances",
+        {
+            "sender": {"name": "Paul Mavoungou", "msisdn": "+242055550002"},
+            "recipient": {"name": "Awa Mabiala", "msisdn": awa.msisdn},
+            "amount": 8_000,
+        },
+    )
+    assert sent.status_code == 201, sent.get_json()
+    code = factories.sms_code(app, awa.msisdn)
+    claimed = post(client, app, awa, "/remittances/claim", {"code": code})
+    assert claimed.status_code == 200, claimed.get_json()
+    page = signed_in(app, runtime).get("/backoffice/dashboard")
+    assert chart_of(page, "values_by_type")[("remittance_payout_wallet", TODAY)] == 8_000
+    # Today over REST: Awa's transfer (5 000) and her claim (8 000).
+    assert chart_of(page, "values_by_channel")[("rest", TODAY)] == 13_000
