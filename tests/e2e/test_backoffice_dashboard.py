@@ -203,6 +203,7 @@ def test_a_supervisor_sees_only_their_offices_counter(app, runtime, network):
             ("float", pnr.username): balance(runtime, f"float:{pnr.id}")
         }
         assert chart_of(page, "fees")[("commissions", TODAY)] == 20  # 0.2 % of 10 000
+        assert "frais et commissions des opérations faites aux guichets du bureau" in text_of(page)
         assert sum(chart_of(page, "remittances_awaiting").values()) == 0  # sent at Poto-Poto
         for foreign in ("float_by_office", "volumes_by_channel", "customers"):
             assert f'data-chart="{foreign}"' not in page.get_data(as_text=True)

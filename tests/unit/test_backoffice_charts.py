@@ -110,6 +110,7 @@ def test_every_name_the_dashboard_shows_has_a_french_text():
         "remittances_awaiting",
     ]
     keys += [f"bo.dash.{part}.{c}" for c in charts for part in ("chart", "note")]
+    keys.append("bo.dash.note.fees.office")
     keys += [f"bo.dash.axis.{a}" for a in ("day", "office", "agent", "age")]
     keys += [f"bo.dash.unit.{u}" for u in ("count", "xaf")]
     headline = "count amount fees commissions awaiting float new_customers active_customers"

@@ -72,6 +72,13 @@ def column_name(chart: Chart, key: str) -> str:
     return _text(f"bo.dash.col.{key}", key)
 
 
+def note_key(chart: Chart, office: str | None) -> str:
+    """One office's fees are its operations' (the ledger's accounts are no office's)."""
+    if office is not None and chart.key == "fees":
+        return "bo.dash.note.fees.office"
+    return f"bo.dash.note.{chart.key}"
+
+
 def labels_of(chart: Chart) -> Labels:
     return Labels(
         title=page_text(f"bo.dash.chart.{chart.key}"),
@@ -123,6 +130,7 @@ def dashboard_page() -> Page:
             "chart": chart,
             "svg": svg(chart, labels_of(chart)),
             "title": page_text(f"bo.dash.chart.{chart.key}"),
+            "note": page_text(note_key(chart, board.office)),
             "columns": [column_name(chart, k) for k in column_keys(chart)],
             "drawn": len(chart.series),
             "rows": [(category_name(chart, c), figures) for c, figures in table_rows(chart)],
