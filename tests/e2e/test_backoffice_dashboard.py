@@ -7,6 +7,7 @@ a cash remittance of 30 000 FCFA nobody has collected yet; today Awa sent Bruno
 """
 
 import csv
+import gzip
 import io
 import re
 
@@ -260,3 +261,9 @@ def test_a_remittance_claimed_into_a_wallet_counts_under_the_channel_that_claime
     assert chart_of(page, "values_by_type")[("remittance_payout_wallet", TODAY)] == 8_000
     # Today over REST: Awa's transfer (5 000) and her claim (8 000).
     assert chart_of(page, "values_by_channel")[("rest", TODAY)] == 13_000
+
+
+def test_the_page_with_its_charts_stays_within_a_pages_budget(app, runtime, network):
+    page = signed_in(app, runtime).get("/backoffice/dashboard").get_data()
+    assert len(gzip.compress(page)) < 60_000
+    assert b"<script" not in page
