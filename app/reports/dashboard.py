@@ -41,7 +41,7 @@ from app.reports.daily import (
     operations_by_day,
     split_movements,
 )
-from app.reports.totals import CHANNELS, EVERYWHERE, DayTotals, Scope
+from app.reports.totals import ALWAYS_SHOWN, CHANNELS, EVERYWHERE, DayTotals, Scope
 
 MAX_DAYS = 92  # a quarter: 92 bars still read, and the queries stay one per table
 DEFAULT_DAYS = 30
@@ -135,7 +135,7 @@ def _by(lines: list[DayTotals], days: list[str], key: str, measure: str, name: s
         found[getattr(line, key)][line.day] += getattr(line, measure)
     order = CHANNELS if key == "channel" else sorted(found)
     unit = "count" if measure == "count" else "xaf"
-    series = [(k, found[k]) for k in order if k in found or k in CHANNELS[:4]]
+    series = [(k, found[k]) for k in order if k in found or k in ALWAYS_SHOWN]
     return Chart(name, "stacked", unit, "day", days, series)
 
 

@@ -22,10 +22,13 @@ from sqlalchemy.sql.elements import ColumnElement
 
 # How the dashboard names the channel an operation came through, from the
 # ``channel`` the payment tables record. Partners and payers call the REST API;
-# ``bulk`` (disbursement batches) and ``system`` (a returned remittance) are
-# nobody's channel: they go to ``other``, as would a value added tomorrow.
-CHANNELS = ("rest", "ussd", "sms", "counter", "other")
+# ``web`` is the customers' web portal; ``bulk`` (disbursement batches) and
+# ``system`` (a returned remittance) are nobody's channel: they go to ``other``, as
+# would a value added tomorrow. The first four are always shown, the others when used.
+CHANNELS = ("rest", "ussd", "sms", "counter", "web", "other")
+ALWAYS_SHOWN = CHANNELS[:4]
 CHANNEL_OF = {
+    "web": "web",
     "api": "rest",
     "partner": "rest",
     "payer": "rest",

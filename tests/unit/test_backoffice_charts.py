@@ -80,12 +80,13 @@ def test_the_table_of_a_stacked_chart_adds_the_total_of_each_bar():
 
 
 def test_channels_the_tables_record_map_to_the_dashboards():
-    assert [channel_of(c) for c in ("api", "ussd", "sms", "agent", "partner")] == [
+    assert [channel_of(c) for c in ("api", "ussd", "sms", "agent", "partner", "web")] == [
         "rest",
         "ussd",
         "sms",
         "counter",
         "rest",
+        "web",
     ]
     assert channel_of("bulk") == channel_of(None) == "other"
 
