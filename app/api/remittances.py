@@ -189,7 +189,7 @@ class ClaimResource(Resource):
         data = load(Claim())
         with transaction() as session:
             customer = get_customer(session, current_principal().id)
-            remittance = claims.claim_to_wallet(session, customer, data["code"])
+            remittance = claims.claim_to_wallet(session, customer, data["code"], channel="api")
             body = dump_remittance(session, remittance)
         return body
 

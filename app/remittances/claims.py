@@ -19,8 +19,12 @@ from app.remittances.locks import lock_actor, lock_remittance
 from app.remittances.models import Remittance
 
 
-def claim_to_wallet(session: Session, customer: Customer, code: str) -> Remittance:
+def claim_to_wallet(
+    session: Session, customer: Customer, code: str, *, channel: str = "api"
+) -> Remittance:
     """Credit ``customer``'s wallet with the remittance this code pays → ``paid_out``.
+
+    ``channel`` (``api`` or ``ussd``) is recorded as the payout's, for the reports.
 
     Errors: ``validation_error`` (not 10 digits), ``invalid_otp`` with
     ``attempts_left`` (wrong code), ``limit_exceeded`` (locked after too many
@@ -38,5 +42,5 @@ def claim_to_wallet(session: Session, customer: Customer, code: str) -> Remittan
     remittance = lock_remittance(session, found.id)
     ensure_payable(session, remittance)
     limits.check_incoming(session, customer, remittance.amount)
-    lifecycle.pay_to_wallet(session, remittance, customer)
+    lifecycle.pay_to_wallet(session, remittance, customer, channel=channel)
     return remittance

@@ -160,6 +160,7 @@ def pay_cash(
         (AWAITING,),
         PAID_OUT,
         payout_method="cash",
+        payout_channel="agent",
         payout_agent_id=agent.id,
         payout_commission=commission,
         recipient_id_type=id_type,
@@ -170,8 +171,11 @@ def pay_cash(
     _after_payout(session, remittance)
 
 
-def pay_to_wallet(session: Session, remittance: Remittance, customer: Customer) -> None:
-    """Credit the recipient's wallet from ``remit:payable`` (a claim with the code)."""
+def pay_to_wallet(
+    session: Session, remittance: Remittance, customer: Customer, *, channel: str
+) -> None:
+    """Credit the recipient's wallet from ``remit:payable`` (a claim with the code, over
+    ``channel``: ``ussd`` or ``api``)."""
     entry_id = _settle(
         session,
         remittance,
@@ -188,6 +192,7 @@ def pay_to_wallet(session: Session, remittance: Remittance, customer: Customer) 
         (AWAITING,),
         PAID_OUT,
         payout_method="wallet",
+        payout_channel=channel,
         recipient_customer_id=customer.id,
         settle_entry_id=entry_id,
         paid_out_at=clock.now(),

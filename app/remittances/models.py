@@ -77,6 +77,9 @@ class Remittance(Base):
     status: Mapped[str] = mapped_column(String(24))
     channel: Mapped[str] = mapped_column(String(8))
     payout_method: Mapped[str | None] = mapped_column(String(8))
+    # The channel of the payout: ``agent`` (cash at a counter), ``ussd`` or ``api`` (a
+    # claim into a wallet); ``unknown`` for claims paid before it was recorded (0027).
+    payout_channel: Mapped[str | None] = mapped_column(String(8))
     amount: Mapped[int] = mapped_column(BigInteger)
     fee: Mapped[int] = mapped_column(BigInteger, default=0)
     fx_fee: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -360,7 +360,7 @@ def my_limits(ctx: Context) -> str:
 
 
 def claim_remittance(ctx: Context) -> str:
-    remittance = claims.claim_to_wallet(ctx.session, ctx.me, ctx.data["code"])
+    remittance = claims.claim_to_wallet(ctx.session, ctx.me, ctx.data["code"], channel="ussd")
     return ctx.t(
         "ussd.claim.done",
         reference=remittance.reference,

@@ -12,7 +12,7 @@ import pytest
 
 from app.audit import AuditEvent
 from app.db import transaction
-from app.reports import OperationTotals, register_source
+from app.reports import DayTotals, register_source
 from app.reports import daily as daily_module
 from tests import factories
 from tests.e2e.payments_support import API, confirm, otp_for, post, send_p2p
@@ -212,7 +212,8 @@ def test_an_unknown_format_is_a_validation_error(client, app, people):
 def test_packages_add_their_operations_as_sources(client, app, people, monkeypatch):
     monkeypatch.setattr(daily_module, "_SOURCES", {})
     register_source(
-        "lottery", lambda session, start, end: [OperationTotals("lottery", 3, 900, 9, 0)]
+        "lottery",
+        lambda session, bounds, scope: [DayTotals(0, "lottery", "other", 3, 900, 9, 0)],
     )
     ops = operations_of(get(client, app, people[3], "/admin/reports/daily").get_json())
     assert ops["lottery"] == {

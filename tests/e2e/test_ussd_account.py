@@ -9,6 +9,7 @@ import pytest
 from app.customers.service import get_customer
 from app.db import transaction
 from app.remittances import wallet as remittances
+from app.remittances.models import Remittance
 from app.transfers import p2p
 from tests import factories
 from tests.e2e.ussd_support import Phone, balance_of
@@ -169,6 +170,28 @@ def test_a_remittance_sent_to_my_number_is_claimed_into_my_wallet(phone, app, ru
     assert screen.startswith("END Mandat PM")
     assert "de 5 000 FCFA reçu de Bruno Ngoma\nNouveau solde : 105 000 FCFA" in screen
     assert balance_of(runtime, awa) == 105_000
+
+
+def test_a_remittance_claimed_on_the_phone_records_ussd_as_its_payouts_channel(
+    phone, app, runtime, awa, bruno
+):
+    with transaction(runtime) as session:
+        sent = remittances.send_with_pin(
+            session,
+            get_customer(session, bruno.id),
+            recipient_name="Awa Mabiala",
+            recipient_msisdn=awa.msisdn,
+            amount=5_000,
+            pin=factories.PIN,
+        )
+    phone.run("7", "4", factories.sms_code(app, awa.msisdn, digits=10))
+    with transaction(runtime) as session:
+        paid = session.get(Remittance, sent.id)
+        assert (paid.status, paid.payout_method, paid.payout_channel) == (
+            "paid_out",
+            "wallet",
+            "ussd",
+        )
 
 
 def test_a_wrong_remittance_code_says_how_many_tries_are_left(phone):

@@ -21,6 +21,7 @@ def register(app: Flask) -> None:
     from app.web.backoffice import (  # noqa: F401  (each area's pages)
         controls,
         customers,
+        dashboard,
         network,
         partners_pages,
         payments,
