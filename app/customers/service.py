@@ -231,9 +231,16 @@ def get_customers(session: Session, *customer_ids: str) -> list[Customer]:
         if isinstance(customer_id, str)
         and session.identity_map.get(session.identity_key(Customer, customer_id)) is None
     ]
-    if len(missing) > 1:
-        session.scalars(select(Customer).where(Customer.id.in_(missing))).all()
-    return [get_customer(session, customer_id) for customer_id in customer_ids]
+    # held here: the session's identity map keeps only weak references
+    loaded = (
+        list(session.scalars(select(Customer).where(Customer.id.in_(missing))))
+        if len(missing) > 1
+        else []
+    )
+    by_id = {customer.id: customer for customer in loaded}
+    return [
+        by_id.get(customer_id) or get_customer(session, customer_id) for customer_id in customer_ids
+    ]
 
 
 def wallet_balance(session: Session, customer: Customer) -> ledger.Balance:
