@@ -100,9 +100,12 @@ def run(backend: str, args: argparse.Namespace) -> None:
         senders, recipients = populate(url, clients + 1, clients + 1, strong=False)
         read_otp = _otp_reader(url)
         kind = "rq" if redis_answers() else "inprocess"
-        with job_queue(kind) as redis, gunicorn(url, redis, args.workers, args.threads) as (
-            port,
-            served_by,
+        with (
+            job_queue(kind) as redis,
+            gunicorn(url, redis, args.workers, args.threads) as (
+                port,
+                served_by,
+            ),
         ):
             samples: dict[str, list[float]] = defaultdict(list)
             lock = threading.Lock()
@@ -164,11 +167,7 @@ def run(backend: str, args: argparse.Namespace) -> None:
         print(f"  statements of one {name}: {counts.example(name)}")
     p99 = percentile(samples["transfer"], 0.99)
     print(goal_line("P2P over HTTP, transfers/s", f"{rate:.0f}/s", ">= 150/s", rate >= GOAL_RATE))
-    print(
-        goal_line(
-            "P2P over HTTP, transfer p99", f"{p99:.0f} ms", "< 150 ms", p99 < GOAL_P99_MS
-        )
-    )
+    print(goal_line("P2P over HTTP, transfer p99", f"{p99:.0f} ms", "< 150 ms", p99 < GOAL_P99_MS))
 
 
 def main(argv: list[str] | None = None) -> None:

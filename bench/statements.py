@@ -86,7 +86,9 @@ def counted(
     return result
 
 
-def p2p(url: str, redis: str, sender: str, recipient: str, pin: str, rounds: int = 6) -> PerOperation:
+def p2p(
+    url: str, redis: str, sender: str, recipient: str, pin: str, rounds: int = 6
+) -> PerOperation:
     """Statements of one ``POST /transfers`` and one ``POST /transfers/{id}/confirm``."""
     from bench.p2p_http import _otp_reader
 
@@ -117,8 +119,8 @@ def p2p(url: str, redis: str, sender: str, recipient: str, pin: str, rounds: int
                 app,
                 found,
                 "confirm",
-                lambda: client.post(
-                    f"/api/v1/transfers/{transfer_id}/confirm", json={"otp": code}, headers=auth
+                lambda path=f"/api/v1/transfers/{transfer_id}/confirm", code=code: client.post(
+                    path, json={"otp": code}, headers=auth
                 ),
                 keep=keep,
             )

@@ -261,8 +261,7 @@ def gunicorn(
 def _gunicorn_shape(env: dict[str, str]) -> str:
     """Workers and threads gunicorn.conf.py chooses under ``env``."""
     script = (
-        "import runpy; c = runpy.run_path('gunicorn.conf.py'); "
-        "print(c['workers'], c['threads'])"
+        "import runpy; c = runpy.run_path('gunicorn.conf.py'); print(c['workers'], c['threads'])"
     )
     out = subprocess.run(
         [sys.executable, "-c", script],
@@ -403,7 +402,10 @@ def report(
     paying = percentile(samples.server["send.done"], 0.99)
     print(
         goal_line(
-            "USSD paying screen p99", f"{paying:.0f} ms", f"< {GOAL_P99_MS:.0f} ms", paying < GOAL_P99_MS
+            "USSD paying screen p99",
+            f"{paying:.0f} ms",
+            f"< {GOAL_P99_MS:.0f} ms",
+            paying < GOAL_P99_MS,
         )
     )
     if samples.failures:
