@@ -43,6 +43,10 @@ bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = _workers()
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# One database connection per thread (a request holds one at a time), two spare
+# for a follow-up after the commit; read by the app in each worker (app.config).
+os.environ.setdefault("DB_POOL_SIZE", str(threads))
+os.environ.setdefault("DB_MAX_OVERFLOW", "2")
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 # Longer than the load balancer's idle timeout (60 s on most), so the balancer,
