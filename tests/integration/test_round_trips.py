@@ -20,8 +20,8 @@ from tests import factories
 from tests.e2e.ussd_support import Phone
 
 # Per backend: PostgreSQL claims the idempotency key inside the request's
-# transaction (app/api/idempotency.py) and pre-pings a pooled connection;
-# and reads the KYC caps from a running counter (app/customers/outflow.py);
+# transaction (app/api/idempotency.py), reads the KYC caps from a running counter
+# (app/customers/outflow.py) and pre-pings a pooled connection;
 # SQLite commits the claim first and opens each transaction with BEGIN IMMEDIATE.
 # Before issue 21 (PostgreSQL): create 32, confirm 27, USSD paying screen 40.
 BOUNDS = {
