@@ -229,18 +229,19 @@ def gunicorn(
 ) -> Iterator[tuple[int, str]]:
     """gunicorn serving the app on a free port: (the port, "N workers x M threads").
 
-    Workers and threads are gunicorn.conf.py's own unless given."""
+    Workers and threads are gunicorn.conf.py's own unless given (then on the
+    command line, which wins over the file; the pool follows the threads)."""
     port = free_port()
     env = {**os.environ, **environment(url, redis), "PORT": str(port)}
-    env.pop("WEB_CONCURRENCY", None)
-    env.pop("GUNICORN_THREADS", None)
-    if workers:
-        env["WEB_CONCURRENCY"] = str(workers)
+    for name in ("WEB_CONCURRENCY", "GUNICORN_THREADS", "DB_POOL_SIZE", "DB_MAX_OVERFLOW"):
+        env.pop(name, None)
     if threads:
         env["GUNICORN_THREADS"] = str(threads)
-    shape = _gunicorn_shape(env)
+    chosen = _gunicorn_shape(env)
+    shape = (workers or chosen[0], chosen[1])
+    overrides = ["--workers", str(workers)] if workers else []
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", *overrides, "wsgi:app"],
         cwd=BASE_DIR,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -249,7 +250,7 @@ def gunicorn(
     )
     try:
         _wait_until_up(port, process)
-        yield port, shape
+        yield port, f"{shape[0]} workers x {shape[1]} threads"
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -258,7 +259,7 @@ def gunicorn(
             process.kill()
 
 
-def _gunicorn_shape(env: dict[str, str]) -> str:
+def _gunicorn_shape(env: dict[str, str]) -> tuple[int, int]:
     """Workers and threads gunicorn.conf.py chooses under ``env``."""
     script = (
         "import runpy; c = runpy.run_path('gunicorn.conf.py'); print(c['workers'], c['threads'])"
@@ -271,7 +272,7 @@ def _gunicorn_shape(env: dict[str, str]) -> str:
         text=True,
         check=True,
     ).stdout.split()
-    return f"{out[0]} workers x {out[1]} threads"
+    return int(out[0]), int(out[1])
 
 
 def _wait_until_up(port: int, process: subprocess.Popen) -> None:
