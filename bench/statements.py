@@ -54,7 +54,7 @@ def bench_app(url: str, redis: str) -> Iterator[Any]:
     """The application as the bench's gunicorn runs it, built in this process."""
     from app import create_app
     from app.config import Config
-    from bench.ussd import SECRET
+    from bench.ussd import PIN_SCREENS_CEILING, SECRET
 
     config = Config.from_env(
         APP_ENV="staging",
@@ -65,6 +65,7 @@ def bench_app(url: str, redis: str) -> Iterator[Any]:
         LOG_LEVEL="WARNING",
         LOG_JSON=False,
         RATELIMIT_ENABLED=False,
+        USSD_PIN_SCREENS=PIN_SCREENS_CEILING,
     )
     app = create_app(config)
     try:
