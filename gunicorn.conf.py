@@ -5,8 +5,13 @@ Environment: ``PORT`` (8000), ``WEB_CONCURRENCY`` (caps the worker count),
 ``PROMETHEUS_MULTIPROC_DIR`` (a fresh directory per master when unset),
 ``FORWARDED_ALLOW_IPS`` (read by gunicorn itself: the load balancer's address).
 
-* Workers: 2 * cores + 1, capped by ``WEB_CONCURRENCY``; each runs a few
+* Workers: cores + 1, capped by ``WEB_CONCURRENCY``; each runs a few
   threads (gthread), since a request mostly waits on PostgreSQL or Redis.
+  Measured with ``bench.p2p_http`` on 2 cores (issue 21, docs/DEPLOY.md
+  "Sizing the web tier"): 2, 3 and 4 workers of 4 threads gave the same
+  transfers/s within the noise of a shared machine, and 5 (the old 2 * cores
+  + 1) no more; extra processes only add memory and PostgreSQL connections
+  (the pool is per thread), and a single thread per worker was the slowest.
 * The application is not preloaded: each worker imports it after the fork, so
   no database connection or Redis socket is ever shared between processes,
   and prometheus_client sees ``PROMETHEUS_MULTIPROC_DIR`` before its first
@@ -34,7 +39,7 @@ os.environ["PROMETHEUS_MULTIPROC_DIR"] = _multiproc_dir
 
 
 def _workers() -> int:
-    by_cores = 2 * multiprocessing.cpu_count() + 1
+    by_cores = multiprocessing.cpu_count() + 1
     cap = os.environ.get("WEB_CONCURRENCY")
     return max(1, min(by_cores, int(cap))) if cap else by_cores
 
@@ -43,6 +48,10 @@ bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = _workers()
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# One database connection per thread (a request holds one at a time), two spare
+# for a follow-up after the commit; read by the app in each worker (app.config).
+os.environ.setdefault("DB_POOL_SIZE", str(threads))
+os.environ.setdefault("DB_MAX_OVERFLOW", "2")
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 # Longer than the load balancer's idle timeout (60 s on most), so the balancer,

@@ -17,6 +17,14 @@ from app.ops.observability import (
 )
 
 
+def _pool_of(config: Config) -> dict[str, int]:
+    """The pool's size when configured (PostgreSQL only: SQLite's pool is its own)."""
+    if config.DATABASE_URL.startswith("sqlite"):
+        return {}
+    sizes = {"pool_size": config.DB_POOL_SIZE, "max_overflow": config.DB_MAX_OVERFLOW}
+    return {name: value for name, value in sizes.items() if value is not None}
+
+
 def create_app(config: Config | None = None) -> Flask:
     config = config or Config.from_env()
     config.validate()
@@ -56,7 +64,7 @@ def register_runtime(app: Flask, config: Config) -> None:
     queue = JobQueue(config.REDIS_URL)
     queue.runner = run_in_process
     runtime = Runtime(config=config, database=database, queue=queue)
-    database.configure(config.DATABASE_URL, info={"runtime": runtime})
+    database.configure(config.DATABASE_URL, info={"runtime": runtime}, **_pool_of(config))
     app.extensions["postcash"] = runtime
     register_sms_gateway(runtime, config)
     register_throttle(runtime, config)
@@ -153,6 +161,7 @@ def register_domain_hooks() -> None:
     report's sources are all listed here (docs/CONVENTIONS.md, "Hooks").
     Registering twice is harmless.
     """
+    from app.customers import outflow
     from app.customers.freezing import on_freezing
     from app.likelemba import invariants as likelemba
     from app.mail import wiring as mail
@@ -170,6 +179,7 @@ def register_domain_hooks() -> None:
     on_freezing("transfers", lock_pending_from, transfer_lifecycle.close_pending)
     on_freezing("remittances", lock_pending_sent_by, remittance_lifecycle.close_pending)
     receipts.register()  # receipts of p2p, cash-in, withdrawal (transfers.lifecycle)
+    outflow.register()  # ledger invariant: each wallet's outflow counter equals the sum
     payments.register()  # bills and merchant payments: completion and reversal
     remittances.register()  # ledger invariant remit:payable, the counter's day report
     report_sources.register()  # transfers and remittances in the daily report

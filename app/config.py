@@ -57,6 +57,11 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value is not None else default
 
 
+def _env_optional_int(name: str) -> int | None:
+    value = _env(name)
+    return int(value) if value else None
+
+
 def _env_list(name: str) -> list[str]:
     """A list given as words separated by commas or spaces."""
     return [item for item in (_env(name) or "").replace(",", " ").split() if item]
@@ -286,6 +291,12 @@ class Config:
     GATEWAY_ALLOWED_CIDRS: list[str] = field(default_factory=list)
     GATEWAY_TOKEN: str | None = None
 
+    # SQLAlchemy's pool per process on PostgreSQL (None: 10 + 20 overflow, for
+    # workers, commands and tests). gunicorn.conf.py sets them to its threads
+    # (+ 2): a request holds one connection at a time (docs/DEPLOY.md, "Scaling").
+    DB_POOL_SIZE: int | None = None
+    DB_MAX_OVERFLOW: int | None = None
+
     # Rate limits (flask-limiter strings) keyed on what is attacked, not on the address:
     # carrier-grade NAT puts thousands of customers behind one (app/api/ratelimit.py).
     RATELIMIT_ENABLED: bool = True
@@ -371,6 +382,8 @@ class Config:
             "SMS_MAX_DAILY_AMOUNT": _env_int("SMS_MAX_DAILY_AMOUNT", 50_000),
             "SMS_REPLIES_PER_HOUR": _env_int("SMS_REPLIES_PER_HOUR", 10),
             "RATELIMIT_ENABLED": _env("RATELIMIT_ENABLED", "1") == "1",
+            "DB_POOL_SIZE": _env_optional_int("DB_POOL_SIZE"),
+            "DB_MAX_OVERFLOW": _env_optional_int("DB_MAX_OVERFLOW"),
             "STAFF_LOGIN_MAX_FAILURES": _env_int("STAFF_LOGIN_MAX_FAILURES", 5),
             "STAFF_LOGIN_BURST": _env_int("STAFF_LOGIN_BURST", 20),
             "STAFF_LOGIN_BURST_WINDOW": _env_int("STAFF_LOGIN_BURST_WINDOW", 5 * 60),

@@ -10,6 +10,7 @@ from app.auth.api_keys import ApiClient
 from app.auth.tokens import AuthToken
 from app.customers.devices import CustomerDevice
 from app.customers.models import Customer, Registration
+from app.customers.outflow import WalletOutflow
 from app.db import Base
 from app.db.jobs import OutboxJob
 from app.disbursements.models import DisbursementBatch, DisbursementLine
@@ -113,5 +114,6 @@ __all__ = [
     "TillClosure",
     "Transfer",
     "UssdSession",
+    "WalletOutflow",
     "WebhookDelivery",
 ]

@@ -1,18 +1,23 @@
-"""End-to-end P2P over HTTP: create + confirm under gunicorn with 4 workers.
+"""End-to-end P2P over HTTP: create + confirm under gunicorn.
 
 A throw-away database is migrated and filled with funded senders; gunicorn
-serves the app (the project's gunicorn.conf.py, 4 workers); client threads on
+serves the app (the project's gunicorn.conf.py: its workers and threads unless
+``--workers``/``--threads`` say otherwise); client threads on
 the same machine each sign in once, then loop: ``POST /transfers`` (with an
 Idempotency-Key) and ``POST /transfers/{id}/confirm`` with the OTP. The client
 plays the customer's phone: it reads the OTP the way the handset would see it,
 by recomputing the HOTP from the database with the app's own key (the bench
 shares the app's SECRET_KEY), which costs the client, not the server.
 
-Prints transfers/s (a transfer = create + confirm) and p50/p99 of each call.
-SMS receipts go to rq on the bench's Redis database when Redis answers (as in
-production), else run in-process after commit.
+Prints transfers/s (a transfer = create + confirm), p50/p99 of each call and
+the statements each call sends (``bench.statements``: counted in-process on the
+same database with the server's settings), then a line per goal of issue 21
+(>= 150 transfers/s, p99 of a transfer < 150 ms) with "goal met". SMS receipts
+go to rq on the bench's Redis database when Redis answers (as in production),
+else run in-process after commit.
 
-    python -m bench.p2p_http [--backend sqlite|postgresql|both] [--transfers 400] [--clients 8]
+    python -m bench.p2p_http [--backend sqlite|postgresql|both] [--transfers 400]
+                             [--clients 8] [--workers N] [--threads N]
 """
 
 from __future__ import annotations
@@ -28,8 +33,10 @@ from collections import defaultdict
 
 import pyotp
 
+from bench import statements
 from bench.ussd import (
     SECRET,
+    goal_line,
     gunicorn,
     job_queue,
     percentile,
@@ -41,6 +48,8 @@ from bench.ussd import (
 )
 
 PIN = "2580"
+GOAL_RATE = 150.0  # transfers/s (issue 21)
+GOAL_P99_MS = 150.0  # one transfer, create + confirm
 
 
 def _call(conn: http.client.HTTPConnection, path: str, body: dict, headers: dict) -> dict:
@@ -83,13 +92,21 @@ def _otp_reader(url: str):  # type: ignore[no-untyped-def]
     return read
 
 
-def run(backend: str, transfers: int, clients: int) -> None:
+def run(backend: str, args: argparse.Namespace) -> None:
+    transfers, clients = args.transfers, args.clients
     database = sqlite_database() if backend == "sqlite" else postgres_database()
     with database as url:
-        senders, recipients = populate(url, clients, clients, strong=False)
+        # one sender more than clients: the statement count plays it alone
+        senders, recipients = populate(url, clients + 1, clients + 1, strong=False)
         read_otp = _otp_reader(url)
         kind = "rq" if redis_answers() else "inprocess"
-        with job_queue(kind) as redis, gunicorn(url, redis) as port:
+        with (
+            job_queue(kind) as redis,
+            gunicorn(url, redis, args.workers, args.threads) as (
+                port,
+                served_by,
+            ),
+        ):
             samples: dict[str, list[float]] = defaultdict(list)
             lock = threading.Lock()
             per_client = max(1, transfers // clients)
@@ -125,23 +142,32 @@ def run(backend: str, transfers: int, clients: int) -> None:
             for thread in threads:
                 thread.join()
             elapsed = time.perf_counter() - began
+            load = os.getloadavg()[0]
+            counts = statements.p2p(url, redis, senders[-1], recipients[-1], PIN)
     count = len(samples["transfer"])
-    load = os.getloadavg()[0]
+    rate = count / elapsed
     print(
-        f"\nP2P over HTTP — {backend}, gunicorn 4 workers, {clients} clients, jobs {kind}, "
+        f"\nP2P over HTTP — {backend}, gunicorn {served_by}, {clients} clients, jobs {kind}, "
         f"load average {load:.1f} on {os.cpu_count()} cores"
     )
-    print(
-        f"{count} transfers (create + confirm) in {elapsed:.1f} s: "
-        f"{count / elapsed:.0f} transfers/s"
-    )
-    print(f"{'call':<10}{'n':>6}{'p50':>10}{'p99':>10}")
+    print(f"{count} transfers (create + confirm) in {elapsed:.1f} s: {rate:.0f} transfers/s")
+    print(f"{'call':<10}{'n':>6}{'p50':>10}{'p99':>10}{'statements':>12}")
     for name in ("create", "confirm", "transfer"):
         values = samples[name]
+        sent = (
+            counts.median("create") + counts.median("confirm")
+            if name == "transfer"
+            else counts.median(name)
+        )
         print(
             f"{name:<10}{len(values):>6}{percentile(values, 0.5):>9.1f}ms"
-            f"{percentile(values, 0.99):>9.1f}ms"
+            f"{percentile(values, 0.99):>9.1f}ms{sent:>12.0f}"
         )
+    for name in ("create", "confirm"):
+        print(f"  statements of one {name}: {counts.example(name)}")
+    p99 = percentile(samples["transfer"], 0.99)
+    print(goal_line("P2P over HTTP, transfers/s", f"{rate:.0f}/s", ">= 150/s", rate >= GOAL_RATE))
+    print(goal_line("P2P over HTTP, transfer p99", f"{p99:.0f} ms", "< 150 ms", p99 < GOAL_P99_MS))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -149,13 +175,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--transfers", type=int, default=400)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=None, help="gunicorn.conf.py's unless set")
+    parser.add_argument("--threads", type=int, default=None, help="gunicorn.conf.py's unless set")
     args = parser.parse_args(argv or [])
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     for backend in backends:
         if backend == "postgresql" and not postgres_answers():
             print("PostgreSQL does not answer: skipped")
             continue
-        run(backend, args.transfers, args.clients)
+        run(backend, args)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
-"""USSD latency per screen on the send-money path, under gunicorn with 4 workers.
+"""USSD latency per screen on the send-money path, under gunicorn.
 
 A throw-away database (SQLite file, and PostgreSQL when its server answers) is
-migrated and filled with customers; gunicorn serves the app with 4 workers (the
-project's gunicorn.conf.py, gthread); client threads on the same machine play
+migrated and filled with customers; gunicorn serves the app (the project's
+gunicorn.conf.py, gthread: its workers and threads unless ``--workers`` and
+``--threads`` say otherwise); client threads on the same machine play
 whole sessions the way Africa's Talking forwards them:
 
     main → send.to → send.amount → send.confirm → send.pin → send.done
@@ -15,13 +16,18 @@ Jobs (the SMS receipts of a payment) go to rq on a Redis database of their own
 workers send them; ``--jobs inprocess`` runs them in the request after the
 commit instead, as the embedded mode does.
 
-Goal: p99 below 50 ms. The PIN is verified as production does (HMAC with a pepper,
-then argon2id at OWASP's minimum: about 14 ms on a quiet core, more on a busy one;
-``bench.pin`` measures it alone); ``--pin-hash fast`` starts senders with argon2's
-cheapest hash, which the app renews at production cost on their first right PIN.
+The PIN is verified as production does (HMAC with a pepper, then argon2id at
+OWASP's minimum: about 14 ms on a quiet core, more on a busy one; ``bench.pin``
+measures it alone); ``--pin-hash fast`` starts senders with argon2's cheapest
+hash, which the app renews at production cost on their first right PIN.
+Beside each screen: the statements it sends (``bench.statements``, counted
+in-process on the same database with the server's settings) and whether its
+server p99 meets issue 21's goal, below 100 ms for every screen, the paying
+one (``send.done``, where the PIN is checked) included.
 
     python -m bench.ussd [--backend sqlite|postgresql|both] [--sessions 200]
                          [--clients 8] [--pin-hash strong|fast] [--jobs rq|inprocess]
+                         [--workers N] [--threads N]
 """
 
 from __future__ import annotations
@@ -54,16 +60,17 @@ from sqlalchemy.engine import make_url
 
 from app.config import BASE_DIR
 from app.db import make_engine
+from bench import statements
 
 SCREENS = ("main", "send.to", "send.amount", "send.confirm", "send.pin", "send.done")
-GOAL_P99_MS = 50.0
-WORKERS = 4
+GOAL_P99_MS = 100.0  # every screen (issue 21)
 PIN = "2580"
 DEFAULT_PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/12"
 SECRET = secrets.token_urlsafe(40)
 # The PIN pepper of the bench's app and of the customers it registers (docs/PINS.md).
 PIN_PEPPERS = {"1": secrets.token_urlsafe(40)}
+PIN_SCREENS_CEILING = "100000/15 minutes"
 
 
 # --- Throw-away databases -----------------------------------------------------------
@@ -156,6 +163,9 @@ def environment(url: str, redis: str) -> dict[str, str]:
         "SMS_BACKEND": "console",
         "LOG_LEVEL": "WARNING",
         "RATELIMIT_ENABLED": "0",
+        # The PIN screens a number may submit are counted in Redis, which outlives
+        # the run: consecutive runs reuse the numbers. Still counted, never reached.
+        "USSD_PIN_SCREENS": PIN_SCREENS_CEILING,
     }
 
 
@@ -222,17 +232,30 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def goal_line(path: str, figure: str, goal: str, met: bool) -> str:
+    """One line of issue 21's table: the path, the figure, the goal, "goal met"."""
+    return f"| {path:<34} | {figure:>10} | {goal:>10} | goal met: {'yes' if met else 'NO'} |"
+
+
 @contextmanager
-def gunicorn(url: str, redis: str) -> Iterator[int]:
+def gunicorn(
+    url: str, redis: str, workers: int | None = None, threads: int | None = None
+) -> Iterator[tuple[int, str]]:
+    """gunicorn serving the app on a free port: (the port, "N workers x M threads").
+
+    Workers and threads are gunicorn.conf.py's own unless given (then on the
+    command line, which wins over the file; the pool follows the threads)."""
     port = free_port()
-    env = {
-        **os.environ,
-        **environment(url, redis),
-        "PORT": str(port),
-        "WEB_CONCURRENCY": str(WORKERS),
-    }
+    env = {**os.environ, **environment(url, redis), "PORT": str(port)}
+    for name in ("WEB_CONCURRENCY", "GUNICORN_THREADS", "DB_POOL_SIZE", "DB_MAX_OVERFLOW"):
+        env.pop(name, None)
+    if threads:
+        env["GUNICORN_THREADS"] = str(threads)
+    chosen = _gunicorn_shape(env)
+    shape = (workers or chosen[0], chosen[1])
+    overrides = ["--workers", str(workers)] if workers else []
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", *overrides, "wsgi:app"],
         cwd=BASE_DIR,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -241,13 +264,29 @@ def gunicorn(url: str, redis: str) -> Iterator[int]:
     )
     try:
         _wait_until_up(port, process)
-        yield port
+        yield port, f"{shape[0]} workers x {shape[1]} threads"
     finally:
         process.send_signal(signal.SIGTERM)
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def _gunicorn_shape(env: dict[str, str]) -> tuple[int, int]:
+    """Workers and threads gunicorn.conf.py chooses under ``env``."""
+    script = (
+        "import runpy; c = runpy.run_path('gunicorn.conf.py'); print(c['workers'], c['threads'])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    return int(out[0]), int(out[1])
 
 
 def _wait_until_up(port: int, process: subprocess.Popen) -> None:
@@ -337,25 +376,53 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-def report(backend: str, samples: Samples, seconds: float, args: argparse.Namespace) -> None:
+def report(
+    backend: str,
+    samples: Samples,
+    seconds: float,
+    args: argparse.Namespace,
+    served_by: str,
+    counts: statements.PerOperation,
+) -> None:
     sessions = len(samples.server["send.done"])
     print(
-        f"\nUSSD send-money path — {backend}, gunicorn {WORKERS} workers, "
+        f"\nUSSD send-money path — {backend}, gunicorn {served_by}, "
         f"{args.clients} concurrent sessions, {sessions} sessions in {seconds:.1f} s "
-        f"({sessions / seconds:.1f} sessions/s), PIN hash {args.pin_hash}, jobs {args.jobs}"
+        f"({sessions / seconds:.1f} sessions/s), PIN hash {args.pin_hash}, jobs {args.jobs}, "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
     print(
-        f"{'screen':<14}{'n':>6}{'server p50':>12}{'p99':>9}{'round trip p50':>17}{'p99':>9}  goal"
+        f"{'screen':<14}{'n':>6}{'server p50':>12}{'p99':>9}{'round trip p50':>17}{'p99':>9}"
+        f"{'statements':>12}  goal p99 < {GOAL_P99_MS:.0f} ms met"
     )
     for screen in SCREENS:
         server, client = samples.server[screen], samples.client[screen]
         p99 = percentile(server, 0.99)
-        verdict = "ok" if p99 < GOAL_P99_MS else "over"
+        verdict = "yes" if p99 < GOAL_P99_MS else "NO"
         print(
             f"{screen:<14}{len(server):>6}{percentile(server, 0.5):>10.1f}ms"
             f"{p99:>7.1f}ms{percentile(client, 0.5):>15.1f}ms{percentile(client, 0.99):>7.1f}ms"
-            f"  {verdict}"
+            f"{counts.median(screen):>12.0f}  {verdict}"
         )
+    print(f"  statements of the paying screen (send.done): {counts.example('send.done')}")
+    worst = max(percentile(samples.server[screen], 0.99) for screen in SCREENS)
+    print(
+        goal_line(
+            "USSD send path, worst screen p99",
+            f"{worst:.0f} ms",
+            f"< {GOAL_P99_MS:.0f} ms",
+            worst < GOAL_P99_MS,
+        )
+    )
+    paying = percentile(samples.server["send.done"], 0.99)
+    print(
+        goal_line(
+            "USSD paying screen p99",
+            f"{paying:.0f} ms",
+            f"< {GOAL_P99_MS:.0f} ms",
+            paying < GOAL_P99_MS,
+        )
+    )
     if samples.failures:
         print(f"!! {samples.failures} screen(s) were not the expected one")
 
@@ -371,11 +438,19 @@ def pin_check_cost() -> tuple[float, float]:
 def run(backend: str, args: argparse.Namespace) -> None:
     database = sqlite_database if backend == "sqlite" else postgres_database
     with database() as url:
-        senders, recipients = populate(url, args.senders, args.senders, args.pin_hash == "strong")
-        with job_queue(args.jobs) as redis, gunicorn(url, redis) as port:
-            load(port, senders, recipients, args.clients * 2, args.clients)  # warm-up
-            samples, seconds = load(port, senders, recipients, args.sessions, args.clients)
-    report(backend, samples, seconds, args)
+        # one sender more: the statement count plays it alone, after the load
+        senders, recipients = populate(
+            url, args.senders + 1, args.senders + 1, args.pin_hash == "strong"
+        )
+        with (
+            job_queue(args.jobs) as redis,
+            gunicorn(url, redis, args.workers, args.threads) as (port, served_by),
+        ):
+            mine, theirs = senders[:-1], recipients[:-1]
+            load(port, mine, theirs, args.clients * 2, args.clients)  # warm-up
+            samples, seconds = load(port, mine, theirs, args.sessions, args.clients)
+            counts = statements.ussd(url, redis, senders[-1], recipients[-1], PIN, SCREENS)
+    report(backend, samples, seconds, args, served_by, counts)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -386,6 +461,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--senders", type=int, default=40)
     parser.add_argument("--pin-hash", choices=("strong", "fast"), default="strong")
     parser.add_argument("--jobs", choices=("rq", "inprocess"), default="rq")
+    parser.add_argument("--workers", type=int, default=None, help="gunicorn.conf.py's unless set")
+    parser.add_argument("--threads", type=int, default=None, help="gunicorn.conf.py's unless set")
     args = parser.parse_args(argv if argv is not None else [])
     if args.jobs == "rq" and not redis_answers():
         print("Redis does not answer: jobs run in-process")

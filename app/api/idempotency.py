@@ -16,10 +16,18 @@ The handler's ``transaction()`` blocks join one unit of work opened here
 (``JoinedTransaction``) and the answer is stored in it: the money and the
 answer commit together or not at all. A process killed mid-request (a
 gunicorn worker, a lost database) therefore leaves either both or neither.
-Its ``in_progress`` claim is then taken over by the next retry: at once on
-PostgreSQL, where the running attempt holds an advisory lock that the server
-drops with its connection; after ``IN_PROGRESS_LEASE`` on SQLite. The retry
-replays the stored answer or runs the request afresh. The claim's
+
+On PostgreSQL the claim is in that same transaction too (issue 21: one
+transaction, one statement for the claim, none for a separate commit): one
+statement takes the key's advisory lock without waiting and inserts the
+``in_progress`` record. A twin that finds the lock taken answers 409 at once;
+nobody else ever sees an uncommitted claim, and a dead attempt's claim dies
+with its transaction, so the retry simply runs. On SQLite (one writer at a
+time: a twin could not even begin while the first attempt writes) the claim
+commits in its own short transaction first, and a dead attempt's claim is
+taken over after ``IN_PROGRESS_LEASE``; claims committed that way by an older
+version on PostgreSQL are taken over once their advisory lock is free. The
+retry replays the stored answer or runs the request afresh. The claim's
 ``created_at`` is its token: an attempt whose claim was taken over cannot
 store its answer, so it rolls back instead of applying twice.
 
@@ -64,6 +72,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    bindparam,
     delete,
     select,
     text,
@@ -197,36 +206,220 @@ def _run_once(
     view: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], who: str, key: str
 ) -> Response:
     runtime = current_runtime()
-    claim = _claim(runtime, who, key, request_fingerprint(runtime.config.SECRET_KEY))
+    fingerprint = request_fingerprint(runtime.config.SECRET_KEY)
+    if _claims_in_the_request(runtime):
+        return _run_once_in_one_transaction(runtime, view, args, kwargs, who, key, fingerprint)
+    claim = _claim(runtime, who, key, fingerprint)
     if isinstance(claim, Response):
         return claim
     with JoinedTransaction(runtime) as joined:
-        _hold_while_running(joined.session, who, key)
-        try:
-            result = view(*args, **kwargs)
-        except (DomainError, HTTPException) as exc:
-            body, status, _headers = problem_body(exc)
-            if status >= 500 or body.get("code") in RETRYABLE_CODES:
-                _abandon(joined, runtime, who, key, claim)
+        return _run_claimed(joined, runtime, view, args, kwargs, who, key, claim, committed=True)
+
+
+def _claims_in_the_request(runtime: Runtime) -> bool:
+    """Whether the claim goes in the request's own transaction (PostgreSQL) or commits first."""
+    return runtime.database.dialect == "postgresql"
+
+
+def _run_once_in_one_transaction(
+    runtime: Runtime,
+    view: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    who: str,
+    key: str,
+    fingerprint: str,
+) -> Response:
+    """PostgreSQL: claim, work and answer in one transaction (see the module's doc)."""
+    ttl = timedelta(seconds=runtime.config.IDEMPOTENCY_TTL)
+    for _ in range(3):
+        with JoinedTransaction(runtime) as joined:
+            session = joined.session
+            now = clock.now()
+            locked, claimed = _lock_and_insert(session, who, key, fingerprint, now, now + ttl)
+            if not locked:
+                raise RequestInProgress("The first request with this key is still running.")
+            if claimed:
+                return _run_claimed(
+                    joined, runtime, view, args, kwargs, who, key, now, committed=False
+                )
+            existing = _record(session, who, key)
+            if existing is None:  # its writer rolled back meanwhile: try again
+                continue
+            if existing.expires_at <= now:  # past its retention, not yet purged
+                session.execute(
+                    delete(IdempotencyRecord).where(IdempotencyRecord.id == existing.id)
+                )
+                joined.commit()
+                continue
+            _refuse_another_body(existing, fingerprint, runtime.config.SECRET_KEY)
+            if existing.status == "done":
+                return _replay(existing, runtime.config.SECRET_KEY)
+            # A claim committed by an older version: we hold its advisory lock, so
+            # its attempt is over, unless it is still between its claim and its lock.
+            if existing.created_at > now - CLAIM_GRACE:
+                raise RequestInProgress("The first request with this key is still running.")
+            token = max(now, existing.created_at + timedelta(microseconds=1))
+            taken = session.execute(
+                update(IdempotencyRecord)
+                .where(
+                    IdempotencyRecord.id == existing.id,
+                    IdempotencyRecord.status == "in_progress",
+                    IdempotencyRecord.created_at == existing.created_at,
+                )
+                .values(created_at=token)
+            )
+            if rows_matched(taken) != 1:
+                continue
+            log.warning("idempotency key of a dead request taken over (record %s)", existing.id)
+            return _run_claimed(
+                joined, runtime, view, args, kwargs, who, key, token, committed=True
+            )
+    raise RequestInProgress("The first request with this key is still running.")
+
+
+def _run_claimed(
+    joined: JoinedTransaction,
+    runtime: Runtime,
+    view: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    who: str,
+    key: str,
+    claim: datetime,
+    *,
+    committed: bool,
+) -> Response:
+    """Run the handler under the claim ``claim`` and store its answer in its transaction.
+
+    ``committed``: the claim was committed before (SQLite, or a takeover), so giving
+    the key back after a "try again" deletes it; an uncommitted claim goes with the
+    rollback."""
+    try:
+        result = view(*args, **kwargs)
+    except (DomainError, HTTPException) as exc:
+        body, status, _headers = problem_body(exc)
+        if status >= 500 or body.get("code") in RETRYABLE_CODES:
+            _abandon(joined, runtime, who, key, claim, committed)
+            raise
+        payload = json.dumps(body, ensure_ascii=False)
+        headers = {"Content-Type": PROBLEM_JSON}
+        if not joined.keep_on_error:
+            joined.rollback()  # the refusal changed nothing; remember only the answer
+            if not committed:  # the claim went with it: store the answer on its own
+                _store_refusal(joined, runtime, who, key, claim, status, payload, headers)
                 raise
-            if not joined.keep_on_error:
-                joined.rollback()  # the refusal changed nothing; remember only the answer
-                _hold_while_running(joined.session, who, key)
-            payload = json.dumps(body, ensure_ascii=False)
-            _finish(joined, who, key, claim, status, payload, {"Content-Type": PROBLEM_JSON})
-            raise
-        except BaseException:
-            _abandon(joined, runtime, who, key, claim)
-            raise
-        response = _as_response(args, result)
-        if response.status_code >= 500 or response.status_code == 429:
-            _abandon(joined, runtime, who, key, claim)
-            return response
-        headers = {k: v for k, v in response.headers.items() if k.lower() not in _VOLATILE_HEADERS}
-        _finish(
-            joined, who, key, claim, response.status_code, response.get_data(as_text=True), headers
-        )
+            _hold_while_running(joined.session, who, key)
+        _finish(joined, who, key, claim, status, payload, headers)
+        raise
+    except BaseException:
+        _abandon(joined, runtime, who, key, claim, committed)
+        raise
+    response = _as_response(args, result)
+    if response.status_code >= 500 or response.status_code == 429:
+        _abandon(joined, runtime, who, key, claim, committed)
+        return response
+    headers = {k: v for k, v in response.headers.items() if k.lower() not in _VOLATILE_HEADERS}
+    _finish(joined, who, key, claim, response.status_code, response.get_data(as_text=True), headers)
     return response
+
+
+# One round trip: the key's advisory lock if free (never waiting), and the claim if
+# the lock was had and no record holds the key. A record committed meanwhile makes
+# the insert do nothing; an uncommitted one is always its locker's, so never waited for.
+_LOCK_AND_INSERT = text(
+    """
+    WITH lock AS (SELECT pg_try_advisory_xact_lock(:space, :id) AS got),
+    claimed AS (
+        INSERT INTO idempotency_records
+            (principal_key, key, request_hash, status, response_status, response_body,
+             response_headers, created_at, expires_at)
+        SELECT :who, :key, :request_hash, :status, :response_status, :response_body,
+               CAST(:response_headers AS JSON), :created_at, :expires_at
+        FROM lock WHERE lock.got
+        ON CONFLICT (principal_key, key) DO NOTHING
+        RETURNING id
+    )
+    SELECT lock.got, (SELECT count(*) FROM claimed) AS claimed FROM lock
+    """
+).bindparams(
+    bindparam("created_at", type_=UTCDateTime()),
+    bindparam("expires_at", type_=UTCDateTime()),
+)
+
+
+def _lock_and_insert(
+    session: Session,
+    who: str,
+    key: str,
+    fingerprint: str,
+    now: datetime,
+    expires_at: datetime,
+    *,
+    answer: tuple[int, str, dict[str, str]] | None = None,
+) -> tuple[bool, bool]:
+    """(the key's lock was free, a record was inserted): ``in_progress``, or ``done``
+    with ``answer`` (status, sealed body, headers)."""
+    status, body, headers = answer if answer is not None else (None, None, None)
+    row = session.execute(
+        _LOCK_AND_INSERT,
+        {
+            **_lock_ids(who, key),
+            "who": who,
+            "key": key,
+            "request_hash": fingerprint,
+            "status": "in_progress" if answer is None else "done",
+            "response_status": status,
+            "response_body": body,
+            "response_headers": None if headers is None else json.dumps(headers),
+            "created_at": now,
+            "expires_at": expires_at,
+        },
+    ).one()
+    return bool(row.got), bool(row.claimed)
+
+
+def _store_refusal(
+    joined: JoinedTransaction,
+    runtime: Runtime,
+    who: str,
+    key: str,
+    claim: datetime,
+    status: int,
+    payload: str,
+    headers: dict[str, str],
+) -> None:
+    """After a refusal rolled back an uncommitted claim, store the answer as ``done``.
+
+    If a twin took the key meanwhile (it was waiting on our lock), the twin answers
+    for it instead; this attempt still reports its own refusal."""
+    ttl = timedelta(seconds=runtime.config.IDEMPOTENCY_TTL)
+    sealed = seal(runtime.config.SECRET_KEY, RESPONSE_PURPOSE, payload)
+    _lock_and_insert(
+        joined.session,
+        who,
+        key,
+        request_fingerprint(runtime.config.SECRET_KEY),
+        claim,
+        claim + ttl,
+        answer=(status, sealed, headers),
+    )
+    joined.commit()
+
+
+def _record(session: Session, who: str, key: str) -> IdempotencyRecord | None:
+    return session.scalar(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.principal_key == who, IdempotencyRecord.key == key
+        )
+    )
+
+
+def _refuse_another_body(record: IdempotencyRecord, fingerprint: str, secret_key: str) -> None:
+    if record.request_hash != fingerprint and record.request_hash not in (
+        _earlier_fingerprints(secret_key)
+    ):
+        raise IdempotencyKeyReused(f"This {HEADER} was already used for a different request.")
 
 
 def _earlier_fingerprints(secret_key: str) -> list[str]:
@@ -281,11 +474,7 @@ def _claim(runtime: Runtime, who: str, key: str, fingerprint: str) -> Response |
             if _insert(session, who, key, fingerprint, now, now + ttl):
                 uow.commit()
                 return now
-            existing = session.scalar(
-                select(IdempotencyRecord).where(
-                    IdempotencyRecord.principal_key == who, IdempotencyRecord.key == key
-                )
-            )
+            existing = _record(session, who, key)
             if existing is None:  # released meanwhile: try again
                 continue
             if existing.expires_at <= now:  # past its retention, not yet purged
@@ -296,12 +485,7 @@ def _claim(runtime: Runtime, who: str, key: str, fingerprint: str) -> Response |
                 )
                 uow.commit()
                 continue
-            if existing.request_hash != fingerprint and existing.request_hash not in (
-                _earlier_fingerprints(runtime.config.SECRET_KEY)
-            ):
-                raise IdempotencyKeyReused(
-                    f"This {HEADER} was already used for a different request."
-                )
+            _refuse_another_body(existing, fingerprint, runtime.config.SECRET_KEY)
             if existing.status != "done":
                 if _claimant_alive(session, who, key, existing.created_at, now):
                     raise RequestInProgress("The first request with this key is still running.")
@@ -432,12 +616,20 @@ def _finish(
 
 
 def _abandon(
-    joined: JoinedTransaction, runtime: Runtime, who: str, key: str, claim: datetime
+    joined: JoinedTransaction,
+    runtime: Runtime,
+    who: str,
+    key: str,
+    claim: datetime,
+    committed: bool = True,
 ) -> None:
-    """Undo the attempt and free the key for a retry, whatever state the connection is in."""
+    """Undo the attempt and free the key for a retry, whatever state the connection is in.
+
+    An uncommitted claim goes with the rollback; a committed one is deleted."""
     with contextlib.suppress(Exception):  # a lost connection cannot roll back; closing will
         joined.rollback()
-    _release(runtime, who, key, claim)
+    if committed:
+        _release(runtime, who, key, claim)
 
 
 def _release(runtime: Runtime, who: str, key: str, claim: datetime) -> None:

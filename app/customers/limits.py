@@ -2,9 +2,11 @@
 
 Tiers come from config ``KYC_TIERS`` (XAF): ``balance`` caps the wallet,
 ``single`` one outgoing payment, ``daily`` and ``monthly`` the outgoing totals
-of the calendar day and month in Brazzaville time. Totals are read from the
-ledger (``ledger.outflow``: posted and still-reserved debits, not voided ones),
-so every channel and every payment type counts against the same numbers.
+of the calendar day and month in Brazzaville time. Totals are the ledger's
+(``ledger.outflow``: posted and still-reserved debits, not voided ones), so
+every channel and every payment type counts against the same numbers; on
+PostgreSQL they are read from a running counter the ledger's writes keep in
+the same transaction (``customers.outflow``), one statement instead of two sums.
 
 Payments call ``check_outgoing`` with their amount and fee before reserving
 funds, and ``check_incoming`` for the receiving wallet. Money that comes back
@@ -36,6 +38,7 @@ from sqlalchemy.orm import Session
 
 from app import ledger
 from app.clock import clock, local_day_bounds
+from app.customers import outflow
 from app.customers.locks import lock_customers
 from app.customers.models import Customer
 from app.db import settings
@@ -67,9 +70,16 @@ def _window_starts(session: Session) -> tuple[datetime, datetime]:
 
 
 def usage(session: Session, customer: Customer) -> dict[str, int]:
-    """Outgoing totals of today and this month (Brazzaville time)."""
-    day_start, month_start = _window_starts(session)
+    """Outgoing totals of today and this month (Brazzaville time).
+
+    One statement from the wallet's running counter where the database keeps one
+    (``customers.outflow``), else the ledger's sums since the day's and the
+    month's start: the same numbers."""
     code = chart.wallet(customer.id)
+    counted = outflow.from_counter(session, code, clock.now())
+    if counted is not None:
+        return counted
+    day_start, month_start = _window_starts(session)
     return {
         "daily": ledger.outflow(session, code, day_start),
         "monthly": ledger.outflow(session, code, month_start),

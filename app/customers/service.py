@@ -229,6 +229,29 @@ def get_customer(session: Session, customer_id: str) -> Customer:
     return customer
 
 
+def get_customers(session: Session, *customer_ids: str) -> list[Customer]:
+    """The customers of ``customer_ids``, in that order; those not loaded yet in one query.
+
+    A payment's follow-ups (receipts) need both parties: one round trip, or none
+    when the payment loaded them already."""
+    missing = [
+        customer_id
+        for customer_id in dict.fromkeys(customer_ids)
+        if isinstance(customer_id, str)
+        and session.identity_map.get(session.identity_key(Customer, customer_id)) is None
+    ]
+    # held here: the session's identity map keeps only weak references
+    loaded = (
+        list(session.scalars(select(Customer).where(Customer.id.in_(missing))))
+        if len(missing) > 1
+        else []
+    )
+    by_id = {customer.id: customer for customer in loaded}
+    return [
+        by_id.get(customer_id) or get_customer(session, customer_id) for customer_id in customer_ids
+    ]
+
+
 def wallet_balance(session: Session, customer: Customer) -> ledger.Balance:
     """The customer's wallet: available, pending (reserved), posted, currency."""
     return ledger.balance(session, chart.wallet(customer.id))

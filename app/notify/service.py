@@ -140,14 +140,17 @@ class OutgoingDraft:
     expires_at: datetime | None = None
 
 
-def send_many(session: Session, drafts: list[OutgoingDraft]) -> int:
+def send_many(session: Session, drafts: list[OutgoingDraft], *, bulk: bool | None = None) -> int:
     """Record many SMS in a fixed number of statements (a bulk payout); returns how many are new.
 
     Same rules as ``send_sms``; a draft whose dedupe key was already used sends
-    nothing. The keys are looked up once, not guarded one by one: should another
-    transaction write one of them meanwhile (two copies of a job), the unique
-    index fails this one as a whole, and its retry finds them used. Nobody is
-    texted twice either way.
+    nothing. ``bulk``: whether they are many of one kind sent at once (a payout's
+    receipts: the bulk queue); by default, when there are more than one (the
+    receipts of a single payment say ``bulk=False``). The keys are looked up
+    once, not guarded one by one: should another transaction write one of them
+    meanwhile (two copies of a job), the unique index fails this one as a whole,
+    and its retry finds them used. Nobody is texted twice either way. (A
+    payment's receipts are written under the payment's row lock: no twin.)
     """
     keys = [d.dedupe_key for d in drafts if d.dedupe_key is not None]
     used = taken_values(session, SmsMessage.dedupe_key, set(keys))
@@ -166,7 +169,11 @@ def send_many(session: Session, drafts: list[OutgoingDraft]) -> int:
         DELIVER_JOB,
         [{"message_id": row["id"]} for row in rows],
         routes=[
-            sms_route(row["purpose"], row["secret_encrypted"] is not None, bulk=len(rows) > 1)
+            sms_route(
+                row["purpose"],
+                row["secret_encrypted"] is not None,
+                bulk=len(rows) > 1 if bulk is None else bulk,
+            )
             for row in rows
         ],
         expires_at=[row["expires_at"] for row in rows],

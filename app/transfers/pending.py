@@ -159,10 +159,14 @@ def new_row(
     ttl: int | None,
     client_key: str | None = None,
     currency: str | None = None,
+    flush: bool = True,
     **fields: Any,
 ) -> Row:
     """Write a new ``pending_confirmation`` row of ``flow`` (its deadline ``ttl`` seconds
-    from now; none without ``ttl``); ``fields`` are the columns of its kind."""
+    from now; none without ``ttl``); ``fields`` are the columns of its kind.
+
+    Without ``flush`` the row is only added: its INSERT goes with the next flush,
+    with whatever the caller sets meanwhile (``place``: the hold's entry id)."""
     now = clock.now()
     row = flow.model(
         id=str(uuid.uuid4()),
@@ -180,7 +184,8 @@ def new_row(
         **fields,
     )
     session.add(row)
-    session.flush()
+    if flush:
+        session.flush()
     return row
 
 
@@ -270,6 +275,7 @@ def place(session: Session, payer: Customer, order: Order[Row]) -> Row:
         channel=order.channel,
         ttl=order.ttl(config),
         client_key=order.client_key,
+        flush=False,  # inserted with its hold's id below: one INSERT, no UPDATE
         **order.fields(payer),
     )
     kind, key = order.hold

@@ -4,8 +4,10 @@ A gunicorn worker killed with ``kill -9`` runs no ``except`` and no ``finally``:
 here a ``BaseException`` the handlers do not catch stands for it, and the key's
 release is disabled, as it would never run. The money and the stored answer
 commit together (one unit of work), so the dead attempt left both or neither.
-A retry with the same key takes over once the attempt is known dead: on
-PostgreSQL when its advisory lock is free, on SQLite after ``IN_PROGRESS_LEASE``.
+On PostgreSQL the claim is in that unit of work too, so a dead attempt left no
+claim and the retry runs at once; a claim committed first (SQLite, or an older
+version on PostgreSQL) is taken over once the attempt is known dead: when its
+advisory lock is free on PostgreSQL, after ``IN_PROGRESS_LEASE`` on SQLite.
 """
 
 import threading
@@ -63,11 +65,43 @@ def cash_in(client, app, counter, awa, key="till-9"):
 
 
 @pytest.mark.postgres_only
-def test_killed_before_commit_a_retry_takes_over_as_soon_as_the_lock_is_free(
-    client, app, runtime, people, dies, clock
+def test_killed_before_commit_the_retry_runs_at_once_on_postgresql(
+    client, app, runtime, people, dies
 ):
+    """The claim is in the request's own transaction there: it died with it."""
     awa, counter = people
     with dies(cash, "mark_completed"):  # the ledger entry is written, the commit never comes
+        cash_in(client, app, counter, awa)
+    assert wallet_of(runtime, awa) == 10_000
+
+    retried = cash_in(client, app, counter, awa)
+    assert retried.status_code == 201, retried.get_json()
+    replayed = cash_in(client, app, counter, awa)
+    assert replayed.headers["Idempotent-Replayed"] == "true"
+    assert replayed.get_json() == retried.get_json()
+    assert (wallet_of(runtime, awa), float_of(runtime, counter)) == (15_000, 95_000 + 10)
+
+
+@pytest.fixture
+def older_version(monkeypatch):
+    """Attempts inside the block claim their key as the version before did: the claim
+    committed on its own first (what a rolling deploy may leave on PostgreSQL)."""
+
+    @contextmanager
+    def claiming_first():
+        with monkeypatch.context() as patch:
+            patch.setattr(idempotency, "_claims_in_the_request", lambda runtime: False)
+            yield
+
+    return claiming_first
+
+
+@pytest.mark.postgres_only
+def test_an_older_versions_dead_claim_is_taken_over_once_its_lock_is_free(
+    client, app, runtime, people, dies, older_version, clock
+):
+    awa, counter = people
+    with older_version(), dies(cash, "mark_completed"):
         cash_in(client, app, counter, awa)
     assert wallet_of(runtime, awa) == 10_000
 
@@ -80,7 +114,6 @@ def test_killed_before_commit_a_retry_takes_over_as_soon_as_the_lock_is_free(
     assert taken_over.status_code == 201, taken_over.get_json()
     replayed = cash_in(client, app, counter, awa)
     assert replayed.headers["Idempotent-Replayed"] == "true"
-    assert replayed.get_json() == taken_over.get_json()
     assert (wallet_of(runtime, awa), float_of(runtime, counter)) == (15_000, 95_000 + 10)
 
 
@@ -158,10 +191,11 @@ def test_a_slow_attempt_keeps_its_key_while_it_is_alive(
 
 @pytest.mark.postgres_only
 def test_an_attempt_whose_claim_was_taken_over_rolls_back(
-    client, app, runtime, people, monkeypatch
+    client, app, runtime, people, monkeypatch, older_version
 ):
     """The claim's time is its token: if another attempt took the key over while this
-    one ran, this one cannot store its answer, so its payment rolls back."""
+    one ran, this one cannot store its answer, so its payment rolls back. (Only a
+    claim committed first can be taken over: the older version's, or SQLite's.)"""
     awa, counter = people
     real_cash_in = cash.cash_in
 
@@ -173,7 +207,8 @@ def test_an_attempt_whose_claim_was_taken_over_rolls_back(
         return transfer
 
     monkeypatch.setattr(cash, "cash_in", overtaken_cash_in)
-    response = cash_in(client, app, counter, awa)
+    with older_version():
+        response = cash_in(client, app, counter, awa)
     assert response.status_code == 409
     assert response.get_json()["code"] == "request_in_progress"
     assert (wallet_of(runtime, awa), float_of(runtime, counter)) == (10_000, 100_000)
