@@ -39,8 +39,12 @@ def phone(browser: Any, live_server: str) -> Iterator[Any]:
     browser.set_window_size(*PHONE)
     browser.execute_cdp_cmd("Network.clearBrowserCookies", {})
     browser.base_url = live_server
+    browser.get_log("browser")  # what earlier tests left in the console
     yield browser
     browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
+    console = browser.get_log("browser")
+    refused = [e["message"] for e in console if "Security Policy" in e["message"]]
+    assert not refused, refused  # the strict policy held on every page of the journey
 
 
 @pytest.fixture

@@ -105,7 +105,9 @@ def test_another_customers_letter_is_not_found(client, app, runtime, awa, bob):
     assert client.get(f"/compte/courrier/{letter.id}/lettre.pdf").status_code == 404
 
 
-def test_the_paid_letters_page_gives_the_number_to_track_it_publicly(client, app, runtime, awa, bob):
+def test_the_paid_letters_page_gives_the_number_to_track_it_publicly(
+    client, app, runtime, awa, bob
+):
     sign_in(client, app, awa)
     paid = _pay(client, app, awa, _send(client, bob))
     with transaction(runtime) as session:
