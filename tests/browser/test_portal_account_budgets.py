@@ -21,10 +21,13 @@ from typing import Any
 import pytest
 from selenium.webdriver.common.by import By
 
+from app.customers.service import get_customer
 from app.db import transaction
-from tests import factories
+from app.payments.requests import create_payment_request
+from app.savings.accounts import open_savings_account
+from tests import factories, likelemba_support
 from tests.browser.conftest import screenshot
-from tests.browser.portal_browser import PHONE, fill, open_page, sign_in
+from tests.browser.portal_browser import PHONE, at, fill, open_page, sign_in, submit
 from tests.browser.test_portal_budgets import (
     AXE,
     BUDGET_BYTES,
@@ -37,6 +40,7 @@ from tests.browser.test_portal_budgets import (
     record,
 )
 from tests.e2e.payments_support import confirm, otp_for, send_p2p
+from tests.mail_support import letter_form, make_pdf
 
 STATEMENT_LINES = 26  # a full page of 25 and the link to older ones
 FAST = {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
@@ -59,6 +63,7 @@ def account(browser: Any, live_server: str, app: Any, client: Any, runtime: Any)
     browser.base_url = live_server
     sign_in(browser, app, payer.msisdn)
     browser.recipient = recipient.msisdn
+    browser.customer = payer
     browser.execute_cdp_cmd("Network.enable", {})
     yield browser
     browser.execute_cdp_cmd("Emulation.setCPUThrottlingRate", {"rate": 1})
@@ -164,3 +169,65 @@ def test_the_statement_page_is_full_and_compressed_the_pages_with_a_csrf_token_a
     assert statement["document_compressed"]
     balance = measure(account, "signed-in-account", to("/compte/"))
     assert not balance["document_compressed"]  # BREACH: its sign-out forms carry the token
+
+
+def other_pages(driver: Any, app: Any, client: Any, runtime: Any) -> dict[str, str]:
+    """The signed-in customer's other pages, each with something to show: a livret, a
+    letter, a likelemba group, a merchant's request, a payment waiting for its code."""
+    me = driver.customer
+    with transaction(runtime) as session:
+        livret = open_savings_account(session, get_customer(session, me.id), "livret")
+        _sender, key = factories.sender(session, balance=50_000, name="Direction des Impôts")
+        merchant = factories.merchant(session)
+        create_payment_request(
+            session, merchant.client.id, msisdn=me.msisdn, amount=7_500, reference="CMD-42"
+        )
+    assert livret.id
+    letter = client.post(
+        "/api/v1/mail/letters",
+        data=letter_form(make_pdf(1), recipient={"name": "Awa", "msisdn": me.msisdn}),
+        content_type="multipart/form-data",
+        headers={"X-API-Key": key, "Idempotency-Key": factories.key()},
+    ).get_json()["id"]
+    others = likelemba_support.people(runtime, 2)
+    group = likelemba_support.formed(runtime, [me, *others], accept=False)
+    waiting = send_p2p(client, app, me, driver.recipient, 1_000).get_json()["id"]
+    return {
+        "savings": "/compte/epargne",
+        "savings-deposit": "/compte/epargne-versement",
+        "withdraw": "/compte/retirer",
+        "remittance": "/compte/mandat",
+        "bill": "/compte/factures",
+        "mailbox": "/compte/courrier",
+        "letter": f"/compte/courrier/{letter}",
+        "letter-send": "/compte/courrier/envoyer",
+        "likelemba": "/compte/likelemba",
+        "likelemba-group": f"/compte/likelemba/{group}",
+        "requests": "/compte/demandes",
+        "code": f"/compte/code/transfer/{waiting}",
+    }
+
+
+def test_axe_finds_no_serious_violation_on_any_other_account_page(account, app, client, runtime):
+    found = {}
+    for name, path in other_pages(account, app, client, runtime).items():
+        open_page(account, path)
+        assert account.current_url == account.base_url + path, name
+        found[name] = axe_violations(account)
+    account.execute_cdp_cmd("Network.clearBrowserCookies", {})
+    for name in ("connexion", "inscription"):
+        open_page(account, f"/compte/{name}")
+        found[name] = axe_violations(account)
+    open_page(account, "/compte/connexion")  # a browser it does not know: the code asked
+    fill(account, msisdn=account.customer.msisdn, pin=factories.PIN)
+    submit(account)
+    at(account, "/compte/appareil")
+    found["appareil"] = axe_violations(account)
+    for name, violations in found.items():
+        _figures.setdefault(f"axe-{name}", {})["axe"] = violations
+    record()
+    serious = {
+        name: [v for v in violations if v["impact"] in ("serious", "critical")]
+        for name, violations in found.items()
+    }
+    assert not any(serious.values()), serious
