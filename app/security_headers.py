@@ -13,7 +13,8 @@
   run scripts from this origin and the inline scripts it carries itself (their
   SHA-256 hashes, read from the page as it is answered: a script injected into a
   page would need the hash of itself in the header, which only the page has),
-  use styles from here or inline (Swagger UI's React sets style attributes),
+  use styles from here or inline (Swagger UI's React sets style attributes; the
+  portal's signed-in pages, which have none, refuse inline styles),
   images from here or ``data:`` (Swagger UI's icons), fonts from here, and
   ``fetch`` this origin only (the specs, "Try it out", ``POST /ussd``), and the
   portal's web-app manifest from here (``manifest-src``). Any other
@@ -33,7 +34,7 @@ from app.config import Config
 HSTS = "max-age=31536000; includeSubDomains"
 NOTHING = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 HTML_POLICY = (
-    "default-src 'none'; script-src 'self'{scripts}; style-src 'self' 'unsafe-inline'; "
+    "default-src 'none'; script-src 'self'{scripts}; style-src 'self'{styles}; "
     "img-src 'self' data:{images}; font-src 'self'; connect-src 'self'; manifest-src 'self'; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
@@ -58,13 +59,18 @@ def register(app: Flask, config: Config) -> None:
         return response
 
 
-def content_security_policy(response: Response, *, images: tuple[str, ...] = ()) -> str:
+def content_security_policy(
+    response: Response, *, images: tuple[str, ...] = (), inline_styles: bool = True
+) -> str:
     """The policy of ``response``; ``images`` adds origins a page may show images
-    from (the portal's map page: OpenStreetMap's tiles), for that page alone."""
+    from (the portal's map page: OpenStreetMap's tiles), for that page alone;
+    ``inline_styles=False`` refuses style attributes and elements too, for pages
+    that have none (the portal's signed-in pages)."""
     if response.mimetype != "text/html":
         return NOTHING
     return HTML_POLICY.format(
         scripts="".join(f" '{h}'" for h in inline_script_hashes(response)),
+        styles=" 'unsafe-inline'" if inline_styles else "",
         images="".join(f" {origin}" for origin in images),
     )
 

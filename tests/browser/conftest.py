@@ -68,6 +68,8 @@ def browser(chromium: str) -> Iterator[Any]:
         options.add_argument(flag)
     options.add_argument("--window-size={},{}".format(*OFFICE_SCREEN))
     options.binary_location = chromium
+    # The console's errors, readable with get_log("browser"): a CSP refusal shows there.
+    options.set_capability("goog:loggingPrefs", {"browser": "SEVERE"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     yield driver
     driver.quit()

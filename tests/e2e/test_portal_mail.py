@@ -103,3 +103,14 @@ def test_another_customers_letter_is_not_found(client, app, runtime, awa, bob):
         letter = session.query(Letter).one()
     assert client.get(f"/compte/courrier/{letter.id}").status_code == 404
     assert client.get(f"/compte/courrier/{letter.id}/lettre.pdf").status_code == 404
+
+
+def test_the_paid_letters_page_gives_the_number_to_track_it_publicly(
+    client, app, runtime, awa, bob
+):
+    sign_in(client, app, awa)
+    paid = _pay(client, app, awa, _send(client, bob))
+    with transaction(runtime) as session:
+        number = session.query(Letter).one().tracking_number
+    assert number in text_of(client.get(paid.headers["Location"]))
+    assert client.get(f"/suivi/{number}").status_code == 200

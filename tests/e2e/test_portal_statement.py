@@ -45,6 +45,14 @@ def test_nonsense_filters_are_ignored_not_failed(signed_in):
     assert "<script>" not in page.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("path", ["/compte/releve", "/compte/releve.csv", "/compte/releve.pdf"])
+def test_dates_at_the_calendars_ends_are_today_and_the_start_not_a_failure(signed_in, path):
+    answer = signed_in.get(f"{path}?du=0001-01-01&au=9999-12-31")
+    assert answer.status_code == 200
+    if path == "/compte/releve":
+        assert "100 000" in text_of(answer)
+
+
 def test_the_csv_export_has_a_header_and_the_lines(signed_in):
     answer = signed_in.get("/compte/releve.csv")
     assert answer.status_code == 200

@@ -17,6 +17,7 @@ from app.db import transaction
 from app.errors import AccountLocked, DomainError, NotFound, OtpAttemptsExceeded, OtpExpired
 from app.i18n import error_message
 from app.ledger import chart
+from app.security_headers import content_security_policy
 from app.web.portal import customer_session as door
 from app.web.portal.common import Page, blueprint, explain, text
 from app.web.portal.forms import DeviceCodeForm, SignInForm
@@ -51,9 +52,14 @@ def _gate() -> Page | None:
 
 @blueprint.after_request
 def _no_store(response: Any) -> Any:
-    """A signed-in page shows a balance and names: never kept in any cache."""
+    """A signed-in page shows a balance and names: never kept in any cache. Its
+    policy allows no inline style either (none of its templates has one): an
+    injected ``style`` could not restyle a form into a lure."""
     if request.path.startswith(ACCOUNT):
         response.headers["Cache-Control"] = "no-store"
+        response.headers["Content-Security-Policy"] = content_security_policy(
+            response, inline_styles=False
+        )
     return response
 
 

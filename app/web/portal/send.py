@@ -117,6 +117,9 @@ def _describe(session: Session, transfer: Transfer) -> list[tuple[str, str]]:
         recipient = get_customer(session, transfer.to_customer_id)
         rows.append((text("portal.send.to"), f"{recipient.display_name} ({recipient.msisdn})"))
     rows.append((text("portal.op.type"), operation_label(transfer.type)))
+    tracking = (transfer.meta or {}).get("tracking_number") if transfer.type == "mail" else None
+    if tracking:  # a letter's payment: the number to follow it at /suivi/<number>
+        rows.append((text("portal.mail.tracking"), str(tracking)))
     return rows + money_rows(transfer.amount, transfer.fee)
 
 

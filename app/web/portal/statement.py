@@ -28,11 +28,18 @@ EXPORT_PAGE = 500
 DIRECTIONS = ("credit", "debit")
 
 
+EARLIEST = date(1970, 1, 1)  # before any wallet: a bound that keeps every line
+
+
 def _day(raw: str | None) -> date | None:
+    """A day of the filter, within [1970-01-01, today]: a typed year 9999 (or 0001)
+    means "up to now" (or "since always"), and stays a date the next day and the UTC
+    instant of which exist."""
     try:
-        return date.fromisoformat(raw) if raw else None
+        day = date.fromisoformat(raw) if raw else None
     except ValueError:
         return None
+    return None if day is None else min(max(day, EARLIEST), local_today())
 
 
 def _bounds(since: date | None, until: date | None) -> tuple[datetime | None, datetime | None]:
