@@ -79,6 +79,10 @@ def seed_command(demo: bool | None) -> None:
                 f"{member['username']}, password {member['password']}, "
                 f"TOTP secret {member['totp_secret']}"
             )
+        click.echo(
+            "Demo portal (/compte/connexion): Awa, +242061234567, PIN 2580; the SMS code"
+            " asked on a new browser is in the development outbox, /dev/outbox"
+        )
         click.echo("Demo API keys (X-API-Key, public, development only):")
         for role, who, key in DEMO_API_KEYS:
             click.echo(f"  {role:<8} {key}  ({who})")
