@@ -24,6 +24,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms.validators import ValidationError
 
+from app.api.validation import refuse_unstorable_form
 from app.errors import DomainError, NotFound
 from app.i18n import error_message
 from app.i18n.web import portal_text, portal_texts
@@ -80,6 +81,7 @@ def _prepare() -> None:
             validate_csrf(request.form.get("csrf_token"))
         except ValidationError as exc:
             raise CSRFError(str(exc)) from None
+        refuse_unstorable_form()
 
 
 @blueprint.route("/langue/<code>")
