@@ -171,6 +171,21 @@ def refuse_unstorable_text(data: Any) -> None:
         raise ValidationFailed(errors)
 
 
+def refuse_unstorable_form() -> None:
+    """A web page's form (URL-encoded or multipart fields, not files) with a NUL or a
+    lone surrogate in a field's name or value: a validation_error naming it, before any
+    view reads it. PostgreSQL refuses a NUL in text (a 500 had the view queried with it,
+    as the staff sign-in did); SQLite would store what no page can show. Only the web
+    areas call it: a REST webhook may need its raw body unread."""
+    bad = {
+        name: why
+        for name, value in request.form.items(multi=True)
+        if (why := _unstorable(name + value)) is not None
+    }
+    if bad:
+        raise ValidationFailed({_nameable(name): [bad[name]] for name in sorted(bad)})
+
+
 def _nameable(name: str) -> str:
     """``name`` as an answer can spell it: a lone surrogate written as its escape."""
     return name.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -52,11 +53,24 @@ def rows_of(lines: Sequence[dict[str, Any]], when: Any, kind: Any) -> list[list[
     return rows
 
 
+# One of our own figures ("+1 000 FCFA", "-500 FCFA"): the only cell that may start with
+# a sign. Anything else starting with = + - @ (or a tab, a carriage return) is a formula
+# to a spreadsheet; a likelemba group's name, chosen by a customer, is one of those cells.
+_FIGURE = re.compile(r"[+-]?\d[\d \u00a0\u202f]*(?:,\d+)?(?: [A-Za-z]+)?")
+
+
+def _inert(cell: str) -> str:
+    if cell[:1] in ("=", "+", "-", "@", "\t", "\r") and not _FIGURE.fullmatch(cell):
+        return "'" + cell
+    return cell
+
+
 def statement_csv(words: StatementWords, rows: list[list[str]]) -> str:
+    """The lines as CSV, no cell a spreadsheet would run as a formula (CSV injection)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(words.columns)
-    writer.writerows(rows)
+    writer.writerows([[_inert(cell) for cell in row] for row in rows])
     return out.getvalue()
 
 

@@ -26,7 +26,9 @@ def _routes(app):
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("backoffice."):
             path = re.sub(
-                r"<(?:[^:>]+:)?[^>]+>", lambda m: "0" if "int:" in m[0] else NOBODY, rule.rule
+                r"<(?:[^:>]+:)?[^>]+>",
+                lambda m: "0" if m[0].startswith("<int") else NOBODY,
+                rule.rule,
             )
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 yield rule.endpoint, method, path

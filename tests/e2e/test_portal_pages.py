@@ -30,6 +30,13 @@ def test_the_language_link_never_sends_elsewhere(client):
         assert switched.headers["Location"] == "/", target
 
 
+def test_the_language_link_never_sends_elsewhere_by_a_backslash_or_a_control_character(client):
+    # Browsers read "/\\evil" as "//evil" and drop tabs and newlines from a URL.
+    for target in ("/%5Cevil.example/", "/%09/evil.example/", "/%0A/evil.example", "/%5C%5Cevil"):
+        switched = client.get(f"/langue/fr?next={target}")
+        assert switched.headers["Location"] == "/", target
+
+
 def test_an_unknown_language_is_a_page_not_found(client):
     assert client.get("/langue/xx").status_code == 404
 

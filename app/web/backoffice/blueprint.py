@@ -23,7 +23,9 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms.validators import ValidationError
 
-from app.errors import NotFound
+from app.api.validation import refuse_unstorable_form
+from app.errors import DomainError, NotFound
+from app.i18n import error_message
 from app.i18n.web import page_text
 from app.money import format_amount
 from app.web.backoffice import access
@@ -63,6 +65,7 @@ def _check_csrf() -> None:
             validate_csrf(request.form.get("csrf_token"))
         except ValidationError as exc:
             raise CSRFError(str(exc)) from None
+        refuse_unstorable_form()
 
 
 @blueprint.before_request
@@ -110,6 +113,18 @@ def _csrf_failed(exc: CSRFError) -> Page:
 @blueprint.errorhandler(NotFound)
 def _not_found(exc: Exception) -> Page:
     return render_template("backoffice/message.html", message=page_text("bo.error.not_found")), 404
+
+
+@blueprint.errorhandler(DomainError)
+def _domain_error(exc: DomainError) -> Page:
+    """A domain error no page caught itself (a NUL in a query string refused before any
+    view runs, say): its French message with its status, never a 500."""
+    params = {k: v for k, v in exc.extra.items() if isinstance(v, (int, str))}
+    try:
+        message = error_message(exc.code, "fr", **params)
+    except KeyError:  # the text wants a figure this error did not carry
+        message = error_message("error", "fr")
+    return render_template("backoffice/message.html", message=message), exc.status
 
 
 @blueprint.errorhandler(Exception)

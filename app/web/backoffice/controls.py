@@ -249,7 +249,7 @@ def checks_of(report: dict[str, Any]) -> list[Check]:
     return checks
 
 
-@blueprint.route("/controls/reconciliations/<int:run_id>")
+@blueprint.route("/controls/reconciliations/<int(max=9223372036854775807):run_id>")
 @allow(OPERATOR, AUDITOR)
 def controls_run(run_id: int) -> Page:
     with transaction() as db:
@@ -390,7 +390,7 @@ def controls_account(code: str) -> Page:
     return render_template("backoffice/controls/account.html", account=facts, statement=statement)
 
 
-@blueprint.route("/controls/ledger/entries/<int:entry_id>")
+@blueprint.route("/controls/ledger/entries/<int(max=9223372036854775807):entry_id>")
 @allow(OPERATOR, AUDITOR)
 def controls_entry(entry_id: int) -> Page:
     with transaction() as db:

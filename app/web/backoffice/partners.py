@@ -558,7 +558,9 @@ def callbacks_list() -> Page:
     )
 
 
-@blueprint.route("/partners/callbacks/<int:delivery_id>/resend", methods=["POST"])
+@blueprint.route(
+    "/partners/callbacks/<int(max=9223372036854775807):delivery_id>/resend", methods=["POST"]
+)
 @allow(OPERATOR)
 def callbacks_resend(delivery_id: int) -> Page:
     """Send the callback again with a fresh series of attempts (the receiver was fixed)."""

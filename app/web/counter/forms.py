@@ -93,7 +93,8 @@ class EmptyForm(Form):
 class CloseDayForm(Form):
     counted_cash = IntegerField(
         _("till.counted_cash"),
-        validators=[Optional(), NumberRange(min=0, message="form.amount_invalid")],
+        # The bound of ``POST /agent/till/close``: a figure past 64 bits is no count.
+        validators=[Optional(), NumberRange(min=0, max=10**12, message="form.amount_invalid")],
     )
 
 

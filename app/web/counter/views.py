@@ -42,6 +42,7 @@ from app.agents.staff import get_agent, get_staff
 from app.agents.till import close_day, day_summary, ensure_open, office_day
 from app.agents.till import office_agent as find_office_agent
 from app.api.ratelimit import count_sign_in
+from app.api.validation import refuse_unstorable_form
 from app.clock import LOCAL_TZ, local_today
 from app.customers import limits
 from app.customers.models import Customer
@@ -124,6 +125,7 @@ def check_csrf() -> None:
             validate_csrf(request.form.get("csrf_token"))
         except ValidationError as exc:
             raise CSRFError(str(exc)) from None
+        refuse_unstorable_form()
 
 
 @blueprint.before_request
@@ -166,6 +168,14 @@ def csrf_failed(exc: CSRFError) -> Page:
 @blueprint.errorhandler(NotFound)
 def _not_found(exc: NotFound) -> Page:
     return render_template("counter/message.html", message=page_text("error.not_found")), 404
+
+
+@blueprint.errorhandler(DomainError)
+def _domain_error(exc: DomainError) -> Page:
+    """A domain error no page caught itself (a NUL in a query string refused before any
+    view runs, say): its French message with its status, never a 500."""
+    message, _fields = explain(exc)
+    return render_template("counter/message.html", message=message), exc.status
 
 
 @blueprint.errorhandler(Exception)

@@ -24,6 +24,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms.validators import ValidationError
 
+from app.api.validation import refuse_unstorable_form
 from app.errors import DomainError, NotFound
 from app.i18n import error_message
 from app.i18n.web import portal_text, portal_texts
@@ -80,6 +81,7 @@ def _prepare() -> None:
             validate_csrf(request.form.get("csrf_token"))
         except ValidationError as exc:
             raise CSRFError(str(exc)) from None
+        refuse_unstorable_form()
 
 
 @blueprint.route("/langue/<code>")
@@ -89,11 +91,22 @@ def choose_language(code: str) -> Page:
     if code not in LANGUAGES:
         raise NotFound("No such language.")
     back = request.args.get("next") or ""
-    if not back.startswith("/") or back.startswith("//"):
+    if not _own_path(back):
         back = url_for("portal.home")
     response = redirect(back, code=303)
     response.set_cookie(LANG_COOKIE, code, max_age=ONE_YEAR, samesite="Lax", httponly=True)
     return response
+
+
+def _own_path(target: str) -> bool:
+    """A path on this site: browsers read a backslash as a slash ("/\\evil" is
+    "//evil", another host) and drop tabs and line breaks, so none may appear."""
+    return (
+        target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and all(c.isprintable() and not c.isspace() for c in target)
+    )
 
 
 def operation_label(kind: str) -> str:
