@@ -30,6 +30,7 @@ from bench.databases import (
     bench_app,
     database_at_head,
     env_int,
+    liability_account_row,
 )
 
 OFFICES, AGENTS_PER_OFFICE = 20, 5
@@ -46,23 +47,6 @@ TYPES = (
     ("bill", ("api", "ussd", "agent"), 0.1),
     ("merchant", ("api", "ussd"), 0.1),
 )
-
-
-def _account(code: str, now: Any, credits: int = 0) -> dict[str, Any]:
-    return {
-        "code": code,
-        "type": "liability",
-        "normal": "credit",
-        "currency": "XAF",
-        "allow_overdraft": False,
-        "status": "active",
-        "name": None,
-        "debits_posted": 0,
-        "credits_posted": credits,
-        "debits_pending": 0,
-        "credits_pending": 0,
-        "created_at": now,
-    }
 
 
 def _fill(runtime: Any, customers: int, transfers: int) -> dict[str, Any]:
@@ -99,7 +83,9 @@ def _fill(runtime: Any, customers: int, transfers: int) -> dict[str, Any]:
                         "created_at": now,
                     }
                 )
-                accounts.append(_account(chart.float_account(agent_id), now, 5_000_000))
+                accounts.append(
+                    liability_account_row(chart.float_account(agent_id), now, 5_000_000)
+                )
         people = []
         for i in range(customers):
             person = str(uuid.uuid4())
@@ -118,7 +104,7 @@ def _fill(runtime: Any, customers: int, transfers: int) -> dict[str, Any]:
                     "updated_at": now,
                 }
             )
-            accounts.append(_account(chart.wallet(person), now, 10_000_000))
+            accounts.append(liability_account_row(chart.wallet(person), now, 10_000_000))
         session.execute(insert(StaffUser), agents)
         for start in range(0, len(people), CHUNK):
             session.execute(insert(Customer), people[start : start + CHUNK])

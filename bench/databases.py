@@ -104,3 +104,22 @@ def env_int(name: str, default: int) -> int:
     """A whole number from the environment (a bench's size), else ``default``."""
     value = os.environ.get(name)
     return int(value) if value else default
+
+
+def liability_account_row(code: str, now: Any, credits: int = 0) -> dict[str, Any]:
+    """A ledger account row for a bulk insert: an XAF liability (a wallet, a float, a
+    livret) with no overdraft and ``credits`` already posted (0 for an empty one)."""
+    return {
+        "code": code,
+        "type": "liability",
+        "normal": "credit",
+        "currency": "XAF",
+        "allow_overdraft": False,
+        "status": "active",
+        "name": None,
+        "debits_posted": 0,
+        "credits_posted": credits,
+        "debits_pending": 0,
+        "credits_pending": 0,
+        "created_at": now,
+    }

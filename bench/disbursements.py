@@ -33,6 +33,7 @@ from bench.databases import (
     bench_app,
     database_at_head,
     env_int,
+    liability_account_row,
 )
 
 WALLET_SHARE = 0.95
@@ -87,22 +88,7 @@ def _setup(runtime: Any, lines: int) -> tuple[str, list[dict[str, Any]]]:
                         "updated_at": now,
                     }
                 )
-                accounts.append(
-                    {
-                        "code": chart.wallet(customer_id),
-                        "type": "liability",
-                        "normal": "credit",
-                        "currency": "XAF",
-                        "allow_overdraft": False,
-                        "status": "active",
-                        "name": None,
-                        "debits_posted": 0,
-                        "credits_posted": 0,
-                        "debits_pending": 0,
-                        "credits_pending": 0,
-                        "created_at": now,
-                    }
-                )
+                accounts.append(liability_account_row(chart.wallet(customer_id), now))
         for start in range(0, len(customers), 5_000):
             session.execute(insert(Customer), customers[start : start + 5_000])
             session.execute(insert(Account), accounts[start : start + 5_000])

@@ -27,6 +27,7 @@ from bench.databases import (
     bench_app,
     database_at_head,
     env_int,
+    liability_account_row,
 )
 
 DAY = date(2027, 3, 16)  # the first day of a fortnight
@@ -64,22 +65,7 @@ def _setup(runtime: Any, count: int) -> None:
                     "updated_at": now,
                 }
             )
-            accounts.append(
-                {
-                    "code": chart.savings(livret_id),
-                    "type": "liability",
-                    "normal": "credit",
-                    "currency": "XAF",
-                    "allow_overdraft": False,
-                    "status": "active",
-                    "name": None,
-                    "debits_posted": 0,
-                    "credits_posted": 0,
-                    "debits_pending": 0,
-                    "credits_pending": 0,
-                    "created_at": now,
-                }
-            )
+            accounts.append(liability_account_row(chart.savings(livret_id), now))
             livrets.append(
                 {
                     "id": livret_id,

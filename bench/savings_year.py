@@ -64,6 +64,7 @@ def _customers(session: Any, count: int) -> list[str]:
     from app.customers.models import Customer
     from app.ledger import chart
     from app.ledger.models import Account
+    from bench.databases import liability_account_row
 
     now = clock.now()
     ids = [str(uuid.uuid4()) for _ in range(count)]
@@ -88,23 +89,7 @@ def _customers(session: Any, count: int) -> list[str]:
     )
     session.execute(
         insert(Account),
-        [
-            {
-                "code": chart.wallet(cid),
-                "type": "liability",
-                "normal": "credit",
-                "currency": "XAF",
-                "allow_overdraft": False,
-                "status": "active",
-                "name": None,
-                "debits_posted": 0,
-                "credits_posted": 0,
-                "debits_pending": 0,
-                "credits_pending": 0,
-                "created_at": now,
-            }
-            for cid in ids
-        ],
+        [liability_account_row(chart.wallet(cid), now) for cid in ids],
     )
     ledger.post_entries(
         session,
