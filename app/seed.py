@@ -79,9 +79,11 @@ def seed_command(demo: bool | None) -> None:
                 f"{member['username']}, password {member['password']}, "
                 f"TOTP secret {member['totp_secret']}"
             )
+        saver = identities.CUSTOMERS[0]
         click.echo(
-            "Demo portal (/compte/connexion): Awa, +242061234567, PIN 2580; the SMS code"
-            " asked on a new browser is in the development outbox, /dev/outbox"
+            f"Demo portal customer (/compte/connexion): {saver.first_name} {saver.last_name}, "
+            f"number {saver.msisdn}, PIN {saver.pin} (a new browser also asks for the code "
+            "sent by SMS: /dev/outbox)"
         )
         click.echo("Demo API keys (X-API-Key, public, development only):")
         for role, who, key in DEMO_API_KEYS:

@@ -20,14 +20,18 @@ import random
 import statistics
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import insert, select
 
-from bench.databases import migrate, postgres_database, sqlite_database
+from bench.databases import (
+    bench_app,
+    database_at_head,
+    env_int,
+    liability_account_row,
+)
 
 OFFICES, AGENTS_PER_OFFICE = 20, 5
 DAYS = 45
@@ -43,53 +47,6 @@ TYPES = (
     ("bill", ("api", "ussd", "agent"), 0.1),
     ("merchant", ("api", "ussd"), 0.1),
 )
-
-
-def _env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    return int(value) if value else default
-
-
-@contextmanager
-def _database(backend: str) -> Iterator[str]:
-    opener = postgres_database if backend == "postgresql" else sqlite_database
-    with opener("bench_dashboard") as url:
-        migrate(url, "head")
-        yield url
-
-
-def _app(url: str) -> Any:
-    from app import create_app
-    from app.config import Config
-
-    config = Config(
-        APP_ENV="testing",
-        TESTING=True,
-        SECRET_KEY="bench-secret-key-0123456789abcdef",
-        DATABASE_URL=url,
-        REDIS_URL=None,
-        SMS_BACKEND="recording",
-        LOG_JSON=False,
-        LOG_LEVEL="WARNING",
-    )
-    return create_app(config)
-
-
-def _account(code: str, now: Any, credits: int = 0) -> dict[str, Any]:
-    return {
-        "code": code,
-        "type": "liability",
-        "normal": "credit",
-        "currency": "XAF",
-        "allow_overdraft": False,
-        "status": "active",
-        "name": None,
-        "debits_posted": 0,
-        "credits_posted": credits,
-        "debits_pending": 0,
-        "credits_pending": 0,
-        "created_at": now,
-    }
 
 
 def _fill(runtime: Any, customers: int, transfers: int) -> dict[str, Any]:
@@ -126,7 +83,9 @@ def _fill(runtime: Any, customers: int, transfers: int) -> dict[str, Any]:
                         "created_at": now,
                     }
                 )
-                accounts.append(_account(chart.float_account(agent_id), now, 5_000_000))
+                accounts.append(
+                    liability_account_row(chart.float_account(agent_id), now, 5_000_000)
+                )
         people = []
         for i in range(customers):
             person = str(uuid.uuid4())
@@ -145,7 +104,7 @@ def _fill(runtime: Any, customers: int, transfers: int) -> dict[str, Any]:
                     "updated_at": now,
                 }
             )
-            accounts.append(_account(chart.wallet(person), now, 10_000_000))
+            accounts.append(liability_account_row(chart.wallet(person), now, 10_000_000))
         session.execute(insert(StaffUser), agents)
         for start in range(0, len(people), CHUNK):
             session.execute(insert(Customer), people[start : start + CHUNK])
@@ -266,8 +225,8 @@ def run(backend: str, customers: int, transfers: int, runs: int) -> list[str]:
     from app.reports.dashboard import dashboard, default_range
     from app.reports.totals import Scope
 
-    with _database(backend) as url:
-        flask_app = _app(url)
+    with database_at_head(backend, "bench_dashboard") as url:
+        flask_app = bench_app(url)
         with flask_app.app_context():
             runtime = flask_app.extensions["postcash"]
             started = time.perf_counter()
@@ -299,9 +258,9 @@ def run(backend: str, customers: int, transfers: int, runs: int) -> list[str]:
 
 
 def main() -> None:
-    customers = _env_int("BENCH_DASHBOARD_CUSTOMERS", 10_000)
-    transfers = _env_int("BENCH_DASHBOARD_TRANSFERS", 100_000)
-    runs = _env_int("BENCH_DASHBOARD_RUNS", 5)
+    customers = env_int("BENCH_DASHBOARD_CUSTOMERS", 10_000)
+    transfers = env_int("BENCH_DASHBOARD_TRANSFERS", 100_000)
+    runs = env_int("BENCH_DASHBOARD_RUNS", 5)
     backends = os.environ.get("BENCH_BACKENDS", "postgresql").split(",")
     print(
         f"back-office dashboard: {transfers} transfers over {DAYS} days, {customers} customers,"

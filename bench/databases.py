@@ -1,4 +1,5 @@
-"""Throw-away databases for benchmarks: created, migrated, dropped after the run.
+"""Throw-away databases for benchmarks: created, migrated, dropped after the run, and the
+benches' own app on one of them (``database_at_head``, ``bench_app``).
 
 PostgreSQL: a fresh database on the server named by ``BENCH_DATABASE_URL``
 (default: the local server). SQLite: a file in a temporary directory.
@@ -12,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -66,3 +68,58 @@ def sqlite_database(prefix: str) -> Iterator[str]:
         url = f"sqlite:///{Path(directory) / 'bench.db'}"
         migrate(url)
         yield url
+
+
+@contextmanager
+def database_at_head(backend: str, prefix: str) -> Iterator[str]:
+    """Yield the URL of a new database of ``backend`` (``postgresql`` or ``sqlite``)
+    migrated to the newest revision, for a bench that uses more than the ledger."""
+    opener = postgres_database if backend == "postgresql" else sqlite_database
+    with opener(prefix) as url:
+        migrate(url, "head")
+        yield url
+
+
+def bench_app(url: str, **settings: Any) -> Any:
+    """The app on ``url`` as the benches run it: testing settings, no Redis, SMS recorded,
+    quiet logs (``settings`` adds or overrides, e.g. ``MAIL_STORAGE_DIR``)."""
+    from app import create_app
+    from app.config import Config
+
+    config = Config(
+        APP_ENV="testing",
+        TESTING=True,
+        SECRET_KEY="bench-secret-key-0123456789abcdef",
+        DATABASE_URL=url,
+        REDIS_URL=None,
+        SMS_BACKEND="recording",
+        LOG_JSON=False,
+        LOG_LEVEL="WARNING",
+        **settings,
+    )
+    return create_app(config)
+
+
+def env_int(name: str, default: int) -> int:
+    """A whole number from the environment (a bench's size), else ``default``."""
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def liability_account_row(code: str, now: Any, credits: int = 0) -> dict[str, Any]:
+    """A ledger account row for a bulk insert: an XAF liability (a wallet, a float, a
+    livret) with no overdraft and ``credits`` already posted (0 for an empty one)."""
+    return {
+        "code": code,
+        "type": "liability",
+        "normal": "credit",
+        "currency": "XAF",
+        "allow_overdraft": False,
+        "status": "active",
+        "name": None,
+        "debits_posted": 0,
+        "credits_posted": credits,
+        "debits_pending": 0,
+        "credits_pending": 0,
+        "created_at": now,
+    }

@@ -24,47 +24,21 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import insert, select
 
-from bench.databases import migrate, postgres_database, sqlite_database
+from bench.databases import (
+    bench_app,
+    database_at_head,
+    env_int,
+    liability_account_row,
+)
 
 WALLET_SHARE = 0.95
 RECEIPT_SAMPLE = 2_000
 AMOUNT = 25_000
-
-
-def _env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    return int(value) if value else default
-
-
-@contextmanager
-def _database(backend: str) -> Iterator[str]:
-    opener = postgres_database if backend == "postgresql" else sqlite_database
-    with opener("bench_disburse") as url:
-        migrate(url, "head")
-        yield url
-
-
-def _app(url: str) -> Any:
-    from app import create_app
-    from app.config import Config
-
-    config = Config(
-        APP_ENV="testing",
-        TESTING=True,
-        SECRET_KEY="bench-secret-key-0123456789abcdef",
-        DATABASE_URL=url,
-        REDIS_URL=None,
-        SMS_BACKEND="recording",
-        LOG_JSON=False,
-        LOG_LEVEL="WARNING",
-    )
-    return create_app(config)
 
 
 def _setup(runtime: Any, lines: int) -> tuple[str, list[dict[str, Any]]]:
@@ -114,22 +88,7 @@ def _setup(runtime: Any, lines: int) -> tuple[str, list[dict[str, Any]]]:
                         "updated_at": now,
                     }
                 )
-                accounts.append(
-                    {
-                        "code": chart.wallet(customer_id),
-                        "type": "liability",
-                        "normal": "credit",
-                        "currency": "XAF",
-                        "allow_overdraft": False,
-                        "status": "active",
-                        "name": None,
-                        "debits_posted": 0,
-                        "credits_posted": 0,
-                        "debits_pending": 0,
-                        "credits_pending": 0,
-                        "created_at": now,
-                    }
-                )
+                accounts.append(liability_account_row(chart.wallet(customer_id), now))
         for start in range(0, len(customers), 5_000):
             session.execute(insert(Customer), customers[start : start + 5_000])
             session.execute(insert(Account), accounts[start : start + 5_000])
@@ -149,8 +108,8 @@ def run(backend: str, lines: int, budget: float) -> dict[str, Any]:
     from app.disbursements import batches, processing
     from workers.outbox import run as run_job
 
-    with _database(backend) as url:
-        app = _app(url)
+    with database_at_head(backend, "bench_disburse") as url:
+        app = bench_app(url)
         runtime = app.extensions["postcash"]
         queued: list[int] = []
         runtime.queue.runner = queued.append  # jobs are collected, run below when timed
@@ -212,8 +171,8 @@ def run(backend: str, lines: int, budget: float) -> dict[str, Any]:
 
 
 def main() -> None:
-    lines = _env_int("BENCH_DISBURSEMENT_LINES", 100_000)
-    budget = float(_env_int("BENCH_DISBURSEMENT_BUDGET", 90))
+    lines = env_int("BENCH_DISBURSEMENT_LINES", 100_000)
+    budget = float(env_int("BENCH_DISBURSEMENT_BUDGET", 90))
     backends = os.environ.get("BENCH_BACKENDS", "sqlite,postgresql").split(",")
     print(f"bulk disbursements: {lines} lines, one worker, payment budget {budget:.0f} s")
     for backend in backends:

@@ -21,41 +21,16 @@ import tempfile
 import time
 import uuid
 import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import func, insert, select
 
-from bench.databases import migrate, postgres_database, sqlite_database
+from bench.databases import (
+    bench_app,
+    database_at_head,
+)
 
 CUSTOMERS = 2_000
-
-
-@contextmanager
-def _database(backend: str) -> Iterator[str]:
-    opener = postgres_database if backend == "postgresql" else sqlite_database
-    with opener("bench_mail") as url:
-        migrate(url, "head")
-        yield url
-
-
-def _app(url: str, storage: str) -> Any:
-    from app import create_app
-    from app.config import Config
-
-    config = Config(
-        APP_ENV="testing",
-        TESTING=True,
-        SECRET_KEY="bench-secret-key-0123456789abcdef",
-        DATABASE_URL=url,
-        REDIS_URL=None,
-        SMS_BACKEND="recording",
-        LOG_JSON=False,
-        LOG_LEVEL="WARNING",
-        MAIL_STORAGE_DIR=storage,
-    )
-    return create_app(config)
 
 
 def _pdf(number: int) -> bytes:
@@ -143,8 +118,8 @@ def run(backend: str, letters: int) -> dict[str, Any]:
     from app.mail.models import Letter
     from app.mail.storage import storage_for
 
-    with _database(backend) as url, tempfile.TemporaryDirectory() as storage:
-        app = _app(url, storage)
+    with database_at_head(backend, "bench_mail") as url, tempfile.TemporaryDirectory() as storage:
+        app = bench_app(url, MAIL_STORAGE_DIR=storage)
         runtime = app.extensions["postcash"]
         runtime.queue.runner = lambda _job: None  # the SMS jobs are not what is timed
         with app.app_context():

@@ -23,31 +23,14 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from bench.databases import migrate, postgres_database, sqlite_database
+from bench.databases import (
+    bench_app,
+    database_at_head,
+    env_int,
+    liability_account_row,
+)
 
 DAY = date(2027, 3, 16)  # the first day of a fortnight
-
-
-def _env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    return int(value) if value else default
-
-
-def _app(url: str) -> Any:
-    from app import create_app
-    from app.config import Config
-
-    config = Config(
-        APP_ENV="testing",
-        TESTING=True,
-        SECRET_KEY="bench-secret-key-0123456789abcdef",
-        DATABASE_URL=url,
-        REDIS_URL=None,
-        SMS_BACKEND="recording",
-        LOG_JSON=False,
-        LOG_LEVEL="WARNING",
-    )
-    return create_app(config)
 
 
 def _setup(runtime: Any, count: int) -> None:
@@ -82,22 +65,7 @@ def _setup(runtime: Any, count: int) -> None:
                     "updated_at": now,
                 }
             )
-            accounts.append(
-                {
-                    "code": chart.savings(livret_id),
-                    "type": "liability",
-                    "normal": "credit",
-                    "currency": "XAF",
-                    "allow_overdraft": False,
-                    "status": "active",
-                    "name": None,
-                    "debits_posted": 0,
-                    "credits_posted": 0,
-                    "debits_pending": 0,
-                    "credits_pending": 0,
-                    "created_at": now,
-                }
-            )
+            accounts.append(liability_account_row(chart.savings(livret_id), now))
             livrets.append(
                 {
                     "id": livret_id,
@@ -140,12 +108,10 @@ def run(backend: str, count: int) -> dict[str, Any]:
     from app.db import transaction
     from app.savings.accrual import accrue_day
 
-    opener = postgres_database if backend == "postgresql" else sqlite_database
     clock.use(FrozenClock(datetime(2027, 4, 1, 9, tzinfo=UTC)))
     try:
-        with opener("bench_savings") as url:
-            migrate(url, "head")
-            app = _app(url)
+        with database_at_head(backend, "bench_savings") as url:
+            app = bench_app(url)
             runtime = app.extensions["postcash"]
             with app.app_context():
                 started = time.perf_counter()
@@ -165,7 +131,7 @@ def run(backend: str, count: int) -> dict[str, Any]:
 
 
 def main() -> None:
-    count = _env_int("BENCH_SAVINGS_ACCOUNTS", 100_000)
+    count = env_int("BENCH_SAVINGS_ACCOUNTS", 100_000)
     backends = os.environ.get("BENCH_BACKENDS", "postgresql").split(",")
     print(f"savings daily accrual: {count} livrets, one set-based pass per day (goal < 30 s)")
     for backend in backends:

@@ -64,6 +64,7 @@ def _customers(session: Any, count: int) -> list[str]:
     from app.customers.models import Customer
     from app.ledger import chart
     from app.ledger.models import Account
+    from bench.databases import liability_account_row
 
     now = clock.now()
     ids = [str(uuid.uuid4()) for _ in range(count)]
@@ -88,23 +89,7 @@ def _customers(session: Any, count: int) -> list[str]:
     )
     session.execute(
         insert(Account),
-        [
-            {
-                "code": chart.wallet(cid),
-                "type": "liability",
-                "normal": "credit",
-                "currency": "XAF",
-                "allow_overdraft": False,
-                "status": "active",
-                "name": None,
-                "debits_posted": 0,
-                "credits_posted": 0,
-                "debits_pending": 0,
-                "credits_pending": 0,
-                "created_at": now,
-            }
-            for cid in ids
-        ],
+        [liability_account_row(chart.wallet(cid), now) for cid in ids],
     )
     ledger.post_entries(
         session,
@@ -223,38 +208,22 @@ def simulate(app: Any, accounts_count: int, seed: int = 2027) -> YearResult:
     return result
 
 
-def _app(url: str) -> Any:
-    from app import create_app
-    from app.config import Config
-
-    config = Config(
-        APP_ENV="testing",
-        TESTING=True,
-        SECRET_KEY="bench-secret-key-0123456789abcdef",
-        DATABASE_URL=url,
-        REDIS_URL=None,
-        SMS_BACKEND="recording",
-        LOG_JSON=False,
-        LOG_LEVEL="WARNING",
-    )
-    return create_app(config)
-
-
 def main() -> None:
     from app.clock import FrozenClock, SystemClock, clock
     from app.seed import seed
-    from bench.databases import migrate, postgres_database, sqlite_database
+    from bench.databases import (
+        bench_app,
+        database_at_head,
+    )
 
     count = int(os.environ.get("BENCH_SAVINGS_YEAR_ACCOUNTS") or 1_000)
     backends = os.environ.get("BENCH_BACKENDS", "sqlite").split(",")
     print(f"savings simulated year: {count} livrets, day by day, then capitalisation")
     for backend in backends:
-        opener = postgres_database if backend.strip() == "postgresql" else sqlite_database
         clock.use(FrozenClock(_local(date(YEAR, 1, 1), 8)))
         try:
-            with opener("bench_savings_year") as url:
-                migrate(url, "head")
-                app = _app(url)
+            with database_at_head(backend.strip(), "bench_savings_year") as url:
+                app = bench_app(url)
                 runtime = app.extensions["postcash"]
                 with runtime.unit_of_work() as uow:
                     seed(uow.session, demo=False)

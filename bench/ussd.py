@@ -42,7 +42,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.parse
@@ -51,21 +50,16 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from app.config import BASE_DIR
-from app.db import make_engine
 from bench import statements
+from bench.databases import DEFAULT_PG_SERVER, database_at_head
 
 SCREENS = ("main", "send.to", "send.amount", "send.confirm", "send.pin", "send.done")
 GOAL_P99_MS = 100.0  # every screen (issue 21)
 PIN = "2580"
-DEFAULT_PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/12"
 SECRET = secrets.token_urlsafe(40)
 # The PIN pepper of the bench's app and of the customers it registers (docs/PINS.md).
@@ -76,41 +70,16 @@ PIN_SCREENS_CEILING = "100000/15 minutes"
 # --- Throw-away databases -----------------------------------------------------------
 
 
-def migrate(url: str) -> None:
-    cfg = AlembicConfig(str(BASE_DIR / "alembic.ini"))
-    cfg.set_main_option("script_location", str(BASE_DIR / "migrations"))
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
-    engine.dispose()
-
-
 @contextmanager
 def sqlite_database() -> Iterator[str]:
-    with tempfile.TemporaryDirectory(prefix="bench_ussd_") as directory:
-        url = f"sqlite:///{Path(directory) / 'bench.db'}"
-        migrate(url)
+    with database_at_head("sqlite", "bench_ussd") as url:
         yield url
 
 
 @contextmanager
 def postgres_database() -> Iterator[str]:
-    server = make_url(os.environ.get("BENCH_DATABASE_URL") or DEFAULT_PG_SERVER)
-    if server.drivername == "postgresql":
-        server = server.set(drivername="postgresql+psycopg")
-    name = f"bench_ussd_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = server.set(database=name).render_as_string(hide_password=False)
-        migrate(url)
+    with database_at_head("postgresql", "bench_ussd") as url:
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def redis_url() -> str:

@@ -13,23 +13,32 @@ sent to the first payment's receipt; two submissions racing each other cannot
 both commit (the loser's insert fails on the unique key and its whole unit of
 work, money included, rolls back). A refused operation records nothing: the
 agent may correct the form and confirm again.
+
+``run_once`` is that whole dance for a page: the check, the work, the record, and
+the twin that lost the race sent where the winner led.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Generic, TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.api.idempotency import IdempotencyRecord
 from app.clock import clock
-from app.db import settings
+from app.db import settings, transaction
 
 KEY_BYTES = 24
 MAX_KEY_LENGTH = 64
+
+T = TypeVar("T")
 
 
 def new_key() -> str:
@@ -69,3 +78,40 @@ def remember(session: Session, owner: str, key: str, target: str) -> None:
         )
     )
     session.flush()
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[T]):
+    """Where a form led, and what its work returned: ``first`` is False (and ``shown``
+    None) when an earlier submission of the same form had done the work."""
+
+    target: str
+    shown: T | None
+    first: bool
+
+
+def run_once(owner: str, key: str, work: Callable[[Session], tuple[str, T]]) -> Outcome[T]:
+    """Run ``work(session)`` once for the form ``(owner, key)``, in one transaction with
+    its record.
+
+    ``work`` returns ``(where the form leads, anything to show right now)``. A repeat is
+    sent where the first submission led, without working; two submissions racing: the
+    loser's transaction rolls back on the unique key and it is sent where the winner led.
+    Domain errors raised by ``work`` propagate, with nothing recorded. The caller checks
+    the key is ``well_formed`` first (its own "form expired" page).
+    """
+    try:
+        with transaction() as db:
+            earlier = done_before(db, owner, key)
+            if earlier is not None:
+                return Outcome(earlier, None, first=False)
+            target, shown = work(db)
+            remember(db, owner, key, target)
+    except IntegrityError:
+        # The same form sent twice at once: the other submission did the work.
+        with transaction() as db:
+            earlier = done_before(db, owner, key)
+        if earlier is None:
+            raise
+        return Outcome(earlier, None, first=False)
+    return Outcome(target, shown, first=True)

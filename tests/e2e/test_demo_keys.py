@@ -84,6 +84,17 @@ def test_flask_seed_says_where_the_demo_credentials_are(app):
         assert key in result.output
 
 
+@pytest.mark.parametrize("config_overrides", DEVELOPMENT)
+def test_flask_seed_names_every_demo_sign_in_of_the_web_areas(app):
+    result = app.test_cli_runner().invoke(args=["seed"])
+    assert result.exit_code == 0, result.output
+    for username in ("agent.potopoto", "chef.potopoto", "ops.siege", "ops.controle", "audit.siege"):
+        assert f"username {username}," in result.output
+    assert "Demo portal customer (/compte/connexion): Awa Mabiala, number +242061234567" in (
+        result.output
+    )
+
+
 def test_flask_seed_prints_no_key_outside_development(app):
     result = app.test_cli_runner().invoke(args=["seed", "--demo"])
     assert result.exit_code == 0, result.output

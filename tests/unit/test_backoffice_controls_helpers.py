@@ -3,7 +3,8 @@ being trustworthy, and CSV cells a spreadsheet will not run."""
 
 import pytest
 
-from app.web.backoffice.controls import safe_cell, verified_up_to
+from app.web.backoffice.controls import verified_up_to
+from app.web.csv_export import safe_cell
 
 
 def test_an_intact_chain_is_verified_up_to_its_last_event():

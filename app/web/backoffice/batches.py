@@ -14,8 +14,6 @@ and shows paid, failed and pending lines; per-line results download as CSV.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -38,6 +36,7 @@ from app.web.backoffice.access import AUDITOR, OPERATOR
 from app.web.backoffice.blueprint import Page, allow, blueprint, notify, officer
 from app.web.backoffice.forms_once import me, new_key, run_once
 from app.web.backoffice.partners import client_names, problem, staff_names
+from app.web.csv_export import csv_lines, safe_cell
 
 REFRESH_SECONDS = 3
 REPORT_LINES = 500
@@ -53,9 +52,6 @@ CSV_COLUMNS = (
     "transfer_id",
     "remittance_id",
 )
-# A cell a spreadsheet would run as a formula (CSV injection), unless it is a plain number.
-_FORMULA = re.compile(r"^[=+\-@\t\r]")
-_NUMBER = re.compile(r"^\+?\d+$")
 
 
 def reason_text(code: str | None) -> str:
@@ -215,19 +211,6 @@ def batch_approve(batch_id: str) -> Page:
     return redirect(url_for("backoffice.batch_page", batch_id=batch_id), code=303)
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, str) and _FORMULA.match(value) and not _NUMBER.match(value):
-        return "'" + value
-    return "" if value is None else value
-
-
-def _csv_lines(rows: list[list[Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerows(rows)
-    return out.getvalue()
-
-
 @blueprint.route("/batches/<batch_id>/results.csv")
 @allow(OPERATOR, AUDITOR)
 def batch_results(batch_id: str) -> Page:
@@ -237,7 +220,7 @@ def batch_results(batch_id: str) -> Page:
         filename = re.sub(r"[^A-Za-z0-9_-]+", "-", batch.reference)[:40] or "lot"
 
     def generate() -> Iterator[str]:
-        yield "\ufeff" + _csv_lines([list(CSV_COLUMNS)])  # BOM: spreadsheets read UTF-8
+        yield "\ufeff" + csv_lines([list(CSV_COLUMNS)])  # BOM: spreadsheets read UTF-8
         after: int | None = None
         while True:
             with transaction() as db:
@@ -246,7 +229,7 @@ def batch_results(batch_id: str) -> Page:
                     db, found, limit=CSV_PAGE, after_line=after, status=None
                 )
                 views = [batches.line_view(row) for row in rows]
-            yield _csv_lines([[_cell(v.get(c)) for c in CSV_COLUMNS] for v in views])
+            yield csv_lines([[safe_cell(v.get(c)) for c in CSV_COLUMNS] for v in views])
             if last is None:
                 return
             after = last

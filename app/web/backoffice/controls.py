@@ -19,12 +19,12 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from flask import Response, redirect, render_template, request, stream_with_context, url_for
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from app import ledger
 from app.agents.models import StaffUser
@@ -42,6 +42,7 @@ from app.reports.trial_balance import accounts_of_kind, normal_balance, trial_ba
 from app.web import once
 from app.web.backoffice.access import AUDITOR, OPERATOR
 from app.web.backoffice.blueprint import Page, allow, blueprint, notify, officer
+from app.web.csv_export import safe_cell
 
 RUNS_PAGE = 20
 EVENTS_PAGE = 50
@@ -132,28 +133,18 @@ def controls_run_now() -> Page:
         return _runs_with_error(page_text("bo.controls.run.expired"), 400)
     day = day or local_today() - timedelta(days=1)
     who = officer()
-    with transaction() as db:
-        earlier = once.done_before(db, _principal(), key)
-    if earlier:
-        return redirect(earlier, code=303)
+
+    def run(db: Session) -> tuple[str, str]:
+        row = run_for_staff(db, day, actor_role=who.role, actor_id=who.id, ip=request.remote_addr)
+        return url_for("backoffice.controls_run", run_id=row.id), row.status
+
     try:
-        with transaction() as db:
-            row = run_for_staff(
-                db, day, actor_role=who.role, actor_id=who.id, ip=request.remote_addr
-            )
-            target = url_for("backoffice.controls_run", run_id=row.id)
-            once.remember(db, _principal(), key, target)
-            status = row.status
-    except IntegrityError:  # the same form submitted twice at once: the other one ran
-        with transaction() as db:
-            earlier = once.done_before(db, _principal(), key)
-        if earlier is None:
-            raise
-        return redirect(earlier, code=303)
+        done = once.run_once(_principal(), key, run)
     except ReconciliationRunning:
         return _runs_with_error(page_text("bo.controls.run.in_progress", day=day.isoformat()), 409)
-    notify(f"bo.controls.run.done.{status}", day=day.isoformat())
-    return redirect(target, code=303)
+    if done.first:
+        notify(f"bo.controls.run.done.{done.shown}", day=day.isoformat())
+    return redirect(done.target, code=303)
 
 
 def _runs_with_error(message: str, status: int) -> Page:
@@ -544,17 +535,6 @@ CSV_COLUMNS = (
     "before",
     "after",
 )
-
-
-def safe_cell(value: Any) -> str:
-    """A CSV cell a spreadsheet will not run as a formula (``=``, ``@``, or ``+``/``-``
-    followed by something other than a number); phone numbers stay as they are."""
-    text = "" if value is None else value.isoformat() if isinstance(value, datetime) else str(value)
-    if text[:1] in ("=", "@", "\t", "\r") or (
-        text[:1] in ("+", "-") and not text[1:].replace(" ", "").isdigit()
-    ):
-        return "'" + text
-    return text
 
 
 def _audit_csv(query: dict[str, Any]) -> Iterator[str]:

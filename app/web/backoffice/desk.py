@@ -9,11 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from flask import redirect, request
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.clock import LOCAL_TZ
-from app.db import transaction
 from app.errors import DomainError, ValidationFailed
 from app.i18n import error_message
 from app.i18n.web import page_text, web_texts
@@ -61,17 +59,12 @@ def submit_once(
     if not once.well_formed(key):
         return refused(page_text("bo.desk.form_expired"), 400)
     assert isinstance(key, str)  # well_formed
-    staff_id = officer().id
     try:
-        with transaction() as db:
-            if once.done_before(db, f"backoffice:{staff_id}", key) is not None:
-                return redirect(target, code=303)
-            act(db)
-            once.remember(db, f"backoffice:{staff_id}", key, target)
-    except IntegrityError:  # the same form's twin committed first: it did the thing
-        return redirect(target, code=303)
+        outcome = once.run_once(f"backoffice:{officer().id}", key, lambda db: (target, act(db)))
     except DomainError as exc:
         return refused(explain(exc), exc.status)
+    if not outcome.first:  # the same form sent before (or its twin committed first)
+        return redirect(target, code=303)
     notify(done)
     return redirect(target, code=303)
 

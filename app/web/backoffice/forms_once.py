@@ -14,10 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import redirect, render_template
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.db import transaction
 from app.i18n.web import page_text
 from app.principal import Principal
 from app.web import once
@@ -52,17 +50,7 @@ def run_once(key: object, work: Callable[[Session], tuple[str, Any]]) -> tuple[P
     if not once.well_formed(key):
         return expired(), None
     assert isinstance(key, str)
-    try:
-        with transaction() as db:
-            earlier = once.done_before(db, _owner(), key)
-            if earlier is None:
-                target, shown = work(db)
-                once.remember(db, _owner(), key, target)
-                return None, shown
-    except IntegrityError:
-        # The same form sent twice at once: the other submission did the work.
-        with transaction() as db:
-            earlier = once.done_before(db, _owner(), key)
-        if earlier is None:
-            raise
-    return redirect(earlier, code=303), None
+    done = once.run_once(_owner(), key, work)
+    if done.first:
+        return None, done.shown
+    return redirect(done.target, code=303), None

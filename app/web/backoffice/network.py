@@ -17,7 +17,6 @@ from typing import Any
 from flask import flash, render_template, request, url_for
 from flask import redirect as flask_redirect
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import ledger
@@ -76,22 +75,10 @@ def _once(key: str, work: Callable[[Session], Done]) -> Any:
     """Run ``work`` once for this form's ``key`` and go where it leads, with its message
     shown once the change is committed; a second submission of the same form goes
     where the first went (and changes nothing)."""
-    me = officer().id
-    try:
-        with transaction() as db:
-            earlier = once.done_before(db, f"backoffice:{me}", key)
-            if earlier is not None:
-                return _redirect(earlier)
-            target, message = work(db)
-            once.remember(db, f"backoffice:{me}", key, target)
-    except IntegrityError:
-        with transaction() as db:
-            earlier = once.done_before(db, f"backoffice:{me}", key)
-        if earlier is None:
-            raise
-        return _redirect(earlier)
-    flash(message)
-    return _redirect(target)
+    done = once.run_once(f"backoffice:{officer().id}", key, work)
+    if done.shown is not None:  # the first submission: its message, once committed
+        flash(done.shown)
+    return _redirect(done.target)
 
 
 def _expired() -> Page:
@@ -425,42 +412,35 @@ def staff_new() -> Page:
     key = _form_key()
     if key is None:
         return _expired()
-    me = officer().id
+
+    def enrol(db: Session) -> tuple[str, tuple[dict[str, Any], str, str | None]]:
+        if values["role"] not in ("agent", "supervisor"):
+            raise ValidationFailed({"role": ["agent or supervisor"]})
+        try:
+            where = network.get_office(db, values["office"])
+        except DomainError:
+            raise ValidationFailed({"office": ["unknown office"]}) from None
+        create = staff.create_agent if values["role"] == "agent" else staff.create_supervisor
+        password = staff.new_password()
+        person, uri = create(
+            db,
+            username=values["username"],
+            password=password,
+            post_office=where.name,
+            post_office_code=where.code,
+            by=_by(),
+        )
+        shown = {"id": person.id, "username": person.username, "role": person.role}
+        return url_for("backoffice.staff_member", staff_id=person.id), (shown, password, uri)
+
     try:
-        with transaction() as db:
-            earlier = once.done_before(db, f"backoffice:{me}", key)
-            if earlier is not None:
-                return _redirect(earlier)
-            if values["role"] not in ("agent", "supervisor"):
-                raise ValidationFailed({"role": ["agent or supervisor"]})
-            try:
-                where = network.get_office(db, values["office"])
-            except DomainError:
-                raise ValidationFailed({"office": ["unknown office"]}) from None
-            create = staff.create_agent if values["role"] == "agent" else staff.create_supervisor
-            password = staff.new_password()
-            person, uri = create(
-                db,
-                username=values["username"],
-                password=password,
-                post_office=where.name,
-                post_office_code=where.code,
-                by=_by(),
-            )
-            shown = {"id": person.id, "username": person.username, "role": person.role}
-            once.remember(
-                db, f"backoffice:{me}", key, url_for("backoffice.staff_member", staff_id=person.id)
-            )
-    except IntegrityError:
-        with transaction() as db:
-            earlier = once.done_before(db, f"backoffice:{me}", key)
-        if earlier is None:
-            raise
-        return _redirect(earlier)
+        done = once.run_once(f"backoffice:{officer().id}", key, enrol)
     except DomainError as exc:
         top, fields = explain(exc)
         return _staff_form(values, errors=fields, error=top, status=exc.status)
-    return _enrolled(shown, password, uri)
+    if done.shown is None:
+        return _redirect(done.target)
+    return _enrolled(*done.shown)
 
 
 def _enrolled(person: dict[str, Any], password: str, uri: str | None) -> Page:
@@ -571,28 +551,22 @@ def staff_password(staff_id: str) -> Page:
     key = _form_key()
     if key is None:
         return _expired()
-    me = officer().id
+
+    def reset(db: Session) -> tuple[str, tuple[dict[str, Any], str]]:
+        person, password = staff.reset_password(
+            db, existing, reason=request.form.get("reason", ""), by=_by()
+        )
+        shown = {"id": person.id, "username": person.username, "role": person.role}
+        return url_for("backoffice.staff_member", staff_id=person.id), (shown, password)
+
     try:
-        with transaction() as db:
-            earlier = once.done_before(db, f"backoffice:{me}", key)
-            if earlier is not None:
-                return _redirect(earlier)
-            person, password = staff.reset_password(
-                db, existing, reason=request.form.get("reason", ""), by=_by()
-            )
-            shown = {"id": person.id, "username": person.username, "role": person.role}
-            once.remember(
-                db, f"backoffice:{me}", key, url_for("backoffice.staff_member", staff_id=person.id)
-            )
-    except IntegrityError:
-        with transaction() as db:
-            earlier = once.done_before(db, f"backoffice:{me}", key)
-        if earlier is None:
-            raise
-        return _redirect(earlier)
+        done = once.run_once(f"backoffice:{officer().id}", key, reset)
     except DomainError as exc:
         top, _fields = explain(exc)
         return render_template("backoffice/message.html", message=top), exc.status
+    if done.shown is None:
+        return _redirect(done.target)
+    shown, password = done.shown
     return _enrolled(shown, password, None)
 
 

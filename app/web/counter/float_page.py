@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from app import ledger
 from app.agents import float_requests
@@ -70,26 +70,20 @@ def float_request() -> Page:
         return page, 400
     me = teller().id
     target = url_for("counter.float_request")
+
+    def ask(db: Session) -> tuple[str, str]:
+        made = float_requests.request_float(
+            db,
+            requester=get_agent(db, me),
+            agent_id=me,
+            kind=values["kind"],
+            amount=values["amount"],
+            note=values["note"],
+        )
+        return target, format_amount(made.amount)
+
     try:
-        with transaction() as db:
-            if once.done_before(db, f"counter:{me}", key) is None:
-                made = float_requests.request_float(
-                    db,
-                    requester=get_agent(db, me),
-                    agent_id=me,
-                    kind=values["kind"],
-                    amount=values["amount"],
-                    note=values["note"],
-                )
-                once.remember(db, f"counter:{me}", key, target)
-                amount = format_amount(made.amount)
-            else:
-                return redirect(target, code=303)
-    except IntegrityError:
-        with transaction() as db:
-            if once.done_before(db, f"counter:{me}", key) is None:
-                raise
-        return redirect(target, code=303)
+        done = once.run_once(f"counter:{me}", key, ask)
     except DomainError as exc:
         top, _fields = explain(exc)
         texts = web_texts()
@@ -101,5 +95,6 @@ def float_request() -> Page:
             top = page_text("bo.network.error.insufficient_funds")
         return _page(values=values, errors=fields, error=top, status=exc.status)
 
-    flash(page_text("bo.network.float.requested", amount=amount))
+    if done.shown is not None:  # asked now (a second submission asked nothing)
+        flash(page_text("bo.network.float.requested", amount=done.shown))
     return redirect(target, code=303)

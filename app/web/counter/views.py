@@ -32,6 +32,7 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException, TooManyRequests
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import Form
@@ -574,21 +575,16 @@ def commit(slug: str) -> Page:
         return _confirm_page(name, data, shown, errors=forms.field_errors(form), status=422)
     if form.code.data:
         data = {**data, "code": form.code.data.strip()}
+
+    def pay(db: Session) -> tuple[str, None]:
+        reference = operation.commit(db, get_agent(db, agent_id), data, key)
+        return url_for(
+            "counter.receipt", reference=reference, operation=operation.receipt_operation
+        ), None
+
     try:
-        with transaction() as db:
-            agent = get_agent(db, agent_id)
-            reference = operation.commit(db, agent, data, key)
-            target = url_for(
-                "counter.receipt", reference=reference, operation=operation.receipt_operation
-            )
-            once.remember(db, f"counter:{agent_id}", key, target)
-    except IntegrityError:
-        # The same form, submitted twice at once: the other submission paid.
-        with transaction() as db:
-            earlier = once.done_before(db, f"counter:{agent_id}", key)
-        if earlier is None:
-            raise
-        return redirect(earlier, code=303)
+        # A twin submitted at once that paid first: sent to its receipt.
+        done = once.run_once(f"counter:{agent_id}", key, pay)
     except DomainError as exc:
         top, fields = explain(exc)
         try:
@@ -599,7 +595,7 @@ def commit(slug: str) -> Page:
                 name, _form(name, _as_form(data)), errors=fields, error=top
             ), exc.status
         return _confirm_page(name, data, shown, error=top, errors=fields, status=exc.status)
-    return redirect(target, code=303)
+    return redirect(done.target, code=303)
 
 
 def _as_form(data: dict[str, Any]) -> Any:

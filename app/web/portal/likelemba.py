@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
@@ -49,15 +50,8 @@ def _once(key: str, target: str, act: Callable[[Any], object]) -> str | None:
     the key is not one of ours (an expired page)."""
     if not once.well_formed(key):
         return None
-    with transaction() as db:
-        if once.done_before(db, _owner(), key):
-            return target
-    try:
-        with transaction() as db:
-            act(db)
-            once.remember(db, _owner(), key, target)
-    except IntegrityError:
-        pass  # the same form sent twice at once: the other one acted
+    with suppress(IntegrityError):  # as before run_once: a unique-key refusal leads there too
+        once.run_once(_owner(), key, lambda db: (target, act(db)))
     return target
 
 

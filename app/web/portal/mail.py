@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, redirect, render_template, request, url_for
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import TooManyRequests
 
 from app.api.ratelimit import count_customer_attempt
@@ -144,29 +144,21 @@ def letter_send() -> Page:
     owner = f"portal:{customer().id}"
     if not once.well_formed(key):
         return _send_page(values, text("portal.pay.expired"), 400)
-    with transaction() as db:
-        earlier = once.done_before(db, owner, key)
-    if earlier:
-        return redirect(earlier, code=303)
     upload = request.files.get("file")
+
+    def send(db: Session) -> tuple[str, None]:
+        config = settings(db)
+        if upload is None or not upload.filename:
+            raise ValidationFailed({"file": ["Attach the letter as a PDF."]})
+        data = upload.read(config.MAIL_MAX_BYTES + 1)
+        pdf = check_pdf(data, max_bytes=config.MAIL_MAX_BYTES, max_pages=config.MAIL_MAX_PAGES)
+        wanted = letters.clean_meta(_meta(request.form), config.ALLOWED_REGIONS)
+        me = get_customer(db, customer().id)
+        letter = letters.send_as_customer(db, storage_for(config), me, wanted, pdf)
+        return url_for("portal.pay_code", kind="transfer", row_id=letter.transfer_id), None
+
     try:
-        with transaction() as db:
-            config = settings(db)
-            if upload is None or not upload.filename:
-                raise ValidationFailed({"file": ["Attach the letter as a PDF."]})
-            data = upload.read(config.MAIL_MAX_BYTES + 1)
-            pdf = check_pdf(data, max_bytes=config.MAIL_MAX_BYTES, max_pages=config.MAIL_MAX_PAGES)
-            wanted = letters.clean_meta(_meta(request.form), config.ALLOWED_REGIONS)
-            me = get_customer(db, customer().id)
-            letter = letters.send_as_customer(db, storage_for(config), me, wanted, pdf)
-            target = url_for("portal.pay_code", kind="transfer", row_id=letter.transfer_id)
-            once.remember(db, owner, key, target)
-    except IntegrityError:
-        with transaction() as db:
-            earlier = once.done_before(db, owner, key)
-        if earlier is None:
-            raise
-        return redirect(earlier, code=303)
+        done = once.run_once(owner, key, send)
     except DomainError as exc:
         return _send_page(values, explain(exc), exc.status, field_errors(exc))
-    return redirect(target, code=303)
+    return redirect(done.target, code=303)

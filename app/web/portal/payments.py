@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, redirect, render_template, request, url_for
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from wtforms import Form, HiddenField, StringField
 from wtforms.validators import InputRequired, Length
 
@@ -122,22 +122,13 @@ def pay_place(slug: str) -> Page:
     key = form.key.data or ""
     if data is None or not once.well_formed(key):
         return render_template("portal/message.html", message=text("portal.pay.expired")), 400
-    with transaction() as db:
-        earlier = once.done_before(db, _owner(), key)
-    if earlier:
-        return redirect(earlier, code=303)
+
+    def place(db: Session) -> tuple[str, Any]:
+        placed = payment.place(db, get_customer(db, customer().id), data)
+        return url_for("portal.pay_code", kind=placed.kind, row_id=placed.row_id), placed
+
     try:
-        with transaction() as db:
-            placed = payment.place(db, get_customer(db, customer().id), data)
-            target = url_for("portal.pay_code", kind=placed.kind, row_id=placed.row_id)
-            once.remember(db, _owner(), key, target)
-    except IntegrityError:
-        # The same form sent twice at once: the other submission placed the payment.
-        with transaction() as db:
-            earlier = once.done_before(db, _owner(), key)
-        if earlier is None:
-            raise
-        return redirect(earlier, code=303)
+        done = once.run_once(_owner(), key, place)
     except DomainError as exc:
         return _form_page(
             payment,
@@ -146,9 +137,11 @@ def pay_place(slug: str) -> Page:
             errors=field_errors(exc),
             status=exc.status,
         )
-    if placed.shown is not None:  # shown once, in this answer only (a cash-out code)
+    placed = done.shown  # None when the same form was sent before
+    if placed is not None and placed.shown is not None:
+        # shown once, in this answer only (a cash-out code)
         return render_template(f"portal/pay/{payment.slug}_placed.html", **placed.shown)
-    return redirect(target, code=303)
+    return redirect(done.target, code=303)
 
 
 def _kind(kind: str) -> Kind:

@@ -101,16 +101,14 @@ def open_savings() -> Page:
     if not once.well_formed(key):
         return _page(text("portal.pay.expired"), 400)
     target = url_for("portal.savings", ouvert=1)
-    with transaction() as db:
-        if once.done_before(db, owner, key):
-            return redirect(target, code=303)
+
+    def open_one(db: Session) -> tuple[str, None]:
+        get_product(settings(db), form.product.data or "")
+        accounts.open_savings_account(db, get_customer(db, customer().id), form.product.data or "")
+        return target, None
+
     try:
-        with transaction() as db:
-            get_product(settings(db), form.product.data or "")
-            accounts.open_savings_account(
-                db, get_customer(db, customer().id), form.product.data or ""
-            )
-            once.remember(db, owner, key, target)
+        once.run_once(owner, key, open_one)
     except IntegrityError:
         return redirect(target, code=303)
     except DomainError as exc:
