@@ -365,6 +365,98 @@ def write_checked_entry(
     return entry_id, [CheckedAccount(*row[1:]) for row in rows]
 
 
+_PG_SETTLE = """
+WITH claimed AS (
+    UPDATE ledger_entries SET status = %(status)s, posted_at = %(posted_at)s,
+        voided_at = %(voided_at)s, void_reason = %(reason)s
+    WHERE id = %(id)s AND status = 'pending'
+        AND (%(any_expiry)s OR expires_at IS NULL OR expires_at > %(now)s)
+    RETURNING id, idempotency_key, kind, reference
+), delta AS (
+    SELECT posting.account_id, account.allow_overdraft,
+        coalesce(sum(posting.amount) FILTER (WHERE posting.side = 'debit'), 0) AS debits,
+        coalesce(sum(posting.amount) FILTER (WHERE posting.side = 'credit'), 0) AS credits
+    FROM claimed
+    JOIN ledger_postings AS posting ON posting.entry_id = claimed.id
+    JOIN ledger_accounts AS account ON account.id = posting.account_id
+    GROUP BY posting.account_id, account.allow_overdraft
+), locked AS (
+    SELECT id FROM ledger_accounts
+    WHERE id IN (SELECT account_id FROM delta WHERE NOT allow_overdraft)
+    ORDER BY id FOR NO KEY UPDATE
+), new_totals AS (
+    UPDATE ledger_accounts AS target SET
+        debits_pending = target.debits_pending - delta.debits,
+        credits_pending = target.credits_pending - delta.credits,
+        debits_posted = target.debits_posted + CASE WHEN %(posting)s THEN delta.debits ELSE 0 END,
+        credits_posted = target.credits_posted
+            + CASE WHEN %(posting)s THEN delta.credits ELSE 0 END
+    FROM delta
+    WHERE target.id = delta.account_id AND NOT delta.allow_overdraft
+        AND (SELECT count(*) FROM locked) > 0
+)
+SELECT claimed.id, claimed.idempotency_key, claimed.kind, claimed.reference,
+    delta.account_id, delta.allow_overdraft, delta.debits, delta.credits
+FROM claimed LEFT JOIN delta ON true
+ORDER BY delta.account_id
+"""
+
+
+class Settled(NamedTuple):
+    """A pending entry claimed and settled in one statement, and what it moved."""
+
+    id: int
+    idempotency_key: str
+    kind: str
+    reference: str | None
+    # (account id, may overdraw, debits, credits) of each account of the entry
+    accounts: list[tuple[int, bool, int, int]]
+
+
+def settle_pending(
+    connection: Connection,
+    entry_id: int,
+    *,
+    to_posted: bool,
+    now: Any,
+    reason: str | None = None,
+) -> Settled | None:
+    """PostgreSQL: claim a pending entry and move its reservation in one statement.
+
+    The guarded UPDATE claims the entry (``locks.claim_pending_entry``'s rule:
+    posting also needs the hold unexpired); then its accounts that may not
+    overdraw are locked in id order, all of them before the first is written
+    (the lock order of ``locks.py``), and their pending totals moved to posted
+    or released. The accounts that may overdraw come back for the COMMIT
+    (``deferred.py``). ``None``: nothing claimed, nothing written.
+    """
+    raw: Any = connection.connection.driver_connection
+    with raw.cursor() as cursor:
+        rows = cursor.execute(
+            _PG_SETTLE,
+            {
+                "id": entry_id,
+                "status": "posted" if to_posted else "voided",
+                "posted_at": now if to_posted else None,
+                "voided_at": None if to_posted else now,
+                "reason": reason,
+                "any_expiry": not to_posted,
+                "now": now,
+                "posting": to_posted,
+            },
+        ).fetchall()
+    if not rows:
+        return None
+    first = rows[0]
+    return Settled(
+        first[0],
+        first[1],
+        first[2],
+        first[3],
+        [(row[4], bool(row[5]), int(row[6]), int(row[7])) for row in rows if row[4] is not None],
+    )
+
+
 # -- many entries at once (bulk.py) -------------------------------------------
 
 # PostgreSQL: each statement takes its rows as one JSON document, so a chunk

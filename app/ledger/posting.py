@@ -46,6 +46,7 @@ from app.ledger.errors import (
 )
 from app.ledger.journal import (
     NewPosting,
+    Settled,
     Totals,
     account_statuses,
     add_totals,
@@ -54,6 +55,7 @@ from app.ledger.journal import (
     find_by_key,
     forget_loaded,
     reversal_of,
+    settle_pending,
     write_checked_entry,
     write_entry,
 )
@@ -146,7 +148,13 @@ def hold_entry(
 def post_pending(session: Session, entry_id: int) -> PostedEntry:
     """Commit a pending entry. Refused once voided or posted, or past its expiry."""
     connection = session.connection()
-    claimed = claim_pending_entry(connection, entry_id, "posted", now=clock.now())
+    if connection.dialect.name == "postgresql":
+        settled = settle_pending(connection, entry_id, to_posted=True, now=clock.now())
+        if settled is not None:
+            return _settled(session, connection, settled, to_posted=True)
+        claimed = None
+    else:
+        claimed = claim_pending_entry(connection, entry_id, "posted", now=clock.now())
     if claimed is None:
         state = entry_state(connection, entry_id)
         if state is None:
@@ -163,9 +171,17 @@ def post_pending(session: Session, entry_id: int) -> PostedEntry:
 def void_pending(session: Session, entry_id: int, reason: str) -> PostedEntry:
     """Release a pending entry's reservation (cancelled, failed or expired)."""
     connection = session.connection()
-    claimed = claim_pending_entry(
-        connection, entry_id, "voided", now=clock.now(), reason=reason[:200]
-    )
+    if connection.dialect.name == "postgresql":
+        settled = settle_pending(
+            connection, entry_id, to_posted=False, now=clock.now(), reason=reason[:200]
+        )
+        if settled is not None:
+            return _settled(session, connection, settled, to_posted=False)
+        claimed = None
+    else:
+        claimed = claim_pending_entry(
+            connection, entry_id, "voided", now=clock.now(), reason=reason[:200]
+        )
     if claimed is None:
         state = entry_state(connection, entry_id)
         if state is None:
@@ -558,6 +574,32 @@ def _replay(
         existing.status,
         existing.reference,
         True,
+    )
+
+
+def _settled(
+    session: Session, connection: Connection, settled: Settled, *, to_posted: bool
+) -> PostedEntry:
+    """After ``settle_pending``: queue the accounts that may overdraw for the COMMIT
+    (their increments, as ``_settle`` computes them) and forget what was loaded."""
+    unlocked = []
+    for account_id, overdraft, debits, credits in settled.accounts:
+        if overdraft:
+            unlocked.append(
+                Totals(
+                    account_id,
+                    debits_posted=debits if to_posted else 0,
+                    credits_posted=credits if to_posted else 0,
+                    debits_pending=-debits,
+                    credits_pending=-credits,
+                )
+            )
+    add_unlocked(session, connection, unlocked)
+    forget_loaded(session, Account, [account_id for account_id, *_ in settled.accounts])
+    forget_loaded(session, Entry, [settled.id])
+    status = "posted" if to_posted else "voided"
+    return PostedEntry(
+        settled.id, settled.idempotency_key, settled.kind, status, settled.reference, False
     )
 
 
