@@ -4,10 +4,13 @@
 trips as each backend allows, because every round trip made while a row lock
 is held makes the next writer of that row wait longer.
 
-* PostgreSQL: one statement inserts the entry (``ON CONFLICT DO NOTHING``:
-  a replayed key inserts nothing), its postings and the increments of the
-  accounts it holds locked. The accounts it does not lock (those that may
-  overdraw) are written at COMMIT (``deferred.py``).
+* PostgreSQL: one statement locks the accounts that may not overdraw, checks
+  the entry and inserts it (``ON CONFLICT DO NOTHING``: a replayed key inserts
+  nothing), its postings and the increments of the accounts it locked
+  (``write_checked_entry``); one statement claims a hold and settles it
+  (``settle_pending``). The accounts it does not lock (those that may
+  overdraw) are written at COMMIT (``deferred.py``). ``write_entry`` is the
+  stepwise path's write, after ``locks.lock_accounts``.
 * SQLite: the same rows in three statements; they run in-process and writers
   are serialised anyway.
 

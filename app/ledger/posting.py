@@ -1,17 +1,21 @@
 """Posting entries: immediate, two-phase (hold → post | void) and reversals.
 
-Write path of one entry (PostgreSQL round trips in brackets):
+Write path of one entry on PostgreSQL (round trips in brackets):
 
-1. check the legs: at least two, positive integer amounts, balanced per currency;
-2. resolve the accounts' immutable facts (``refs.py``: cached once committed) [0-1];
-3. lock, in id order, every account of the entry that may not overdraw, and
-   check status and available funds under the lock (``locks.py``) [1];
-4. insert the entry, its postings and the locked accounts' totals in one
-   statement (``journal.py``) [1]; an idempotency key that exists inserts
-   nothing and returns the first entry, or a conflict if its legs differ;
-5. the unit of work commits [1]: on PostgreSQL the increments of the accounts
-   that may overdraw (fees: hot rows) travel with the COMMIT (``deferred.py``),
-   and a trigger re-checked at the INSERT that the entry balances (0010).
+1. check the legs: at least two, positive integer amounts, known sides;
+2. one statement (``journal.write_checked_entry``) [1] locks, in id order,
+   every account of the entry that may not overdraw, checks that every code
+   exists, that the legs balance per currency and that no account is lowered
+   below what it has available or while frozen, and only then inserts the
+   entry, its postings and the locked accounts' totals; Python reads the rows
+   it found to name a refusal or a replay (``_write_in_one``);
+3. the unit of work commits [1]: the increments of the accounts that may
+   overdraw (fees: hot rows) travel with the COMMIT (``deferred.py``), and a
+   trigger re-checked at the INSERT that the entry balances (0010).
+
+SQLite, and PostgreSQL for an account opened since the statement's snapshot,
+take the stepwise path: resolve the accounts (``refs.py``), lock and check
+(``locks.py``), write (``journal.write_entry``).
 
 A refused write (insufficient funds, frozen account, conflict, invalid legs)
 writes nothing, so the caller may still commit the rest of its work (a domain
