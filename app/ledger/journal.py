@@ -4,10 +4,13 @@
 trips as each backend allows, because every round trip made while a row lock
 is held makes the next writer of that row wait longer.
 
-* PostgreSQL: one statement inserts the entry (``ON CONFLICT DO NOTHING``:
-  a replayed key inserts nothing), its postings and the increments of the
-  accounts it holds locked. The accounts it does not lock (those that may
-  overdraw) are written at COMMIT (``deferred.py``).
+* PostgreSQL: one statement locks the accounts that may not overdraw, checks
+  the entry and inserts it (``ON CONFLICT DO NOTHING``: a replayed key inserts
+  nothing), its postings and the increments of the accounts it locked
+  (``write_checked_entry``); one statement claims a hold and settles it
+  (``settle_pending``). The accounts it does not lock (those that may
+  overdraw) are written at COMMIT (``deferred.py``). ``write_entry`` is the
+  stepwise path's write, after ``locks.lock_accounts``.
 * SQLite: the same rows in three statements; they run in-process and writers
   are serialised anyway.
 
@@ -21,7 +24,7 @@ import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import JSON, bindparam, insert, text
 from sqlalchemy.engine import Connection, Row
@@ -126,6 +129,107 @@ SELECT id FROM new_entry
 """
 
 
+@functools.cache
+def _pg_checked_write(legs: int, codes: int, pending: bool) -> str:
+    """The PostgreSQL write of an entry in one statement: lock, check, insert, add.
+
+    ``legs`` rows of (code, side, amount) and the entry's ``codes`` distinct
+    account codes (twice: once for the accounts it locks, once for those it
+    does not); ``pending`` (a hold) is written into the text. In order, within the statement:
+
+    1. ``guarded``: lock the accounts that may not overdraw, in id order
+       (``FOR NO KEY UPDATE``, the lock order of ``locks.py``); under READ
+       COMMITTED the rows come back as the latest committed version;
+    2. ``verdict``: every code found, the legs balanced per currency, and no
+       account lowered below what it has available, nor lowered while frozen
+       or closed (``posting.reduces_available``, in SQL);
+    3. only then insert the entry (``ON CONFLICT DO NOTHING``: a used key or a
+       second reversal inserts nothing), its postings, and add the locked
+       accounts' totals.
+
+    The statement returns every account of the entry as it stood before the
+    write, each row with the new entry's id (``NULL`` when nothing was
+    written): Python tells a refusal from a replay with the same rules as the
+    stepwise path and queues the increments of the accounts it did not lock
+    (``deferred.py``). Scalar parameters only, one text per shape, so psycopg
+    prepares it and the server keeps the generic plan (see ``_pg_write``).
+    """
+    rows = ", ".join(f"(%s::text, %s::text, %s::bigint, {n})" for n in range(legs))
+    marks = ", ".join(["%s"] * codes)
+    totals = "debits_posted, credits_posted, debits_pending, credits_pending"
+    held = "true" if pending else "false"
+    return f"""
+WITH leg (code, side, amount, position) AS (
+    VALUES {rows}
+), guarded AS (
+    SELECT id, code, normal, currency, status, {totals} FROM ledger_accounts
+    WHERE code IN ({marks}) AND NOT allow_overdraft
+    ORDER BY id FOR NO KEY UPDATE
+), account AS (
+    SELECT id, code, normal, currency, status, {totals}, false AS allow_overdraft FROM guarded
+    UNION ALL
+    SELECT id, code, normal, currency, status, {totals}, true FROM ledger_accounts
+    WHERE code IN ({marks}) AND allow_overdraft
+), delta AS (
+    SELECT account.id, account.currency, account.allow_overdraft, account.status,
+        CASE WHEN account.normal = 'credit'
+            THEN account.credits_posted - account.debits_posted - account.debits_pending
+            ELSE account.debits_posted - account.credits_posted - account.credits_pending
+        END AS available,
+        coalesce(sum(leg.amount) FILTER (WHERE leg.side = 'debit'), 0) AS debits,
+        coalesce(sum(leg.amount) FILTER (WHERE leg.side = 'credit'), 0) AS credits,
+        CASE WHEN account.normal = 'credit'
+            THEN coalesce(sum(leg.amount) FILTER (WHERE leg.side = 'debit'), 0)
+                - CASE WHEN {held} THEN 0
+                    ELSE coalesce(sum(leg.amount) FILTER (WHERE leg.side = 'credit'), 0) END
+            ELSE coalesce(sum(leg.amount) FILTER (WHERE leg.side = 'credit'), 0)
+                - CASE WHEN {held} THEN 0
+                    ELSE coalesce(sum(leg.amount) FILTER (WHERE leg.side = 'debit'), 0) END
+        END AS needed
+    FROM account JOIN leg ON leg.code = account.code
+    GROUP BY account.id, account.currency, account.allow_overdraft, account.status,
+        account.normal, account.debits_posted, account.credits_posted,
+        account.debits_pending, account.credits_pending
+), verdict AS (
+    SELECT (SELECT count(*) FROM account) = {codes}
+        AND NOT EXISTS (
+            SELECT 1 FROM delta GROUP BY currency HAVING sum(debits - credits) <> 0)
+        AND NOT EXISTS (
+            SELECT 1 FROM delta WHERE needed > 0
+            AND (status <> 'active' OR (NOT allow_overdraft AND available < needed))
+        ) AS ok
+), new_entry AS (
+    INSERT INTO ledger_entries (idempotency_key, fingerprint, kind, reference, status,
+        created_at, posted_at, expires_at, metadata, reverses_id)
+    SELECT %s, %s, %s, %s, %s, %s::timestamptz, %s::timestamptz, %s::timestamptz,
+        %s::json, %s::bigint
+    FROM verdict WHERE verdict.ok
+    ON CONFLICT DO NOTHING
+    RETURNING id
+), new_postings AS (
+    INSERT INTO ledger_postings (entry_id, account_id, side, amount, currency)
+    SELECT new_entry.id, account.id, leg.side, leg.amount, account.currency
+    FROM new_entry, leg JOIN account ON account.code = leg.code
+    ORDER BY leg.position
+), new_totals AS (
+    UPDATE ledger_accounts AS target SET
+        debits_posted = target.debits_posted
+            + CASE WHEN {held} THEN 0 ELSE delta.debits END,
+        credits_posted = target.credits_posted
+            + CASE WHEN {held} THEN 0 ELSE delta.credits END,
+        debits_pending = target.debits_pending
+            + CASE WHEN {held} THEN delta.debits ELSE 0 END,
+        credits_pending = target.credits_pending
+            + CASE WHEN {held} THEN delta.credits ELSE 0 END
+    FROM new_entry, delta
+    WHERE target.id = delta.id AND NOT delta.allow_overdraft
+)
+SELECT (SELECT id FROM new_entry) AS entry_id, account.id, code, normal, currency, status,
+    {totals}, allow_overdraft
+FROM account ORDER BY account.id
+"""
+
+
 _INSERT_ENTRY = text(
     f"INSERT INTO ledger_entries ({_ENTRY_COLUMNS}) VALUES ({_ENTRY_VALUES}) "
     "ON CONFLICT DO NOTHING RETURNING id"
@@ -211,6 +315,149 @@ def write_entry(
         )
         add_totals(connection, locked_totals)
     return entry_id
+
+
+class CheckedAccount(NamedTuple):
+    """An account of an entry as the one-statement write found it, before writing."""
+
+    id: int
+    code: str
+    normal: str
+    currency: str
+    status: str
+    debits_posted: int
+    credits_posted: int
+    debits_pending: int
+    credits_pending: int
+    allow_overdraft: bool
+
+
+def write_checked_entry(
+    connection: Connection,
+    entry: dict[str, Any],
+    legs: Sequence[tuple[str, str, int]],
+    pending: bool,
+) -> tuple[int | None, list[CheckedAccount]]:
+    """PostgreSQL: lock, check and write an entry in one round trip.
+
+    ``legs`` are (code, side, amount). Returns the new entry's id, ``None`` if
+    nothing was written (refused, unknown account, used key), and the entry's
+    accounts as they stood before the write, locked ones under their lock.
+    """
+    codes = sorted({code for code, _side, _amount in legs})
+    params: list[Any] = [value for leg in legs for value in leg]
+    params += codes
+    params += codes
+    meta = entry["meta"]
+    params += (
+        entry["key"],
+        entry["fingerprint"],
+        entry["kind"],
+        entry["reference"],
+        entry["status"],
+        entry["created_at"],
+        entry["posted_at"],
+        entry["expires_at"],
+        None if meta is None else json.dumps(meta),
+        entry["reverses_id"],
+    )
+    raw: Any = connection.connection.driver_connection
+    with raw.cursor() as cursor:
+        rows = cursor.execute(_pg_checked_write(len(legs), len(codes), pending), params).fetchall()
+    entry_id = rows[0][0] if rows else None
+    return entry_id, [CheckedAccount(*row[1:]) for row in rows]
+
+
+_PG_SETTLE = """
+WITH claimed AS (
+    UPDATE ledger_entries SET status = %(status)s, posted_at = %(posted_at)s,
+        voided_at = %(voided_at)s, void_reason = %(reason)s
+    WHERE id = %(id)s AND status = 'pending'
+        AND (%(any_expiry)s OR expires_at IS NULL OR expires_at > %(now)s)
+    RETURNING id, idempotency_key, kind, reference
+), delta AS (
+    SELECT posting.account_id, account.allow_overdraft,
+        coalesce(sum(posting.amount) FILTER (WHERE posting.side = 'debit'), 0) AS debits,
+        coalesce(sum(posting.amount) FILTER (WHERE posting.side = 'credit'), 0) AS credits
+    FROM claimed
+    JOIN ledger_postings AS posting ON posting.entry_id = claimed.id
+    JOIN ledger_accounts AS account ON account.id = posting.account_id
+    GROUP BY posting.account_id, account.allow_overdraft
+), locked AS (
+    SELECT id FROM ledger_accounts
+    WHERE id IN (SELECT account_id FROM delta WHERE NOT allow_overdraft)
+    ORDER BY id FOR NO KEY UPDATE
+), new_totals AS (
+    UPDATE ledger_accounts AS target SET
+        debits_pending = target.debits_pending - delta.debits,
+        credits_pending = target.credits_pending - delta.credits,
+        debits_posted = target.debits_posted + CASE WHEN %(posting)s THEN delta.debits ELSE 0 END,
+        credits_posted = target.credits_posted
+            + CASE WHEN %(posting)s THEN delta.credits ELSE 0 END
+    FROM delta
+    WHERE target.id = delta.account_id AND NOT delta.allow_overdraft
+        AND (SELECT count(*) FROM locked) > 0
+)
+SELECT claimed.id, claimed.idempotency_key, claimed.kind, claimed.reference,
+    delta.account_id, delta.allow_overdraft, delta.debits, delta.credits
+FROM claimed LEFT JOIN delta ON true
+ORDER BY delta.account_id
+"""
+
+
+class Settled(NamedTuple):
+    """A pending entry claimed and settled in one statement, and what it moved."""
+
+    id: int
+    idempotency_key: str
+    kind: str
+    reference: str | None
+    # (account id, may overdraw, debits, credits) of each account of the entry
+    accounts: list[tuple[int, bool, int, int]]
+
+
+def settle_pending(
+    connection: Connection,
+    entry_id: int,
+    *,
+    to_posted: bool,
+    now: Any,
+    reason: str | None = None,
+) -> Settled | None:
+    """PostgreSQL: claim a pending entry and move its reservation in one statement.
+
+    The guarded UPDATE claims the entry (``locks.claim_pending_entry``'s rule:
+    posting also needs the hold unexpired); then its accounts that may not
+    overdraw are locked in id order, all of them before the first is written
+    (the lock order of ``locks.py``), and their pending totals moved to posted
+    or released. The accounts that may overdraw come back for the COMMIT
+    (``deferred.py``). ``None``: nothing claimed, nothing written.
+    """
+    raw: Any = connection.connection.driver_connection
+    with raw.cursor() as cursor:
+        rows = cursor.execute(
+            _PG_SETTLE,
+            {
+                "id": entry_id,
+                "status": "posted" if to_posted else "voided",
+                "posted_at": now if to_posted else None,
+                "voided_at": None if to_posted else now,
+                "reason": reason,
+                "any_expiry": not to_posted,
+                "now": now,
+                "posting": to_posted,
+            },
+        ).fetchall()
+    if not rows:
+        return None
+    first = rows[0]
+    return Settled(
+        first[0],
+        first[1],
+        first[2],
+        first[3],
+        [(row[4], bool(row[5]), int(row[6]), int(row[7])) for row in rows if row[4] is not None],
+    )
 
 
 # -- many entries at once (bulk.py) -------------------------------------------

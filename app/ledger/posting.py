@@ -1,17 +1,21 @@
 """Posting entries: immediate, two-phase (hold → post | void) and reversals.
 
-Write path of one entry (PostgreSQL round trips in brackets):
+Write path of one entry on PostgreSQL (round trips in brackets):
 
-1. check the legs: at least two, positive integer amounts, balanced per currency;
-2. resolve the accounts' immutable facts (``refs.py``: cached once committed) [0-1];
-3. lock, in id order, every account of the entry that may not overdraw, and
-   check status and available funds under the lock (``locks.py``) [1];
-4. insert the entry, its postings and the locked accounts' totals in one
-   statement (``journal.py``) [1]; an idempotency key that exists inserts
-   nothing and returns the first entry, or a conflict if its legs differ;
-5. the unit of work commits [1]: on PostgreSQL the increments of the accounts
-   that may overdraw (fees: hot rows) travel with the COMMIT (``deferred.py``),
-   and a trigger re-checked at the INSERT that the entry balances (0010).
+1. check the legs: at least two, positive integer amounts, known sides;
+2. one statement (``journal.write_checked_entry``) [1] locks, in id order,
+   every account of the entry that may not overdraw, checks that every code
+   exists, that the legs balance per currency and that no account is lowered
+   below what it has available or while frozen, and only then inserts the
+   entry, its postings and the locked accounts' totals; Python reads the rows
+   it found to name a refusal or a replay (``_write_in_one``);
+3. the unit of work commits [1]: the increments of the accounts that may
+   overdraw (fees: hot rows) travel with the COMMIT (``deferred.py``), and a
+   trigger re-checked at the INSERT that the entry balances (0010).
+
+SQLite, and PostgreSQL for an account opened since the statement's snapshot,
+take the stepwise path: resolve the accounts (``refs.py``), lock and check
+(``locks.py``), write (``journal.write_entry``).
 
 A refused write (insufficient funds, frozen account, conflict, invalid legs)
 writes nothing, so the caller may still commit the rest of its work (a domain
@@ -46,6 +50,7 @@ from app.ledger.errors import (
 )
 from app.ledger.journal import (
     NewPosting,
+    Settled,
     Totals,
     account_statuses,
     add_totals,
@@ -54,11 +59,13 @@ from app.ledger.journal import (
     find_by_key,
     forget_loaded,
     reversal_of,
+    settle_pending,
+    write_checked_entry,
     write_entry,
 )
 from app.ledger.locks import LockedAccount, claim_pending_entry, lock_accounts, lock_order
 from app.ledger.models import Account, Entry
-from app.ledger.refs import AccountRef, cached, resolve
+from app.ledger.refs import AccountRef, cached, remember, resolve
 
 DEBIT = "debit"
 CREDIT = "credit"
@@ -145,7 +152,13 @@ def hold_entry(
 def post_pending(session: Session, entry_id: int) -> PostedEntry:
     """Commit a pending entry. Refused once voided or posted, or past its expiry."""
     connection = session.connection()
-    claimed = claim_pending_entry(connection, entry_id, "posted", now=clock.now())
+    if connection.dialect.name == "postgresql":
+        settled = settle_pending(connection, entry_id, to_posted=True, now=clock.now())
+        if settled is not None:
+            return _settled(session, connection, settled, to_posted=True)
+        claimed = None
+    else:
+        claimed = claim_pending_entry(connection, entry_id, "posted", now=clock.now())
     if claimed is None:
         state = entry_state(connection, entry_id)
         if state is None:
@@ -162,9 +175,17 @@ def post_pending(session: Session, entry_id: int) -> PostedEntry:
 def void_pending(session: Session, entry_id: int, reason: str) -> PostedEntry:
     """Release a pending entry's reservation (cancelled, failed or expired)."""
     connection = session.connection()
-    claimed = claim_pending_entry(
-        connection, entry_id, "voided", now=clock.now(), reason=reason[:200]
-    )
+    if connection.dialect.name == "postgresql":
+        settled = settle_pending(
+            connection, entry_id, to_posted=False, now=clock.now(), reason=reason[:200]
+        )
+        if settled is not None:
+            return _settled(session, connection, settled, to_posted=False)
+        claimed = None
+    else:
+        claimed = claim_pending_entry(
+            connection, entry_id, "voided", now=clock.now(), reason=reason[:200]
+        )
     if claimed is None:
         state = entry_state(connection, entry_id)
         if state is None:
@@ -243,6 +264,21 @@ def _write(
     check_fields(key, kind, reference)
     check_legs(legs)
     connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        written = _write_in_one(
+            session,
+            connection,
+            key=key,
+            kind=kind,
+            legs=legs,
+            reference=reference,
+            meta=meta,
+            pending=pending,
+            expires_at=expires_at,
+            reverses_id=reverses_id,
+        )
+        if written is not None:
+            return written
     locked, refs = lock_and_resolve(session, {leg.account for leg in legs})
     check_balanced(legs, refs)
     fingerprint = entry_fingerprint(kind, legs)
@@ -285,6 +321,84 @@ def _write(
             otherwise=AlreadyReversed(f"entry {reverses_id} was already reversed"),
         )
     add_unlocked(session, connection, [totals[aid] for aid in order if by_id[aid].allow_overdraft])
+    forget_loaded(session, Account, order)
+    return PostedEntry(entry_id, key, kind, status, reference, False)
+
+
+def _write_in_one(
+    session: Session,
+    connection: Connection,
+    *,
+    key: str,
+    kind: str,
+    legs: list[Leg],
+    reference: str | None,
+    meta: dict[str, Any] | None,
+    pending: bool,
+    expires_at: datetime | None,
+    reverses_id: int | None,
+) -> PostedEntry | None:
+    """PostgreSQL: lock, check and write the entry in one statement (``journal.py``).
+
+    The statement decides in SQL; this function reads what it found and says
+    why nothing was written with the rules of the stepwise path (the same
+    errors, in the same order), and queues the increments of the accounts it
+    did not lock for the COMMIT. ``None`` hands the write to the stepwise path:
+    an account opened by another transaction since the statement's snapshot,
+    or an outcome the two paths would not agree on (never seen; the stepwise
+    path then decides under the locks this statement already holds).
+    """
+    fingerprint = entry_fingerprint(kind, legs)
+    now = clock.now()
+    status = "pending" if pending else "posted"
+    entry_id, accounts = write_checked_entry(
+        connection,
+        {
+            "key": key,
+            "fingerprint": fingerprint,
+            "kind": kind,
+            "reference": reference,
+            "status": status,
+            "created_at": now,
+            "posted_at": None if pending else now,
+            "expires_at": expires_at,
+            "meta": meta,
+            "reverses_id": reverses_id,
+        },
+        [(leg.account, leg.side, leg.amount) for leg in legs],
+        pending,
+    )
+    codes = {leg.account for leg in legs}
+    if len(accounts) < len(codes):  # nothing written
+        resolve(session, codes - {a.code for a in accounts})  # AccountNotFound, or opened since
+        return None
+    refs = {
+        a.code: AccountRef(a.id, a.code, a.normal, a.currency, bool(a.allow_overdraft))
+        for a in accounts
+    }
+    check_balanced(legs, refs)
+    totals = leg_totals(legs, refs, pending)
+    locked = {a.code: a for a in accounts if not a.allow_overdraft}
+    statuses = {a.id: a for a in accounts}
+    refusal = _refusal(connection, refs, totals, locked, statuses)
+    if entry_id is None:
+        if refusal is not None:
+            return _replay(connection, key, fingerprint, otherwise=refusal)
+        existing = find_by_key(connection, key)
+        if existing is not None or reverses_id is not None:
+            return _replay(
+                connection,
+                key,
+                fingerprint,
+                otherwise=AlreadyReversed(f"entry {reverses_id} was already reversed"),
+            )
+        return None
+    if refusal is not None:  # written although Python refuses it: never let it commit
+        raise RuntimeError(f"ledger write of {key!r} disagrees with its checks: {refusal}")
+    remember(session, [ref for ref in refs.values() if ref.allow_overdraft])
+    overdraft = {a.id: bool(a.allow_overdraft) for a in accounts}
+    order = sorted(totals, key=lambda aid: lock_order(overdraft[aid], aid))
+    add_unlocked(session, connection, [totals[aid] for aid in order if overdraft[aid]])
     forget_loaded(session, Account, order)
     return PostedEntry(entry_id, key, kind, status, reference, False)
 
@@ -408,11 +522,14 @@ def _refusal(
     refs: dict[str, AccountRef],
     totals: dict[int, Totals],
     locked: dict[str, Any],
+    statuses: dict[int, Any] | None = None,
 ) -> DomainError | None:
     """Why the entry cannot go through, read under the locks; ``None`` when it can.
 
     Frozen and closed accounts refuse whatever lowers their balance (debits of
-    a wallet, credits of the trust bank) and still receive.
+    a wallet, credits of the trust bank) and still receive. ``statuses`` (rows
+    with ``code`` and ``status`` by account id) saves the query for the unlocked
+    accounts when the caller read them already.
     """
     unlocked_debited = []
     for code, ref in sorted(refs.items(), key=lambda item: item[1].id):
@@ -434,7 +551,12 @@ def _refusal(
                 f"account {code} has {available} available, needs {needed}", account=code
             )
     if unlocked_debited:
-        for row in account_statuses(connection, unlocked_debited):
+        rows = (
+            account_statuses(connection, unlocked_debited)
+            if statuses is None
+            else [statuses[account_id] for account_id in unlocked_debited]
+        )
+        for row in rows:
             if row.status != "active":
                 return AccountFrozen(f"account {row.code} is {row.status}")
     return None
@@ -456,6 +578,32 @@ def _replay(
         existing.status,
         existing.reference,
         True,
+    )
+
+
+def _settled(
+    session: Session, connection: Connection, settled: Settled, *, to_posted: bool
+) -> PostedEntry:
+    """After ``settle_pending``: queue the accounts that may overdraw for the COMMIT
+    (their increments, as ``_settle`` computes them) and forget what was loaded."""
+    unlocked = []
+    for account_id, overdraft, debits, credits in settled.accounts:
+        if overdraft:
+            unlocked.append(
+                Totals(
+                    account_id,
+                    debits_posted=debits if to_posted else 0,
+                    credits_posted=credits if to_posted else 0,
+                    debits_pending=-debits,
+                    credits_pending=-credits,
+                )
+            )
+    add_unlocked(session, connection, unlocked)
+    forget_loaded(session, Account, [account_id for account_id, *_ in settled.accounts])
+    forget_loaded(session, Entry, [settled.id])
+    status = "posted" if to_posted else "voided"
+    return PostedEntry(
+        settled.id, settled.idempotency_key, settled.kind, status, settled.reference, False
     )
 
 

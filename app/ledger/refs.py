@@ -83,6 +83,17 @@ def resolve(session: Session, codes: Iterable[str]) -> dict[str, AccountRef]:
     return found
 
 
+def remember(session: Session, refs: Iterable[AccountRef]) -> None:
+    """Stage refs read by another query (the one-statement write) for the cache:
+    like ``resolve``'s, they enter it only if this transaction commits."""
+    cache = _cache_of(session)
+    fresh = [ref for ref in refs if ref.code not in cache]
+    if fresh:
+        staged = session.info.setdefault(_STAGED, {})
+        for ref in fresh:
+            staged[ref.code] = ref
+
+
 def cached(session: Session, codes: Iterable[str]) -> dict[str, AccountRef]:
     """The refs of those of ``codes`` already cached, without a query."""
     cache = _cache_of(session)
