@@ -33,9 +33,10 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.orm import Session
 
 from app import ledger
@@ -43,7 +44,7 @@ from app.auth.api_keys import ApiClient
 from app.clock import clock
 from app.db import jobs, settings
 from app.db.bulk import any_of, insert_rows, key_chunks, prefer_indexes, update_rows
-from app.disbursements.locks import lock_batch
+from app.disbursements.errors import BatchNotFound
 from app.disbursements.models import DisbursementBatch, DisbursementLine
 from app.disbursements.validation import (
     Recipient,
@@ -92,20 +93,18 @@ class _Payment:
 
 
 def process_chunk(session: Session, batch_id: str, chunk: int | None = None) -> bool:
-    """Pay the batch's next ``chunk`` (default ``CHUNK``) valid lines; True while some remain."""
+    """Pay the batch's next ``chunk`` (default ``CHUNK``) valid lines that no other worker
+    holds; True while some may remain."""
     chunk = chunk or CHUNK
     prefer_indexes(session)
-    batch = lock_batch(session, batch_id)
+    batch = session.get(DisbursementBatch, batch_id, populate_existing=True)
+    if batch is None:
+        raise BatchNotFound()
     if batch.status != "processing":
         return False
-    lines = session.execute(
-        select(*_LINE_COLUMNS)
-        .where(DisbursementLine.batch_id == batch.id, DisbursementLine.status == "valid")
-        .order_by(DisbursementLine.line)
-        .limit(chunk)
-    ).all()
+    lines = claim_lines(session, batch.id, chunk)
     if not lines:
-        _finish(batch)
+        _finish_if_done(session, batch)
         return False
     payer = session.get(ApiClient, batch.payer_id)
     assert payer is not None
@@ -114,6 +113,7 @@ def process_chunk(session: Session, batch_id: str, chunk: int | None = None) -> 
 
     now = clock.now()
     results: list[dict[str, Any]] = []
+    completed = rejected = paid_amount = 0
     for payment in payments:
         results.append(
             {
@@ -130,20 +130,99 @@ def process_chunk(session: Session, batch_id: str, chunk: int | None = None) -> 
             }
         )
         if payment.completed:
-            batch.completed += 1
-            batch.paid_amount += payment.line.amount or 0
+            completed += 1
+            paid_amount += payment.line.amount or 0
         else:
-            batch.rejected += 1
+            rejected += 1
     update_rows(session, DisbursementLine.__table__, ("batch_id", "line"), results)
-    batch.updated_at = now
+    more = len(lines) == chunk
+    # A short chunk took every line left unclaimed; the batch is done unless another
+    # worker still holds some (that worker then finishes it after its own chunk).
+    done = not more and not _valid_left(session, batch.id)
+    _count(session, batch, completed, rejected, paid_amount, now, finish=done)
     jobs.enqueue(
         session, NOTIFY_JOB, batch_id=batch.id, first_line=lines[0].line, last_line=lines[-1].line
     )
-    more = len(lines) == chunk
-    if not more:
-        _finish(batch)
-    session.flush()
     return more
+
+
+def claim_lines(session: Session, batch_id: str, chunk: int) -> list[Row[*tuple[Any, ...]]]:
+    """The batch's first ``chunk`` valid lines that no other transaction holds, locked
+    until this one ends.
+
+    This is what shares a batch among workers: on PostgreSQL the lines are locked
+    ``FOR UPDATE SKIP LOCKED``, so a second worker takes the next lines instead of
+    waiting, and a line is re-read after the commit of whoever held it (a paid line is
+    no longer ``valid``: it is never claimed twice). A worker killed mid-chunk rolls
+    back: its lines are ``valid`` and unlocked again, and the next claim takes them.
+    SQLite has one writer at a time: the claim is a plain read there.
+    """
+    return list(
+        session.execute(
+            select(*_LINE_COLUMNS)
+            .where(DisbursementLine.batch_id == batch_id, DisbursementLine.status == "valid")
+            .order_by(DisbursementLine.line)
+            .limit(chunk)
+            .with_for_update(skip_locked=True)
+        ).all()
+    )
+
+
+def _valid_left(session: Session, batch_id: str) -> bool:
+    """Whether a line of the batch is still to pay, claimed by another worker or not."""
+    return (
+        session.scalar(
+            select(DisbursementLine.line)
+            .where(DisbursementLine.batch_id == batch_id, DisbursementLine.status == "valid")
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _finish_if_done(session: Session, batch: DisbursementBatch) -> None:
+    """Nothing left to claim: complete the batch unless another worker still pays lines."""
+    if not _valid_left(session, batch.id):
+        _count(session, batch, 0, 0, 0, clock.now(), finish=True)
+
+
+def _count(
+    session: Session,
+    batch: DisbursementBatch,
+    completed: int,
+    rejected: int,
+    paid_amount: int,
+    now: datetime,
+    *,
+    finish: bool,
+) -> None:
+    """Add a chunk's results to the batch's counters, in the chunk's transaction.
+
+    Increments in SQL, not a read-modify-write of the row: workers paying chunks of one
+    batch at once each add their own, and the row is locked only from this statement
+    to the commit.
+    """
+    values: dict[str, Any] = {
+        "completed": DisbursementBatch.completed + completed,
+        "rejected": DisbursementBatch.rejected + rejected,
+        "paid_amount": DisbursementBatch.paid_amount + paid_amount,
+        "updated_at": now,
+    }
+    if finish:
+        values |= {
+            "status": "completed",
+            "finished_at": func.coalesce(DisbursementBatch.finished_at, now),
+        }
+    row = session.execute(
+        update(DisbursementBatch)
+        .where(DisbursementBatch.id == batch.id)
+        .values(values)
+        .returning(DisbursementBatch.completed, DisbursementBatch.rejected)
+        .execution_options(synchronize_session=False)
+    ).first()
+    session.expire(batch)
+    if finish and row is not None:
+        log.info("batch %s completed: %d paid, %d rejected", batch.id, row[0], row[1])
 
 
 def _customer_of(payment: _Payment) -> str | None:
@@ -312,10 +391,3 @@ def _record_transfers(
             }
         )
     insert_rows(session, Transfer.__table__, rows)
-
-
-def _finish(batch: DisbursementBatch) -> None:
-    batch.status = "completed"
-    batch.finished_at = clock.now()
-    batch.updated_at = batch.finished_at
-    log.info("batch %s completed: %d paid, %d rejected", batch.id, batch.completed, batch.rejected)
