@@ -86,6 +86,9 @@ class _Payment:
     reference: str | None = None
     send: funded.FundedSend | None = None
     code: str | None = None
+    # the transfer row of a wallet line, written before the ledger call (its entry's id
+    # added after): Python work done before the payer's account is locked, not while
+    transfer: dict[str, Any] | None = None
 
     @property
     def completed(self) -> bool:
@@ -285,9 +288,11 @@ def _pay(
     )
     for payment, send in zip(cash, sends, strict=True):
         payment.send = send
+    now = clock.now()
     for payment, reference in zip(wallets, draw_references(session, len(wallets)), strict=True):
         payment.transfer_id = str(uuid.uuid4())
         payment.reference = reference
+        payment.transfer = _transfer_row(batch, payer, payment, currency, now)
 
     # In line order, so the payer's balance is spent as line-by-line payment would.
     posting = [p for p in to_pay if p.send is None or not p.send.already_sent]
@@ -354,40 +359,47 @@ def _record_transfers(
                 )
             ).all()
         )
-    now = clock.now()
     rows = []
     for payment, entry in paid:
         client_key = f"{batch.id}:{payment.line.line}"
         if entry.replayed and client_key in existing:
             payment.transfer_id = existing[client_key]
             continue
-        assert payment.recipient is not None
-        line = payment.line
-        rows.append(
-            {
-                "id": payment.transfer_id,
-                "reference": entry.reference or payment.reference,
-                "type": "disbursement",
-                "status": "completed",
-                "channel": "bulk",
-                "amount": line.amount or 0,
-                "fee": 0,
-                "commission": 0,
-                "currency": currency,
-                "initiator_id": payer.id,
-                "client_key": client_key,
-                "to_customer_id": payment.recipient.customer_id,
-                "to_msisdn": line.msisdn,
-                "note": (line.reference or "")[:140] or None,
-                "entry_id": entry.id,
-                "created_at": now,
-                "completed_at": now,
-                "meta": {
-                    "from": {"name": payer.name, "msisdn": None},
-                    "to": {"name": line.name, "msisdn": line.msisdn},
-                    "batch_id": batch.id,
-                    "line": line.line,
-                },
-            }
-        )
+        assert payment.transfer is not None
+        payment.transfer["entry_id"] = entry.id
+        payment.transfer["reference"] = entry.reference or payment.reference
+        rows.append(payment.transfer)
     insert_rows(session, Transfer.__table__, rows)
+
+
+def _transfer_row(
+    batch: DisbursementBatch, payer: ApiClient, payment: _Payment, currency: str, now: datetime
+) -> dict[str, Any]:
+    """The transfer row of a wallet line, but for its entry (``entry_id``, set once posted)."""
+    assert payment.recipient is not None
+    line = payment.line
+    return {
+        "id": payment.transfer_id,
+        "reference": payment.reference,
+        "type": "disbursement",
+        "status": "completed",
+        "channel": "bulk",
+        "amount": line.amount or 0,
+        "fee": 0,
+        "commission": 0,
+        "currency": currency,
+        "initiator_id": payer.id,
+        "client_key": f"{batch.id}:{line.line}",
+        "to_customer_id": payment.recipient.customer_id,
+        "to_msisdn": line.msisdn,
+        "note": (line.reference or "")[:140] or None,
+        "entry_id": None,
+        "created_at": now,
+        "completed_at": now,
+        "meta": {
+            "from": {"name": payer.name, "msisdn": None},
+            "to": {"name": line.name, "msisdn": line.msisdn},
+            "batch_id": batch.id,
+            "line": line.line,
+        },
+    }
