@@ -1,8 +1,9 @@
 """Row locks of disbursement batches, in one place.
 
-Approving, cancelling and paying a chunk of a batch happen while holding the
+Approving a batch (by its payer, or by a second operator) happens while holding the
 batch's row lock (``SELECT … FOR UPDATE``; SQLite serialises writers), so two
-copies of a chunk job, or an approval racing a cancel, settle one way.
+approvals racing settle one way. Paying does not take it: chunks lock their own
+lines (``processing.claim_lines``) so that workers share a batch.
 """
 
 from __future__ import annotations

@@ -1,12 +1,16 @@
-"""Paying an approved batch, one chunk of lines per transaction.
+"""Paying an approved batch, one chunk of lines per transaction, by several workers at once.
 
-Each chunk holds the batch's row lock (two workers on one batch take turns),
-reads its next valid lines, pays each, and records the lines, the transfers
-and the batch's counters in the same transaction as the money, so a worker
-killed mid-chunk leaves that chunk entirely unpaid and the next run starts it
-again. Each line's entry is keyed ``disbursement:<batch>:<line>`` (and its
-transfer by the same pair): even a line whose result was somehow lost is found
-paid, never paid twice.
+Each chunk claims the batch's next valid lines that no other transaction holds
+(``claim_lines``: ``FOR UPDATE SKIP LOCKED`` on PostgreSQL), pays each, and
+records the lines, the transfers and its share of the batch's counters (added
+in SQL, not rewritten) in the same transaction as the money. Workers running
+the batch's jobs side by side therefore take different lines and never wait
+for each other's lines; a worker killed mid-chunk leaves that chunk entirely
+unpaid and unlocked, and the next claim (another worker's, or the resume
+sweep's job) takes it again. Each line's entry is keyed
+``disbursement:<batch>:<line>`` (and its transfer by the same pair): even a
+line whose result was somehow lost is found paid, never paid twice. The worker
+that finds no valid line left, claimed or not, completes the batch.
 
 Postings: a line whose number has a wallet under the line's name
 (``validation.payee``) is ``payer:<id>`` → ``wallet:<id>`` (type
@@ -18,10 +22,16 @@ is ``rejected`` with the error's code; the batch carries on.
 
 A chunk is written in bulk: its lines' entries go to the ledger in one call
 (``ledger.post_entries``, decided in line order against the payer's balance,
-so a prefunding that runs out refuses exactly the lines a one-by-one payment
-would), then its transfers, remittances, code SMS and line results in one
-statement each. A chunk costs a fixed number of round trips, not a dozen per
-line (docs/LEDGER.md, "Bulk writes").
+so within a chunk a prefunding that runs out refuses the lines a one-by-one
+payment would; across chunks paid side by side, the chunk that reaches the
+payer's account last meets the shortfall: approval checks the prefunding covers the whole batch, so
+this happens only when the payer spent it elsewhere meanwhile), then its
+transfers, remittances, code SMS and line results in one statement each. The
+payer's account row is locked from the ledger call to the commit, so that part
+of the chunks of one payer runs in turn; the rest (claiming, recipients,
+limits, references, the transfer rows) runs side by side. A chunk costs a
+fixed number of round trips, not a dozen per line (docs/LEDGER.md, "Bulk
+writes").
 
 The recipients' SMS receipts are sent by a follow-up job per chunk, after the
 chunk's commit, so texting never slows down or holds up the money.
