@@ -121,6 +121,11 @@ def process_chunk(session: Session, batch_id: str, chunk: int | None = None) -> 
         return False
     payer = session.get(ApiClient, batch.payer_id)
     assert payer is not None
+    # Queued with the chunk (it runs after the commit, or never if the chunk rolls back),
+    # before the payer's account is locked: one statement less while it is.
+    jobs.enqueue(
+        session, NOTIFY_JOB, batch_id=batch.id, first_line=lines[0].line, last_line=lines[-1].line
+    )
     payments = _within_limits(session, lines)
     _pay(session, batch, payer, payments)
 
@@ -153,9 +158,6 @@ def process_chunk(session: Session, batch_id: str, chunk: int | None = None) -> 
     # worker still holds some (that worker then finishes it after its own chunk).
     done = not more and not _valid_left(session, batch.id)
     _count(session, batch, completed, rejected, paid_amount, now, finish=done)
-    jobs.enqueue(
-        session, NOTIFY_JOB, batch_id=batch.id, first_line=lines[0].line, last_line=lines[-1].line
-    )
     return more
 
 
