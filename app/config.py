@@ -265,6 +265,9 @@ class Config:
     )
 
     REMITTANCE_TTL_DAYS: int = 30
+    # Jobs queued for each approved disbursement batch: that many rq workers pay its
+    # chunks side by side (each claims the next unclaimed lines; docs/DEPLOY.md).
+    DISBURSEMENT_JOBS: int = 2
     REMITTANCE_REFUND_FEE: bool = False
     REMITTANCE_CASH_ID_THRESHOLD: int = 100_000
     PAYOUT_MAX_MISSES: int = 5
@@ -373,6 +376,7 @@ class Config:
             ),
             "PIN_PEPPER_VERSION": _env("PIN_PEPPER_VERSION", cls.PIN_PEPPER_VERSION),
             "REMITTANCE_TTL_DAYS": _env_int("REMITTANCE_TTL_DAYS", 30),
+            "DISBURSEMENT_JOBS": max(1, _env_int("DISBURSEMENT_JOBS", 2)),
             "CUSTOMER_TOKEN_TTL": _env_int("CUSTOMER_TOKEN_TTL", 15 * 60),
             "AGENT_TOKEN_TTL": _env_int("AGENT_TOKEN_TTL", 8 * 3600),
             "COUNTER_IDLE_TIMEOUT": _env_int("COUNTER_IDLE_TIMEOUT", 15 * 60),

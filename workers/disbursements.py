@@ -20,7 +20,12 @@ STALLED_AFTER = 600
 
 
 def process_batch(batch_id: str, slice_seconds: float = SLICE_SECONDS) -> int:
-    """Pay the batch chunk by chunk (one transaction each); the number of chunks done."""
+    """Pay the batch chunk by chunk (one transaction each); the number of chunks done.
+
+    Approval queues ``DISBURSEMENT_JOBS`` copies of this job: each worker running one
+    claims the next lines no other holds (``processing.claim_lines``), so the copies
+    pay the batch side by side and no line twice; the last one done completes it.
+    """
     rt = current_runtime()
     started = time.monotonic()
     chunks = 0
@@ -49,7 +54,8 @@ def resume_stalled() -> int:
     with transaction(rt) as session:
         ids = stalled_batch_ids(session, STALLED_AFTER)
         for batch_id in ids:
-            jobs.enqueue(session, PROCESS_JOB, batch_id=batch_id)
+            for _ in range(max(1, rt.config.DISBURSEMENT_JOBS)):
+                jobs.enqueue(session, PROCESS_JOB, batch_id=batch_id)
     if ids:
         log.warning("resuming %d stalled batch(es)", len(ids))
     return len(ids)

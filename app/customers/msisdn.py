@@ -37,13 +37,26 @@ def normalize_msisdn(raw: str, regions: list[str] | None = None, *, field: str =
 
 
 def try_normalize_msisdn(raw: object, regions: list[str] | None = None) -> str | None:
-    """Like ``normalize_msisdn`` but None for anything unparseable (lookups, rate-limit keys)."""
-    if not isinstance(raw, str):
+    """Like ``normalize_msisdn`` but None for anything unparseable (lookups, rate-limit keys).
+
+    The same rules, in fewer steps: a bulk payout checks 100 000 numbers in one request,
+    and ``is_valid_number`` followed by ``number_type`` matches the number against its
+    region's patterns twice. A number is valid exactly when its type is known, so the
+    type alone says valid and mobile; the region is the country code's (tests/unit/
+    test_msisdn.py holds the two functions to the same answers).
+    """
+    regions = regions or DEFAULT_REGIONS
+    if not isinstance(raw, str) or not raw.strip() or len(raw) > _MAX_INPUT:
         return None
     try:
-        return normalize_msisdn(raw, regions)
-    except ValidationFailed:
+        number = phonenumbers.parse(raw, regions[0])
+    except NumberParseException:
         return None
+    if phonenumbers.region_code_for_number(number) not in regions:
+        return None
+    if phonenumbers.number_type(number) not in _MOBILE_TYPES:
+        return None
+    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
 
 
 def mask_msisdn(e164: str) -> str:

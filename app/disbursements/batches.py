@@ -23,7 +23,7 @@ from app import ledger
 from app.audit import record, record_by
 from app.auth.api_keys import get_api_client
 from app.clock import clock
-from app.db import jobs
+from app.db import jobs, settings
 from app.db.bulk import insert_rows
 from app.disbursements.errors import BatchNotFound, BatchReferenceReused
 from app.disbursements.locks import lock_batch
@@ -170,7 +170,10 @@ def _start(
         target_id=batch.id,
         after={"valid": batch.valid, "amount": batch.valid_amount},
     )
-    jobs.enqueue(session, PROCESS_JOB, batch_id=batch.id)
+    # One job per worker meant to share the batch: each pays the next unclaimed chunk
+    # until none is left (processing.claim_lines), so chunks run side by side.
+    for _ in range(max(1, settings(session).DISBURSEMENT_JOBS)):
+        jobs.enqueue(session, PROCESS_JOB, batch_id=batch.id)
     return batch
 
 

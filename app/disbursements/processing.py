@@ -1,12 +1,16 @@
-"""Paying an approved batch, one chunk of lines per transaction.
+"""Paying an approved batch, one chunk of lines per transaction, by several workers at once.
 
-Each chunk holds the batch's row lock (two workers on one batch take turns),
-reads its next valid lines, pays each, and records the lines, the transfers
-and the batch's counters in the same transaction as the money, so a worker
-killed mid-chunk leaves that chunk entirely unpaid and the next run starts it
-again. Each line's entry is keyed ``disbursement:<batch>:<line>`` (and its
-transfer by the same pair): even a line whose result was somehow lost is found
-paid, never paid twice.
+Each chunk claims the batch's next valid lines that no other transaction holds
+(``claim_lines``: ``FOR UPDATE SKIP LOCKED`` on PostgreSQL), pays each, and
+records the lines, the transfers and its share of the batch's counters (added
+in SQL, not rewritten) in the same transaction as the money. Workers running
+the batch's jobs side by side therefore take different lines and never wait
+for each other's lines; a worker killed mid-chunk leaves that chunk entirely
+unpaid and unlocked, and the next claim (another worker's, or the resume
+sweep's job) takes it again. Each line's entry is keyed
+``disbursement:<batch>:<line>`` (and its transfer by the same pair): even a
+line whose result was somehow lost is found paid, never paid twice. The worker
+that finds no valid line left, claimed or not, completes the batch.
 
 Postings: a line whose number has a wallet under the line's name
 (``validation.payee``) is ``payer:<id>`` → ``wallet:<id>`` (type
@@ -18,10 +22,16 @@ is ``rejected`` with the error's code; the batch carries on.
 
 A chunk is written in bulk: its lines' entries go to the ledger in one call
 (``ledger.post_entries``, decided in line order against the payer's balance,
-so a prefunding that runs out refuses exactly the lines a one-by-one payment
-would), then its transfers, remittances, code SMS and line results in one
-statement each. A chunk costs a fixed number of round trips, not a dozen per
-line (docs/LEDGER.md, "Bulk writes").
+so within a chunk a prefunding that runs out refuses the lines a one-by-one
+payment would; across chunks paid side by side, the chunk that reaches the
+payer's account last meets the shortfall: approval checks the prefunding covers the whole batch, so
+this happens only when the payer spent it elsewhere meanwhile), then its
+transfers, remittances, code SMS and line results in one statement each. The
+payer's account row is locked from the ledger call to the commit, so that part
+of the chunks of one payer runs in turn; the rest (claiming, recipients,
+limits, references, the transfer rows) runs side by side. A chunk costs a
+fixed number of round trips, not a dozen per line (docs/LEDGER.md, "Bulk
+writes").
 
 The recipients' SMS receipts are sent by a follow-up job per chunk, after the
 chunk's commit, so texting never slows down or holds up the money.
@@ -33,9 +43,10 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.orm import Session
 
 from app import ledger
@@ -43,7 +54,8 @@ from app.auth.api_keys import ApiClient
 from app.clock import clock
 from app.db import jobs, settings
 from app.db.bulk import any_of, insert_rows, key_chunks, prefer_indexes, update_rows
-from app.disbursements.locks import lock_batch
+from app.disbursements import locks
+from app.disbursements.errors import BatchNotFound
 from app.disbursements.models import DisbursementBatch, DisbursementLine
 from app.disbursements.validation import (
     Recipient,
@@ -85,6 +97,9 @@ class _Payment:
     reference: str | None = None
     send: funded.FundedSend | None = None
     code: str | None = None
+    # the transfer row of a wallet line, written before the ledger call (its entry's id
+    # added after): Python work done before the payer's account is locked, not while
+    transfer: dict[str, Any] | None = None
 
     @property
     def completed(self) -> bool:
@@ -92,28 +107,32 @@ class _Payment:
 
 
 def process_chunk(session: Session, batch_id: str, chunk: int | None = None) -> bool:
-    """Pay the batch's next ``chunk`` (default ``CHUNK``) valid lines; True while some remain."""
+    """Pay the batch's next ``chunk`` (default ``CHUNK``) valid lines that no other worker
+    holds; True while some may remain."""
     chunk = chunk or CHUNK
     prefer_indexes(session)
-    batch = lock_batch(session, batch_id)
+    batch = session.get(DisbursementBatch, batch_id, populate_existing=True)
+    if batch is None:
+        raise BatchNotFound()
     if batch.status != "processing":
         return False
-    lines = session.execute(
-        select(*_LINE_COLUMNS)
-        .where(DisbursementLine.batch_id == batch.id, DisbursementLine.status == "valid")
-        .order_by(DisbursementLine.line)
-        .limit(chunk)
-    ).all()
+    lines = claim_lines(session, batch.id, chunk)
     if not lines:
-        _finish(batch)
+        _finish_if_done(session, batch)
         return False
     payer = session.get(ApiClient, batch.payer_id)
     assert payer is not None
+    # Queued with the chunk (it runs after the commit, or never if the chunk rolls back),
+    # before the payer's account is locked: one statement less while it is.
+    jobs.enqueue(
+        session, NOTIFY_JOB, batch_id=batch.id, first_line=lines[0].line, last_line=lines[-1].line
+    )
     payments = _within_limits(session, lines)
     _pay(session, batch, payer, payments)
 
     now = clock.now()
     results: list[dict[str, Any]] = []
+    completed = rejected = paid_amount = 0
     for payment in payments:
         results.append(
             {
@@ -130,20 +149,88 @@ def process_chunk(session: Session, batch_id: str, chunk: int | None = None) -> 
             }
         )
         if payment.completed:
-            batch.completed += 1
-            batch.paid_amount += payment.line.amount or 0
+            completed += 1
+            paid_amount += payment.line.amount or 0
         else:
-            batch.rejected += 1
+            rejected += 1
     update_rows(session, DisbursementLine.__table__, ("batch_id", "line"), results)
-    batch.updated_at = now
-    jobs.enqueue(
-        session, NOTIFY_JOB, batch_id=batch.id, first_line=lines[0].line, last_line=lines[-1].line
-    )
     more = len(lines) == chunk
-    if not more:
-        _finish(batch)
-    session.flush()
+    # A short chunk took every line left unclaimed; the batch is done unless another
+    # worker still holds some (that worker then finishes it after its own chunk).
+    done = not more and not _valid_left(session, batch.id)
+    _count(session, batch, completed, rejected, paid_amount, now, finish=done)
     return more
+
+
+def claim_lines(session: Session, batch_id: str, chunk: int) -> list[Row[*tuple[Any, ...]]]:
+    """The batch's first ``chunk`` valid lines that no other transaction holds, locked
+    until this one ends.
+
+    This is what shares a batch among workers: on PostgreSQL the lines are locked
+    ``FOR UPDATE SKIP LOCKED``, so a second worker takes the next lines instead of
+    waiting, and a line is re-read after the commit of whoever held it (a paid line is
+    no longer ``valid``: it is never claimed twice). A worker killed mid-chunk rolls
+    back: its lines are ``valid`` and unlocked again, and the next claim takes them.
+    SQLite has one writer at a time: the claim is a plain read there.
+    """
+    return locks.claim_lines(session, batch_id, chunk, _LINE_COLUMNS)
+
+
+def _valid_left(session: Session, batch_id: str) -> bool:
+    """Whether a line of the batch is still to pay, claimed by another worker or not."""
+    return (
+        session.scalar(
+            select(DisbursementLine.line)
+            .where(DisbursementLine.batch_id == batch_id, DisbursementLine.status == "valid")
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _finish_if_done(session: Session, batch: DisbursementBatch) -> None:
+    """Nothing left to claim: complete the batch unless another worker still pays lines."""
+    if not _valid_left(session, batch.id):
+        _count(session, batch, 0, 0, 0, clock.now(), finish=True)
+
+
+def _count(
+    session: Session,
+    batch: DisbursementBatch,
+    completed: int,
+    rejected: int,
+    paid_amount: int,
+    now: datetime,
+    *,
+    finish: bool,
+) -> None:
+    """Add a chunk's results to the batch's counters, in the chunk's transaction.
+
+    Increments in SQL, not a read-modify-write of the row: workers paying chunks of one
+    batch at once each add their own, and the row is locked only from this statement
+    to the commit.
+    """
+    values: dict[str, Any] = {
+        "completed": DisbursementBatch.completed + completed,
+        "rejected": DisbursementBatch.rejected + rejected,
+        "paid_amount": DisbursementBatch.paid_amount + paid_amount,
+        "updated_at": now,
+    }
+    if finish:
+        values |= {
+            "status": "completed",
+            "finished_at": func.coalesce(DisbursementBatch.finished_at, now),
+        }
+    row = session.execute(
+        update(DisbursementBatch)
+        .where(DisbursementBatch.id == batch.id)
+        .values(values)
+        .returning(DisbursementBatch.completed, DisbursementBatch.rejected)
+        .execution_options(synchronize_session=False)
+    ).first()
+    session.expire(batch)
+    if finish and row is not None:
+        log.info("batch %s completed: %d paid, %d rejected", batch.id, row[0], row[1])
 
 
 def _customer_of(payment: _Payment) -> str | None:
@@ -206,9 +293,11 @@ def _pay(
     )
     for payment, send in zip(cash, sends, strict=True):
         payment.send = send
+    now = clock.now()
     for payment, reference in zip(wallets, draw_references(session, len(wallets)), strict=True):
         payment.transfer_id = str(uuid.uuid4())
         payment.reference = reference
+        payment.transfer = _transfer_row(batch, payer, payment, currency, now)
 
     # In line order, so the payer's balance is spent as line-by-line payment would.
     posting = [p for p in to_pay if p.send is None or not p.send.already_sent]
@@ -275,47 +364,47 @@ def _record_transfers(
                 )
             ).all()
         )
-    now = clock.now()
     rows = []
     for payment, entry in paid:
         client_key = f"{batch.id}:{payment.line.line}"
         if entry.replayed and client_key in existing:
             payment.transfer_id = existing[client_key]
             continue
-        assert payment.recipient is not None
-        line = payment.line
-        rows.append(
-            {
-                "id": payment.transfer_id,
-                "reference": entry.reference or payment.reference,
-                "type": "disbursement",
-                "status": "completed",
-                "channel": "bulk",
-                "amount": line.amount or 0,
-                "fee": 0,
-                "commission": 0,
-                "currency": currency,
-                "initiator_id": payer.id,
-                "client_key": client_key,
-                "to_customer_id": payment.recipient.customer_id,
-                "to_msisdn": line.msisdn,
-                "note": (line.reference or "")[:140] or None,
-                "entry_id": entry.id,
-                "created_at": now,
-                "completed_at": now,
-                "meta": {
-                    "from": {"name": payer.name, "msisdn": None},
-                    "to": {"name": line.name, "msisdn": line.msisdn},
-                    "batch_id": batch.id,
-                    "line": line.line,
-                },
-            }
-        )
+        assert payment.transfer is not None
+        payment.transfer["entry_id"] = entry.id
+        payment.transfer["reference"] = entry.reference or payment.reference
+        rows.append(payment.transfer)
     insert_rows(session, Transfer.__table__, rows)
 
 
-def _finish(batch: DisbursementBatch) -> None:
-    batch.status = "completed"
-    batch.finished_at = clock.now()
-    batch.updated_at = batch.finished_at
-    log.info("batch %s completed: %d paid, %d rejected", batch.id, batch.completed, batch.rejected)
+def _transfer_row(
+    batch: DisbursementBatch, payer: ApiClient, payment: _Payment, currency: str, now: datetime
+) -> dict[str, Any]:
+    """The transfer row of a wallet line, but for its entry (``entry_id``, set once posted)."""
+    assert payment.recipient is not None
+    line = payment.line
+    return {
+        "id": payment.transfer_id,
+        "reference": payment.reference,
+        "type": "disbursement",
+        "status": "completed",
+        "channel": "bulk",
+        "amount": line.amount or 0,
+        "fee": 0,
+        "commission": 0,
+        "currency": currency,
+        "initiator_id": payer.id,
+        "client_key": f"{batch.id}:{line.line}",
+        "to_customer_id": payment.recipient.customer_id,
+        "to_msisdn": line.msisdn,
+        "note": (line.reference or "")[:140] or None,
+        "entry_id": None,
+        "created_at": now,
+        "completed_at": now,
+        "meta": {
+            "from": {"name": payer.name, "msisdn": None},
+            "to": {"name": line.name, "msisdn": line.msisdn},
+            "batch_id": batch.id,
+            "line": line.line,
+        },
+    }

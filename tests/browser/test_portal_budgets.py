@@ -15,6 +15,7 @@ The figures go to ``portal-budgets.json`` beside the screenshots.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import urllib.request
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
@@ -90,6 +92,17 @@ def loaded(driver: Any) -> None:
     )
 
 
+def painted(driver: Any) -> None:
+    """Wait for the first-contentful-paint entry: on a throttled CPU the browser may
+    record it just after ``load``; a page that never paints still fails (None)."""
+    with contextlib.suppress(TimeoutException):
+        WebDriverWait(driver, 15).until(
+            lambda d: d.execute_script(
+                "return performance.getEntriesByName('first-contentful-paint').length"
+            )
+        )
+
+
 WEIGHT = """
 const nav = performance.getEntriesByType('navigation')[0];
 const files = performance.getEntriesByType('resource').map(
@@ -119,6 +132,7 @@ def measure(driver: Any, name: str, path: str) -> dict[str, Any]:
     try:
         driver.get(driver.base_url + path)
         loaded(driver)
+        painted(driver)
         weight = driver.execute_script(WEIGHT)
     finally:
         driver.execute_cdp_cmd("Emulation.setCPUThrottlingRate", {"rate": 1})

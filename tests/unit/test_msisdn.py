@@ -57,3 +57,38 @@ def test_lookups_get_none_for_garbage_instead_of_an_error():
 
 def test_masking_keeps_country_operator_and_last_two_digits():
     assert mask_msisdn("+242061234567") == "+24206*****67"
+
+
+def _normalized_or_none(raw, regions):
+    try:
+        return normalize_msisdn(raw, regions)
+    except ValidationFailed:
+        return None
+
+
+EQUIVALENCE_INPUTS = [
+    *(f"+2420{p}1234567" for p in range(10)),  # every Congo prefix, mobile or not
+    "+242221234567",  # a Congo fixed line
+    "+24206123456",  # one digit short
+    "+2420612345678",  # one digit long
+    "061234567",
+    "6 12 34 56 7",
+    "00242061234567",
+    "+33612345678",  # France, mobile
+    "+33123456789",  # France, fixed
+    "+80012345678",  # international freephone (no region)
+    "+1 202 555 0143",  # North America: one code, many regions
+    "+44 7400 123456",
+    "",
+    "   ",
+    "+",
+    "abc",
+    "0" * 40,
+]
+
+
+@pytest.mark.parametrize("regions", [["CG"], ["CG", "FR"], ["FR", "CG"], ["CG", "US", "GB"]])
+def test_lookups_accept_and_refuse_exactly_what_normalizing_does(regions):
+    assert [try_normalize_msisdn(raw, regions) for raw in EQUIVALENCE_INPUTS] == [
+        _normalized_or_none(raw, regions) for raw in EQUIVALENCE_INPUTS
+    ]
