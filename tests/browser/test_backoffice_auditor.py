@@ -116,7 +116,11 @@ def post_routes(app: Any) -> list[str]:
         if rule.endpoint == "backoffice.login" or changes_nothing(view):
             continue
         paths.append(
-            re.sub(r"<(?:[^:>]+:)?[^>]+>", lambda m: "0" if "int:" in m[0] else NOBODY, rule.rule)
+            re.sub(
+                r"<(?:[^:>]+:)?[^>]+>",
+                lambda m: "0" if m[0].startswith("<int") else NOBODY,
+                rule.rule,
+            )
         )
     return sorted(set(paths))
 
