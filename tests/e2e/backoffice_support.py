@@ -4,23 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests import factories
+from tests.e2e import counter_support
 from tests.e2e.counter_support import hidden, text_of
 
 __all__ = ["csrf", "hidden", "post", "sign_in", "text_of"]
 
 
 def sign_in(client: Any, username: str, code: str | None = None) -> Any:
-    page = client.get("/backoffice/login")
-    return client.post(
-        "/backoffice/login",
-        data={
-            "csrf_token": hidden(page, "csrf_token"),
-            "username": username,
-            "password": factories.PASSWORD,
-            "totp": factories.totp_code() if code is None else code,
-        },
-    )
+    return counter_support.sign_in(client, username, code, area="/backoffice")
 
 
 def csrf(client: Any) -> str:

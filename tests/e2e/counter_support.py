@@ -28,10 +28,12 @@ def text_of(page: Any) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
 
 
-def sign_in(client: Any, username: str, code: str | None = None) -> Any:
-    page = client.get("/counter/login")
+def sign_in(client: Any, username: str, code: str | None = None, *, area: str = "/counter") -> Any:
+    """A staff member signs in to ``area`` (the counter, or ``/backoffice``) with the
+    factories' password and the current TOTP code (or ``code``)."""
+    page = client.get(f"{area}/login")
     return client.post(
-        "/counter/login",
+        f"{area}/login",
         data={
             "csrf_token": hidden(page, "csrf_token"),
             "username": username,

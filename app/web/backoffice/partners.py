@@ -20,6 +20,7 @@ handler). Each page calls the domain service REST's ``/admin`` calls:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -305,6 +306,22 @@ def partners_client(client_id: str) -> Page:
     return _client_page(client_id)
 
 
+def _switch(client_id: str, work: Callable[[Session], tuple[str, Any]], field: str) -> Page:
+    """Run a disable/enable form once; its outcome said as ``bo.partners.<field>.<status>``,
+    a refusal shown next to ``field`` on the organisation's page."""
+    try:
+        again, status = run_once(request.form.get("key"), work)
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        error, errors = problem(exc)
+        return _client_page(client_id, error=error, errors={field: errors}, status=exc.status)
+    if again is not None:
+        return again
+    notify(f"bo.partners.{field}.{status}")
+    return redirect(url_for("backoffice.partners_client", client_id=client_id), code=303)
+
+
 @blueprint.route("/partners/clients/<client_id>/status", methods=["POST"])
 @allow(OPERATOR)
 def partners_status(client_id: str) -> Page:
@@ -321,17 +338,7 @@ def partners_status(client_id: str) -> Page:
             raise ValidationFailed({"action": ["disable or enable."]})
         return url_for("backoffice.partners_client", client_id=client.id), client.status
 
-    try:
-        again, status = run_once(request.form.get("key"), work)
-    except DomainError as exc:
-        if isinstance(exc, NotFound):
-            raise
-        error, errors = problem(exc)
-        return _client_page(client_id, error=error, errors={"status": errors}, status=exc.status)
-    if again is not None:
-        return again
-    notify("bo.partners.status." + status)
-    return redirect(url_for("backoffice.partners_client", client_id=client_id), code=303)
+    return _switch(client_id, work, "status")
 
 
 @blueprint.route("/partners/clients/<client_id>/biller", methods=["POST"])
@@ -352,17 +359,7 @@ def partners_biller_status(client_id: str) -> Page:
             raise ValidationFailed({"action": ["disable or enable."]})
         return url_for("backoffice.partners_client", client_id=client.id), biller.status
 
-    try:
-        again, status = run_once(request.form.get("key"), work)
-    except DomainError as exc:
-        if isinstance(exc, NotFound):
-            raise
-        error, errors = problem(exc)
-        return _client_page(client_id, error=error, errors={"biller": errors}, status=exc.status)
-    if again is not None:
-        return again
-    notify("bo.partners.biller." + status)
-    return redirect(url_for("backoffice.partners_client", client_id=client_id), code=303)
+    return _switch(client_id, work, "biller")
 
 
 @blueprint.route("/partners/clients/<client_id>/key", methods=["POST"])
