@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
@@ -41,12 +42,24 @@ def fill(driver: Any, **fields: str) -> None:
         box.send_keys(value)
 
 
+def gone(element: Any) -> bool:
+    """Whether the page that held ``element`` was replaced. While Chromium swaps the
+    document, asking about the old node may fail with an inspector error ("Node with
+    given id does not belong to the document") instead of a stale reference: that too
+    says the old page is gone."""
+    try:
+        element.is_enabled()
+    except WebDriverException:  # StaleElementReferenceException is one of them
+        return True
+    return False
+
+
 def submit(driver: Any, form: str = "main form") -> None:
     """Tap the submit button of the page's first form under ``form`` (a CSS selector)
     and wait for the next page."""
     old = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.CSS_SELECTOR, f"{form} button[type=submit]").click()
-    wait(driver).until(ec.staleness_of(old))
+    wait(driver).until(lambda _d: gone(old))
     wait(driver).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
