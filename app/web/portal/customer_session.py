@@ -14,13 +14,12 @@ lives in its own long-lived cookie, path ``/compte``, HttpOnly.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from flask import request, session
 from werkzeug.wrappers import Response
 
-from app.auth.tokens import AuthToken, authenticate_token, issue_token, revoke_token
+from app.auth.tokens import authenticate_token, issue_token, revoke_token
 from app.clock import clock
 from app.customers import devices, registration
 from app.customers import service as customers
@@ -62,12 +61,12 @@ def check_pin(msisdn: str, pin: str) -> tuple[str, bool]:
         customers.verify_pin(db, customer, pin)
         known = devices.recognised(db, customer.id, secret)
         if known:
-            token = _issue(db, customer)
+            issued = _issue(db, customer)
         else:
             check = devices.start_check(db, customer)
     session.clear()
     if known:
-        _open(token)
+        _open(issued)
     else:
         session[PENDING] = {
             "customer": customer.id,
@@ -95,9 +94,9 @@ def confirm_device(code: str, response_cookie: dict[str, str]) -> None:
         customer = db.get(Customer, str(state["customer"]))
         if customer is None:
             raise NotFound("No such customer.")
-        token = _issue(db, customer)
+        issued = _issue(db, customer)
     session.clear()
-    _open(token)
+    _open(issued)
     response_cookie[DEVICE_COOKIE] = secret
 
 
@@ -108,9 +107,9 @@ def open_new_account(registration_id: str, code: str) -> str:
     with transaction() as db:
         customer = registration.verify_registration(db, registration_id, code)
         secret = devices.remember(db, customer.id, label)
-        token = _issue(db, customer)
+        issued = _issue(db, customer)
     session.clear()
-    _open(token)
+    _open(issued)
     return secret
 
 
@@ -156,13 +155,11 @@ def current_customer() -> PortalCustomer | None:
             session.pop(KEY, None)
             return None
         token_id = principal.token_id
-        stored = db.get(AuthToken, token_id) if token_id else None
-        if stored is not None and stored.expires_at - now < timedelta(
-            seconds=config.CUSTOMER_TOKEN_TTL / 2
-        ):
-            fresh = _issue(db, customer)
-            revoke_token(db, stored.id)
-            state["token"] = _seal(fresh)
+        renew_at = state.get("renew_at")
+        if token_id and (not isinstance(renew_at, (int, float)) or now.timestamp() >= renew_at):
+            fresh, ttl = _issue(db, customer)
+            revoke_token(db, token_id)
+            state.update(_sealed(fresh, ttl))
             token_id = authenticate_token(db, fresh).token_id
         found = PortalCustomer(
             customer.id,
@@ -190,13 +187,19 @@ def sign_out_everywhere(customer: PortalCustomer) -> None:
     session.clear()
 
 
-def _issue(db: Any, customer: Customer) -> str:
-    token, _ttl = issue_token(db, "customer", customer.id)
-    return token
+def _issue(db: Any, customer: Customer) -> tuple[str, int]:
+    """A fresh token and its lifetime in seconds."""
+    return issue_token(db, "customer", customer.id)
 
 
-def _open(token: str) -> None:
-    session[KEY] = {"token": _seal(token), "seen": clock.now().timestamp()}
+def _sealed(token: str, ttl: int) -> dict[str, Any]:
+    """The session's view of a token: sealed, and when it is half spent (renewed then,
+    read from the session rather than from the token's row on every page)."""
+    return {"token": _seal(token), "renew_at": clock.now().timestamp() + ttl / 2}
+
+
+def _open(issued: tuple[str, int]) -> None:
+    session[KEY] = {**_sealed(*issued), "seen": clock.now().timestamp()}
 
 
 def _seal(token: str) -> str:
