@@ -10,15 +10,11 @@ from typing import Any
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
-from selenium.webdriver.support.ui import WebDriverWait
 
 from tests import factories
+from tests.browser.waiting import wait
 
 PHONE = (412, 915)
-
-
-def wait(driver: Any, seconds: float = 15) -> WebDriverWait:
-    return WebDriverWait(driver, seconds)
 
 
 def open_page(driver: Any, path: str) -> None:

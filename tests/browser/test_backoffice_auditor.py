@@ -20,7 +20,6 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
-from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
@@ -31,6 +30,7 @@ from app.reconciliation.models import Reconciliation
 from app.web.backoffice.access import changes_nothing
 from tests import factories
 from tests.browser.conftest import screenshot
+from tests.browser.waiting import wait
 
 REFUSED = "Votre rôle ne permet pas d'ouvrir cette page ni d'y faire cette action."
 NOBODY = "00000000-0000-0000-0000-000000000000"
@@ -40,10 +40,6 @@ NOBODY = "00000000-0000-0000-0000-000000000000"
 def auditor(runtime):
     with transaction(runtime) as session:
         return factories.head_office(session, role="auditor", username="audit.navigateur")
-
-
-def wait(driver: Any) -> WebDriverWait:
-    return WebDriverWait(driver, 10)
 
 
 def body(driver: Any) -> str:

@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 from app.db import transaction
 from app.network.demo import seed_demo_network
 from tests import factories
 from tests.browser.conftest import screenshot
+from tests.browser.waiting import wait
 from tests.e2e.payments_support import float_of
 
 
@@ -27,10 +28,6 @@ def poto_poto(runtime):
         factories.supervisor(session, username="chef.potopoto")
         factories.head_office(session, username="ops.siege")
     return agent
-
-
-def wait(driver: Any) -> WebDriverWait:
-    return WebDriverWait(driver, 10)
 
 
 def body(driver: Any) -> str:

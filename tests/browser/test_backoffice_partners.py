@@ -17,13 +17,14 @@ from typing import Any
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 from app.db import transaction
 from app.disbursements import processing
 from app.ledger import chart
 from tests import factories
 from tests.browser.conftest import screenshot
+from tests.browser.waiting import wait
 from tests.e2e.payments_support import available, wallet_of
 from workers.outbox import run_in_process
 
@@ -49,10 +50,6 @@ def setting(runtime: Any) -> Any:
         factories.head_office(session, role="operator", username="ops.depot")
         factories.head_office(session, role="operator", username="ops.controle")
     return payer, people
-
-
-def wait(driver: Any, seconds: float = 15) -> WebDriverWait:
-    return WebDriverWait(driver, seconds)
 
 
 def body(driver: Any) -> str:

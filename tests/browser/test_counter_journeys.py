@@ -14,12 +14,13 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 from app.db import transaction
 from app.ledger import chart
 from tests import factories
 from tests.browser.conftest import TABLET, screenshot
+from tests.browser.waiting import wait
 from tests.e2e.payments_support import available, float_of, post, wallet_of
 
 
@@ -33,10 +34,6 @@ def counter(runtime):
 def electricity(runtime):
     with transaction(runtime) as session:
         return factories.biller(session, code="E2C").biller.code
-
-
-def wait(driver: Any, seconds: float = 10) -> WebDriverWait:
-    return WebDriverWait(driver, seconds)
 
 
 def at(driver: Any, path: str) -> None:

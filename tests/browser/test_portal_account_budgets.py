@@ -37,6 +37,7 @@ from tests.browser.test_portal_budgets import (
     _figures,
     beside_the_page,
     loaded,
+    painted,
     record,
 )
 from tests.e2e.payments_support import confirm, otp_for, send_p2p
@@ -90,6 +91,7 @@ def measure(driver: Any, name: str, load: Any) -> dict[str, Any]:
     try:
         load(driver)
         loaded(driver)
+        painted(driver)
         weight = driver.execute_script(WEIGHT)
     finally:
         driver.execute_cdp_cmd("Emulation.setCPUThrottlingRate", {"rate": 1})
