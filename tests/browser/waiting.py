@@ -10,7 +10,7 @@ page is changing, not that the test failed: the wait asks again until its timeou
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support.ui import WebDriverWait
@@ -26,8 +26,8 @@ def swapping(exc: WebDriverException) -> bool:
 
 
 class PageWait(WebDriverWait):
-    def until(self, method: Callable[[Any], T], message: str = "") -> T:
-        def tolerant(driver: Any) -> Any:
+    def until(self, method: Callable[[Any], Literal[False] | T], message: str = "") -> T:
+        def tolerant(driver: Any) -> Literal[False] | T:
             try:
                 return method(driver)
             except WebDriverException as exc:
