@@ -109,6 +109,7 @@ class Stack:
         self.database_url = ""
         self.env: dict[str, str] = {}
         self.rq_restarts = 0
+        self.workers_started = 0
 
     def up(self) -> Stack:
         self.pg.init()
@@ -172,7 +173,8 @@ class Stack:
         return Cast(customers, agents)
 
     def start_worker(self) -> RqWorker:
-        worker = RqWorker(self.env, self.workdir / f"worker-{len(self.workers)}.log")
+        self.workers_started += 1  # each its own log, a replacement's too
+        worker = RqWorker(self.env, self.workdir / f"worker-{self.workers_started}.log")
         worker.start()
         self.workers.append(worker)
         return worker
@@ -210,10 +212,15 @@ class Stack:
                 clock.use(SystemClock())
 
     def retry_abandoned_rq_jobs(self) -> None:
-        """rq retries the jobs of a dead worker once their heartbeat (~90 s) lapses; now."""
+        """rq retries the jobs of a dead worker once their heartbeat (~90 s) lapses and the
+        retry's backoff (10 s) has passed, when a live scheduler next looks; now."""
         assert self.app is not None
         for queue in self.app.extensions["postcash"].queue.rq_queues():
             queue.started_job_registry.cleanup(timestamp=time.time() + 3600)
+            scheduled = queue.scheduled_job_registry
+            for job_id in scheduled.get_job_ids():
+                with contextlib.suppress(Exception):  # a scheduler moved it meanwhile
+                    scheduled.requeue(job_id)
 
     def unfinished_work(self) -> tuple[int, int]:
         from app.db.jobs import OutboxJob
@@ -237,7 +244,7 @@ class Stack:
             self.retry_abandoned_rq_jobs()
         self.drain_now()
         with contextlib.suppress(TimeoutError):
-            wait_until(lambda: self.unfinished_work() == (0, 0), 60, "jobs and SMS", step=0.5)
+            wait_until(lambda: self.unfinished_work() == (0, 0), 90, "jobs and SMS", step=0.5)
         self.expire_holds()
 
     def expire_holds(self) -> None:
@@ -257,6 +264,41 @@ class Stack:
         with self.app.app_context():
             expire_stale()
             expire_due()
+
+    def whereabouts_of_unfinished_jobs(self) -> list[str]:
+        """For each job not done: its row, what rq says of it, and the workers' log lines
+        naming it (what a finding needs to be understood after the run is gone)."""
+        from rq.job import Job
+
+        from app.db.jobs import OutboxJob
+
+        assert self.app is not None
+        runtime = self.app.extensions["postcash"]
+        with transaction(runtime) as session:
+            rows = session.execute(
+                select(OutboxJob.id, OutboxJob.name, OutboxJob.status, OutboxJob.attempts).where(
+                    OutboxJob.status != "done"
+                )
+            ).all()
+        lines = []
+        for outbox_id, name, status, attempts in rows:
+            job_id = runtime.queue.job_id(outbox_id)
+            held: str
+            try:
+                held = str(Job.fetch(job_id, connection=runtime.queue.connection()).get_status())
+            except Exception as exc:  # gone from Redis
+                held = f"not in rq ({exc.__class__.__name__})"
+            logged = [
+                line
+                for worker_log in sorted(self.workdir.glob("worker-*.log"))
+                for line in worker_log.read_text(errors="replace").splitlines()
+                if f"{job_id})" in line or f"({outbox_id})" in line
+            ]
+            lines.append(
+                f"job {outbox_id} {name}: {status}, {attempts} attempt(s), rq: {held}; "
+                f"worker log:\n" + "\n".join(logged[-12:])
+            )
+        return lines
 
     # --- the proof ----------------------------------------------------------------
 
@@ -353,6 +395,7 @@ class Stack:
         unfinished = {k: v for k, v in jobs_by_status.items() if k != "done"}
         if unfinished:
             report.findings.append(f"jobs not done: {unfinished}")
+            report.findings += self.whereabouts_of_unfinished_jobs()
         report.figures["holds past expiry after the sweeps"] = overdue
         if overdue:
             report.findings.append(f"{overdue} hold(s) left past expiry")
