@@ -54,11 +54,12 @@ def bench_app(url: str, redis: str) -> Iterator[Any]:
     """The application as the bench's gunicorn runs it, built in this process."""
     from app import create_app
     from app.config import Config
-    from bench.ussd import PIN_SCREENS_CEILING, SECRET
+    from bench.ussd import PIN_PEPPERS, PIN_SCREENS_CEILING, SECRET
 
     config = Config.from_env(
         APP_ENV="staging",
         SECRET_KEY=SECRET,
+        PIN_PEPPERS=PIN_PEPPERS,  # the server's: the PINs populate() hashed
         DATABASE_URL=url,
         REDIS_URL=redis or None,
         SMS_BACKEND="console",
