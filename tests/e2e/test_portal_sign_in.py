@@ -109,3 +109,49 @@ def test_an_active_customer_stays_signed_in_past_the_tokens_lifetime(client, app
     for _ in range(6):  # 30 minutes of activity, a page every 5 minutes
         clock.advance(minutes=5)
         assert client.get("/compte/").status_code == 200
+
+
+def test_signing_in_returns_to_the_account_page_asked_for(client, app, awa):
+    asked = client.get("/compte/releve?page=2")
+    assert asked.status_code == 302 and "/compte/connexion" in asked.headers["Location"]
+    answer = enter_pin(client, awa)
+    code = factories.sms_code(app, awa.msisdn, digits=6)
+    confirmed = post(client, "/compte/appareil", code=code)
+    assert confirmed.status_code == 303
+    assert confirmed.headers["Location"].endswith("/compte/releve?page=2")
+    assert answer.headers["Location"].endswith("/compte/appareil")
+
+
+def test_a_remembered_browser_returns_to_the_page_asked_for_with_the_pin_alone(client, app, awa):
+    sign_in(client, app, awa)
+    post(client, "/compte/deconnexion")
+    client.get("/compte/epargne")
+    answer = enter_pin(client, awa)
+    assert answer.headers["Location"].endswith("/compte/epargne")
+
+
+def test_the_page_asked_for_is_followed_once(client, app, awa):
+    sign_in(client, app, awa)
+    post(client, "/compte/deconnexion")
+    client.get("/compte/epargne")
+    enter_pin(client, awa)
+    post(client, "/compte/deconnexion")
+    assert enter_pin(client, awa).headers["Location"].endswith("/compte/")
+
+
+@pytest.mark.parametrize(
+    "asked", ["/compte//evil.example/", "/compte/\\\\evil.example", "/compte/%0d%0aSet-Cookie:x"]
+)
+def test_the_sign_in_never_returns_anywhere_but_a_page_of_the_account(client, app, awa, asked):
+    sign_in(client, app, awa)
+    post(client, "/compte/deconnexion")
+    client.get(asked)
+    assert enter_pin(client, awa).headers["Location"].endswith("/compte/")
+
+
+def test_a_next_parameter_on_the_sign_in_is_ignored(client, app, awa):
+    sign_in(client, app, awa)
+    post(client, "/compte/deconnexion")
+    client.get("/compte/connexion?next=https://evil.example/")
+    answer = enter_pin(client, awa)
+    assert answer.headers["Location"].endswith("/compte/")

@@ -45,6 +45,8 @@ def _gate() -> Page | None:
     found = door.current_customer()
     if found is None:
         reason = "expired" if session.pop("expired", False) else "required"
+        if request.method == "GET" and request.url_rule is not None:
+            door.remember_asked_page(request.full_path)
         return redirect(url_for("portal.sign_in", reason=reason))
     g.customer = found
     return None
@@ -81,12 +83,18 @@ def sign_in() -> Page:
         except DomainError as exc:
             error = explain(exc)
         else:
-            target = "portal.account_home" if known else "portal.device"
-            return redirect(url_for(target), code=303)
+            if not known:
+                return redirect(url_for("portal.device"), code=303)
+            return redirect(_signed_in_page(), code=303)
     elif request.method == "POST":
         error = text("portal.signin.incomplete")
     status = 401 if error else 200
     return render_template("portal/signin.html", form=form, error=error, notice=notice), status
+
+
+def _signed_in_page() -> str:
+    """Where a customer lands once signed in: the page they asked for, else the balance."""
+    return door.take_asked_page() or url_for("portal.account_home")
 
 
 @blueprint.route("/compte/appareil", methods=["GET", "POST"])
@@ -108,7 +116,7 @@ def device() -> Page:
         except DomainError as exc:
             error = explain(exc)
         else:
-            response = redirect(url_for("portal.account_home"), code=303)
+            response = redirect(_signed_in_page(), code=303)
             door.remember_device(response, cookie[door.DEVICE_COOKIE])
             return response
     elif request.method == "POST":

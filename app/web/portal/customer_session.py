@@ -9,10 +9,16 @@ is kept server-side (revocable: "sign out everywhere", a PIN lock or an admin
 ends it) and sealed in the portal's session cookie with the time of the last
 request; ``PORTAL_IDLE_TIMEOUT`` seconds idle end the session. The device secret
 lives in its own long-lived cookie, path ``/compte``, HttpOnly.
+
+A signed-out customer who asked for an account page (a link in an SMS, a bookmark,
+a session that went idle) is brought back to it once signed in. The page is kept in
+the session, never taken from the query string, and only a path under ``/compte``
+is kept: the sign-in cannot be made to send anyone elsewhere.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +40,10 @@ PURPOSE = "portal-session"
 DEVICE_COOKIE = "postcash_device"
 DEVICE_COOKIE_PATH = "/compte"
 DEVICE_LIFETIME = 365 * 24 * 3600
+ASKED = "portal_asked"
+# A page under /compte: path segments and an optional query of plain characters.
+_ACCOUNT_PAGE = re.compile(r"/compte(/[A-Za-z0-9._~-]+)*/?(\?[A-Za-z0-9._~=&%+-]*)?")
+_ASKED_MAX = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +56,19 @@ class PortalCustomer:
     last_name: str
     language: str
     token_id: str | None
+
+
+def remember_asked_page(full_path: str) -> None:
+    """A signed-out GET of ``full_path``: the sign-in returns there (an account page only)."""
+    path = full_path.removesuffix("?")
+    if len(path) <= _ASKED_MAX and _ACCOUNT_PAGE.fullmatch(path):
+        session[ASKED] = path
+
+
+def take_asked_page() -> str | None:
+    """The account page asked for before signing in, once."""
+    path = session.pop(ASKED, None)
+    return path if isinstance(path, str) and _ACCOUNT_PAGE.fullmatch(path) else None
 
 
 def check_pin(msisdn: str, pin: str) -> tuple[str, bool]:
@@ -64,6 +87,7 @@ def check_pin(msisdn: str, pin: str) -> tuple[str, bool]:
             issued = _issue(db, customer)
         else:
             check = devices.start_check(db, customer)
+    asked = session.get(ASKED)
     session.clear()
     if known:
         _open(issued)
@@ -73,6 +97,8 @@ def check_pin(msisdn: str, pin: str) -> tuple[str, bool]:
             "challenge": check.challenge_id,
             "nonce": check.nonce,
         }
+    if asked is not None:
+        session[ASKED] = asked
     return customer.id, known
 
 
@@ -95,8 +121,11 @@ def confirm_device(code: str, response_cookie: dict[str, str]) -> None:
         if customer is None:
             raise NotFound("No such customer.")
         issued = _issue(db, customer)
+    asked = session.get(ASKED)
     session.clear()
     _open(issued)
+    if asked is not None:
+        session[ASKED] = asked
     response_cookie[DEVICE_COOKIE] = secret
 
 
