@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from flask import Flask, Response, g, request
 
@@ -215,10 +216,17 @@ def register_web(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
+    from werkzeug.exceptions import NotFound as NoSuchAddress
+
     from app.api.problem import problem_response
+    from app.web.area import page_not_found
 
     @app.errorhandler(Exception)
-    def _any(exc: Exception) -> Response:
+    def _any(exc: Exception) -> Any:
+        if isinstance(exc, NoSuchAddress):  # a person's browser gets its area's page
+            page = page_not_found(app)
+            if page is not None:
+                return page
         return problem_response(exc)
 
 

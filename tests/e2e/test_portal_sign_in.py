@@ -122,36 +122,34 @@ def test_signing_in_returns_to_the_account_page_asked_for(client, app, awa):
     assert answer.headers["Location"].endswith("/compte/appareil")
 
 
-def test_a_remembered_browser_returns_to_the_page_asked_for_with_the_pin_alone(client, app, awa):
-    sign_in(client, app, awa)
+def asked_while_signed_out(client, app, who, path):
+    """A remembered browser, signed out, asks for ``path``; the sign-in's answer."""
+    sign_in(client, app, who)
     post(client, "/compte/deconnexion")
-    client.get("/compte/epargne")
-    answer = enter_pin(client, awa)
+    client.get(path)
+    return enter_pin(client, who)
+
+
+def test_a_remembered_browser_returns_to_the_page_asked_for_with_the_pin_alone(client, app, awa):
+    answer = asked_while_signed_out(client, app, awa, "/compte/epargne")
     assert answer.headers["Location"].endswith("/compte/epargne")
 
 
 def test_the_page_asked_for_is_followed_once(client, app, awa):
-    sign_in(client, app, awa)
-    post(client, "/compte/deconnexion")
-    client.get("/compte/epargne")
-    enter_pin(client, awa)
+    asked_while_signed_out(client, app, awa, "/compte/epargne")
     post(client, "/compte/deconnexion")
     assert enter_pin(client, awa).headers["Location"].endswith("/compte/")
 
 
 @pytest.mark.parametrize(
-    "asked", ["/compte//evil.example/", "/compte/\\\\evil.example", "/compte/%0d%0aSet-Cookie:x"]
+    "asked",
+    [
+        "/compte//evil.example/",
+        "/compte/\\\\evil.example",
+        "/compte/%0d%0aSet-Cookie:x",
+        "/compte/connexion?next=https://evil.example/",
+    ],
 )
 def test_the_sign_in_never_returns_anywhere_but_a_page_of_the_account(client, app, awa, asked):
-    sign_in(client, app, awa)
-    post(client, "/compte/deconnexion")
-    client.get(asked)
-    assert enter_pin(client, awa).headers["Location"].endswith("/compte/")
-
-
-def test_a_next_parameter_on_the_sign_in_is_ignored(client, app, awa):
-    sign_in(client, app, awa)
-    post(client, "/compte/deconnexion")
-    client.get("/compte/connexion?next=https://evil.example/")
-    answer = enter_pin(client, awa)
+    answer = asked_while_signed_out(client, app, awa, asked)
     assert answer.headers["Location"].endswith("/compte/")

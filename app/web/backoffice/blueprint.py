@@ -8,8 +8,6 @@ import logging
 from typing import Any
 
 from flask import (
-    Blueprint,
-    Response,
     flash,
     g,
     redirect,
@@ -18,23 +16,35 @@ from flask import (
     session,
     url_for,
 )
-from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
-from werkzeug.exceptions import HTTPException
-from werkzeug.wrappers import Response as WerkzeugResponse
-from wtforms.validators import ValidationError
+from flask_wtf.csrf import CSRFError, generate_csrf
 
-from app.api.validation import refuse_unstorable_form
-from app.errors import DomainError, NotFound
-from app.i18n import error_message
 from app.i18n.web import page_text
 from app.money import format_amount
+from app.web.area import AreaBlueprint, ErrorPages, Page, check_post, say
 from app.web.backoffice import access
 from app.web.backoffice.access import Officer, allow, allowed_roles, changes_nothing
 
 log = logging.getLogger(__name__)
 
-blueprint = Blueprint("backoffice", __name__, url_prefix="/backoffice")
-Page = str | Response | WerkzeugResponse | tuple[str, int]
+
+def _message_page(message: str, status: int, **context: Any) -> Page:
+    return render_template("backoffice/message.html", **context, message=message), status
+
+
+blueprint = AreaBlueprint(
+    "backoffice",
+    __name__,
+    url_prefix="/backoffice",
+    errors=ErrorPages(
+        name="backoffice",
+        page=_message_page,
+        explain=say,
+        text=page_text,
+        not_found="bo.error.not_found",
+        failed="bo.error.page",
+    ),
+    never_cache=True,
+)
 
 __all__ = ["Page", "allow", "blueprint", "officer"]
 
@@ -58,14 +68,7 @@ def _globals() -> dict[str, Any]:
 @blueprint.before_request
 def _check_csrf() -> None:
     """Every POST carries the session's CSRF token (Flask-WTF)."""
-    g.pop("officer", None)
-    g.pop("csrf_token", None)
-    if request.method == "POST":
-        try:
-            validate_csrf(request.form.get("csrf_token"))
-        except ValidationError as exc:
-            raise CSRFError(str(exc)) from None
-        refuse_unstorable_form()
+    check_post("officer")
 
 
 @blueprint.before_request
@@ -100,49 +103,13 @@ def blueprint_view() -> Any:
 
 
 def _refused(status: int) -> Page:
-    message = page_text("bo.role.refused")
-    return render_template("backoffice/message.html", message=message), status
+    return _message_page(page_text("bo.role.refused"), status)
 
 
 @blueprint.errorhandler(CSRFError)
 def _csrf_failed(exc: CSRFError) -> Page:
     log.warning("back-office form refused: %s", exc.description)
-    return render_template("backoffice/message.html", message=page_text("bo.csrf.failed")), 400
-
-
-@blueprint.errorhandler(NotFound)
-def _not_found(exc: Exception) -> Page:
-    return render_template("backoffice/message.html", message=page_text("bo.error.not_found")), 404
-
-
-@blueprint.errorhandler(DomainError)
-def _domain_error(exc: DomainError) -> Page:
-    """A domain error no page caught itself (a NUL in a query string refused before any
-    view runs, say): its French message with its status, never a 500."""
-    params = {k: v for k, v in exc.extra.items() if isinstance(v, (int, str))}
-    try:
-        message = error_message(exc.code, "fr", **params)
-    except KeyError:  # the text wants a figure this error did not carry
-        message = error_message("error", "fr")
-    return render_template("backoffice/message.html", message=message), exc.status
-
-
-@blueprint.errorhandler(Exception)
-def _unexpected(exc: Exception) -> Page:
-    """Anything unforeseen: a French page, the details in the log only."""
-    if isinstance(exc, HTTPException):
-        if exc.code == 404:
-            return _not_found(exc)
-        return exc.get_response()
-    log.exception("back-office page failed")
-    return render_template("backoffice/message.html", message=page_text("bo.error.page")), 500
-
-
-@blueprint.after_request
-def _no_store(response: Response) -> Response:
-    """Pages show customers, balances and audit trails: never kept in a cache."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return _message_page(page_text("bo.csrf.failed"), 400)
 
 
 def notify(key: str, **params: Any) -> None:

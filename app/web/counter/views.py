@@ -18,7 +18,6 @@ from datetime import datetime
 from typing import Any
 
 from flask import (
-    Blueprint,
     Response,
     abort,
     current_app,
@@ -30,27 +29,24 @@ from flask import (
     session,
     url_for,
 )
-from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
+from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import HTTPException, TooManyRequests
-from werkzeug.wrappers import Response as WerkzeugResponse
+from werkzeug.exceptions import TooManyRequests
 from wtforms import Form
-from wtforms.validators import ValidationError
 
 from app import ledger
 from app.agents.staff import get_agent, get_staff
 from app.agents.till import close_day, day_summary, ensure_open, office_day
 from app.agents.till import office_agent as find_office_agent
 from app.api.ratelimit import count_sign_in
-from app.api.validation import refuse_unstorable_form
 from app.clock import LOCAL_TZ, local_today
 from app.customers import limits
 from app.customers.models import Customer
 from app.customers.registration import start_registration, verify_registration
 from app.customers.service import find_by_msisdn, get_customer, unlock_customer, upgrade_kyc
 from app.db import current_runtime, transaction
-from app.errors import AccountLocked, DomainError, InvalidState, NotFound, ValidationFailed
+from app.errors import AccountLocked, DomainError, InvalidState, ValidationFailed
 from app.i18n import error_message
 from app.i18n.web import page_text
 from app.ledger import chart
@@ -69,16 +65,35 @@ from app.receipts.pages import (
 )
 from app.transfers.statements import customer_statement
 from app.web import once
+from app.web.area import AreaBlueprint, ErrorPages, Page, check_post, say
 from app.web.counter import actions, auth, forms
 
 log = logging.getLogger(__name__)
 
-blueprint = Blueprint("counter", __name__, url_prefix="/counter")
+
+def _message_page(message: str, status: int, **context: Any) -> Page:
+    return render_template("counter/message.html", **context, message=message), status
+
+
+blueprint = AreaBlueprint(
+    "counter",
+    __name__,
+    url_prefix="/counter",
+    errors=ErrorPages(
+        name="counter",
+        page=_message_page,
+        explain=lambda exc: explain(exc)[0],
+        text=page_text,
+        not_found="error.not_found",
+        failed="error.page",
+    ),
+    never_cache=True,
+)
+
 PUBLIC = {"counter.login"}
 # The supervisor's pages; every other page but these shared ones is the agents'.
 SUPERVISOR_PAGES = {"counter.office", "counter.office_agent"}
 SHARED_PAGES = {"counter.logout", "counter.receipt", "counter.receipt_pdf"}
-Page = str | Response | WerkzeugResponse | tuple[str, int]
 
 # URL of each money operation.
 SLUGS = {
@@ -117,16 +132,7 @@ def _globals() -> dict[str, Any]:
 @blueprint.before_request
 def check_csrf() -> None:
     """Every POST of the counter carries the session's CSRF token (Flask-WTF)."""
-    # ``g`` outlives a request when an app context was pushed around it (tests, a
-    # worker): nothing of a previous request's agent or token may leak into this one.
-    g.pop("teller", None)
-    g.pop("csrf_token", None)
-    if request.method == "POST":
-        try:
-            validate_csrf(request.form.get("csrf_token"))
-        except ValidationError as exc:
-            raise CSRFError(str(exc)) from None
-        refuse_unstorable_form()
+    check_post("teller")
 
 
 @blueprint.before_request
@@ -163,38 +169,7 @@ def csrf_failed(exc: CSRFError) -> Page:
     if not request.path.startswith("/counter"):
         raise exc
     log.warning("counter form refused: %s", exc.description)
-    return render_template("counter/message.html", message=page_text("csrf.failed")), 400
-
-
-@blueprint.errorhandler(NotFound)
-def _not_found(exc: NotFound) -> Page:
-    return render_template("counter/message.html", message=page_text("error.not_found")), 404
-
-
-@blueprint.errorhandler(DomainError)
-def _domain_error(exc: DomainError) -> Page:
-    """A domain error no page caught itself (a NUL in a query string refused before any
-    view runs, say): its French message with its status, never a 500."""
-    message, _fields = explain(exc)
-    return render_template("counter/message.html", message=message), exc.status
-
-
-@blueprint.errorhandler(Exception)
-def _unexpected(exc: Exception) -> Page:
-    """Anything unforeseen: a French page, the details in the log only."""
-    if isinstance(exc, HTTPException):
-        if exc.code == 404:
-            return _not_found(NotFound())
-        return exc.get_response()
-    log.exception("counter page failed")
-    return render_template("counter/message.html", message=page_text("error.page")), 500
-
-
-@blueprint.after_request
-def _no_store(response: Response) -> Response:
-    """Pages show customers' names and balances: never kept in a cache."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return _message_page(page_text("csrf.failed"), 400)
 
 
 def teller() -> auth.Teller:
@@ -219,9 +194,7 @@ def explain(exc: DomainError) -> tuple[str, dict[str, list[str]]]:
                 fields[field] = [page_text(key, threshold=threshold)]
             else:
                 fields[field] = [page_text("invalid.default")]
-    params = {k: v for k, v in exc.extra.items() if isinstance(v, (int, str))}
-    message = error_message(exc.code, "fr", **params)
-    return page_text("form.error_top", message=message), fields
+    return page_text("form.error_top", message=say(exc)), fields
 
 
 def _texts() -> dict[str, str]:

@@ -11,29 +11,38 @@ import logging
 from typing import Any
 
 from flask import (
-    Blueprint,
-    Response,
     g,
     redirect,
     render_template,
     request,
     url_for,
 )
-from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
-from werkzeug.exceptions import HTTPException
-from werkzeug.wrappers import Response as WerkzeugResponse
-from wtforms.validators import ValidationError
+from flask_wtf.csrf import CSRFError, generate_csrf
 
-from app.api.validation import refuse_unstorable_form
 from app.errors import DomainError, NotFound
-from app.i18n import error_message
 from app.i18n.web import portal_text, portal_texts
 from app.money import format_amount
+from app.web.area import AreaBlueprint, ErrorPages, Page, check_post, say
 
 log = logging.getLogger(__name__)
 
-blueprint = Blueprint("portal", __name__)
-Page = str | Response | WerkzeugResponse | tuple[str, int]
+
+def _message_page(message: str, status: int, **context: Any) -> Page:
+    return render_template("portal/message.html", **context, message=message), status
+
+
+blueprint = AreaBlueprint(
+    "portal",
+    __name__,
+    errors=ErrorPages(
+        name="portal",
+        page=_message_page,
+        explain=lambda exc: explain(exc),
+        text=lambda key: text(key),
+        not_found="portal.error.not_found",
+        failed="portal.error.page",
+    ),
+)
 LANGUAGES = ("fr", "ln")
 LANG_COOKIE = "lang"
 ONE_YEAR = 365 * 24 * 3600
@@ -72,16 +81,8 @@ def _globals() -> dict[str, Any]:
 @blueprint.before_request
 def _prepare() -> None:
     """The request's language, then the CSRF token of every POST (Flask-WTF)."""
-    # ``g`` outlives a request when an app context was pushed around it (tests, a
-    # worker): no CSRF token of a previous request may stand in for this session's.
-    g.pop("csrf_token", None)
     g.language = language()
-    if request.method == "POST":
-        try:
-            validate_csrf(request.form.get("csrf_token"))
-        except ValidationError as exc:
-            raise CSRFError(str(exc)) from None
-        refuse_unstorable_form()
+    check_post()
 
 
 @blueprint.route("/langue/<code>")
@@ -118,46 +119,15 @@ def operation_label(kind: str) -> str:
 
 
 def explain(exc: DomainError) -> str:
-    """A domain error in the customer's words and language: the same texts as the SMS
-    and USSD answers (``app/i18n/catalogs/errors.*.po``), never a stack trace."""
-    params = {k: v for k, v in exc.extra.items() if isinstance(v, (int, str))}
-    language = g.get("language") or "fr"
-    try:
-        return error_message(exc.code, language, **params)
-    except KeyError:  # the text wants a figure this error did not carry
-        return error_message("error", language)
+    """A domain error in the customer's words and language, never a stack trace."""
+    return say(exc, g.get("language") or "fr")
 
 
 def message_page(key: str, status: int, **params: Any) -> Page:
-    return render_template("portal/message.html", message=text(key, **params)), status
+    return _message_page(text(key, **params), status)
 
 
 @blueprint.errorhandler(CSRFError)
 def _csrf_failed(exc: CSRFError) -> Page:
     log.warning("portal form refused: %s", exc.description)
     return message_page("portal.error.csrf", 400)
-
-
-@blueprint.errorhandler(DomainError)
-def _domain_error(exc: DomainError) -> Page:
-    """A domain error no page caught itself (a tampered link's cursor, say): its
-    message in the customer's words, with its status; NotFound has its own page."""
-    if isinstance(exc, NotFound):
-        return _not_found(exc)
-    return render_template("portal/message.html", message=explain(exc)), exc.status
-
-
-@blueprint.errorhandler(NotFound)
-def _not_found(exc: Exception) -> Page:
-    return message_page("portal.error.not_found", 404)
-
-
-@blueprint.errorhandler(Exception)
-def _unexpected(exc: Exception) -> Page:
-    """Anything unforeseen: a page in the customer's language, details in the log only."""
-    if isinstance(exc, HTTPException):
-        if exc.code == 404:
-            return _not_found(exc)
-        return exc.get_response()
-    log.exception("portal page failed")
-    return message_page("portal.error.page", 500)
