@@ -3,6 +3,13 @@ PostgreSQL race tests."""
 
 import threading
 
+# How many requests race a guard of money or identity ("only one may win", "never
+# above the cap", "never spent twice", "every wrong PIN counts"): fifty, the house
+# rule. Scenarios that are two people by nature (maker and checker, a payment and
+# its retry) race two. The test app's pool holds this many connections at once
+# (tests/conftest.py, ``make_config``).
+RACERS = 50
+
 
 def together(count, work):
     """Run ``work(i)`` in ``count`` threads released at once; return each result or error."""

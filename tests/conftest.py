@@ -33,6 +33,7 @@ from app.clock import clock as app_clock
 from app.config import BASE_DIR, Config
 from app.db import make_engine
 from tests import contract
+from tests.concurrency import RACERS
 
 IN_CI = bool(os.environ.get("CI"))
 START = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
@@ -179,6 +180,13 @@ def make_config(db_url: str, **overrides: object) -> Config:
         "REDIS_URL": None,
         "SMS_BACKEND": "recording",
         "LOG_JSON": False,
+        # Every racer of tests/concurrency.py holds its own connection at once (some wait
+        # at a barrier while holding it), plus the test's own: RACERS + a margin. Few
+        # stay open between tests: connections beyond the pool's 5 close when returned,
+        # and each app disposes its pool at teardown, so one process stays well under
+        # PostgreSQL's default max_connections of 100.
+        "DB_POOL_SIZE": 5,
+        "DB_MAX_OVERFLOW": RACERS + 5,
     }
     values.update(overrides)
     return Config(**values)  # type: ignore[arg-type]

@@ -694,7 +694,7 @@ def test_a_counted_cash_that_is_not_a_number_is_said_next_to_the_field(signed_in
 
 @pytest.mark.postgres_only
 def test_the_same_confirmation_racing_itself_pays_once(signed_in, app, runtime, awa):
-    from tests.concurrency import together
+    from tests.concurrency import RACERS, together
 
     shown = preview(signed_in, "cash-in", msisdn=awa.msisdn, amount=15_000)
     cookie = signed_in.get_cookie("postcash_counter", path="/counter")
@@ -709,8 +709,8 @@ def test_the_same_confirmation_racing_itself_pays_once(signed_in, app, runtime, 
         twin.set_cookie("postcash_counter", cookie.value, path="/counter")
         return twin.post("/counter/cash-in/confirm", data=data)
 
-    answers = together(4, submit)
-    assert {a.status_code for a in answers} == {303}
+    answers = together(RACERS, submit)
+    assert {a.status_code for a in answers} == {303}, answers
     assert len({a.headers["Location"] for a in answers}) == 1
     assert wallet_of(runtime, awa) == 115_000
 

@@ -17,6 +17,7 @@ from app.disbursements.models import DisbursementBatch, DisbursementLine
 from app.ledger import chart
 from app.ledger.models import Entry
 from tests import factories
+from tests.concurrency import RACERS
 from tests.e2e.cyber_support import API, api_key
 from tests.e2e.payments_support import available, wallet_of
 from workers.disbursements import process_batch, resume_stalled
@@ -160,7 +161,7 @@ def test_a_long_batch_continues_in_a_new_job(client, runtime, monkeypatch, batch
 
 
 @pytest.mark.postgres_only
-def test_two_workers_on_one_batch_pay_each_line_once(app, client, runtime, monkeypatch, batch):
+def test_workers_on_one_batch_pay_each_line_once(app, client, runtime, monkeypatch, batch):
     _payer, _key, people, batch_id = batch
     with transaction(runtime) as session:
         session.execute(
@@ -168,14 +169,14 @@ def test_two_workers_on_one_batch_pay_each_line_once(app, client, runtime, monke
             .where(DisbursementBatch.id == batch_id)
             .values(status="processing")
         )
-    barrier = threading.Barrier(2)
+    barrier = threading.Barrier(RACERS)
 
     def worker():
         with app.app_context():
             barrier.wait()
             process_batch(batch_id)
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
+    threads = [threading.Thread(target=worker) for _ in range(RACERS)]
     for thread in threads:
         thread.start()
     for thread in threads:

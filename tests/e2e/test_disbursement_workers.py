@@ -18,6 +18,7 @@ from app.disbursements.models import DisbursementBatch, DisbursementLine
 from app.ledger import chart
 from app.ledger.models import Entry
 from tests import factories
+from tests.concurrency import RACERS
 from tests.e2e.payments_support import available, wallet_of
 from workers.disbursements import process_batch
 
@@ -136,19 +137,19 @@ def test_a_second_worker_pays_the_lines_the_first_does_not_hold(app, runtime, mo
     assert entries(runtime, batch_id) == 6
 
 
-def test_two_workers_racing_on_a_batch_pay_each_line_exactly_once(app, runtime, batch):
+def test_workers_racing_on_a_batch_pay_each_line_exactly_once(app, runtime, batch):
     payer, people, batch_id = batch
-    barrier = threading.Barrier(2)
+    barrier = threading.Barrier(RACERS)
 
     def worker():
         barrier.wait(WAIT)
         process_batch(batch_id)
 
-    (one, one_errors), (two, two_errors) = in_thread(app, worker), in_thread(app, worker)
-    one.join(WAIT)
-    two.join(WAIT)
+    workers = [in_thread(app, worker) for _ in range(RACERS)]
+    for thread, _errors in workers:
+        thread.join(WAIT)
 
-    assert one_errors == two_errors == []
+    assert [errors for _thread, errors in workers] == [[]] * RACERS
     assert [wallet_of(runtime, p) for p in people] == AMOUNTS
     assert available(runtime, chart.payer(payer.id)) == 1_000_000 - sum(AMOUNTS)
     assert entries(runtime, batch_id) == 6

@@ -16,6 +16,7 @@ from app.api.idempotency import IdempotencyRecord, idempotent, purge_expired
 from app.db import transaction
 from app.errors import InsufficientFunds, RateLimited, Unauthorized
 from app.principal import Principal
+from tests.concurrency import RACERS
 
 PAYMENTS = "/idem-test/payments"
 
@@ -270,7 +271,7 @@ def test_swagger_documents_the_header(app, api):
 
 @pytest.mark.postgres_only
 def test_racing_requests_with_one_key_execute_once(app, runtime, post, executions):
-    barrier = threading.Barrier(4)
+    barrier = threading.Barrier(RACERS)
     statuses: list[int] = []
 
     def attempt():
@@ -279,11 +280,12 @@ def test_racing_requests_with_one_key_execute_once(app, runtime, post, execution
             response = post({"amount": 5000})
             statuses.append(response.status_code)
 
-    threads = [threading.Thread(target=attempt) for _ in range(4)]
+    threads = [threading.Thread(target=attempt) for _ in range(RACERS)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    assert len(statuses) == RACERS
     assert len(executions.bodies) == 1
     assert statuses.count(201) >= 1
     assert set(statuses) <= {201, 409}

@@ -7,6 +7,7 @@ import pytest
 from app.db import transaction
 from app.transfers.models import Transfer
 from tests import factories
+from tests.concurrency import RACERS
 from tests.e2e.counter_support import hidden
 from tests.e2e.payments_support import wallet_of
 from tests.e2e.portal_support import post, sign_in, text_of
@@ -94,7 +95,7 @@ def test_a_double_tap_racing_itself_places_one_transfer(signed_in, app, runtime,
     token = hidden(signed_in.get("/compte/connexion"), "csrf_token")
     cookie = signed_in.get_cookie("postcash")
     answers = []
-    barrier = threading.Barrier(4)
+    barrier = threading.Barrier(RACERS)
 
     def tap():
         tab = app.test_client()
@@ -102,11 +103,12 @@ def test_a_double_tap_racing_itself_places_one_transfer(signed_in, app, runtime,
         barrier.wait()
         answers.append(tab.post("/compte/envoyer/valider", data={"csrf_token": token, **data}))
 
-    threads = [threading.Thread(target=tap) for _ in range(4)]
+    threads = [threading.Thread(target=tap) for _ in range(RACERS)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    assert len(answers) == RACERS
     assert {a.status_code for a in answers} == {303}
     assert len({a.headers["Location"] for a in answers}) == 1
     assert len(_transfers(runtime, awa)) == 1

@@ -13,7 +13,7 @@ from app.errors import Forbidden, InsufficientFunds, InvalidState, NotFound, Val
 from app.ledger import chart
 from app.ledger.models import Entry
 from tests import factories
-from tests.concurrency import race
+from tests.concurrency import RACERS, race
 
 
 def float_of(session, agent):
@@ -191,7 +191,7 @@ def test_a_rejection_needs_a_reason_and_moves_nothing(session):
     assert event.after["reason"] == "Pas de dépôt reçu"
 
 
-def test_two_operators_approving_at_once_make_one_entry(app, runtime):
+def test_operators_approving_at_once_make_one_entry(app, runtime):
     with transaction(runtime) as session:
         agent = factories.agent(session)
         deciders = [factories.head_office(session).id for _ in range(3)]
@@ -201,9 +201,11 @@ def test_two_operators_approving_at_once_make_one_entry(app, runtime):
     outcomes = race(
         app,
         runtime,
-        3,
+        RACERS,  # three operators, each pressing many times
         lambda session, i: (
-            float_requests.approve(session, made.id, decider=get_staff(session, deciders[i])).status
+            float_requests.approve(
+                session, made.id, decider=get_staff(session, deciders[i % 3])
+            ).status
         ),
     )
     assert sorted(str(o) for o in outcomes).count("approved") == 1, outcomes

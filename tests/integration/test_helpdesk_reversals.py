@@ -17,7 +17,7 @@ from app.helpdesk.models import ReversalProposal
 from app.ledger import chart
 from app.ledger.models import Entry
 from tests import factories
-from tests.concurrency import race
+from tests.concurrency import RACERS, race
 from tests.desk_support import as_principal, paid_p2p
 
 
@@ -188,7 +188,7 @@ def test_each_step_is_audited(session, story):
 
 
 @pytest.mark.postgres_only
-def test_two_approvals_racing_reverse_the_payment_once(app, runtime):
+def test_racing_approvals_reverse_the_payment_once(app, runtime):
     with transaction(runtime) as session:
         awa = factories.customer(session, balance=100_000)
         bruno = factories.customer(session, first_name="Bruno", last_name="Ngoma")
@@ -200,10 +200,10 @@ def test_two_approvals_racing_reverse_the_payment_once(app, runtime):
         ).id
 
     def approve(session, i):
-        return reversals.approve(session, proposal, by=as_principal(checkers[i])).status
+        return reversals.approve(session, proposal, by=as_principal(checkers[i % 2])).status
 
-    outcomes = race(app, runtime, 2, approve)
-    assert sorted(map(str, outcomes)) == ["invalid_state", "reversed"]
+    outcomes = race(app, runtime, RACERS, approve)  # two checkers, each pressing many times
+    assert sorted(map(str, outcomes)) == ["invalid_state"] * (RACERS - 1) + ["reversed"]
     with transaction(runtime) as session:
         reversal_entries = session.scalar(
             select(func.count())
@@ -221,7 +221,7 @@ def test_two_approvals_racing_reverse_the_payment_once(app, runtime):
 
 
 @pytest.mark.postgres_only
-def test_two_proposals_racing_leave_one_open(app, runtime):
+def test_racing_proposals_leave_one_open(app, runtime):
     with transaction(runtime) as session:
         awa = factories.customer(session, balance=100_000)
         bruno = factories.customer(session, first_name="Bruno", last_name="Ngoma")
@@ -230,8 +230,8 @@ def test_two_proposals_racing_leave_one_open(app, runtime):
 
     def propose(session, i):
         return reversals.propose(
-            session, transfer_id, reason="Doublon", by=as_principal(makers[i])
+            session, transfer_id, reason="Doublon", by=as_principal(makers[i % 2])
         ).status
 
-    outcomes = race(app, runtime, 2, propose)
-    assert sorted(map(str, outcomes)) == ["conflict", "proposed"]
+    outcomes = race(app, runtime, RACERS, propose)
+    assert sorted(map(str, outcomes)) == ["conflict"] * (RACERS - 1) + ["proposed"]

@@ -28,6 +28,7 @@ from app.errors import (
 from app.ledger import chart
 from app.principal import Principal
 from tests import factories
+from tests.concurrency import RACERS, together
 
 
 def test_ensure_can_transact_refuses_locked_and_frozen_customers(session):
@@ -140,29 +141,29 @@ def test_the_demo_data_has_the_documented_balances_and_seeds_once(session):
 
 @pytest.mark.postgres_only
 def test_concurrent_wrong_pins_are_each_counted(runtime):
-    """Two wrong PINs racing on PostgreSQL both count: the counter is one atomic UPDATE."""
+    """Wrong PINs racing on PostgreSQL all count (the counter is one atomic UPDATE): two
+    are told how many tries are left, the third locks, every other one finds it locked."""
     with transaction(runtime) as session:
         awa = factories.customer(session)
-    barrier = threading.Barrier(2)
-    outcomes = []
+    read_the_customer = threading.Barrier(RACERS, timeout=30)
 
-    def wrong_pin():
+    def wrong_pin(_i):
         try:
             with transaction(runtime) as session:
                 customer = service.get_customer(session, awa.id)
-                barrier.wait(timeout=5)
+                read_the_customer.wait()  # every racer read the counter before any wrote it
                 service.verify_pin(session, customer, "1470")
         except InvalidPin as exc:
-            outcomes.append(exc.extra["attempts_left"])
+            return exc.extra["attempts_left"]
+        except AccountLocked:
+            return "locked"
+        return "right"
 
-    threads = [threading.Thread(target=wrong_pin) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(outcomes) == [1, 2]
+    outcomes = together(RACERS, wrong_pin)
+    assert sorted(map(str, outcomes)) == ["1", "2"] + ["locked"] * (RACERS - 2), outcomes
     with transaction(runtime) as session:
-        assert service.get_customer(session, awa.id).failed_pin_attempts == 2
+        customer = service.get_customer(session, awa.id)
+        assert (customer.status, customer.failed_pin_attempts) == ("locked", 3)
 
 
 def test_an_unknown_number_cannot_sign_in_and_is_told_as_a_first_wrong_pin(session):

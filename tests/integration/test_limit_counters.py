@@ -13,7 +13,7 @@ from app.customers.service import get_customer
 from app.db import transaction
 from app.ledger import chart
 from tests import factories
-from tests.concurrency import committed, race
+from tests.concurrency import RACERS, committed, race
 
 
 def used(runtime, customer):
@@ -74,13 +74,13 @@ def test_money_received_is_not_outflow(runtime, people):
 
 @pytest.mark.postgres_only
 def test_racing_payments_count_exactly_and_stop_at_the_daily_cap(app, runtime):
-    """Eight payments of 30 000 at once against the basic daily cap of 200 000."""
+    """Fifty payments of 30 000 at once against the basic daily cap of 200 000."""
     with transaction(runtime) as session:
         awa = factories.customer(session, balance=150_000, tier="standard")
         session.flush()
         factories.fund(session, chart.wallet(awa.id), 150_000)
-        awa.kyc_tier = "basic"  # the basic caps, with enough money for all eight
-        payees = [factories.customer(session) for _ in range(8)]
+        awa.kyc_tier = "basic"  # the basic caps, with money for more than the cap allows
+        payees = [factories.customer(session) for _ in range(RACERS)]
     one = total(runtime, 30_000)
 
     from app.transfers import p2p
@@ -88,7 +88,7 @@ def test_racing_payments_count_exactly_and_stop_at_the_daily_cap(app, runtime):
     outcomes = race(
         app,
         runtime,
-        8,
+        RACERS,
         lambda s, i: (
             p2p.place_p2p(s, get_customer(s, awa.id), to=payees[i].msisdn, amount=30_000).status
         ),
@@ -96,7 +96,7 @@ def test_racing_payments_count_exactly_and_stop_at_the_daily_cap(app, runtime):
 
     placed = outcomes.count("pending_confirmation")
     assert placed == 200_000 // one, outcomes
-    assert outcomes.count("limit_exceeded") == 8 - placed, outcomes
+    assert outcomes.count("limit_exceeded") == RACERS - placed, outcomes
     assert used(runtime, awa)["daily"] == placed * one
     with runtime.unit_of_work() as uow:
         assert counters_match(uow.session).ok

@@ -11,7 +11,7 @@ import pytest
 from app.config import INSTANCE_DIR, Config
 from app.mail import numbers, s10
 from app.mail.storage import FileStorage, StoredFileMissing, storage_for
-from tests.concurrency import committed, together
+from tests.concurrency import RACERS, committed, together
 from tests.mail_support import make_pdf
 
 
@@ -84,9 +84,9 @@ def test_racing_senders_never_share_a_number(runtime, config) -> None:
     def work(_i: int) -> list[str]:
         return committed(runtime, lambda s: numbers.allocate(s, config, "registered", 3))
 
-    outcomes = together(8, work)
+    outcomes = together(RACERS, work)
     handed = [number for outcome in outcomes for number in outcome]  # type: ignore[union-attr]
-    assert len(handed) == 24 and len(set(handed)) == 24
+    assert len(handed) == len(set(handed)) == 3 * RACERS
 
 
 def test_many_files_are_stored_at_once_each_under_its_fingerprint(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from app.db import transaction
 from app.ledger import chart
 from app.payments import refunds, requests
 from tests import factories
-from tests.concurrency import race
+from tests.concurrency import RACERS, race
 from tests.e2e.payments_support import available, wallet_of
 
 pytestmark = pytest.mark.postgres_only
@@ -27,17 +27,17 @@ def sale(runtime):
     return shop, awa, request.id
 
 
-def test_four_approvals_at_once_pay_once(app, runtime, sale):
+def test_racing_approvals_pay_once(app, runtime, sale):
     _shop, awa, request_id = sale
 
     outcomes = race(
         app,
         runtime,
-        4,
+        RACERS,
         lambda s, i: requests.approve_request(s, request_id, awa, pin=factories.PIN).status,
     )
 
-    assert outcomes == ["paid"] * 4
+    assert outcomes == ["paid"] * RACERS
     assert wallet_of(runtime, awa) == 40_000
 
 
@@ -49,7 +49,7 @@ def test_approval_racing_decline_settles_one_way(app, runtime, sale):
             return requests.decline_request(session, request_id, awa).status
         return requests.approve_request(session, request_id, awa, pin=factories.PIN).status
 
-    outcomes = race(app, runtime, 4, work)
+    outcomes = race(app, runtime, RACERS, work)
 
     paid = wallet_of(runtime, awa) == 40_000
     assert set(outcomes) <= {"paid", "declined", "invalid_state"}
@@ -65,10 +65,10 @@ def test_concurrent_refunds_never_exceed_the_payment(app, runtime, sale):
     outcomes = race(
         app,
         runtime,
-        4,
+        RACERS,
         lambda s, i: refunds.refund_payment(s, shop.client.id, request_id, amount=4_000).amount,
     )
 
-    assert sorted(outcomes, key=str) == [4_000, 4_000, "invalid_state", "invalid_state"]
+    assert sorted(outcomes, key=str) == [4_000, 4_000] + ["invalid_state"] * (RACERS - 2)
     assert wallet_of(runtime, awa) == 48_000
     assert available(runtime, chart.merchant(shop.client.id)) == 9_850 - 2 * 3_940

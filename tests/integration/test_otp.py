@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import select
 
@@ -27,6 +25,7 @@ from app.otp import (
     resend_challenge,
     verify_challenge,
 )
+from tests.concurrency import RACERS, together
 
 MSISDN = "+242061234567"
 SUBJECT = "customer-1"
@@ -290,42 +289,28 @@ def test_one_challenge_costs_at_most_four_sms(runtime, clock):
 
 
 @pytest.mark.postgres_only
-def test_two_racing_verifications_of_one_code_succeed_once(app, runtime):
+def test_racing_verifications_of_one_code_succeed_once(app, runtime):
     challenge_id, code = issue()
-    barrier = threading.Barrier(2)
-    outcomes: list[str] = []
 
-    def confirm() -> None:
+    def confirm(_i):
         with app.app_context():
-            barrier.wait()
             try:
-                outcomes.append(verify(challenge_id, code))
+                return verify(challenge_id, code)
             except OtpExpired:
-                outcomes.append("refused")
+                return "refused"
 
-    threads = [threading.Thread(target=confirm) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert sorted(outcomes) == ["refused", "used"]
+    outcomes = together(RACERS, confirm)
+    assert sorted(map(str, outcomes)) == ["refused"] * (RACERS - 1) + ["used"], outcomes
 
 
 @pytest.mark.postgres_only
 def test_racing_first_challenges_of_a_subject_get_different_counters(app, runtime):
-    barrier = threading.Barrier(2)
-    issued: list[str] = []
-
-    def first_challenge() -> None:
+    def first_challenge(_i):
         with app.app_context():
-            barrier.wait()
-            issued.append(issue(send=False)[0])
+            return issue(send=False)[0]
 
-    threads = [threading.Thread(target=first_challenge) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    issued = together(RACERS, first_challenge)
+    assert not any(isinstance(o, Exception) for o in issued), issued
     with runtime.unit_of_work() as uow:
         counters = uow.session.scalars(select(Challenge.counter)).all()
-    assert sorted(counters) == [0, 1]
+    assert sorted(counters) == list(range(RACERS))

@@ -9,7 +9,7 @@ from app.customers.models import Customer
 from app.customers.service import get_customer
 from app.transfers import p2p
 from tests import factories
-from tests.concurrency import committed, meet_before_locking_a_pair, together
+from tests.concurrency import RACERS, committed, meet_before_locking_a_pair, together
 
 pytestmark = pytest.mark.postgres_only
 
@@ -22,10 +22,10 @@ def test_ussd_sends_both_ways_after_a_wrong_pin_do_not_deadlock(runtime, monkeyp
         return pair
 
     pair = committed(runtime, two)
-    meet_before_locking_a_pair(monkeypatch)
+    meet_before_locking_a_pair(monkeypatch, RACERS)
 
     def send(i):
-        payer, payee = pair[i], pair[1 - i]
+        payer, payee = pair[i % 2], pair[1 - i % 2]
         return committed(
             runtime,
             lambda s: (
@@ -35,4 +35,4 @@ def test_ussd_sends_both_ways_after_a_wrong_pin_do_not_deadlock(runtime, monkeyp
             ),
         )
 
-    assert together(2, send) == ["completed", "completed"]
+    assert together(RACERS, send) == ["completed"] * RACERS

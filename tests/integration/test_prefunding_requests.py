@@ -22,7 +22,7 @@ from app.remittances.prefunding_requests import (
     request_prefunding,
 )
 from tests import factories
-from tests.concurrency import race
+from tests.concurrency import RACERS, race
 
 
 @pytest.fixture
@@ -108,16 +108,16 @@ def test_approval_is_audited_with_the_requester_and_the_approver(runtime, people
     ]
 
 
-def test_two_approvals_racing_credit_the_organisation_once(app, runtime, people):
+def test_racing_approvals_credit_the_organisation_once(app, runtime, people):
     partner, maker, checker, other = people
     row = record(runtime, partner, maker)
-    approvers = [checker, other, checker, other]
+    approvers = [checker, other]
 
     outcomes = race(
-        app, runtime, 4, lambda s, i: approve_prefunding(s, row.id, by=approvers[i]).status
+        app, runtime, RACERS, lambda s, i: approve_prefunding(s, row.id, by=approvers[i % 2]).status
     )
 
-    assert outcomes == ["approved"] * 4
+    assert outcomes == ["approved"] * RACERS
     assert entries_of(runtime, row.id) == 1
     assert prefunding_of(runtime, partner) == 2_500_000
     with transaction(runtime) as session:

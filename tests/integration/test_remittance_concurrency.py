@@ -1,4 +1,4 @@
-"""Real races on PostgreSQL: two counters paying one code, a payout against the sweep.
+"""Real races on PostgreSQL: counters paying one code, payouts against the sweep.
 
 Each racer is made to read the remittance *before* either takes its row lock
 (a barrier inside the read), so the race is forced, not hoped for. The row lock
@@ -6,6 +6,7 @@ and the guarded transition must then let exactly one of them move the money.
 """
 
 import threading
+from functools import partial
 
 import pytest
 from sqlalchemy import select
@@ -20,6 +21,7 @@ from app.remittances import sweeps
 from app.remittances.counter import pay_out, send_cash
 from app.remittances.models import Remittance
 from tests import factories
+from tests.concurrency import RACERS
 from workers.remittances import expire_due
 
 pytestmark = pytest.mark.postgres_only
@@ -48,6 +50,7 @@ def remittance_id(app, runtime, counters):
 
 
 def run_together(*targets):
+    """Run each target in its own thread; the barriers they meet at release them."""
     threads = [threading.Thread(target=target) for target in targets]
     for thread in threads:
         thread.start()
@@ -73,16 +76,24 @@ def meet_before(barrier, fn):
     return wrapper
 
 
+@pytest.fixture
+def tellers(runtime):
+    """A counter for each racer: a payout locks its counter first (``lock_actor``), so
+    racers at one counter queue before they ever read the code; at many they race."""
+    with transaction(runtime) as session:
+        return [factories.agent(session, float_balance=100_000) for _ in range(RACERS)]
+
+
 def posted(runtime, code):
     with transaction(runtime) as session:
         return ledger.balance(session, code).posted
 
 
-def test_two_counters_paying_the_same_code_at_once_pay_it_once(
-    app, runtime, monkeypatch, counters, remittance_id
+def test_counters_paying_the_same_code_at_once_pay_it_once(
+    app, runtime, monkeypatch, counters, tellers, remittance_id
 ):
     code = factories.sms_code(app, JEAN)
-    barrier = threading.Barrier(2)
+    barrier = threading.Barrier(RACERS)
     monkeypatch.setattr(
         counter_module, "find_by_code", meet_after(barrier, counter_module.find_by_code)
     )
@@ -106,35 +117,35 @@ def test_two_counters_paying_the_same_code_at_once_pay_it_once(
 
         return attempt
 
-    run_together(pay(counters[0].id), pay(counters[1].id))
+    run_together(*(pay(teller.id) for teller in tellers))
 
-    assert sorted(outcomes) == ["invalid_state", "paid"]
-    floats = sum(posted(runtime, chart.float_account(c.id)) for c in counters)
+    assert sorted(outcomes) == ["invalid_state"] * (RACERS - 1) + ["paid"], outcomes
+    floats = sum(posted(runtime, chart.float_account(c.id)) for c in [*counters, *tellers])
     sent = -20_500 + 150  # amount + fee out of the sending float, send commission back
     paid_once = 20_000 + 50  # amount + payout commission into the paying float
-    assert floats == 2 * 100_000 + sent + paid_once
+    assert floats == (2 + RACERS) * 100_000 + sent + paid_once
     assert posted(runtime, chart.REMIT_PAYABLE) == 0
 
 
-def test_a_payout_racing_the_expiry_sweep_moves_the_money_once(
-    app, runtime, clock, monkeypatch, counters, remittance_id
+def test_payouts_racing_the_expiry_sweep_move_the_money_once(
+    app, runtime, clock, monkeypatch, tellers, remittance_id
 ):
     code = factories.sms_code(app, JEAN)
     clock.advance(days=31)
-    barrier = threading.Barrier(2)
+    barrier = threading.Barrier(RACERS)
     monkeypatch.setattr(
         counter_module, "find_by_code", meet_after(barrier, counter_module.find_by_code)
     )
     monkeypatch.setattr(sweeps, "lock_for_refund", meet_before(barrier, sweeps.lock_for_refund))
     outcomes: list[str] = []
 
-    def pay():
+    def pay(agent_id):
         with app.app_context():
             try:
                 with transaction(runtime) as session:
                     pay_out(
                         session,
-                        get_agent(session, counters[1].id),
+                        get_agent(session, agent_id),
                         code=code,
                         recipient_id_type="passport",
                         recipient_id_number="OA1234567",
@@ -147,10 +158,12 @@ def test_a_payout_racing_the_expiry_sweep_moves_the_money_once(
         with app.app_context():
             outcomes.append(f"swept {expire_due()}")
 
-    run_together(pay, sweep)
+    run_together(*(partial(pay, teller.id) for teller in tellers[1:]), sweep)
 
-    assert "paid" not in outcomes
-    assert posted(runtime, chart.float_account(counters[1].id)) == 100_000
+    # A payout that finds the code past its date expires the remittance itself (under its
+    # lock) and refuses; the sweep then finds nothing left to do, or did it first.
+    assert set(outcomes) - {"swept 0", "swept 1"} == {"invalid_state"}, outcomes
+    assert {posted(runtime, chart.float_account(t.id)) for t in tellers[1:]} == {100_000}
     with transaction(runtime) as session:
         returns = session.scalars(
             select(Remittance).where(Remittance.returned_from_id == remittance_id)
@@ -159,11 +172,9 @@ def test_a_payout_racing_the_expiry_sweep_moves_the_money_once(
     assert posted(runtime, chart.REMIT_PAYABLE) == 20_000
 
 
-def test_two_sweeps_at_once_expire_a_remittance_once(
-    app, runtime, clock, monkeypatch, remittance_id
-):
+def test_sweeps_at_once_expire_a_remittance_once(app, runtime, clock, monkeypatch, remittance_id):
     clock.advance(days=31)
-    barrier = threading.Barrier(2)
+    barrier = threading.Barrier(RACERS)
     monkeypatch.setattr(sweeps, "lock_for_refund", meet_before(barrier, sweeps.lock_for_refund))
     counts: list[int] = []
 
@@ -171,6 +182,6 @@ def test_two_sweeps_at_once_expire_a_remittance_once(
         with app.app_context():
             counts.append(expire_due())
 
-    run_together(sweep, sweep)
+    run_together(*[sweep] * RACERS)
 
-    assert sorted(counts) == [0, 1]
+    assert sorted(counts) == [0] * (RACERS - 1) + [1]

@@ -13,7 +13,7 @@ from app.audit import AuditEvent
 from app.db import transaction
 from app.errors import DomainError
 from tests import factories
-from tests.concurrency import together
+from tests.concurrency import RACERS, together
 
 pytestmark = pytest.mark.postgres_only
 
@@ -31,9 +31,9 @@ def test_fifty_racing_wrong_passwords_are_evaluated_at_most_five_times(app, runt
                 return exc.code
         return "signed_in"
 
-    outcomes = together(50, wrong_password)
+    outcomes = together(RACERS, wrong_password)
     assert outcomes.count("unauthorized") == 5
-    assert outcomes.count("account_locked") == 45
+    assert outcomes.count("account_locked") == RACERS - 5
     with transaction(runtime) as session:
         row = session.get(StaffUser, agent.id)
         assert (row.failed_logins, row.locked_at is not None) == (5, True)
@@ -41,7 +41,7 @@ def test_fifty_racing_wrong_passwords_are_evaluated_at_most_five_times(app, runt
             select(AuditEvent.after).where(AuditEvent.action == "staff.login_failed")
         ).all()
         reasons = Counter(after["reason"] for after in failures)
-        assert reasons == {"password": 5, "locked": 45}
+        assert reasons == {"password": 5, "locked": RACERS - 5}
         with pytest.raises(DomainError) as refused:
             authenticate_staff(session, "agent.race", factories.PASSWORD, factories.totp_code())
         assert refused.value.code == "account_locked"
@@ -52,7 +52,7 @@ def test_the_right_password_racing_wrong_ones_never_outlives_the_lock(app, runti
         agent = factories.agent(session, username="agent.mixed")
 
     def attempt(i):
-        password = factories.PASSWORD if i == 49 else "not-the-password"
+        password = factories.PASSWORD if i == RACERS - 1 else "not-the-password"
         with app.app_context():
             try:
                 with transaction(runtime) as session:
@@ -61,13 +61,13 @@ def test_the_right_password_racing_wrong_ones_never_outlives_the_lock(app, runti
                 return exc.code
         return "signed_in"
 
-    outcomes = together(50, attempt)
+    outcomes = together(RACERS, attempt)
     wrong, signed_in = outcomes.count("unauthorized"), outcomes.count("signed_in")
     # The right password signs in only if evaluated before the fifth failure; it then
     # starts the count over, and five more failures lock the account again.
     assert signed_in in (0, 1), outcomes
     assert wrong == 5 if signed_in == 0 else 5 <= wrong <= 9, outcomes
-    assert outcomes.count("account_locked") == 50 - wrong - signed_in
+    assert outcomes.count("account_locked") == RACERS - wrong - signed_in
     with transaction(runtime) as session:
         row = session.get(StaffUser, agent.id)
         assert (row.failed_logins, row.locked_at is not None) == (5, True)
