@@ -13,11 +13,22 @@ gateway points at that fake (nothing else differs from production).
    (OTP, receipt, receipt) at ``--rate`` P2P/s for ``--seconds``; an OTP's
    delay runs from its commit to its arrival at the provider: p50 and p99.
 
+3. Under the HTTP bench's load: gunicorn and ``--clients`` client threads
+   paying P2P as ``bench.p2p_http`` does (its ``drive``) for ``--seconds``,
+   W workers listening. Prints the P2P/s reached, the SMS/s made and sent, the
+   jobs/s done while the load ran, the OTP delay from its row's ``created_at``
+   (in the request that placed the payment) to its arrival at the provider
+   (p50/p99, matched by the provider's message id), the rq queues left when the
+   load stopped, and how long after it the last SMS went out.
+
 ``--provider-latency`` (ms) makes the fake answer as slowly as a provider far
-away does. The bench runs from any checkout (``--root``) whose workers are
-``python -m workers``: the same file measures before and after a change.
+away does. Workers log at production's level (INFO; ``BENCH_WORKER_LOG_LEVEL``).
+The bench runs from any checkout (``--root``) whose workers are
+``python -m workers``: the same file measures before and after a change (the
+web tier of the HTTP measure is the bench's own checkout).
 
     python -m bench.jobs [--workers 1,2,4] [--messages 900] [--rate 10] [--seconds 20]
+                         [--skip throughput,delay,http] [--clients 8]
 """
 
 from __future__ import annotations
@@ -314,7 +325,8 @@ def environment(url: str, redis: str, provider: Provider, root: Path) -> dict[st
             "REDIS_URL": redis,
             "BENCH_SMS_URL": provider.base_url,
             "SMS_BACKEND": "console",
-            "LOG_LEVEL": "ERROR",
+            # production's level: every job's log lines are part of its cost
+            "LOG_LEVEL": os.environ.get("BENCH_WORKER_LOG_LEVEL", "INFO"),
             "RATELIMIT_ENABLED": "0",
             "PYTHONPATH": str(root),
         }
@@ -409,8 +421,9 @@ def under_http(url: str, redis: str, workers: int, args: argparse.Namespace) -> 
             samples, elapsed = drive(port, senders, recipients, read_otp, seconds=args.seconds)
             ended = time.time()
             load = os.getloadavg()
-        backlog = queue_lengths(redis)
-        expected = sms_rows(url)
+            # before gunicorn's graceful stop, which takes seconds of its own
+            backlog = queue_lengths(redis)
+            expected = sms_rows(url)
         drained = wait_for(lambda: provider.count_ids() >= expected, args.timeout)
         drained_in = time.time() - ended
         # the requests still in flight when the clock stopped finish after ``ended``

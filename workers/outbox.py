@@ -188,10 +188,11 @@ def _mark_failed(job: OutboxJob, exc: Exception) -> None:
 def _bookkeeping(session: Session) -> None:
     """The outbox's own records of a job need not wait for the disk (PostgreSQL).
 
-    Marking a job started or done is two of the three commits of every job; a
-    crash that loses the last of them makes the job run again, which jobs
-    allow (they check state). The job's own transaction (an SMS marked sent)
-    still waits for the disk: losing that one would text the customer twice.
+    For a job not run ``in_job_transaction``, marking it started or done is two
+    of its three commits; a crash that loses the last of them makes the job run
+    again, which jobs allow (they check state). The job's own transaction (an
+    SMS marked sent) still waits for the disk: losing that one would text the
+    customer twice.
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SET LOCAL synchronous_commit TO OFF"))
