@@ -13,11 +13,22 @@ gateway points at that fake (nothing else differs from production).
    (OTP, receipt, receipt) at ``--rate`` P2P/s for ``--seconds``; an OTP's
    delay runs from its commit to its arrival at the provider: p50 and p99.
 
+3. Under the HTTP bench's load: gunicorn and ``--clients`` client threads
+   paying P2P as ``bench.p2p_http`` does (its ``drive``) for ``--seconds``,
+   W workers listening. Prints the P2P/s reached, the SMS/s made and sent, the
+   jobs/s done while the load ran, the OTP delay from its row's ``created_at``
+   (in the request that placed the payment) to its arrival at the provider
+   (p50/p99, matched by the provider's message id), the rq queues left when the
+   load stopped, and how long after it the last SMS went out.
+
 ``--provider-latency`` (ms) makes the fake answer as slowly as a provider far
-away does. The bench runs from any checkout (``--root``) whose workers are
-``python -m workers``: the same file measures before and after a change.
+away does. Workers log at production's level (INFO; ``BENCH_WORKER_LOG_LEVEL``).
+The bench runs from any checkout (``--root``) whose workers are
+``python -m workers``: the same file measures before and after a change (the
+web tier of the HTTP measure is the bench's own checkout).
 
     python -m bench.jobs [--workers 1,2,4] [--messages 900] [--rate 10] [--seconds 20]
+                         [--skip throughput,delay,http] [--clients 8]
 """
 
 from __future__ import annotations
@@ -86,6 +97,9 @@ class Provider:
     def __init__(self, latency: float) -> None:
         self.latency = latency
         self.arrivals: dict[str, float] = {}
+        # by the message id it answers with: one number gets several SMS under HTTP load
+        self.by_id: dict[str, float] = {}
+        self.serial = 0
         self.lock = threading.Lock()
         provider = self
 
@@ -99,9 +113,13 @@ class Provider:
                 if provider.latency:
                     time.sleep(provider.latency)
                 numbers = form.get("to", "").split(",")
+                ids = []
                 with provider.lock:
                     for number in numbers:
                         provider.arrivals.setdefault(number, arrived)
+                        provider.serial += 1
+                        ids.append(f"ATXid_{provider.serial}")
+                        provider.by_id[ids[-1]] = arrived
                 body = json.dumps(
                     {
                         "SMSMessageData": {
@@ -112,9 +130,9 @@ class Provider:
                                     "number": number,
                                     "status": "Success",
                                     "cost": "XAF 25.0000",
-                                    "messageId": f"ATXid_{number}",
+                                    "messageId": message_id,
                                 }
-                                for number in numbers
+                                for number, message_id in zip(numbers, ids, strict=True)
                             ],
                         }
                     }
@@ -139,6 +157,10 @@ class Provider:
     def count(self) -> int:
         with self.lock:
             return len(self.arrivals)
+
+    def count_ids(self) -> int:
+        with self.lock:
+            return len(self.by_id)
 
     def stop(self) -> None:
         self.server.shutdown()
@@ -303,7 +325,8 @@ def environment(url: str, redis: str, provider: Provider, root: Path) -> dict[st
             "REDIS_URL": redis,
             "BENCH_SMS_URL": provider.base_url,
             "SMS_BACKEND": "console",
-            "LOG_LEVEL": "ERROR",
+            # production's level: every job's log lines are part of its cost
+            "LOG_LEVEL": os.environ.get("BENCH_WORKER_LOG_LEVEL", "INFO"),
             "RATELIMIT_ENABLED": "0",
             "PYTHONPATH": str(root),
         }
@@ -377,6 +400,147 @@ def delay(url: str, redis: str, workers: int, args: argparse.Namespace) -> dict[
         provider.stop()
 
 
+def under_http(url: str, redis: str, workers: int, args: argparse.Namespace) -> dict[str, Any]:
+    """The jobs of real P2P traffic: gunicorn and ``--clients`` client threads as
+    ``bench.p2p_http`` runs them for ``--seconds``, W workers sending to the fake
+    provider; an OTP's delay runs from its row's ``created_at`` (inside the
+    request that placed the payment) to its arrival at the provider."""
+    from bench.p2p_http import _otp_reader, drive
+    from bench.ussd import gunicorn, populate
+
+    senders, recipients = populate(url, args.clients, args.clients, strong=False)
+    read_otp = _otp_reader(url)
+    provider = Provider(args.provider_latency / 1000)
+    processes = start_workers(
+        workers, environment(url, redis, provider, args.root), args.root, False
+    )
+    try:
+        listening(redis, workers, args.timeout)
+        with gunicorn(url, redis, args.web_workers, args.threads) as (port, served_by):
+            began = time.time()
+            samples, elapsed = drive(port, senders, recipients, read_otp, seconds=args.seconds)
+            ended = time.time()
+            load = os.getloadavg()
+            # before gunicorn's graceful stop, which takes seconds of its own
+            backlog = queue_lengths(redis)
+            expected = sms_rows(url)
+        drained = wait_for(lambda: provider.count_ids() >= expected, args.timeout)
+        drained_in = time.time() - ended
+        # the requests still in flight when the clock stopped finish after ``ended``
+        rows, done_at = sms_and_jobs(url)
+    finally:
+        stop_workers(processes)
+        provider.stop()
+    otp_delays = [
+        provider.by_id[mid] - created
+        for mid, purpose, created in rows
+        if purpose == "otp" and mid in provider.by_id
+    ]
+    window = ended - began
+    in_window = [t for t in done_at if began <= t <= ended]
+    sent_in_window = [t for t in provider.by_id.values() if began <= t <= ended]
+    created_in_window = [c for _, _, c in rows if began <= c <= ended]
+    return {
+        "served_by": served_by,
+        "p2p_s": len(samples["transfer"]) / elapsed,
+        "transfer_p99_ms": percentile(samples["transfer"], 0.99),
+        "sms_made_s": len(created_in_window) / window,
+        "sms_sent_s": len(sent_in_window) / window,
+        "jobs_s": len(in_window) / window,
+        "otps": len(otp_delays),
+        "p50": percentile(otp_delays, 0.5),
+        "p99": percentile(otp_delays, 0.99),
+        "backlog": backlog,
+        "drained": drained,
+        "drained_in": drained_in,
+        "expected": expected,
+        "sent": provider.count_ids(),
+        "load": load,
+        "seconds": window,
+    }
+
+
+def queue_lengths(redis: str) -> dict[str, int]:
+    """Jobs waiting in each rq queue (``app/db/queue.py``'s names, no namespace)."""
+    from redis import Redis
+
+    from app.db.queue import PRIORITY
+
+    connection = Redis.from_url(redis)
+    try:
+        return {name: int(connection.llen(f"rq:queue:{name}")) for name in PRIORITY}
+    finally:
+        connection.close()
+
+
+def _engine(url: str) -> Any:
+    from sqlalchemy import create_engine
+
+    return create_engine(url)
+
+
+def sms_rows(url: str) -> int:
+    """SMS the workers have to send (the bench's customers' welcome texts were sent
+    in-process while they were registered)."""
+    from sqlalchemy import text
+
+    engine = _engine(url)
+    try:
+        with engine.connect() as conn:
+            query = "SELECT count(*) FROM sms_messages WHERE provider_message_id IS NULL"
+            query += " OR provider_message_id NOT LIKE 'console-%'"
+            return int(conn.execute(text(query)).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def sms_and_jobs(url: str) -> tuple[list[tuple[str, str, float]], list[float]]:
+    """``(provider id, purpose, created_at)`` of every SMS sent, and when each job was done."""
+    from sqlalchemy import text
+
+    engine = _engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = [
+                (mid, purpose, created.timestamp())
+                for mid, purpose, created in conn.execute(
+                    text(
+                        "SELECT provider_message_id, purpose, created_at FROM sms_messages"
+                        " WHERE provider_message_id IS NOT NULL"
+                    )
+                )
+            ]
+            done = [
+                at.timestamp()
+                for (at,) in conn.execute(
+                    text("SELECT done_at FROM job_outbox WHERE done_at IS NOT NULL")
+                )
+            ]
+        return rows, done
+    finally:
+        engine.dispose()
+
+
+def print_http(workers: int, h: dict[str, Any]) -> None:
+    verdict = "ok" if h["p99"] < GOAL_OTP_P99_S else "over"
+    waiting = ", ".join(f"{name} {n}" for name, n in h["backlog"].items())
+    one, five, _ = h["load"]
+    print(
+        f"{workers} worker(s) under HTTP load (gunicorn {h['served_by']}, {h['seconds']:.0f} s, "
+        f"load average {one:.1f}/{five:.1f}): {h['p2p_s']:.1f} P2P/s "
+        f"(transfer p99 {h['transfer_p99_ms']:.0f} ms), {h['sms_made_s']:.1f} SMS/s made, "
+        f"{h['sms_sent_s']:.1f} SMS/s sent, {h['jobs_s']:.1f} jobs/s "
+        f"({h['jobs_s'] / workers:.1f} per worker)"
+    )
+    kept_up = "kept up" if h["drained_in"] < GOAL_OTP_P99_S else "fell behind"
+    print(
+        f"    OTP creation→provider ({h['otps']} codes): p50 {h['p50']:.2f} s, "
+        f"p99 {h['p99']:.2f} s ({verdict}, goal < {GOAL_OTP_P99_S:.0f} s); queues at the end "
+        f"of the load: {waiting}; all {h['expected']} SMS sent {h['drained_in']:.1f} s after "
+        f"it ({kept_up})" + ("" if h["drained"] else f"  !! only {h['sent']} sent")
+    )
+
+
 @contextmanager
 def fresh_database(backend: str) -> Iterator[str]:
     database = sqlite_database if backend == "sqlite" else postgres_database
@@ -394,8 +558,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--provider-latency", type=float, default=0.0, help="ms per request")
     parser.add_argument("--timeout", type=float, default=180.0)
     parser.add_argument("--root", type=Path, default=BASE_DIR, help="the checkout to run")
-    parser.add_argument("--skip", choices=("throughput", "delay"), default=None)
+    parser.add_argument(
+        "--skip", default="", help="measures to leave out, comma-separated: throughput,delay,http"
+    )
+    parser.add_argument("--clients", type=int, default=8, help="HTTP clients (the http measure)")
+    parser.add_argument("--web-workers", type=int, default=None, help="gunicorn.conf.py's if unset")
+    parser.add_argument("--threads", type=int, default=None, help="gunicorn.conf.py's if unset")
     args = parser.parse_args(argv if argv is not None else [])
+    skip = {name.strip() for name in args.skip.split(",") if name.strip()}
     if shutil.which("redis-server") is None:
         print("bench.jobs: redis-server is not installed: skipped")
         return
@@ -410,7 +580,7 @@ def main(argv: list[str] | None = None) -> None:
         f"code at {args.root}"
     )
     for workers in counts:
-        if args.skip != "throughput":
+        if "throughput" not in skip:
             with fresh_database(args.backend) as url, private_redis() as redis:
                 t = throughput(url, redis, workers, args)
             print(
@@ -418,7 +588,7 @@ def main(argv: list[str] | None = None) -> None:
                 f"{t['jobs_s']:.1f} jobs/s = SMS/s ({t['per_worker']:.1f} per worker)"
                 + ("" if t["complete"] else f"  !! only {t['sent']:.0f} sent")
             )
-        if args.skip != "delay":
+        if "delay" not in skip:
             with fresh_database(args.backend) as url, private_redis() as redis:
                 d = delay(url, redis, workers, args)
             verdict = "ok" if d["p99"] < GOAL_OTP_P99_S else "over"
@@ -429,6 +599,10 @@ def main(argv: list[str] | None = None) -> None:
                 f"all sent after {d['drained_in']:.1f} s"
                 + ("" if d["sent"] >= d["expected"] else f"  !! {d['sent']:.0f} sent")
             )
+        if "http" not in skip:
+            with fresh_database(args.backend) as url, private_redis() as redis:
+                h = under_http(url, redis, workers, args)
+            print_http(workers, h)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 
 import pyotp
 
@@ -92,6 +93,73 @@ def _otp_reader(url: str):  # type: ignore[no-untyped-def]
     return read
 
 
+def pay(
+    port: int,
+    sender: str,
+    recipient: str,
+    read_otp: Callable[[str], str],
+    samples: dict[str, list[float]],
+    lock: threading.Lock,
+    count: int | None = None,
+    stop: threading.Event | None = None,
+) -> None:
+    """One client: signs in once, then create + confirm, ``count`` times or until ``stop``."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    token = _call(conn, "/api/v1/auth/login", {"msisdn": sender, "pin": PIN}, {})["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    done_count = 0
+    while (count is None or done_count < count) and not (stop is not None and stop.is_set()):
+        started = time.perf_counter()
+        created = _call(
+            conn,
+            "/api/v1/transfers",
+            {"type": "p2p", "to": recipient, "amount": 100},
+            {**auth, "Idempotency-Key": uuid.uuid4().hex},
+        )
+        middle = time.perf_counter()
+        code = read_otp(created["id"])
+        resumed = time.perf_counter()
+        _call(conn, f"/api/v1/transfers/{created['id']}/confirm", {"otp": code}, auth)
+        done = time.perf_counter()
+        done_count += 1
+        with lock:
+            samples["create"].append((middle - started) * 1000)
+            samples["confirm"].append((done - resumed) * 1000)
+            samples["transfer"].append((middle - started + done - resumed) * 1000)
+
+
+def drive(
+    port: int,
+    senders: list[str],
+    recipients: list[str],
+    read_otp: Callable[[str], str],
+    per_client: int | None = None,
+    seconds: float | None = None,
+) -> tuple[dict[str, list[float]], float]:
+    """One client thread per sender (paying the recipient of the same rank), each
+    making ``per_client`` transfers or as many as it can for ``seconds``: the
+    samples of each call (ms) and the elapsed time (s)."""
+    samples: dict[str, list[float]] = defaultdict(list)
+    lock = threading.Lock()
+    stop = threading.Event() if seconds is not None else None
+    threads = [
+        threading.Thread(
+            target=pay,
+            args=(port, sender, recipients[i], read_otp, samples, lock, per_client, stop),
+        )
+        for i, sender in enumerate(senders)
+    ]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    if stop is not None and seconds is not None:
+        time.sleep(seconds)
+        stop.set()
+    for thread in threads:
+        thread.join()
+    return samples, time.perf_counter() - began
+
+
 def run(backend: str, args: argparse.Namespace) -> None:
     transfers, clients = args.transfers, args.clients
     database = sqlite_database() if backend == "sqlite" else postgres_database()
@@ -107,41 +175,13 @@ def run(backend: str, args: argparse.Namespace) -> None:
                 served_by,
             ),
         ):
-            samples: dict[str, list[float]] = defaultdict(list)
-            lock = threading.Lock()
-            per_client = max(1, transfers // clients)
-
-            def client(index: int) -> None:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-                token = _call(
-                    conn, "/api/v1/auth/login", {"msisdn": senders[index], "pin": PIN}, {}
-                )["access_token"]
-                auth = {"Authorization": f"Bearer {token}"}
-                for _ in range(per_client):
-                    started = time.perf_counter()
-                    created = _call(
-                        conn,
-                        "/api/v1/transfers",
-                        {"type": "p2p", "to": recipients[index], "amount": 100},
-                        {**auth, "Idempotency-Key": uuid.uuid4().hex},
-                    )
-                    middle = time.perf_counter()
-                    code = read_otp(created["id"])
-                    resumed = time.perf_counter()
-                    _call(conn, f"/api/v1/transfers/{created['id']}/confirm", {"otp": code}, auth)
-                    done = time.perf_counter()
-                    with lock:
-                        samples["create"].append((middle - started) * 1000)
-                        samples["confirm"].append((done - resumed) * 1000)
-                        samples["transfer"].append((middle - started + done - resumed) * 1000)
-
-            threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-            began = time.perf_counter()
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-            elapsed = time.perf_counter() - began
+            samples, elapsed = drive(
+                port,
+                senders[:clients],
+                recipients,
+                read_otp,
+                per_client=max(1, transfers // clients),
+            )
             load = os.getloadavg()[0]
             counts = statements.p2p(url, redis, senders[-1], recipients[-1], PIN)
     count = len(samples["transfer"])

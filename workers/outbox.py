@@ -8,7 +8,7 @@ import importlib
 import logging
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from flask.cli import AppGroup
@@ -16,7 +16,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.clock import clock
-from app.db import Runtime, current_runtime, unit_of_work
+from app.db import Runtime, UnitOfWork, current_runtime, unit_of_work
 from app.db.jobs import OutboxJob, failed_jobs
 from app.ops.metrics import JOB_FAILURES
 from app.ops.observability import reset_request_id, set_request_id
@@ -29,6 +29,10 @@ DRAIN_BATCH = 500
 # A job "retrying" waits in rq's scheduled registry: lost with Redis's memory, it is
 # handed over again like a pending one (unless rq still holds it).
 WAITING = ("pending", "retrying")
+
+JobFunction = TypeVar("JobFunction", bound=Callable[..., Any])
+# Set on a job function by ``in_job_transaction``: the errors that still commit.
+_IN_JOB_TRANSACTION = "_postcash_in_job_transaction"
 
 
 def resolve(name: str) -> Callable[..., Any]:
@@ -49,31 +53,50 @@ def _is_last_attempt() -> bool:
     return not job.retries_left
 
 
+def in_job_transaction(
+    *, commit_on: tuple[type[Exception], ...] = ()
+) -> Callable[[JobFunction], JobFunction]:
+    """Marks a job whose work is one transaction: it runs inside its outbox row's own.
+
+    ``run`` then calls it with ``session=`` (it must not commit) and records the
+    row done in the same commit as the work: one transaction per job instead of
+    three (started, the work, done), and no moment where the work is committed
+    and the row not. Killed before that commit, the job left nothing behind and
+    rq runs it again. ``commit_on``: the errors after which the work's changes
+    are committed all the same (with the row marked for a retry) before the
+    error goes back to rq, as an SMS's counted attempt when the provider gave
+    no verdict. A job of several transactions (a chunked payout) is not marked.
+    """
+
+    def mark(func: JobFunction) -> JobFunction:
+        setattr(func, _IN_JOB_TRANSACTION, commit_on)
+        return func
+
+    return mark
+
+
 def run(outbox_id: int, runtime: Runtime | None = None) -> None:
     """Run one outbox job once; a job already done is skipped."""
     rt = runtime or current_runtime()
     with rt.unit_of_work() as uow:
-        _bookkeeping(uow.session)
         job = uow.session.get(OutboxJob, outbox_id)
         if job is None or job.status == "done":
             return
         name, kwargs, request_id = job.name, dict(job.kwargs), job.request_id
+        func = resolve(name)
+        commit_on = getattr(func, _IN_JOB_TRANSACTION, None)
+        if commit_on is not None:
+            _run_in_job_transaction(rt, uow, job, func, commit_on)
+            return
+        _bookkeeping(uow.session)
         job.attempts += 1
         job.dispatched_at = clock.now()
         uow.commit()
     token = set_request_id(request_id)
     try:
-        resolve(name)(**kwargs)
+        func(**kwargs)
     except Exception as exc:
-        JOB_FAILURES.labels(job=name).inc()
-        last = _is_last_attempt()
-        log.exception("job %s (%s) failed%s", outbox_id, name, "" if last else ", will retry")
-        with rt.unit_of_work() as uow:
-            job = uow.session.get(OutboxJob, outbox_id)
-            if job is not None:
-                job.last_error = f"{exc.__class__.__name__}: {exc}"[:2000]
-                job.status = "failed" if last else "retrying"
-                uow.commit()
+        _failed(rt, outbox_id, name, exc)
         raise
     finally:
         reset_request_id(token)
@@ -87,13 +110,89 @@ def run(outbox_id: int, runtime: Runtime | None = None) -> None:
             uow.commit()
 
 
+def _run_in_job_transaction(
+    rt: Runtime,
+    uow: UnitOfWork,
+    job: OutboxJob,
+    func: Callable[..., Any],
+    commit_on: tuple[type[Exception], ...],
+) -> None:
+    """The work and the row's bookkeeping in one transaction (``in_job_transaction``).
+
+    The row is written once, at the end, with the work's own changes: the
+    attempt counted, and done or marked for a retry (the row is not locked
+    while the work waits on someone else, a provider). This commit waits for
+    the disk like any other: an SMS marked sent must not be lost.
+    """
+    outbox_id, name = job.id, job.name
+    started = clock.now()
+    token = set_request_id(job.request_id)
+    try:
+        try:
+            func(session=uow.session, **job.kwargs)
+        except commit_on as exc:
+            kept: Exception | None = exc
+        else:
+            kept = None
+        job.attempts += 1
+        job.dispatched_at = started
+        if kept is None:
+            job.status = "done"
+            job.done_at = clock.now()
+            job.last_error = None
+        else:
+            _count_failure(outbox_id, name, kept)
+            _mark_failed(job, kept)
+        uow.commit()
+    except Exception as exc:
+        uow.rollback()
+        _failed(rt, outbox_id, name, exc, count_attempt=True)
+        raise
+    finally:
+        reset_request_id(token)
+    if kept is not None:
+        raise kept
+
+
+def _failed(
+    rt: Runtime, outbox_id: int, name: str, exc: Exception, count_attempt: bool = False
+) -> None:
+    """Count and log a failed run, and record it on its row in a transaction of its own."""
+    _count_failure(outbox_id, name, exc)
+    with rt.unit_of_work() as uow:
+        job = uow.session.get(OutboxJob, outbox_id)
+        if job is not None:
+            if count_attempt:
+                job.attempts += 1
+            _mark_failed(job, exc)
+            uow.commit()
+
+
+def _count_failure(outbox_id: int, name: str, exc: Exception) -> None:
+    JOB_FAILURES.labels(job=name).inc()
+    will_retry = "" if _is_last_attempt() else ", will retry"
+    log.error(
+        "job %s (%s) failed%s",
+        outbox_id,
+        name,
+        will_retry,
+        exc_info=(type(exc), exc, exc.__traceback__),
+    )
+
+
+def _mark_failed(job: OutboxJob, exc: Exception) -> None:
+    job.last_error = f"{exc.__class__.__name__}: {exc}"[:2000]
+    job.status = "failed" if _is_last_attempt() else "retrying"
+
+
 def _bookkeeping(session: Session) -> None:
     """The outbox's own records of a job need not wait for the disk (PostgreSQL).
 
-    Marking a job started or done is two of the three commits of every job; a
-    crash that loses the last of them makes the job run again, which jobs
-    allow (they check state). The job's own transaction (an SMS marked sent)
-    still waits for the disk: losing that one would text the customer twice.
+    For a job not run ``in_job_transaction``, marking it started or done is two
+    of its three commits; a crash that loses the last of them makes the job run
+    again, which jobs allow (they check state). The job's own transaction (an
+    SMS marked sent) still waits for the disk: losing that one would text the
+    customer twice.
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SET LOCAL synchronous_commit TO OFF"))

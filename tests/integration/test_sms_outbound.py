@@ -177,6 +177,73 @@ def test_a_queued_message_goes_out_when_its_job_runs_again(runtime):
     assert message.failure_reason is None
 
 
+def job_row(runtime):
+    with runtime.unit_of_work() as uow:
+        job = uow.session.scalars(select(OutboxJob)).one()
+        uow.session.expunge(job)
+        return job
+
+
+@pytest.fixture
+def held(runtime, monkeypatch):
+    """Committed jobs wait for the test to run them (as if no worker had taken them yet)."""
+    monkeypatch.setattr(runtime.queue, "runner", lambda _outbox_id: None)
+
+
+def test_a_worker_killed_after_the_provider_took_the_text_sends_it_once_more(
+    runtime, held, monkeypatch
+):
+    """The delivery and its job's "done" are one commit (``in_job_transaction``).
+
+    Killed between the provider's answer and that commit, nothing of the run is
+    kept: the retry sends the text again (the one window docs/DEPLOY.md names)
+    and, once committed, never again.
+    """
+    from workers.outbox import run
+
+    message_id = send()
+    outbox_id = job_row(runtime).id
+    gateway = gateway_of(runtime)
+    sent = gateway.send
+
+    def killed(sms):
+        sent(sms)
+        raise KeyboardInterrupt  # SIGKILL: nothing after the provider's answer runs
+
+    monkeypatch.setattr(gateway, "send", killed)
+    with pytest.raises(KeyboardInterrupt):
+        run(outbox_id, runtime)
+    assert (load(runtime, message_id).status, load(runtime, message_id).attempts) == ("queued", 0)
+    assert (job_row(runtime).status, job_row(runtime).attempts) == ("pending", 0)
+
+    monkeypatch.setattr(gateway, "send", sent)
+    run(outbox_id, runtime)  # rq's retry
+    run(outbox_id, runtime)  # and a duplicate of it
+    assert len(recording_outbox(runtime)) == 2
+    assert load(runtime, message_id).status == "sent"
+    job = job_row(runtime)
+    assert (job.status, job.attempts, job.last_error) == ("done", 1, None)
+    assert job.done_at is not None
+
+
+def test_an_unexpected_error_rolls_the_delivery_back_and_records_the_job_failed(
+    runtime, held, monkeypatch
+):
+    from workers.outbox import run
+
+    message_id = send()
+    outbox_id = job_row(runtime).id
+    gateway_of(runtime).outcomes.append(RuntimeError("a bug"))
+    with pytest.raises(RuntimeError):
+        run(outbox_id, runtime)
+    message = load(runtime, message_id)
+    assert (message.status, message.attempts) == ("queued", 0)
+    job = job_row(runtime)
+    assert (job.status, job.attempts) == ("failed", 1)  # no rq retry left in-process
+    assert job.last_error == "RuntimeError: a bug"
+    assert recording_outbox(runtime) == []
+
+
 def test_a_code_that_expired_before_sending_is_not_sent(runtime, clock):
     from datetime import timedelta
 
