@@ -143,8 +143,13 @@ def summary(split: dict[str, float] | None, operations: int, noun: str = "transf
     ceiling = cores * 1000 / total if total > 0 else float("inf")
     without_client = per["server"] + per["postgres"]
     server_only = cores * 1000 / without_client if without_client > 0 else float("inf")
+    database = (
+        f"PostgreSQL {per['postgres']:.1f} ms"
+        if split["postgres"] > 0
+        else "no database process (SQLite runs in the server)"
+    )
     return (
-        f"CPU per {noun}: server {per['server']:.1f} ms, PostgreSQL {per['postgres']:.1f} ms, "
+        f"CPU per {noun}: server {per['server']:.1f} ms, {database}, "
         f"client {per['client']:.1f} ms (total {total:.1f} ms); ceiling on {cores} cores "
         f"≈ {ceiling:.0f}/s with the client on the same cores, "
         f"≈ {server_only:.0f}/s with the client elsewhere"
