@@ -14,7 +14,9 @@ the statements each call sends (``bench.statements``: counted in-process on the
 same database with the server's settings), then a line per goal of issue 21
 (>= 150 transfers/s, p99 of a transfer < 150 ms) with "goal met". SMS receipts
 go to rq on the bench's Redis database when Redis answers (as in production),
-else run in-process after commit.
+else run in-process after commit. Last, the CPU one transfer costs in gunicorn,
+in PostgreSQL's backends and in the client (``bench.cpu``, from /proc), and the
+rate those figures allow at best on this machine's cores.
 
     python -m bench.p2p_http [--backend sqlite|postgresql|both] [--transfers 400]
                              [--clients 8] [--workers N] [--threads N]
@@ -35,6 +37,7 @@ from collections.abc import Callable
 import pyotp
 
 from bench import statements
+from bench.cpu import CpuMeter, client_url, summary
 from bench.ussd import (
     SECRET,
     goal_line,
@@ -74,7 +77,7 @@ def _otp_reader(url: str):  # type: ignore[no-untyped-def]
         Config(
             APP_ENV="staging",
             SECRET_KEY=SECRET,
-            DATABASE_URL=url,
+            DATABASE_URL=client_url(url),
             SMS_BACKEND="console",
             LOG_JSON=False,
             TESTING=True,
@@ -175,6 +178,8 @@ def run(backend: str, args: argparse.Namespace) -> None:
                 served_by,
             ),
         ):
+            meter = CpuMeter(url)
+            before = meter.snapshot()
             samples, elapsed = drive(
                 port,
                 senders[:clients],
@@ -182,6 +187,8 @@ def run(backend: str, args: argparse.Namespace) -> None:
                 read_otp,
                 per_client=max(1, transfers // clients),
             )
+            cpu = CpuMeter.split(before, meter.snapshot())
+            meter.close()
             load = os.getloadavg()[0]
             counts = statements.p2p(url, redis, senders[-1], recipients[-1], PIN)
     count = len(samples["transfer"])
@@ -205,6 +212,8 @@ def run(backend: str, args: argparse.Namespace) -> None:
         )
     for name in ("create", "confirm"):
         print(f"  statements of one {name}: {counts.example(name)}")
+    if line := summary(cpu, count):
+        print(line)
     p99 = percentile(samples["transfer"], 0.99)
     print(goal_line("P2P over HTTP, transfers/s", f"{rate:.0f}/s", ">= 150/s", rate >= GOAL_RATE))
     print(goal_line("P2P over HTTP, transfer p99", f"{p99:.0f} ms", "< 150 ms", p99 < GOAL_P99_MS))

@@ -49,8 +49,12 @@ def dump_transfer(transfer: Transfer, otp: dict[str, Any] | None = None) -> dict
 
 
 def dump_transfer_with_otp(session: Session, transfer: Transfer) -> dict[str, Any]:
-    """The transfer and the state of its OTP, read from its challenge."""
+    """The transfer and the state of its OTP, read from its challenge.
+
+    Only a transfer awaiting its code shows one (``dump_transfer``), so only
+    then is the challenge read: a confirmed or cancelled one costs no SELECT."""
     from app.otp.models import Challenge
 
-    challenge = session.get(Challenge, transfer.challenge_id) if transfer.challenge_id else None
-    return dump_transfer(transfer, otp_view(challenge))
+    if transfer.status != "pending_confirmation" or not transfer.challenge_id:
+        return dump_transfer(transfer)
+    return dump_transfer(transfer, otp_view(session.get(Challenge, transfer.challenge_id)))

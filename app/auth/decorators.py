@@ -18,7 +18,7 @@ from flask_restx.utils import merge
 
 from app.auth.api_keys import API_ROLES, authenticate_api_key
 from app.auth.tokens import TOKEN_ROLES, authenticate_token
-from app.db import transaction
+from app.db import lookup, transaction
 from app.errors import Forbidden, Unauthorized
 from app.principal import ROLES, Principal
 
@@ -34,7 +34,7 @@ def authenticate_request() -> Principal:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("Use 'Authorization: Bearer <token>'.")
-        with transaction() as session:
+        with lookup() as session:  # one SELECT: no BEGIN/COMMIT on PostgreSQL
             return authenticate_token(session, token.strip())
     if api_key:
         with transaction() as session:

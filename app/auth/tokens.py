@@ -15,8 +15,9 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import Index, String, delete, select, update
+from sqlalchemy import Index, Select, String, bindparam, delete, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.clock import clock
@@ -84,6 +85,13 @@ def issue_token(session: Session, principal_role: str, principal_id: str) -> tup
     return token, ttl
 
 
+@cache
+def _by_hash() -> Select[AuthToken]:
+    # Built once (on first use, when the mappers are configured): every request
+    # runs it, and building and keying a statement costs more CPU than running it.
+    return select(AuthToken).where(AuthToken.token_hash == bindparam("token_hash"))
+
+
 def authenticate_token(session: Session, token: str) -> Principal:
     """The principal behind a live token; Unauthorized if unknown, expired or revoked.
 
@@ -92,7 +100,7 @@ def authenticate_token(session: Session, token: str) -> Principal:
     """
     if not isinstance(token, str) or not 0 < len(token) <= _MAX_TOKEN_LENGTH:
         raise Unauthorized("Invalid or expired token.")
-    row = session.scalar(select(AuthToken).where(AuthToken.token_hash == _digest(token)))
+    row = session.scalar(_by_hash(), {"token_hash": _digest(token)})
     if row is None or row.revoked_at is not None or row.expires_at <= clock.now():
         raise Unauthorized("Invalid or expired token.")
     return Principal(role=row.principal_role, id=row.principal_id, token_id=row.id)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import cache
 from typing import NoReturn
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -241,11 +242,7 @@ def get_customers(session: Session, *customer_ids: str) -> list[Customer]:
         and session.identity_map.get(session.identity_key(Customer, customer_id)) is None
     ]
     # held here: the session's identity map keeps only weak references
-    loaded = (
-        list(session.scalars(select(Customer).where(Customer.id.in_(missing))))
-        if len(missing) > 1
-        else []
-    )
+    loaded = list(session.scalars(_by_ids(), {"ids": missing})) if len(missing) > 1 else []
     by_id = {customer.id: customer for customer in loaded}
     return [
         by_id.get(customer_id) or get_customer(session, customer_id) for customer_id in customer_ids
@@ -262,7 +259,18 @@ def find_by_msisdn(session: Session, raw_msisdn: str) -> Customer | None:
     e164 = try_normalize_msisdn(raw_msisdn, settings(session).ALLOWED_REGIONS)
     if e164 is None:
         return None
-    return session.scalar(select(Customer).where(Customer.msisdn == e164))
+    return session.scalar(_by_msisdn(), {"msisdn": e164})
+
+
+@cache
+def _by_msisdn() -> Select[Customer]:
+    # Built once: a payment's recipient is looked up on every transfer (issue 21).
+    return select(Customer).where(Customer.msisdn == bindparam("msisdn"))
+
+
+@cache
+def _by_ids() -> Select[Customer]:
+    return select(Customer).where(Customer.id.in_(bindparam("ids", expanding=True)))
 
 
 def verify_pin(session: Session, customer: Customer, pin: str) -> None:

@@ -4,7 +4,7 @@
   types, a session's ``on_commit`` follow-ups and the ``UnitOfWork`` that commits.
 * ``runtime.py``: what one running application holds (configuration, database,
   job queue), ``settings(session)``, and ``transaction()``, the unit of work an
-  edge (a request, a job, a command) opens.
+  edge (a request, a job, a command) opens (``lookup()`` for a lone read).
 * ``jobs.py``: the transactional outbox (``enqueue``) and ``queue.py`` its dispatcher.
 * ``bulk.py``: many rows looked up, written or drawn per statement.
 
@@ -29,6 +29,7 @@ from app.db.runtime import (
     JoinedTransaction,
     Runtime,
     current_runtime,
+    lookup,
     runtime_of,
     settings,
     transaction,
@@ -45,6 +46,7 @@ __all__ = [
     "UTCDateTime",
     "UnitOfWork",
     "current_runtime",
+    "lookup",
     "make_engine",
     "on_commit",
     "rows_matched",

@@ -7,9 +7,10 @@ opening (a database trigger refuses changes; the write path caches them, see
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -86,7 +87,13 @@ def _insert_ignoring_conflict(session: Session) -> Any:
 
 def find_account(session: Session, code: str) -> Account | None:
     apply_deferred(session)
-    return session.scalar(select(Account).where(Account.code == code))
+    return session.scalar(_by_code(), {"code": code})
+
+
+@cache
+def _by_code() -> Select[Account]:
+    # Built once: a payment reads its accounts by code on every transfer.
+    return select(Account).where(Account.code == bindparam("code"))
 
 
 def get_account(session: Session, code: str) -> Account:

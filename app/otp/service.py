@@ -26,6 +26,7 @@ from datetime import timedelta
 from typing import Any
 
 import pyotp
+from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -51,6 +52,8 @@ DIGITS = 6
 SEED_PURPOSE = "otp-seed"
 # However often a customer asks, one challenge costs at most this many SMS.
 MAX_SENDS_PER_CHALLENGE = 4
+# session.info key: the challenges issued in the session's transaction (see issue_challenge)
+_ISSUED = "otp_issued"
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,12 +105,15 @@ def issue_challenge(
         created_at=now,
         sends=0,
     )
-    session.add(challenge)
-    session.flush()
-    if send:
+    if send:  # texted before the challenge is written: one INSERT, no UPDATE of its send
         _send_code(
             session, challenge, code, msisdn, language, template or f"sms.otp.{purpose}", params
         )
+    session.add(challenge)
+    session.flush()
+    # The identity map holds flushed objects weakly: kept here for the transaction,
+    # the answer's ``otp_view`` reads this challenge without a second SELECT.
+    session.info.setdefault(_ISSUED, []).append(challenge)
     log.info("otp challenge %s issued (%s)", challenge.id, purpose)
     return IssuedChallenge(challenge, code)
 
@@ -273,3 +279,9 @@ def _seed(session: Session, subject_id: str) -> str:
     if row is None:
         raise InvalidState("No code was ever issued to this subject.")
     return unseal(settings(session).SECRET_KEY, SEED_PURPOSE, row.secret_encrypted)
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_issued(session: Session) -> None:
+    session.info.pop(_ISSUED, None)

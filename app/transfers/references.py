@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import secrets
+from functools import cache
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from app.db.bulk import draw_unique
@@ -35,10 +37,16 @@ def draw_references(session: Session, count: int) -> list[str]:
 
 
 def new_reference(session: Session, prefix: str = "PC", length: int = 8) -> str:
-    from app.transfers.models import Transfer
-
     for _ in range(5):
         candidate = new_candidate(prefix, length)
-        if session.scalar(select(Transfer.id).where(Transfer.reference == candidate)) is None:
+        if session.scalar(_taken(), {"reference": candidate}) is None:
             return candidate
     raise RuntimeError("could not draw a free reference")  # 31^8 ≈ 8.5e11: never in practice
+
+
+@cache
+def _taken() -> Select[Any]:
+    # Built once: every payment draws a reference.
+    from app.transfers.models import Transfer
+
+    return select(Transfer.id).where(Transfer.reference == bindparam("reference"))

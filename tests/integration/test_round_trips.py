@@ -24,9 +24,10 @@ from tests.e2e.ussd_support import Phone
 # (app/customers/outflow.py) and pre-pings a pooled connection;
 # SQLite commits the claim first and opens each transaction with BEGIN IMMEDIATE.
 # Before issue 21 (PostgreSQL): create 32, confirm 27, USSD paying screen 40.
+# Create and confirm: the OTP challenge written once and not read back (issue 21).
 BOUNDS = {
-    "postgresql": {"create": 24, "confirm": 18, "ussd_pay": 29},
-    "sqlite": {"create": 32, "confirm": 19, "ussd_pay": 36},
+    "postgresql": {"create": 21, "confirm": 15, "ussd_pay": 29},
+    "sqlite": {"create": 30, "confirm": 18, "ussd_pay": 36},
 }
 
 
