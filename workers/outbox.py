@@ -78,20 +78,28 @@ def in_job_transaction(
 def run(outbox_id: int, runtime: Runtime | None = None) -> None:
     """Run one outbox job once; a job already done is skipped."""
     rt = runtime or current_runtime()
+    unknown: Exception | None = None
     with rt.unit_of_work() as uow:
         job = uow.session.get(OutboxJob, outbox_id)
         if job is None or job.status == "done":
             return
         name, kwargs, request_id = job.name, dict(job.kwargs), job.request_id
-        func = resolve(name)
-        commit_on = getattr(func, _IN_JOB_TRANSACTION, None)
-        if commit_on is not None:
-            _run_in_job_transaction(rt, uow, job, func, commit_on)
-            return
-        _bookkeeping(uow.session)
-        job.attempts += 1
-        job.dispatched_at = clock.now()
-        uow.commit()
+        try:
+            func = resolve(name)
+        except Exception as exc:  # a job no code answers to: it fails like any other
+            unknown = exc
+        else:
+            commit_on = getattr(func, _IN_JOB_TRANSACTION, None)
+            if commit_on is not None:
+                _run_in_job_transaction(rt, uow, job, func, commit_on)
+                return
+            _bookkeeping(uow.session)
+            job.attempts += 1
+            job.dispatched_at = clock.now()
+            uow.commit()
+    if unknown is not None:  # recorded once this unit of work has ended (SQLite's lock)
+        _failed(rt, outbox_id, name, unknown, count_attempt=True)
+        raise unknown
     token = set_request_id(request_id)
     try:
         func(**kwargs)
