@@ -2,13 +2,11 @@
 
 * old: plain argon2id of the PIN, RFC 9106's low-memory profile (t=3, m=64 MiB,
   p=4), how every PIN was stored before issue 21 and how staff passwords still are;
-* new: HMAC-SHA256 of the PIN with the pepper, then argon2id with OWASP's minimum
-  memory and passes over two lanes (t=2, m=19 MiB, p=2: ``PIN_COST``), through
-  ``app.customers.pins.check_pin`` as the app calls it;
-* one lane: the same at OWASP's minimum as written (p=1), how PINs were hashed before
-  ``PIN_COST`` went to two lanes: the same work, done by one thread (informative);
-* alt: OWASP's equivalent t=5, m=7 MiB, p=1 (less memory, more passes: "an equal
-  level of defense" by OWASP's table), informative (docs/PINS.md);
+* new: HMAC-SHA256 of the PIN with the pepper, then argon2id at OWASP's minimum
+  (t=2, m=19 MiB, p=1), through ``app.customers.pins.check_pin`` as the app calls it;
+* alt: the same with OWASP's equivalent t=5, m=7 MiB, p=1 (less memory, more passes:
+  "an equal level of defense" by OWASP's table), informative: what switching
+  ``OWASP_MINIMUM`` to it would give on this machine (docs/PINS.md);
 * upgrade: what a customer's first right PIN after the change costs once, a legacy
   check plus the new hash (informative, no goal).
 
@@ -31,14 +29,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from app.auth.hashing import (
-    OWASP_MINIMUM,
-    PIN_COST,
-    Argon2Cost,
-    PepperRing,
-    hash_secret,
-    verify_secret,
-)
+from app.auth.hashing import OWASP_MINIMUM, Argon2Cost, PepperRing, hash_secret, verify_secret
 from app.config import Config
 from app.customers.pins import check_pin, hash_pin, pin_hash_outdated
 
@@ -62,17 +53,12 @@ def schemes() -> dict[str, Callable[[], object]]:
     peppered = hash_pin(PIN, production)
     low_memory = PepperRing("1", production.PIN_PEPPERS, OWASP_LOW_MEMORY)
     peppered_low_memory = low_memory.hash(PIN)
-    single_lane = PepperRing("1", production.PIN_PEPPERS, OWASP_MINIMUM)
-    peppered_single_lane = single_lane.hash(PIN)
 
     def old() -> object:
         return verify_secret(legacy, PIN)
 
     def new() -> object:
         return check_pin(peppered, PIN, production)
-
-    def one_lane() -> object:
-        return single_lane.verify(peppered_single_lane, PIN)
 
     def alt() -> object:
         return low_memory.verify(peppered_low_memory, PIN)
@@ -81,9 +67,9 @@ def schemes() -> dict[str, Callable[[], object]]:
         assert check_pin(legacy, PIN, production) and pin_hash_outdated(legacy, production)
         return hash_pin(PIN, production)
 
-    for check in (old, new, one_lane, alt):
+    for check in (old, new, alt):
         assert check(), "a right PIN must verify"
-    return {"old": old, "new": new, "one lane": one_lane, "alt": alt, "upgrade": upgrade}
+    return {"old": old, "new": new, "alt": alt, "upgrade": upgrade}
 
 
 def measure(checks: int) -> dict[str, list[float]]:
@@ -108,11 +94,10 @@ def measure(checks: int) -> dict[str, list[float]]:
 
 
 def report(times: dict[str, list[float]]) -> None:
-    cost = f"t={PIN_COST.iterations}, m={PIN_COST.memory_kib // 1024} MiB, p={PIN_COST.lanes}"
+    owasp = f"t={OWASP_MINIMUM.iterations}, m={OWASP_MINIMUM.memory_kib // 1024} MiB, p=1"
     labels = {
         "old": "old: argon2id t=3, m=64 MiB, p=4",
-        "new": f"new: HMAC pepper + argon2id {cost}",
-        "one lane": "one lane: HMAC pepper + argon2id t=2, m=19 MiB, p=1",
+        "new": f"new: HMAC pepper + argon2id {owasp}",
         "alt": "alt: HMAC pepper + argon2id t=5, m=7 MiB, p=1",
         "upgrade": "upgrade once: old check + new hash",
     }
@@ -122,7 +107,7 @@ def report(times: dict[str, list[float]]) -> None:
     for name, values in times.items():
         p99 = percentile(values, 0.99)
         met = "yes" if p99 <= GOAL_P99_MS else "no"
-        verdict = "—" if name == "upgrade" else met if name in ("old", "new") else f"({met})"
+        verdict = "—" if name == "upgrade" else met if name != "alt" else f"({met})"
         print(
             f"{labels[name]:<50}{len(values):>5}{min(values):>7.1f}ms"
             f"{percentile(values, 0.5):>7.1f}ms{p99:>7.1f}ms{max(values):>7.1f}ms  {verdict}"

@@ -7,8 +7,7 @@ Two schemes live here (docs/PINS.md says why):
   every PIN was stored before the pepper, so it verifies those legacy hashes.
 * ``PepperRing``: a keyed hash (HMAC-SHA256 with a secret *pepper* from the
   configuration, never from the database) in front of a lighter argon2id at
-  OWASP's minimum memory and passes (m=19 MiB, t=2) over two lanes (p=2,
-  ~7 ms on two free cores, ``PIN_COST``). Four-digit PINs use it: without
+  OWASP's minimum (m=19 MiB, t=2, p=1, ~14 ms). Four-digit PINs use it: without
   the pepper a stolen table cannot even be tried against the 10 000 PINs, so the
   argon2 cost only has to slow down someone who stole the configuration too.
   The stored string names the pepper's version (``$pcpep$v1$argon2id$…``) so
@@ -94,13 +93,6 @@ class Argon2Cost:
 
 # OWASP Password Storage Cheat Sheet, argon2id minimum: 19 MiB, 2 passes, 1 lane.
 OWASP_MINIMUM = Argon2Cost(memory_kib=19 * 1024, iterations=2, lanes=1)
-# What PINs are hashed with: OWASP's minimum memory and passes, filled as two lanes that
-# OpenSSL computes in two threads. A guess costs an attacker the same memory times passes
-# (lanes are as parallel for his hardware as for ours; RFC 9106 recommends p=4), while a
-# customer waits about half as long on a server with two cores (docs/PINS.md, bench.pin).
-PIN_COST = Argon2Cost(
-    memory_kib=OWASP_MINIMUM.memory_kib, iterations=OWASP_MINIMUM.iterations, lanes=2
-)
 # argon2's cheapest profile, for tests only (the same one ``_FAST`` uses).
 CHEAPEST = Argon2Cost(
     memory_kib=profiles.CHEAPEST.memory_cost,
@@ -132,7 +124,7 @@ class PepperRing:
 
     current: str
     peppers: Mapping[str, str] = field(repr=False)
-    cost: Argon2Cost = PIN_COST
+    cost: Argon2Cost = OWASP_MINIMUM
 
     def __post_init__(self) -> None:
         if self.current not in self.peppers:

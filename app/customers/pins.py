@@ -27,7 +27,7 @@ import re
 from functools import lru_cache
 from itertools import pairwise
 
-from app.auth.hashing import CHEAPEST, PIN_COST, PepperRing, UnknownPepperVersion
+from app.auth.hashing import CHEAPEST, OWASP_MINIMUM, PepperRing, UnknownPepperVersion
 from app.config import Config
 from app.errors import ValidationFailed
 
@@ -71,7 +71,7 @@ def _key(config: Config) -> _RingKey:
 @lru_cache(maxsize=8)
 def _ring(key: _RingKey) -> PepperRing:
     current, peppers, cheap = key
-    return PepperRing(current, dict(peppers), CHEAPEST if cheap else PIN_COST)
+    return PepperRing(current, dict(peppers), CHEAPEST if cheap else OWASP_MINIMUM)
 
 
 def pepper_ring(config: Config) -> PepperRing:

@@ -15,7 +15,7 @@ import logging
 import pytest
 from argon2 import PasswordHasher
 
-from app.auth.hashing import OWASP_MINIMUM, PIN_COST, PepperRing, UnknownPepperVersion, hash_secret
+from app.auth.hashing import OWASP_MINIMUM, PepperRing, UnknownPepperVersion, hash_secret
 from app.config import DEV_PIN_PEPPER, Config
 from app.customers.pins import (
     check_pin,
@@ -71,23 +71,13 @@ def test_the_pepper_is_part_of_the_hash():
     assert not check_pin(stored, PIN, peppers("1", v1=NEW))
 
 
-def test_production_cost_is_owasps_argon2id_minimum_over_two_lanes():
+def test_production_cost_is_owasps_argon2id_minimum():
     assert (OWASP_MINIMUM.memory_kib, OWASP_MINIMUM.iterations, OWASP_MINIMUM.lanes) == (
         19 * 1024,
         2,
         1,
     )
-    assert (PIN_COST.memory_kib, PIN_COST.iterations, PIN_COST.lanes) == (19 * 1024, 2, 2)
-    assert pepper_ring(Config()).cost == PIN_COST
-
-
-def test_a_hash_made_over_one_lane_verifies_and_is_renewed_over_two():
-    """Hashes made before the PINs went to two lanes still open, then follow."""
-    ring = pepper_ring(Config(PIN_PEPPERS={"1": NEW}, PIN_PEPPER_VERSION="1"))
-    one_lane = PepperRing("1", {"1": NEW}, OWASP_MINIMUM).hash(PIN)
-    assert ring.verify(one_lane, PIN)
-    assert ring.outdated(one_lane)
-    assert not ring.outdated(ring.hash(PIN))
+    assert pepper_ring(Config()).cost == OWASP_MINIMUM
 
 
 def test_a_fresh_hash_is_not_outdated():

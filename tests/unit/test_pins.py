@@ -72,5 +72,5 @@ def test_a_malformed_pin_or_corrupt_hash_never_matches():
 
 def test_production_parameters_are_owasps_minimum_and_verify_too():
     stored = hash_pin("2580", PRODUCTION_COST)
-    assert stored.startswith("$pcpep$v1$argon2id$v=19$m=19456,t=2,p=2$")
+    assert stored.startswith("$pcpep$v1$argon2id$v=19$m=19456,t=2,p=1$")
     assert check_pin(stored, "2580", PRODUCTION_COST)
