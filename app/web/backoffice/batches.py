@@ -28,7 +28,7 @@ from app.db import transaction
 from app.disbursements import batches
 from app.disbursements.models import DisbursementBatch
 from app.disbursements.validation import parse_csv
-from app.errors import DomainError, NotFound, ValidationFailed
+from app.errors import DomainError, ValidationFailed
 from app.i18n import error_message, has_key
 from app.i18n.web import page_text, web_texts
 from app.ledger import chart
@@ -198,13 +198,11 @@ def batch_approve(batch_id: str) -> Page:
         batch = batches.approve_upload(db, batch_id, by=me())
         return url_for("backoffice.batch_page", batch_id=batch.id), batch.status
 
-    try:
-        again, _status = run_once(request.form.get("key"), work)
-    except DomainError as exc:
-        if isinstance(exc, NotFound):
-            raise
-        error, _fields = problem(exc)
-        return _batch_page(batch_id, error=error, status=exc.status)
+    again, _status = run_once(
+        request.form.get("key"),
+        work,
+        refused=lambda error, _errors, status: _batch_page(batch_id, error=error, status=status),
+    )
     if again is not None:
         return again
     notify("bo.partners.batch.approved")

@@ -16,8 +16,12 @@ from typing import Any
 from flask import redirect, render_template
 from sqlalchemy.orm import Session
 
-from app.i18n.web import page_text
+from app.disbursements.batches import OwnUpload
+from app.errors import Conflict, DomainError, NotFound, ValidationFailed
+from app.i18n import error_message
+from app.i18n.web import page_text, web_texts
 from app.principal import Principal
+from app.remittances import prefunding_requests as requests
 from app.web import once
 from app.web.backoffice.blueprint import Page, officer
 
@@ -39,18 +43,51 @@ def expired() -> Page:
     return page, 400
 
 
-def run_once(key: object, work: Callable[[Session], tuple[str, Any]]) -> tuple[Page | None, Any]:
+def problem(exc: DomainError) -> tuple[str, dict[str, list[str]]]:
+    """A domain error in French: the message above the form and the fields' own."""
+    fields: dict[str, list[str]] = {}
+    if isinstance(exc, ValidationFailed):
+        texts = web_texts()
+        for name in exc.extra.get("errors") or {}:
+            key = f"bo.partners.invalid.{name}"
+            fields[str(name)] = [page_text(key if key in texts else "bo.partners.invalid")]
+        return page_text("bo.partners.invalid_form"), fields
+    if isinstance(exc, requests.OwnRequest):
+        return page_text("bo.partners.prefunding.own"), fields
+    if isinstance(exc, OwnUpload):
+        return page_text("bo.partners.batch.own"), fields
+    if isinstance(exc, Conflict):
+        return page_text("bo.partners.conflict"), fields
+    params = {k: v for k, v in exc.extra.items() if isinstance(v, int | str)}
+    return error_message(exc.code, "fr", **params), fields
+
+
+# The form's page again, saying why it was refused: (message, fields' messages, status).
+Refused = Callable[[str, dict[str, list[str]], int], Page]
+
+
+def run_once(
+    key: object, work: Callable[[Session], tuple[str, Any]], refused: Refused | None = None
+) -> tuple[Page | None, Any]:
     """Run ``work(session)`` once for this form's ``key``.
 
     ``work`` returns ``(where the form leads, anything to show right now)``. The
     first submission gets ``(None, shown)``: the caller renders it (a new API key
     appears on that answer only). A repeat gets ``(redirect to where the first
-    led, None)``. Domain errors propagate, with nothing recorded.
+    led, None)``. A domain error records nothing. With ``refused``, the form's page
+    comes back saying why (``problem``), as ``(page, None)``, but for a thing not
+    found, which stays the area's 404; without it, every domain error propagates.
     """
     if not once.well_formed(key):
         return expired(), None
     assert isinstance(key, str)
-    done = once.run_once(_owner(), key, work)
+    try:
+        done = once.run_once(_owner(), key, work)
+    except DomainError as exc:
+        if refused is None or isinstance(exc, NotFound):
+            raise
+        error, errors = problem(exc)
+        return refused(error, errors, exc.status), None
     if done.first:
         return None, done.shown
     return redirect(done.target, code=303), None

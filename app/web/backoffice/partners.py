@@ -34,10 +34,7 @@ from app.audit.reasons import operator_reason
 from app.auth import client_access, onboarding
 from app.auth.api_keys import ApiClient, get_api_client, list_clients
 from app.db import transaction
-from app.disbursements.batches import OwnUpload
-from app.errors import Conflict, DomainError, NotFound, ValidationFailed
-from app.i18n import error_message
-from app.i18n.web import page_text, web_texts
+from app.errors import DomainError, NotFound, ValidationFailed
 from app.ledger import chart
 from app.payments import callbacks
 from app.payments.biller_status import disable_biller, enable_biller
@@ -47,7 +44,7 @@ from app.payments.models import BILLER_CATEGORIES, Biller, CallbackDelivery, Mer
 from app.remittances import prefunding_requests as requests
 from app.web.backoffice.access import AUDITOR, OPERATOR
 from app.web.backoffice.blueprint import Page, allow, blueprint, notify
-from app.web.backoffice.forms_once import me, new_key, run_once
+from app.web.backoffice.forms_once import me, new_key, problem, run_once
 
 KINDS = ("partner", "merchant", "biller", "payer", "sender")
 PREFUNDED = {"partner": chart.partner, "payer": chart.payer, "sender": chart.sender}
@@ -77,25 +74,6 @@ def _kind(kind: str) -> str:
     if kind not in KINDS:
         raise NotFound("No such kind of organisation.")
     return kind
-
-
-def problem(exc: DomainError) -> tuple[str, dict[str, list[str]]]:
-    """A domain error in French: the message above the form and the fields' own."""
-    fields: dict[str, list[str]] = {}
-    if isinstance(exc, ValidationFailed):
-        texts = web_texts()
-        for name in exc.extra.get("errors") or {}:
-            key = f"bo.partners.invalid.{name}"
-            fields[str(name)] = [page_text(key if key in texts else "bo.partners.invalid")]
-        return page_text("bo.partners.invalid_form"), fields
-    if isinstance(exc, requests.OwnRequest):
-        return page_text("bo.partners.prefunding.own"), fields
-    if isinstance(exc, OwnUpload):
-        return page_text("bo.partners.batch.own"), fields
-    if isinstance(exc, Conflict):
-        return page_text("bo.partners.conflict"), fields
-    params = {k: v for k, v in exc.extra.items() if isinstance(v, int | str)}
-    return error_message(exc.code, "fr", **params), fields
 
 
 # -- the organisations ------------------------------------------------------------------------
@@ -309,13 +287,13 @@ def partners_client(client_id: str) -> Page:
 def _switch(client_id: str, work: Callable[[Session], tuple[str, Any]], field: str) -> Page:
     """Run a disable/enable form once; its outcome said as ``bo.partners.<field>.<status>``,
     a refusal shown next to ``field`` on the organisation's page."""
-    try:
-        again, status = run_once(request.form.get("key"), work)
-    except DomainError as exc:
-        if isinstance(exc, NotFound):
-            raise
-        error, errors = problem(exc)
-        return _client_page(client_id, error=error, errors={field: errors}, status=exc.status)
+    again, status = run_once(
+        request.form.get("key"),
+        work,
+        refused=lambda error, errors, status: _client_page(
+            client_id, error=error, errors={field: errors}, status=status
+        ),
+    )
     if again is not None:
         return again
     notify(f"bo.partners.{field}.{status}")
@@ -372,13 +350,13 @@ def partners_rotate(client_id: str) -> Page:
         client, key = client_access.rotate_key(db, client_id, reason=reason, by=me())
         return url_for("backoffice.partners_client", client_id=client.id), (client.name, key)
 
-    try:
-        again, shown = run_once(request.form.get("key"), work)
-    except DomainError as exc:
-        if isinstance(exc, NotFound):
-            raise
-        error, errors = problem(exc)
-        return _client_page(client_id, error=error, errors={"rotate": errors}, status=exc.status)
+    again, shown = run_once(
+        request.form.get("key"),
+        work,
+        refused=lambda error, errors, status: _client_page(
+            client_id, error=error, errors={"rotate": errors}, status=status
+        ),
+    )
     if again is not None:
         return again
     name, key = shown
@@ -486,13 +464,11 @@ def prefunding_approve(request_id: str) -> Page:
         row = requests.approve_prefunding(db, request_id, by=me())
         return url_for("backoffice.prefunding_list"), row.amount
 
-    try:
-        again, _amount = run_once(request.form.get("key"), work)
-    except DomainError as exc:
-        if isinstance(exc, NotFound):
-            raise
-        error, _fields = problem(exc)
-        return _prefunding_page(error=error, status=exc.status)
+    again, _amount = run_once(
+        request.form.get("key"),
+        work,
+        refused=lambda error, _errors, status: _prefunding_page(error=error, status=status),
+    )
     if again is not None:
         return again
     notify("bo.partners.prefunding.approved")
@@ -509,13 +485,13 @@ def prefunding_reject(request_id: str) -> Page:
         requests.reject_prefunding(db, request_id, reason=reason, by=me())
         return url_for("backoffice.prefunding_list"), None
 
-    try:
-        again, _shown = run_once(request.form.get("key"), work)
-    except DomainError as exc:
-        if isinstance(exc, NotFound):
-            raise
-        error, errors = problem(exc)
-        return _prefunding_page(error=error, errors={request_id: errors}, status=exc.status)
+    again, _shown = run_once(
+        request.form.get("key"),
+        work,
+        refused=lambda error, errors, status: _prefunding_page(
+            error=error, errors={request_id: errors}, status=status
+        ),
+    )
     if again is not None:
         return again
     notify("bo.partners.prefunding.rejected")
